@@ -1,0 +1,106 @@
+using MlNetDeep.Tensors;
+
+namespace MlNetDeep.Layers;
+
+/// <summary>
+/// A network layer, following the seeds' backpropagation: <see cref="Forward"/> computes the output and
+/// caches what the backward pass needs; <see cref="Backward"/> takes ∂C/∂output, returns ∂C/∂input and
+/// ADDS each parameter's gradient into <see cref="Parameter.Gradient"/>.
+/// Shapes are per sample (without the batch dimension) and fixed by <see cref="Build"/>.
+/// </summary>
+public abstract class Layer
+{
+    private int[]? _inputShape;
+    private int[]? _outputShape;
+
+    /// <summary>A display name.</summary>
+    public string Name { get; set; }
+
+    /// <summary>Creates a layer; the name defaults to the type's name.</summary>
+    protected Layer() => Name = GetType().Name;
+
+    /// <summary>The per-sample input shape, known once built.</summary>
+    public ReadOnlySpan<int> InputShape => _inputShape ?? throw NotBuilt();
+
+    /// <summary>The per-sample output shape, known once built.</summary>
+    public ReadOnlySpan<int> OutputShape => _outputShape ?? throw NotBuilt();
+
+    /// <summary>True once <see cref="Build"/> has fixed the shapes and created the parameters.</summary>
+    public bool IsBuilt => _outputShape is not null;
+
+    /// <summary>
+    /// When false, <see cref="Backward"/> may skip computing ∂C/∂input (set on a network's first layer,
+    /// whose input is the data) and returns an unspecified tensor.
+    /// </summary>
+    public bool ComputeInputGradient { get; set; } = true;
+
+    /// <summary>The trainable parameters.</summary>
+    public virtual IReadOnlyList<Parameter> Parameters => [];
+
+    /// <summary>Saved state that is not optimised, such as batch-norm running statistics.</summary>
+    public virtual IReadOnlyList<(string Name, Tensor Value)> Buffers => [];
+
+    /// <summary>The number of trainable values.</summary>
+    public long ParameterCount => Parameters.Sum(p => (long)p.Value.Length);
+
+    /// <summary>
+    /// Fixes the per-sample input shape, creates and initialises the parameters, and returns the output shape.
+    /// </summary>
+    /// <param name="inputShape">The per-sample input shape.</param>
+    /// <param name="random">The source of randomness for initialisation and, where used, dropout masks.</param>
+    public int[] Build(ReadOnlySpan<int> inputShape, RandomSource random)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        var input = inputShape.ToArray();
+        var output = OnBuild(input, random);
+        _inputShape = input;
+        _outputShape = output;
+        return (int[])output.Clone();
+    }
+
+    /// <summary>Computes the output for a batch. <paramref name="training"/> matters only to dropout and normalisation.</summary>
+    /// <param name="input">A batch whose shape is [N, ..InputShape].</param>
+    /// <param name="training">True while training.</param>
+    /// <returns>The output, owned by the layer and valid until its next call.</returns>
+    public Tensor Forward(Tensor input, bool training)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        CheckInput(input);
+        return OnForward(input, training);
+    }
+
+    /// <summary>Propagates the gradient of the loss back through the layer.</summary>
+    /// <param name="outputGradient">∂C/∂output for the batch of the last <see cref="Forward"/>.</param>
+    /// <returns>∂C/∂input, owned by the layer and valid until its next call.</returns>
+    public Tensor Backward(Tensor outputGradient)
+    {
+        ArgumentNullException.ThrowIfNull(outputGradient);
+        return OnBackward(outputGradient);
+    }
+
+    /// <summary>Creates the parameters for <paramref name="inputShape"/> and returns the output shape.</summary>
+    protected abstract int[] OnBuild(int[] inputShape, RandomSource random);
+
+    /// <summary>The forward pass, after the input shape was checked.</summary>
+    protected abstract Tensor OnForward(Tensor input, bool training);
+
+    /// <summary>The backward pass.</summary>
+    protected abstract Tensor OnBackward(Tensor outputGradient);
+
+    /// <inheritdoc />
+    public override string ToString() => IsBuilt ? $"{Name} {Tensor.Format(InputShape)} -> {Tensor.Format(OutputShape)}" : Name;
+
+    private void CheckInput(Tensor input)
+    {
+        var expected = InputShape;
+        if (input.RowSize != Tensor.ProductOf(expected) || (input.Rank > 2 && !input.Shape[1..].SequenceEqual(expected)))
+        {
+            throw new ArgumentException(
+                $"Layer '{Name}' expects input of shape [N, {string.Join(", ", expected.ToArray())}] but got {Tensor.Format(input.Shape)}.",
+                nameof(input));
+        }
+    }
+
+    private InvalidOperationException NotBuilt() =>
+        new($"Layer '{Name}' is not built yet: add it to a network and build it, or call Build(inputShape, random).");
+}
