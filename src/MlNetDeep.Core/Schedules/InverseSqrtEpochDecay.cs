@@ -1,0 +1,24 @@
+namespace MlNetDeep.Schedules;
+
+/// <summary>Seed 000 §1.9.7 formula 3: <c>α = k/√epoch_num · α0</c>, k a constant.</summary>
+public sealed class InverseSqrtEpochDecay : LearningRateSchedule
+{
+    /// <summary>Creates the schedule.</summary>
+    /// <param name="k">The constant k; finite and positive.</param>
+    public InverseSqrtEpochDecay(float k)
+    {
+        if (!(k > 0f && float.IsFinite(k)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(k), k, "The constant k must be finite and positive.");
+        }
+
+        K = k;
+    }
+
+    /// <summary>The constant k.</summary>
+    public float K { get; }
+
+    /// <inheritdoc />
+    protected override double Compute(double baseRate, int epoch, long step, int stepsPerEpoch, int totalEpochs) =>
+        K / Math.Sqrt(epoch) * baseRate;
+}
