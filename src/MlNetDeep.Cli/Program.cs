@@ -1,1 +1,3 @@
-return 0;
+using MlNetDeep.Cli;
+
+return CommandLine.Run(args);

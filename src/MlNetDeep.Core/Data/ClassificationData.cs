@@ -57,6 +57,18 @@ public sealed class ClassificationData
     /// <summary>The 0-based class index of each sample.</summary>
     public int[] Labels { get; }
 
+    /// <summary>The labels as a float tensor [N] of class indices, the target form of <c>SoftmaxCrossEntropy</c> and <c>BinaryCrossEntropy</c>.</summary>
+    public Tensor LabelTensor()
+    {
+        var t = new Tensor(Labels.Length);
+        for (var i = 0; i < Labels.Length; i++)
+        {
+            t[i] = Labels[i];
+        }
+
+        return t;
+    }
+
     /// <summary>The class names, indexed by label.</summary>
     public string[] ClassNames { get; }
 

@@ -1,0 +1,15 @@
+using System.Numerics.Tensors;
+using MlNetDeep.Tensors;
+
+namespace MlNetDeep.Layers.Activations;
+
+/// <summary>The rectified linear unit max(0, z) (seed 000 §1.5). Its derivative at 0 is taken as 0.</summary>
+public sealed class ReLU : ElementwiseLayer
+{
+    /// <inheritdoc />
+    protected override void Apply(ReadOnlySpan<float> x, Span<float> y, bool training) => TensorPrimitives.Max(x, 0f, y);
+
+    /// <inheritdoc />
+    protected override void Derive(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
+        VectorOps.ReluBackward(y, dy, dx);
+}

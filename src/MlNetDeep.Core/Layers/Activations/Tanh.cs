@@ -1,0 +1,15 @@
+using System.Numerics.Tensors;
+using MlNetDeep.Tensors;
+
+namespace MlNetDeep.Layers.Activations;
+
+/// <summary>The hyperbolic tangent, zero-centred (seed 000 §1.5), with tanh'(z) = 1 − tanh²(z).</summary>
+public sealed class Tanh : ElementwiseLayer
+{
+    /// <inheritdoc />
+    protected override void Apply(ReadOnlySpan<float> x, Span<float> y, bool training) => TensorPrimitives.Tanh(x, y);
+
+    /// <inheritdoc />
+    protected override void Derive(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
+        VectorOps.TanhBackward(y, dy, dx);
+}

@@ -1,0 +1,117 @@
+using MlNetDeep.Initializers;
+using MlNetDeep.Kernels;
+using MlNetDeep.Tensors;
+
+namespace MlNetDeep.Layers;
+
+/// <summary>
+/// A fully connected layer z = W·a + b (seed 002 §2), with W stored as [out, in] as in the seeds and PyTorch.
+/// Any per-sample input shape is flattened. Backward: ∂C/∂W += δᵀ·a, ∂C/∂b += Σδ, ∂C/∂a = δ·W.
+/// </summary>
+public sealed class Dense : Layer
+{
+    private readonly Initializer _weightInitializer;
+    private readonly Initializer _biasInitializer;
+    private Parameter? _weight;
+    private Parameter? _bias;
+    private Tensor? _output;
+    private Tensor? _inputGradient;
+    private Tensor? _input;
+
+    /// <summary>Creates a dense layer.</summary>
+    /// <param name="units">The number of output neurons.</param>
+    /// <param name="weightInitializer">How W is initialised; Xavier uniform when null.</param>
+    /// <param name="biasInitializer">How b is initialised; zeros when null.</param>
+    /// <param name="useBias">False for a layer without b (for example before batch normalisation).</param>
+    public Dense(int units, Initializer? weightInitializer = null, Initializer? biasInitializer = null, bool useBias = true)
+    {
+        if (units <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(units), units, "A dense layer needs at least one unit.");
+        }
+
+        Units = units;
+        UseBias = useBias;
+        _weightInitializer = weightInitializer ?? new XavierUniform();
+        _biasInitializer = biasInitializer ?? new Zeros();
+    }
+
+    /// <summary>The number of output neurons.</summary>
+    public int Units { get; }
+
+    /// <summary>True when the layer has a bias.</summary>
+    public bool UseBias { get; }
+
+    /// <summary>The weights W, shape [out, in].</summary>
+    public Parameter Weight => _weight ?? throw new InvalidOperationException($"Layer '{Name}' is not built yet.");
+
+    /// <summary>The bias b, shape [out]; null when <see cref="UseBias"/> is false.</summary>
+    public Parameter? Bias => _bias;
+
+    /// <inheritdoc />
+    public override IReadOnlyList<Parameter> Parameters => _bias is null ? [Weight] : [Weight, _bias];
+
+    /// <inheritdoc />
+    protected override int[] OnBuild(int[] inputShape, RandomSource random)
+    {
+        var inputs = Tensor.ProductOf(inputShape);
+        _weight = new Parameter("weight", true, Units, inputs);
+        _weightInitializer.Fill(_weight.Value.Span, inputs, Units, random);
+        if (UseBias)
+        {
+            _bias = new Parameter("bias", false, Units);
+            _biasInitializer.Fill(_bias.Value.Span, inputs, Units, random);
+        }
+
+        return [Units];
+    }
+
+    /// <inheritdoc />
+    protected override Tensor OnForward(Tensor input, bool training)
+    {
+        var n = input.Rows;
+        var inputs = input.RowSize;
+        var y = Tensor.Ensure(ref _output, n, [Units]);
+        Gemm.Multiply(false, true, n, Units, inputs, 1f, input.Span, inputs, Weight.Value.Span, inputs, 0f, y.Span, Units);
+        if (_bias is not null)
+        {
+            VectorOps.AddRowVector(y.Span, n, _bias.Value.Span);
+        }
+
+        _input = input;
+        return y;
+    }
+
+    /// <inheritdoc />
+    protected override Tensor OnBackward(Tensor outputGradient)
+    {
+        var x = _input ?? throw new InvalidOperationException($"Layer '{Name}': Backward called before Forward.");
+        var n = x.Rows;
+        var inputs = x.RowSize;
+        if (outputGradient.Length != n * Units)
+        {
+            throw new ArgumentException(
+                $"Layer '{Name}': the output gradient has shape {Tensor.Format(outputGradient.Shape)}; expected [{n}, {Units}].",
+                nameof(outputGradient));
+        }
+
+        var dy = outputGradient.Span;
+        if (!Weight.Frozen)
+        {
+            Gemm.Multiply(true, false, Units, inputs, n, 1f, dy, Units, x.Span, inputs, 1f, Weight.Gradient.Span, inputs);
+        }
+
+        if (_bias is not null && !_bias.Frozen)
+        {
+            VectorOps.AddRowSums(dy, n, _bias.Gradient.Span);
+        }
+
+        var dx = Tensor.Ensure(ref _inputGradient, n, InputShape);
+        if (ComputeInputGradient)
+        {
+            Gemm.Multiply(false, false, n, inputs, Units, 1f, dy, Units, Weight.Value.Span, inputs, 0f, dx.Span, inputs);
+        }
+
+        return dx;
+    }
+}

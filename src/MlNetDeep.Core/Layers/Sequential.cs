@@ -1,0 +1,90 @@
+using MlNetDeep.Tensors;
+
+namespace MlNetDeep.Layers;
+
+/// <summary>
+/// A chain of layers: the output of each is the input of the next (a feed-forward network of seed 002 §2).
+/// It is itself a layer, so chains nest. Backward runs the layers in reverse order.
+/// </summary>
+public sealed class Sequential : Layer
+{
+    private readonly List<Layer> _layers = [];
+
+    /// <summary>Creates a chain of the given layers.</summary>
+    public Sequential(params IEnumerable<Layer> layers)
+    {
+        foreach (var layer in layers)
+        {
+            Add(layer);
+        }
+    }
+
+    /// <summary>The layers, in order.</summary>
+    public IReadOnlyList<Layer> Layers => _layers;
+
+    /// <inheritdoc />
+    public override IReadOnlyList<Parameter> Parameters => [.. _layers.SelectMany(l => l.Parameters)];
+
+    /// <inheritdoc />
+    public override IReadOnlyList<(string Name, Tensor Value)> Buffers =>
+        [.. _layers.SelectMany((l, i) => l.Buffers.Select(b => ($"{i}.{b.Name}", b.Value)))];
+
+    /// <summary>Appends a layer; only before the chain is built.</summary>
+    public Sequential Add(Layer layer)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        if (IsBuilt)
+        {
+            throw new InvalidOperationException($"Cannot add layer '{layer.Name}': network '{Name}' is already built.");
+        }
+
+        _layers.Add(layer);
+        return this;
+    }
+
+    /// <summary>Names each parameter by its position, as <c>index.name</c> (for example <c>0.weight</c>), in <see cref="Parameters"/> order.</summary>
+    public IReadOnlyList<string> ParameterNames() =>
+        [.. _layers.SelectMany((l, i) => l is Sequential s ? s.ParameterNames().Select(n => $"{i}.{n}") : l.Parameters.Select(p => $"{i}.{p.Name}"))];
+
+    /// <inheritdoc />
+    protected override int[] OnBuild(int[] inputShape, RandomSource random)
+    {
+        if (_layers.Count == 0)
+        {
+            throw new InvalidOperationException($"Network '{Name}' has no layers.");
+        }
+
+        var shape = inputShape;
+        foreach (var layer in _layers)
+        {
+            shape = layer.Build(shape, random);
+        }
+
+        return shape;
+    }
+
+    /// <inheritdoc />
+    protected override Tensor OnForward(Tensor input, bool training)
+    {
+        var x = input;
+        foreach (var layer in _layers)
+        {
+            x = layer.Forward(x, training);
+        }
+
+        return x;
+    }
+
+    /// <inheritdoc />
+    protected override Tensor OnBackward(Tensor outputGradient)
+    {
+        _layers[0].ComputeInputGradient = ComputeInputGradient;
+        var g = outputGradient;
+        for (var i = _layers.Count - 1; i >= 0; i--)
+        {
+            g = _layers[i].Backward(g);
+        }
+
+        return g;
+    }
+}

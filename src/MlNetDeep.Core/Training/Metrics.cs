@@ -1,0 +1,77 @@
+using MlNetDeep.Layers;
+using MlNetDeep.Losses;
+
+namespace MlNetDeep.Training;
+
+/// <summary>Counting helpers shared by training and evaluation.</summary>
+internal static class Metrics
+{
+    /// <summary>
+    /// Correct decisions in a batch: one per row for a multi-output softmax (argmax against the class index or
+    /// the target's argmax), one per output for sigmoid outputs (z &gt; 0 against y &gt; 0.5).
+    /// </summary>
+    public static (long Correct, long Decisions) CountCorrect(Tensor output, Tensor target, Loss loss)
+    {
+        var k = output.RowSize;
+        long correct = 0;
+        if (k == 1 || loss is BinaryCrossEntropy)
+        {
+            for (var i = 0; i < output.Length; i++)
+            {
+                if ((output[i] > 0) == (target[i] > 0.5f))
+                {
+                    correct++;
+                }
+            }
+
+            return (correct, output.Length);
+        }
+
+        for (var r = 0; r < output.Rows; r++)
+        {
+            var predicted = ArgMax(output.Data.AsSpan(r * k, k));
+            var actual = target.RowSize == 1 ? (int)target[r] : ArgMax(target.Data.AsSpan(r * k, k));
+            if (predicted == actual)
+            {
+                correct++;
+            }
+        }
+
+        return (correct, output.Rows);
+    }
+
+    /// <summary>Mean loss and accuracy (null for regression losses) of the network in inference mode.</summary>
+    public static (double Loss, double? Accuracy) Evaluate(Layer network, Loss loss, Tensor features, Tensor targets, int batchSize)
+    {
+        double lossSum = 0;
+        long correct = 0, decisions = 0;
+        Inference.ForEachBatch(network, features, batchSize, (output, start) =>
+        {
+            var count = output.Rows;
+            var y = Trainer.Gather(targets, Enumerable.Range(start, count).ToArray());
+            lossSum += loss.Compute(output, y, null) * count;
+            if (loss.IsClassification)
+            {
+                var (c, d) = CountCorrect(output, y, loss);
+                correct += c;
+                decisions += d;
+            }
+        });
+
+        return (lossSum / features.Rows, loss.IsClassification ? (double)correct / decisions : null);
+    }
+
+    public static int ArgMax(ReadOnlySpan<float> values)
+    {
+        var best = 0;
+        for (var j = 1; j < values.Length; j++)
+        {
+            if (values[j] > values[best])
+            {
+                best = j;
+            }
+        }
+
+        return best;
+    }
+}

@@ -1,0 +1,296 @@
+using System.Diagnostics;
+using MlNetDeep.Layers;
+using MlNetDeep.Losses;
+using MlNetDeep.Optimizers;
+using MlNetDeep.Tensors;
+
+namespace MlNetDeep.Training;
+
+/// <summary>
+/// Mini-batch training by backpropagation (seed 000 algorithm 1.2): each epoch shuffles the data with the
+/// seed, and for every mini-batch runs forward, the cost, backward, L1/L2, clipping, and one optimizer step
+/// at the scheduled learning rate. Buffers are reused: a step allocates nothing in steady state.
+/// </summary>
+public static class Trainer
+{
+    /// <summary>Trains <paramref name="network"/> on (<paramref name="features"/>, <paramref name="targets"/>).</summary>
+    /// <param name="network">The network; built from the features' per-sample shape and the seed if it is not built yet.</param>
+    /// <param name="features">Training inputs, [N, ...].</param>
+    /// <param name="targets">Training targets, [N, ...] in the form the loss expects (class indices for softmax cross-entropy).</param>
+    /// <param name="options">How to train.</param>
+    /// <param name="validationFeatures">Optional validation inputs; when null, <see cref="TrainingOptions.ValidationFraction"/> may hold some out.</param>
+    /// <param name="validationTargets">Validation targets, with <paramref name="validationFeatures"/>.</param>
+    /// <returns>The per-epoch history.</returns>
+    public static TrainingHistory Fit(
+        Layer network,
+        Tensor features,
+        Tensor targets,
+        TrainingOptions options,
+        Tensor? validationFeatures = null,
+        Tensor? validationTargets = null)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        CheckData(features, targets, "training");
+        if ((validationFeatures is null) != (validationTargets is null))
+        {
+            throw new ArgumentException("Give both validation features and validation targets, or neither.");
+        }
+
+        if (!network.IsBuilt)
+        {
+            network.Build(features.Shape[1..], new RandomSource(options.Seed));
+        }
+
+        CheckInputShape(network, features, "training");
+        var outputs = Tensor.ProductOf(network.OutputShape);
+        CheckTargets(options.Loss, targets, outputs, "training");
+        if (validationFeatures is not null)
+        {
+            CheckData(validationFeatures, validationTargets!, "validation");
+            CheckInputShape(network, validationFeatures, "validation");
+            CheckTargets(options.Loss, validationTargets!, outputs, "validation");
+        }
+
+        var rows = Enumerable.Range(0, features.Rows).ToArray();
+        var random = new RandomSource(options.Seed ^ 0x5DEECE66DUL);
+        if (validationFeatures is null && options.ValidationFraction > 0)
+        {
+            random.Shuffle(rows);
+            var held = (int)Math.Round(rows.Length * options.ValidationFraction);
+            if (held == 0 || held == rows.Length)
+            {
+                throw new ArgumentException($"ValidationFraction {options.ValidationFraction} of {rows.Length} rows leaves no training or no validation rows.");
+            }
+
+            validationFeatures = Gather(features, rows.AsSpan(rows.Length - held));
+            validationTargets = Gather(targets, rows.AsSpan(rows.Length - held));
+            rows = rows[..^held];
+        }
+
+        return new Run(network, features, targets, options, rows, random, validationFeatures, validationTargets).Execute();
+    }
+
+    /// <summary>Copies the given rows of <paramref name="source"/> into a new tensor.</summary>
+    internal static Tensor Gather(Tensor source, ReadOnlySpan<int> rows)
+    {
+        var shape = source.ShapeArray();
+        shape[0] = rows.Length;
+        var result = new Tensor(shape);
+        GatherInto(source, rows, result);
+        return result;
+    }
+
+    /// <summary>Copies the given rows of <paramref name="source"/> into <paramref name="destination"/>.</summary>
+    internal static void GatherInto(Tensor source, ReadOnlySpan<int> rows, Tensor destination)
+    {
+        var width = source.RowSize;
+        for (var i = 0; i < rows.Length; i++)
+        {
+            source.Data.AsSpan(rows[i] * width, width).CopyTo(destination.Data.AsSpan(i * width, width));
+        }
+    }
+
+    internal static void CheckData(Tensor features, Tensor targets, string role)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(targets);
+        if (features.Rows != targets.Rows)
+        {
+            throw new ArgumentException($"The {role} features have {features.Rows} rows but the targets have {targets.Rows}.");
+        }
+
+        var bad = features.IndexOfNonFinite();
+        if (bad >= 0)
+        {
+            throw new ArgumentException(
+                $"The {role} features hold {features[bad]} at row {bad / features.RowSize}, column {bad % features.RowSize}; every value must be finite.");
+        }
+
+        bad = targets.IndexOfNonFinite();
+        if (bad >= 0)
+        {
+            throw new ArgumentException($"The {role} targets hold {targets[bad]} at row {bad / targets.RowSize}; every value must be finite.");
+        }
+    }
+
+    internal static void CheckInputShape(Layer network, Tensor features, string role)
+    {
+        if (!features.Shape[1..].SequenceEqual(network.InputShape) && features.RowSize != Tensor.ProductOf(network.InputShape))
+        {
+            throw new ArgumentException(
+                $"The {role} features have shape {Tensor.Format(features.Shape)} but network '{network.Name}' expects [N, {string.Join(", ", network.InputShape.ToArray())}].");
+        }
+    }
+
+    private static void CheckTargets(Loss loss, Tensor targets, int outputs, string role)
+    {
+        var problem = loss.Validate(targets, outputs);
+        if (problem is not null)
+        {
+            throw new ArgumentException($"The {role} targets are invalid for {loss.GetType().Name}: {problem}.");
+        }
+    }
+
+    /// <summary>One training run's state and buffers.</summary>
+    private sealed class Run(
+        Layer network,
+        Tensor features,
+        Tensor targets,
+        TrainingOptions options,
+        int[] rows,
+        RandomSource random,
+        Tensor? validationFeatures,
+        Tensor? validationTargets)
+    {
+        private readonly IReadOnlyList<Parameter> _parameters = network.Parameters;
+        private readonly Tensor[] _state = [.. network.Parameters.Select(p => p.Value), .. network.Buffers.Select(b => b.Value)];
+
+        public TrainingHistory Execute()
+        {
+            network.ComputeInputGradient = false;
+            var history = new TrainingHistory();
+            var batchSize = Math.Min(options.BatchSize, rows.Length);
+            var stepsPerEpoch = (rows.Length + batchSize - 1) / batchSize;
+            var xShape = features.Shape[1..].ToArray();
+            var yShape = targets.Shape[1..].ToArray();
+            Tensor? xb = null, yb = null, grad = null;
+            var best = double.PositiveInfinity;
+            var bestEpoch = 0;
+            float[][]? bestWeights = null;
+            var sinceBest = 0;
+            var step = options.Optimizer.Steps;
+            var clock = new Stopwatch();
+            var rate = options.Optimizer.LearningRate;
+
+            for (var epoch = 1; epoch <= options.Epochs; epoch++)
+            {
+                clock.Restart();
+                if (options.Shuffle)
+                {
+                    random.Shuffle(rows);
+                }
+
+                double lossSum = 0;
+                long correct = 0, decisions = 0;
+                for (var b = 0; b < stepsPerEpoch; b++)
+                {
+                    options.CancellationToken.ThrowIfCancellationRequested();
+                    var start = b * batchSize;
+                    var count = Math.Min(batchSize, rows.Length - start);
+                    var batchRows = rows.AsSpan(start, count);
+                    Tensor.Ensure(ref xb, count, xShape);
+                    Tensor.Ensure(ref yb, count, yShape);
+                    GatherInto(features, batchRows, xb!);
+                    GatherInto(targets, batchRows, yb!);
+
+                    foreach (var p in _parameters)
+                    {
+                        p.Gradient.Clear();
+                    }
+
+                    var output = network.Forward(xb!, training: true);
+                    Tensor.Ensure(ref grad, count, network.OutputShape);
+                    var loss = options.Loss.Compute(output, yb!, grad);
+                    if (options.L1 > 0 || options.L2 > 0)
+                    {
+                        loss += Regularization.Penalty(_parameters, options.L1, options.L2);
+                    }
+
+                    step++;
+                    rate = options.Schedule?.Rate(options.Optimizer.LearningRate, epoch, step, stepsPerEpoch, options.Epochs)
+                           ?? options.Optimizer.LearningRate;
+                    if (!double.IsFinite(loss))
+                    {
+                        throw new TrainingDivergedException(epoch, b + 1, loss, rate);
+                    }
+
+                    if (options.Loss.IsClassification)
+                    {
+                        var (c, d) = Metrics.CountCorrect(output, yb!, options.Loss);
+                        correct += c;
+                        decisions += d;
+                    }
+
+                    lossSum += loss * count;
+                    network.Backward(grad!);
+                    if (options.L1 > 0 || options.L2 > 0)
+                    {
+                        Regularization.AddGradients(_parameters, options.L1, options.L2);
+                    }
+
+                    if (options.GradientClipNorm is { } clip)
+                    {
+                        GradientClipping.ClipByGlobalNorm(_parameters, clip);
+                    }
+
+                    options.Optimizer.Step(_parameters, rate);
+                }
+
+                double? valLoss = null, valAcc = null;
+                if (validationFeatures is not null)
+                {
+                    (valLoss, valAcc) = Metrics.Evaluate(network, options.Loss, validationFeatures, validationTargets!, 512);
+                }
+
+                var result = new EpochResult(
+                    epoch,
+                    lossSum / rows.Length,
+                    options.Loss.IsClassification ? (double)correct / decisions : null,
+                    valLoss,
+                    valAcc,
+                    rate,
+                    clock.Elapsed.TotalSeconds);
+                history.Add(result);
+                options.EpochCompleted?.Invoke(result);
+
+                var monitored = valLoss ?? result.TrainLoss;
+                if (monitored < best - (options.EarlyStopping?.MinDelta ?? 0))
+                {
+                    best = monitored;
+                    bestEpoch = epoch;
+                    sinceBest = 0;
+                    if (options.EarlyStopping is { RestoreBestWeights: true })
+                    {
+                        bestWeights = Snapshot(bestWeights);
+                    }
+                }
+                else if (options.EarlyStopping is { } stopping && ++sinceBest >= stopping.Patience)
+                {
+                    history.StoppedEarly = epoch < options.Epochs;
+                    break;
+                }
+            }
+
+            history.BestEpoch = history.Epochs.Count;
+            if (options.EarlyStopping is { RestoreBestWeights: true } && bestWeights is not null)
+            {
+                Restore(bestWeights);
+                history.BestEpoch = bestEpoch;
+            }
+
+            return history;
+        }
+
+        /// <summary>Copies the weights and buffers (such as running statistics), reusing <paramref name="into"/>.</summary>
+        private float[][] Snapshot(float[][]? into)
+        {
+            into ??= [.. _state.Select(t => new float[t.Length])];
+            for (var i = 0; i < _state.Length; i++)
+            {
+                _state[i].Span.CopyTo(into[i]);
+            }
+
+            return into;
+        }
+
+        private void Restore(float[][] saved)
+        {
+            for (var i = 0; i < _state.Length; i++)
+            {
+                saved[i].CopyTo(_state[i].Span);
+            }
+        }
+    }
+}

@@ -1,0 +1,102 @@
+using MlNetDeep.Layers;
+using MlNetDeep.Layers.Activations;
+using MlNetDeep.Tensors;
+
+namespace MlNetDeep.Tests.Layers;
+
+public class LayerBehaviourTests
+{
+    [Test]
+    public void DropoutKeepsTheExpectedFractionScaledAndIsIdentityAtInference()
+    {
+        var dropout = new Dropout(0.8f);
+        dropout.Build([1000], new RandomSource(1));
+        var x = new Tensor(50, 1000);
+        x.Fill(1f);
+
+        var trained = dropout.Forward(x, training: true);
+        var kept = trained.Span.ToArray().Count(v => v != 0);
+        Assert.That(kept / 50000.0, Is.EqualTo(0.8).Within(0.01));
+        Assert.That(trained.Span.ToArray().Where(v => v != 0), Is.All.EqualTo(1.25f));
+        Assert.That(trained.Span.ToArray().Average(), Is.EqualTo(1.0).Within(0.02), "inverted dropout keeps the expectation");
+
+        var backward = dropout.Backward(x);
+        Assert.That(backward.Span.ToArray(), Is.EqualTo(trained.Span.ToArray()), "the gradient flows through the same mask");
+
+        var inference = dropout.Forward(x, training: false);
+        Assert.That(inference.Span.ToArray(), Is.All.EqualTo(1f));
+    }
+
+    [Test]
+    public void DropoutMasksDifferBetweenBatchesButRepeatWithTheSeed()
+    {
+        float[] Run(ulong seed)
+        {
+            var d = new Dropout(0.5f);
+            d.Build([64], new RandomSource(seed));
+            var x = new Tensor(2, 64);
+            x.Fill(1);
+            return [.. d.Forward(x, true).Span.ToArray(), .. d.Forward(x, true).Span.ToArray()];
+        }
+
+        var a = Run(5);
+        Assert.That(a, Is.EqualTo(Run(5)));
+        Assert.That(a[..128], Is.Not.EqualTo(a[128..]));
+    }
+
+    [Test]
+    public void SoftmaxRowsSumToOneAndAreStableForLargeLogits()
+    {
+        var s = new Softmax();
+        s.Build([3], new RandomSource(1));
+        var y = s.Forward(new Tensor([1000f, 1001f, 1002f, -5f, 0f, 5f], 2, 3), false);
+        Assert.That(y.Row(0).ToArray().Sum(), Is.EqualTo(1f).Within(1e-6));
+        Assert.That(y.Row(0)[2], Is.EqualTo(1 / (1 + Math.Exp(-1) + Math.Exp(-2))).Within(1e-6));
+        Assert.That(y.Span.ToArray(), Has.None.NaN);
+    }
+
+    [Test]
+    public void DenseRejectsInputOfTheWrongWidth()
+    {
+        var net = new Sequential(new Dense(3));
+        net.Build([4], new RandomSource(1));
+
+        var e = Assert.Throws<ArgumentException>(() => net.Forward(new Tensor(2, 5), false));
+
+        Assert.That(e!.Message, Does.Contain("[N, 4]").And.Contain("[2, 5]"));
+    }
+
+    [Test]
+    public void SequentialReportsShapesAndParameterCount()
+    {
+        var net = new Sequential(new Dense(256), new ReLU(), new Dense(128), new ReLU(), new Dense(10));
+        var output = net.Build([784], new RandomSource(1));
+
+        Assert.That(output, Is.EqualTo(new[] { 10 }));
+        Assert.That(net.ParameterCount, Is.EqualTo((784 * 256) + 256 + (256 * 128) + 128 + (128 * 10) + 10));
+        Assert.That(net.ParameterNames(), Is.EqualTo(new[] { "0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias" }));
+    }
+
+    [Test]
+    public void ForwardAllocatesNothingInSteadyState()
+    {
+        var net = new Sequential(new Dense(32), new ReLU(), new Dropout(0.9f), new Dense(10));
+        net.Build([20], new RandomSource(1));
+        var x = TestData.Random(2, 16, 20);
+        var g = TestData.Random(3, 16, 10);
+        for (var i = 0; i < 3; i++)
+        {
+            net.Forward(x, true);
+            net.Backward(g);
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 50; i++)
+        {
+            net.Forward(x, true);
+            net.Backward(g);
+        }
+
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
+    }
+}
