@@ -1,34 +1,447 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
+
 namespace MlNetDeep.Kernels;
 
-/// <summary>TEMPORARY naive stub (replaced by the gemm branch).</summary>
-public static class Gemm
+/// <summary>
+/// Single-precision general matrix multiply (BLAS SGEMM) on row-major matrices:
+/// <c>C = alpha·op(A)·op(B) + beta·C</c>, where op(X) is X or Xᵀ.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Row-major with leading dimensions: element (i, j) of a matrix X stored with leading dimension ldx is
+/// <c>x[i·ldx + j]</c>. op(A) is m×k (A is stored m×k, or k×m when transposed), op(B) is k×n (stored k×n,
+/// or n×k when transposed) and C is m×n.
+/// </para>
+/// <para>
+/// beta == 0 overwrites C without reading it (NaN or garbage in C is ignored); beta == 1 adds into C.
+/// </para>
+/// <para>
+/// Implementation: Goto/BLIS-style blocking (depth blocks of ≤ 256, row blocks of ≤ 256 per thread,
+/// column blocks of ≤ 4096), A packed into 8-row panels and B into 32-column panels (or read in place
+/// when the layout already suits the micro-kernel), and an 8×32 register-tile AVX-512 FMA micro-kernel
+/// with AVX2 and scalar fallbacks. Calls with at least ~200k multiply-adds are split by rows or columns
+/// across <see cref="WorkerPool"/>; smaller ones run on the calling thread. Packing buffers are per
+/// thread and reused, so steady-state calls allocate nothing.
+/// </para>
+/// </remarks>
+public static unsafe class Gemm
 {
-    /// <summary>stub</summary>
-    public static unsafe void Multiply(bool transposeA, bool transposeB, int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
-    {
-        for (var i = 0; i < m; i++)
-        {
-            for (var j = 0; j < n; j++)
-            {
-                float s = 0;
-                for (var p = 0; p < k; p++)
-                {
-                    var av = transposeA ? a[(p * lda) + i] : a[(i * lda) + p];
-                    var bv = transposeB ? b[(j * ldb) + p] : b[(p * ldb) + j];
-                    s += av * bv;
-                }
+    private const int MR = GemmMicroKernels.MR;
+    private const int NR = GemmMicroKernels.NR;
 
-                c[(i * ldc) + j] = (alpha * s) + (beta == 0 ? 0 : beta * c[(i * ldc) + j]);
+    /// <summary>Micro-kernel instruction set; tests may lower it to exercise the fallbacks.</summary>
+    internal static GemmIsa Isa { get; set; } = DetectIsa();
+
+    /// <summary>Packing override for tests and tuning: null chooses automatically, true always packs, false reads in place when possible.</summary>
+    internal static bool? ForcePackA { get; set; }
+
+    /// <summary>Packing override for tests and tuning: null chooses automatically, true always packs, false reads in place when possible.</summary>
+    internal static bool? ForcePackB { get; set; }
+
+    /// <summary>Computes <c>C = alpha·op(A)·op(B) + beta·C</c> on raw row-major storage.</summary>
+    /// <param name="transposeA">If true, op(A) = Aᵀ and A is stored k×m; otherwise A is stored m×k.</param>
+    /// <param name="transposeB">If true, op(B) = Bᵀ and B is stored n×k; otherwise B is stored k×n.</param>
+    /// <param name="m">Rows of op(A) and C.</param>
+    /// <param name="n">Columns of op(B) and C.</param>
+    /// <param name="k">Columns of op(A) and rows of op(B).</param>
+    /// <param name="alpha">Scale of the product.</param>
+    /// <param name="a">A's storage.</param>
+    /// <param name="lda">A's leading dimension (distance between rows as stored), at least its stored width.</param>
+    /// <param name="b">B's storage.</param>
+    /// <param name="ldb">B's leading dimension, at least its stored width.</param>
+    /// <param name="beta">Scale of C's old values; 0 overwrites C without reading it.</param>
+    /// <param name="c">C's storage (m×n).</param>
+    /// <param name="ldc">C's leading dimension, at least n.</param>
+    public static void Multiply(
+        bool transposeA, bool transposeB, int m, int n, int k, float alpha,
+        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
+    {
+        ValidateShape(transposeA, transposeB, m, n, k, lda, ldb, ldc);
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+
+        if (c == null)
+        {
+            throw new ArgumentNullException(nameof(c));
+        }
+
+        if (k == 0 || alpha == 0f)
+        {
+            ScaleC(m, n, beta, c, ldc);
+            return;
+        }
+
+        if (a == null)
+        {
+            throw new ArgumentNullException(nameof(a));
+        }
+
+        if (b == null)
+        {
+            throw new ArgumentNullException(nameof(b));
+        }
+
+        var job = new GemmJob
+        {
+            TransA = transposeA,
+            TransB = transposeB,
+            M = m,
+            N = n,
+            K = k,
+            Alpha = alpha,
+            Beta = beta,
+            A = a,
+            Lda = lda,
+            B = b,
+            Ldb = ldb,
+            C = c,
+            Ldc = ldc,
+        };
+        Plan(ref job);
+        if (job.Tasks == 1)
+        {
+            RunTask(&job, 0);
+        }
+        else
+        {
+            WorkerPool.For(job.Tasks, &job, &RunTask);
+        }
+    }
+
+    /// <summary>
+    /// Computes <c>C = alpha·op(A)·op(B) + beta·C</c> on spans (see the pointer overload for the layout);
+    /// checks that every span is long enough for its shape and leading dimension.
+    /// </summary>
+    /// <param name="transposeA">If true, op(A) = Aᵀ and A is stored k×m; otherwise A is stored m×k.</param>
+    /// <param name="transposeB">If true, op(B) = Bᵀ and B is stored n×k; otherwise B is stored k×n.</param>
+    /// <param name="m">Rows of op(A) and C.</param>
+    /// <param name="n">Columns of op(B) and C.</param>
+    /// <param name="k">Columns of op(A) and rows of op(B).</param>
+    /// <param name="alpha">Scale of the product.</param>
+    /// <param name="a">A's storage.</param>
+    /// <param name="lda">A's leading dimension, at least its stored width.</param>
+    /// <param name="b">B's storage.</param>
+    /// <param name="ldb">B's leading dimension, at least its stored width.</param>
+    /// <param name="beta">Scale of C's old values; 0 overwrites C without reading it.</param>
+    /// <param name="c">C's storage (m×n).</param>
+    /// <param name="ldc">C's leading dimension, at least n.</param>
+    public static void Multiply(
+        bool transposeA, bool transposeB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
+    {
+        ValidateShape(transposeA, transposeB, m, n, k, lda, ldb, ldc);
+        CheckLength(a.Length, transposeA ? k : m, transposeA ? m : k, lda, nameof(a), "A");
+        CheckLength(b.Length, transposeB ? n : k, transposeB ? k : n, ldb, nameof(b), "B");
+        CheckLength(c.Length, m, n, ldc, nameof(c), "C");
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+
+        float dummy = 0f;
+        fixed (float* pa = a)
+        fixed (float* pb = b)
+        fixed (float* pc = c)
+        {
+            // Spans may be empty when k == 0; give the pointer overload something non-null.
+            Multiply(
+                transposeA, transposeB, m, n, k, alpha,
+                pa == null ? &dummy : pa, lda, pb == null ? &dummy : pb, ldb, beta, pc, ldc);
+        }
+    }
+
+    private static GemmIsa DetectIsa()
+    {
+        if (Avx512F.IsSupported)
+        {
+            return GemmIsa.Avx512;
+        }
+
+        return Avx2.IsSupported && Fma.IsSupported ? GemmIsa.Avx2 : GemmIsa.Scalar;
+    }
+
+    private static void ValidateShape(bool transA, bool transB, int m, int n, int k, int lda, int ldb, int ldc)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(m);
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        int aWidth = transA ? m : k;
+        int bWidth = transB ? k : n;
+        if (lda < Math.Max(1, aWidth))
+        {
+            throw new ArgumentOutOfRangeException(nameof(lda), lda, $"lda must be at least max(1, {aWidth}), the stored width of A.");
+        }
+
+        if (ldb < Math.Max(1, bWidth))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ldb), ldb, $"ldb must be at least max(1, {bWidth}), the stored width of B.");
+        }
+
+        if (ldc < Math.Max(1, n))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ldc), ldc, $"ldc must be at least max(1, {n}), the width of C.");
+        }
+    }
+
+    private static void CheckLength(int length, int rows, int cols, int ld, string parameter, string matrix)
+    {
+        long needed = rows == 0 || cols == 0 ? 0 : ((long)(rows - 1) * ld) + cols;
+        if (length < needed)
+        {
+            throw new ArgumentException(
+                $"{matrix} is stored as {rows}×{cols} with leading dimension {ld}, which needs {needed} values, but the span holds {length}.",
+                parameter);
+        }
+    }
+
+    private static void ScaleC(int m, int n, float beta, float* c, int ldc)
+    {
+        if (beta == 1f)
+        {
+            return;
+        }
+
+        for (int i = 0; i < m; i++)
+        {
+            var row = new Span<float>(c + ((nint)i * ldc), n);
+            if (beta == 0f)
+            {
+                row.Clear();
+            }
+            else
+            {
+                System.Numerics.Tensors.TensorPrimitives.Multiply(row, beta, row);
             }
         }
     }
 
-    /// <summary>stub</summary>
-    public static unsafe void Multiply(bool transposeA, bool transposeB, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
+    /// <summary>Chooses packing, the kernel and the split across threads.</summary>
+    private static void Plan(ref GemmJob job)
     {
-        fixed (float* pa = a, pb = b, pc = c)
+        GemmIsa isa = Isa;
+        job.Kernel = isa switch
         {
-            Multiply(transposeA, transposeB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+            GemmIsa.Avx512 => &GemmMicroKernels.Avx512,
+            GemmIsa.Avx2 => &GemmMicroKernels.Avx2,
+            _ => &GemmMicroKernels.Scalar,
+        };
+
+        // Transposed A is already "packed" (MR contiguous values per depth step) apart from its stride.
+        job.PackA = ForcePackA ?? !job.TransA;
+        job.PackA |= !job.TransA;
+
+        // Non-transposed B is read in place while it is small enough to stay cached.
+        job.PackB = ForcePackB ?? ((long)job.K * job.N > 64 * 1024);
+        job.PackB |= job.TransB;
+
+        int threads = WorkerPool.IsInsideJob ? 1 : WorkerPool.MaxDegreeOfParallelism;
+        long work = (long)job.M * job.N * job.K;
+        if (work < GemmConstants.ParallelThreshold)
+        {
+            threads = 1;
         }
+
+        int mPanels = (job.M + MR - 1) / MR;
+        int nPanels = (job.N + NR - 1) / NR;
+        bool splitM;
+        if (mPanels >= 2 * threads && nPanels >= 2 * threads)
+        {
+            // Splitting by rows repacks B in every task; splitting by columns repacks A.
+            long dupIfM = job.PackB ? (long)job.K * job.N : 0;
+            long dupIfN = job.PackA ? (long)job.M * job.K : 0;
+            splitM = dupIfM <= dupIfN;
+        }
+        else
+        {
+            splitM = mPanels >= nPanels;
+        }
+
+        job.SplitM = splitM;
+        job.Tasks = Math.Max(1, Math.Min(threads, splitM ? mPanels : nPanels));
+    }
+
+    private static void RunTask(GemmJob* job, int task)
+    {
+        int i0 = 0, i1 = job->M, j0 = 0, j1 = job->N;
+        if (job->SplitM)
+        {
+            int panels = (job->M + MR - 1) / MR;
+            i0 = (int)((long)panels * task / job->Tasks) * MR;
+            i1 = Math.Min(job->M, (int)((long)panels * (task + 1) / job->Tasks) * MR);
+        }
+        else
+        {
+            int panels = (job->N + NR - 1) / NR;
+            j0 = (int)((long)panels * task / job->Tasks) * NR;
+            j1 = Math.Min(job->N, (int)((long)panels * (task + 1) / job->Tasks) * NR);
+        }
+
+        if (i0 < i1 && j0 < j1)
+        {
+            RunRange(job, i0, i1, j0, j1, GemmContext.Current);
+        }
+    }
+
+    /// <summary>Splits <paramref name="length"/> into equal blocks of at most <paramref name="max"/>, rounded up to <paramref name="unit"/>.</summary>
+    private static int BalancedBlock(int length, int max, int unit)
+    {
+        int blocks = (length + max - 1) / max;
+        int size = (length + blocks - 1) / blocks;
+        return (size + unit - 1) / unit * unit;
+    }
+
+    /// <summary>Computes the C sub-matrix rows [i0, i1) × columns [j0, j1) on one thread.</summary>
+    private static void RunRange(GemmJob* job, int i0, int i1, int j0, int j1, GemmContext ctx)
+    {
+        int k = job->K;
+        int kcBlock = BalancedBlock(k, GemmConstants.MaxKc, 1);
+        int mcBlock = BalancedBlock(i1 - i0, GemmConstants.MaxMc, MR);
+        int ncBlock = BalancedBlock(j1 - j0, GemmConstants.MaxNc, NR);
+        float* packedA = job->PackA ? ctx.PackedA((nint)mcBlock * kcBlock) : null;
+        float* packedB = job->PackB ? ctx.PackedB((nint)ncBlock * kcBlock) : null;
+
+        for (int jc = j0; jc < j1; jc += ncBlock)
+        {
+            int nc = Math.Min(ncBlock, j1 - jc);
+            for (int pc = 0; pc < k; pc += kcBlock)
+            {
+                int kc = Math.Min(kcBlock, k - pc);
+                float beta = pc == 0 ? job->Beta : 1f;
+                if (job->PackB)
+                {
+                    GemmPacking.PackB(job->TransB, job->B, job->Ldb, pc, kc, jc, nc, packedB);
+                }
+                else if (nc % NR != 0)
+                {
+                    int last = nc / NR * NR;
+                    GemmPacking.PackBPanel(false, job->B, job->Ldb, pc, kc, jc + last, nc - last, ctx.EdgeB);
+                }
+
+                for (int ic = i0; ic < i1; ic += mcBlock)
+                {
+                    int mc = Math.Min(mcBlock, i1 - ic);
+                    if (job->PackA)
+                    {
+                        GemmPacking.PackA(job->TransA, job->A, job->Lda, ic, mc, pc, kc, packedA);
+                    }
+                    else if (mc % MR != 0)
+                    {
+                        int last = mc / MR * MR;
+                        GemmPacking.PackAPanel(true, job->A, job->Lda, ic + last, mc - last, pc, kc, ctx.EdgeA);
+                    }
+
+                    MacroKernel(job, ctx, packedA, packedB, ic, mc, jc, nc, pc, kc, beta);
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MacroKernel(
+        GemmJob* job, GemmContext ctx, float* packedA, float* packedB,
+        int ic, int mc, int jc, int nc, int pc, int kc, float beta)
+    {
+        var kernel = job->Kernel;
+        float alpha = job->Alpha;
+        nint ldc = job->Ldc;
+        for (int jr = 0; jr < nc; jr += NR)
+        {
+            int nr = Math.Min(NR, nc - jr);
+            float* bp;
+            nint bStride;
+            if (packedB != null)
+            {
+                bp = packedB + ((nint)jr * kc);
+                bStride = NR;
+            }
+            else if (nr == NR)
+            {
+                bp = job->B + ((nint)pc * job->Ldb) + jc + jr;
+                bStride = job->Ldb;
+            }
+            else
+            {
+                bp = ctx.EdgeB;
+                bStride = NR;
+            }
+
+            for (int ir = 0; ir < mc; ir += MR)
+            {
+                int mr = Math.Min(MR, mc - ir);
+                float* ap;
+                nint aStride;
+                if (packedA != null)
+                {
+                    ap = packedA + ((nint)ir * kc);
+                    aStride = MR;
+                }
+                else if (mr == MR)
+                {
+                    ap = job->A + ((nint)pc * job->Lda) + ic + ir;
+                    aStride = job->Lda;
+                }
+                else
+                {
+                    ap = ctx.EdgeA;
+                    aStride = MR;
+                }
+
+                float* cp = job->C + ((nint)(ic + ir) * ldc) + jc + jr;
+                if (mr == MR && nr == NR)
+                {
+                    kernel(kc, ap, aStride, bp, bStride, cp, ldc, alpha, beta);
+                }
+                else
+                {
+                    float* tile = ctx.Tile;
+                    kernel(kc, ap, aStride, bp, bStride, tile, NR, 1f, 0f);
+                    for (int i = 0; i < mr; i++)
+                    {
+                        float* src = tile + (i * NR);
+                        float* dst = cp + (i * ldc);
+                        if (beta == 0f)
+                        {
+                            for (int j = 0; j < nr; j++)
+                            {
+                                dst[j] = alpha * src[j];
+                            }
+                        }
+                        else
+                        {
+                            for (int j = 0; j < nr; j++)
+                            {
+                                dst[j] = (alpha * src[j]) + (beta * dst[j]);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Everything one call needs, shared by its tasks (lives on the caller's stack).</summary>
+    private struct GemmJob
+    {
+        public bool TransA;
+        public bool TransB;
+        public bool PackA;
+        public bool PackB;
+        public bool SplitM;
+        public int M;
+        public int N;
+        public int K;
+        public int Tasks;
+        public float Alpha;
+        public float Beta;
+        public float* A;
+        public int Lda;
+        public float* B;
+        public int Ldb;
+        public float* C;
+        public int Ldc;
+        public delegate*<nint, float*, nint, float*, nint, float*, nint, float, float, void> Kernel;
     }
 }
