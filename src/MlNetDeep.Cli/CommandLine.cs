@@ -11,8 +11,9 @@ internal static class CommandLine
 
         commands:
           train   train an MLP on datasets/mnist and report test accuracy, macro precision, recall and F1
-                  --epochs N (10)  --batch-size N (64)  --lr X (0.003, one-cycle peak)  --hidden 256,128
-                  --keep-prob X (0.8)  --seed N (0)  --data DIR (datasets/mnist)  --save FILE
+                  --epochs N (10)  --batch-size N (64)  --lr X (0.005, one-cycle peak)  --hidden 256,128
+                  --keep-prob X (0.9)  --schedule one-cycle|cosine|constant
+                  --init kaiming|xavier|fan-in (kaiming)  --l2 X (0.0001)  --label-smoothing X (0.1)  --seed N (0)  --data DIR (datasets/mnist)  --save FILE
         """;
 
     public static int Run(string[] args)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using MlNetDeep.Data;
+using MlNetDeep.Initializers;
 using MlNetDeep.Losses;
 using MlNetDeep.Models;
 using MlNetDeep.Optimizers;
@@ -18,26 +19,43 @@ internal static class TrainCommand
     {
         var epochs = o.Int("epochs", 10);
         var batch = o.Int("batch-size", 64);
-        var lr = o.Float("lr", 3e-3f);
-        var keep = o.Float("keep-prob", 0.8f);
+        var lr = o.Float("lr", 5e-3f);
+        var keep = o.Float("keep-prob", 0.9f);
         var seed = (ulong)o.Int("seed", 0);
         var hidden = (o.Text("hidden") ?? "256,128").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
         var dir = o.Text("data") ?? DatasetPaths.Find("mnist");
         var save = o.Text("save");
+        var l2 = o.Float("l2", 1e-4f);
+        var smoothing = o.Float("label-smoothing", 0.1f);
+        var schedule = o.Text("schedule") ?? "one-cycle";
+        Initializer? init = (o.Text("init") ?? "kaiming") switch
+        {
+            "kaiming" => null,
+            "xavier" => new XavierUniform(),
+            "fan-in" => new FanInUniform(),
+            var other => throw new ArgumentException($"Unknown initialisation '{other}'; expected kaiming, xavier or fan-in."),
+        };
         o.RejectUnknown();
 
         var train = Mnist.Load(dir, "train");
         var test = Mnist.Load(dir, "test");
-        var net = DenseModels.Mlp(hidden, 10, Activation.ReLU, keep);
+        var net = DenseModels.Mlp(hidden, 10, Activation.ReLU, keep, init);
         AnsiConsole.MarkupLineInterpolated(
-            $"[bold]MLP 784-{string.Join("-", hidden)}-10[/] on {train.Count} MNIST digits ({test.Count} held out): Adam, one-cycle peak {lr}, batch {batch}, keep_prob {keep}, seed {seed}");
+            $"[bold]MLP 784-{string.Join("-", hidden)}-10[/] on {train.Count} MNIST digits ({test.Count} held out): Adam {lr} ({schedule}), batch {batch}, keep_prob {keep}, seed {seed}");
 
         var options = new TrainingOptions
         {
-            Loss = new SoftmaxCrossEntropy(),
+            Loss = new SoftmaxCrossEntropy(smoothing),
             Optimizer = new Adam(lr),
-            Schedule = new OneCycle(lr),
+            Schedule = schedule switch
+            {
+                "one-cycle" => new OneCycle(lr),
+                "constant" => null,
+                "cosine" => new CosineAnnealing(),
+                _ => throw new ArgumentException($"Unknown schedule '{schedule}'; expected one-cycle, cosine or constant."),
+            },
             Epochs = epochs,
+            L2 = l2,
             BatchSize = batch,
             Seed = seed,
             EpochCompleted = e => AnsiConsole.MarkupLineInterpolated(

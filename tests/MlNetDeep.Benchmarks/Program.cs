@@ -1,3 +1,10 @@
 using BenchmarkDotNet.Running;
+using MlNetDeep.Benchmarks;
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+if (args.Length > 0 && args[0] == "yardstick")
+{
+    return SideBySide.Run(args[1..]);
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(SideBySide).Assembly).Run(args);
+return 0;

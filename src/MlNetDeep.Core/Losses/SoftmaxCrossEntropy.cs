@@ -5,10 +5,26 @@ namespace MlNetDeep.Losses;
 /// <summary>
 /// Softmax followed by cross-entropy, on logits: C = −(1/n)·Σ_x Σ_j y_j·ln softmax(z)_j, with
 /// ∂C/∂z = (a − y)/n, the seeds' output error a − y. Targets are class indices ([N] or [N, 1], values
-/// 0..K−1) or distributions of the predictions' shape (one-hot or soft labels).
+/// 0..K−1) or distributions of the predictions' shape (one-hot or soft labels). With label smoothing ε, a class
+/// index stands for the distribution (1 − ε)·one-hot + ε/K.
 /// </summary>
 public sealed class SoftmaxCrossEntropy : Loss
 {
+    /// <summary>Creates the loss.</summary>
+    /// <param name="labelSmoothing">ε in [0, 1): the share of each class-index target spread evenly over all classes.</param>
+    public SoftmaxCrossEntropy(float labelSmoothing = 0f)
+    {
+        if (!(labelSmoothing >= 0f && labelSmoothing < 1f))
+        {
+            throw new ArgumentOutOfRangeException(nameof(labelSmoothing), labelSmoothing, "Label smoothing must be in [0, 1).");
+        }
+
+        LabelSmoothing = labelSmoothing;
+    }
+
+    /// <summary>ε, the label smoothing applied to class-index targets.</summary>
+    public float LabelSmoothing { get; }
+
     /// <inheritdoc />
     public override bool IsClassification => true;
 
@@ -64,7 +80,14 @@ public sealed class SoftmaxCrossEntropy : Loss
                     throw new ArgumentException($"Label {target[r]} at row {r} is out of range; expected a class index in 0..{k - 1}.", nameof(target));
                 }
 
-                sum += logSum - z[label];
+                sum += (1 - LabelSmoothing) * (logSum - z[label]);
+                if (LabelSmoothing > 0)
+                {
+                    for (var j = 0; j < k; j++)
+                    {
+                        sum += LabelSmoothing / k * (logSum - z[j]);
+                    }
+                }
             }
             else
             {
@@ -86,7 +109,16 @@ public sealed class SoftmaxCrossEntropy : Loss
 
                 if (indices)
                 {
-                    g[(int)target[r]] -= scale;
+                    if (LabelSmoothing > 0)
+                    {
+                        var spread = LabelSmoothing / k * scale;
+                        for (var j = 0; j < k; j++)
+                        {
+                            g[j] -= spread;
+                        }
+                    }
+
+                    g[(int)target[r]] -= (1 - LabelSmoothing) * scale;
                 }
                 else
                 {

@@ -102,6 +102,17 @@ public class GradientCheckTests
     }
 
     [Test]
+    public void SoftmaxCrossEntropyWithLabelSmoothingPassesGradientCheck()
+    {
+        var net = new Sequential(new Dense(5), new ReLU(), new Dense(4));
+        net.Build([3], new RandomSource(35));
+
+        var result = GradientCheck.Run(net, new SoftmaxCrossEntropy(labelSmoothing: 0.1f), TestData.Random(36, 6, 3), TestData.Labels(37, 6, 4));
+
+        Assert.That(result.Passed, Is.True, result.ToString());
+    }
+
+    [Test]
     public void GradientCheckDetectsAWrongGradient()
     {
         var net = new Sequential(new Dense(3), new BrokenSquare(), new Dense(2));

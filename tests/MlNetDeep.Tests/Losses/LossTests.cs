@@ -33,6 +33,21 @@ public class LossTests
     }
 
     [Test]
+    public void LabelSmoothingEqualsTheSmoothedDistribution()
+    {
+        var z = new Tensor([0.5f, -1f, 2f, 0f], 1, 4);
+        var gIndex = new Tensor(1, 4);
+        var gDistribution = new Tensor(1, 4);
+        var loss = new SoftmaxCrossEntropy(labelSmoothing: 0.2f);
+
+        var byIndex = loss.Compute(z, new Tensor([2f], 1), gIndex);
+        var byDistribution = new SoftmaxCrossEntropy().Compute(z, new Tensor([0.05f, 0.05f, 0.85f, 0.05f], 1, 4), gDistribution);
+
+        Assert.That(byIndex, Is.EqualTo(byDistribution).Within(1e-6));
+        Assert.That(gIndex.Span.ToArray(), Is.EqualTo(gDistribution.Span.ToArray()).Within(1e-6));
+    }
+
+    [Test]
     public void BinaryCrossEntropyOutputErrorIsSigmoidMinusYAndStableForLargeLogits()
     {
         var z = new Tensor([0f, 100f, -100f], 3, 1);

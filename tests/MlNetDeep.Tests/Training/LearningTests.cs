@@ -69,12 +69,13 @@ public class LearningTests
         var dir = DatasetPaths.Find("mnist");
         var train = Mnist.Load(dir, "train");
         var test = Mnist.Load(dir, "test");
-        var net = DenseModels.Mlp([256, 128], 10, Activation.ReLU, keepProbability: 0.8f);
+        var net = DenseModels.Mlp([256, 128], 10, Activation.ReLU, keepProbability: 0.9f);
         var options = new TrainingOptions
         {
-            Loss = new SoftmaxCrossEntropy(),
+            Loss = new SoftmaxCrossEntropy(labelSmoothing: 0.1f),
             Optimizer = new Adam(),
-            Schedule = new OneCycle(maxRate: 3e-3f),
+            Schedule = new OneCycle(maxRate: 5e-3f),
+            L2 = 1e-4f,
             Epochs = 10,
             BatchSize = 64,
             Seed = seed,
