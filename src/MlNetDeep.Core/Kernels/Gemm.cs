@@ -18,7 +18,7 @@ namespace MlNetDeep.Kernels;
 /// </para>
 /// <para>
 /// Implementation: Goto/BLIS-style blocking (depth blocks of ≤ 256, row blocks of ≤ 256 per thread,
-/// column blocks of ≤ 4096), A packed into 8-row panels and B into 32-column panels (or read in place
+/// column blocks of ≤ 1024), A packed into 8-row panels and B into 32-column panels (or read in place
 /// when the layout already suits the micro-kernel), and an 8×32 register-tile AVX-512 FMA micro-kernel
 /// with AVX2 and scalar fallbacks. Calls with at least ~200k multiply-adds are split by rows or columns
 /// across <see cref="WorkerPool"/>; smaller ones run on the calling thread. Packing buffers are per
@@ -197,6 +197,7 @@ public static unsafe class Gemm
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ScaleC(int m, int n, float beta, float* c, int ldc)
     {
         if (beta == 1f)
@@ -219,9 +220,11 @@ public static unsafe class Gemm
     }
 
     /// <summary>Chooses packing, the kernel and the split across threads.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Plan(ref GemmJob job)
     {
         GemmIsa isa = Isa;
+        job.Isa = isa;
         job.Kernel = isa switch
         {
             GemmIsa.Avx512 => &GemmMicroKernels.Avx512,
@@ -263,6 +266,7 @@ public static unsafe class Gemm
         job.Tasks = Math.Max(1, Math.Min(threads, splitM ? mPanels : nPanels));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunTask(GemmJob* job, int task)
     {
         int i0 = 0, i1 = job->M, j0 = 0, j1 = job->N;
@@ -294,6 +298,7 @@ public static unsafe class Gemm
     }
 
     /// <summary>Computes the C sub-matrix rows [i0, i1) × columns [j0, j1) on one thread.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunRange(GemmJob* job, int i0, int i1, int j0, int j1, GemmContext ctx)
     {
         int k = job->K;
@@ -345,6 +350,7 @@ public static unsafe class Gemm
         int ic, int mc, int jc, int nc, int pc, int kc, float beta)
     {
         var kernel = job->Kernel;
+        bool avx512 = job->Isa == GemmIsa.Avx512;
         float alpha = job->Alpha;
         nint ldc = job->Ldc;
         for (int jr = 0; jr < nc; jr += NR)
@@ -394,6 +400,15 @@ public static unsafe class Gemm
                 {
                     kernel(kc, ap, aStride, bp, bStride, cp, ldc, alpha, beta);
                 }
+                else if (avx512 && nr <= 16)
+                {
+                    GemmMicroKernels.Avx512Narrow(kc, ap, aStride, bp, bStride, cp, ldc, alpha, beta, mr, nr);
+                }
+                else if (avx512)
+                {
+                    kernel(kc, ap, aStride, bp, bStride, ctx.Tile, NR, 1f, 0f);
+                    GemmMicroKernels.Avx512StoreTile(ctx.Tile, cp, ldc, alpha, beta, mr, nr);
+                }
                 else
                 {
                     float* tile = ctx.Tile;
@@ -442,6 +457,7 @@ public static unsafe class Gemm
         public int Ldb;
         public float* C;
         public int Ldc;
+        public GemmIsa Isa;
         public delegate*<nint, float*, nint, float*, nint, float*, nint, float, float, void> Kernel;
     }
 }
