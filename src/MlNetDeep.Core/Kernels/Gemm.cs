@@ -236,8 +236,13 @@ public static unsafe class Gemm
         job.PackA = ForcePackA ?? !job.TransA;
         job.PackA |= !job.TransA;
 
-        // Non-transposed B is read in place while it is small enough to stay cached.
-        job.PackB = ForcePackB ?? ((long)job.K * job.N > 64 * 1024);
+        // Non-transposed B can be read in place (NR contiguous values per depth step). That wins when
+        // each B panel is used by few row tiles (one row block per task), unless its row stride is close
+        // to a multiple of 4 KiB, where the panel's rows collide in the same cache sets.
+        int strideBytes = (int)((long)job.Ldb * sizeof(float) % 4096);
+        bool conflicting = Math.Min(strideBytes, 4096 - strideBytes) < 512;
+        bool fewRowBlocks = job.M <= GemmConstants.MaxMc || (long)job.K * job.N <= 64 * 1024;
+        job.PackB = ForcePackB ?? (conflicting || !fewRowBlocks);
         job.PackB |= job.TransB;
 
         int threads = WorkerPool.IsInsideJob ? 1 : WorkerPool.MaxDegreeOfParallelism;
@@ -306,7 +311,11 @@ public static unsafe class Gemm
         int mcBlock = BalancedBlock(i1 - i0, GemmConstants.MaxMc, MR);
         int ncBlock = BalancedBlock(j1 - j0, GemmConstants.MaxNc, NR);
         float* packedA = job->PackA ? ctx.PackedA((nint)mcBlock * kcBlock) : null;
-        float* packedB = job->PackB ? ctx.PackedB((nint)ncBlock * kcBlock) : null;
+
+        // With a single row block each packed B panel is used once, so pack it just before use into a
+        // small L1-resident buffer rather than packing the whole kc×nc block out to L2.
+        bool streamB = job->PackB && i1 - i0 <= mcBlock;
+        float* packedB = job->PackB && !streamB ? ctx.PackedB((nint)ncBlock * kcBlock) : null;
 
         for (int jc = j0; jc < j1; jc += ncBlock)
         {
@@ -315,11 +324,11 @@ public static unsafe class Gemm
             {
                 int kc = Math.Min(kcBlock, k - pc);
                 float beta = pc == 0 ? job->Beta : 1f;
-                if (job->PackB)
+                if (packedB != null)
                 {
                     GemmPacking.PackB(job->TransB, job->B, job->Ldb, pc, kc, jc, nc, packedB);
                 }
-                else if (nc % NR != 0)
+                else if (!streamB && nc % NR != 0)
                 {
                     int last = nc / NR * NR;
                     GemmPacking.PackBPanel(false, job->B, job->Ldb, pc, kc, jc + last, nc - last, ctx.EdgeB);
@@ -338,7 +347,7 @@ public static unsafe class Gemm
                         GemmPacking.PackAPanel(true, job->A, job->Lda, ic + last, mc - last, pc, kc, ctx.EdgeA);
                     }
 
-                    MacroKernel(job, ctx, packedA, packedB, ic, mc, jc, nc, pc, kc, beta);
+                    MacroKernel(job, ctx, packedA, packedB, streamB, ic, mc, jc, nc, pc, kc, beta);
                 }
             }
         }
@@ -346,7 +355,7 @@ public static unsafe class Gemm
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MacroKernel(
-        GemmJob* job, GemmContext ctx, float* packedA, float* packedB,
+        GemmJob* job, GemmContext ctx, float* packedA, float* packedB, bool streamB,
         int ic, int mc, int jc, int nc, int pc, int kc, float beta)
     {
         var kernel = job->Kernel;
@@ -362,6 +371,12 @@ public static unsafe class Gemm
             {
                 bp = packedB + ((nint)jr * kc);
                 bStride = NR;
+            }
+            else if (streamB)
+            {
+                bp = ctx.EdgeB;
+                bStride = NR;
+                GemmPacking.PackBPanel(job->TransB, job->B, job->Ldb, pc, kc, jc + jr, nr, bp);
             }
             else if (nr == NR)
             {
