@@ -20,7 +20,7 @@ namespace MlNetDeep.Kernels;
 /// Implementation: Goto/BLIS-style blocking (depth blocks of ≤ 256, row blocks of ≤ 256 per thread,
 /// column blocks of ≤ 1024), A packed into 8-row panels and B into 32-column panels (or read in place
 /// when the layout already suits the micro-kernel), and an 8×32 register-tile AVX-512 FMA micro-kernel
-/// with AVX2 and scalar fallbacks. Calls with at least ~200k multiply-adds are split by rows or columns
+/// with AVX2 and scalar fallbacks. Calls with at least 64k multiply-adds (m·n·k) are split by rows or columns
 /// across <see cref="WorkerPool"/>; smaller ones run on the calling thread. Packing buffers are per
 /// thread and reused, so steady-state calls allocate nothing.
 /// </para>

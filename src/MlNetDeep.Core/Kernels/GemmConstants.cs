@@ -13,5 +13,5 @@ internal static class GemmConstants
     public const int MaxNc = 1024;
 
     /// <summary>Below this many multiply-adds (m·n·k) a call runs on one thread.</summary>
-    public const long ParallelThreshold = 200_000;
+    public const long ParallelThreshold = 64_000;
 }
