@@ -18,9 +18,9 @@ namespace MlNetDeep.Kernels;
 /// </para>
 /// <para>
 /// Implementation: Goto/BLIS-style blocking (depth blocks of ≤ 256, row blocks of ≤ 256 per thread,
-/// column blocks of ≤ 4096), A packed into 8-row panels and B into 32-column panels (or read in place
+/// column blocks of ≤ 1024), A packed into 8-row panels and B into 32-column panels (or read in place
 /// when the layout already suits the micro-kernel), and an 8×32 register-tile AVX-512 FMA micro-kernel
-/// with AVX2 and scalar fallbacks. Calls with at least ~200k multiply-adds are split by rows or columns
+/// with AVX2 and scalar fallbacks. Calls with at least 64k multiply-adds (m·n·k) are split by rows or columns
 /// across <see cref="WorkerPool"/>; smaller ones run on the calling thread. Packing buffers are per
 /// thread and reused, so steady-state calls allocate nothing.
 /// </para>
@@ -197,6 +197,7 @@ public static unsafe class Gemm
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ScaleC(int m, int n, float beta, float* c, int ldc)
     {
         if (beta == 1f)
@@ -219,9 +220,11 @@ public static unsafe class Gemm
     }
 
     /// <summary>Chooses packing, the kernel and the split across threads.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Plan(ref GemmJob job)
     {
         GemmIsa isa = Isa;
+        job.Isa = isa;
         job.Kernel = isa switch
         {
             GemmIsa.Avx512 => &GemmMicroKernels.Avx512,
@@ -233,8 +236,13 @@ public static unsafe class Gemm
         job.PackA = ForcePackA ?? !job.TransA;
         job.PackA |= !job.TransA;
 
-        // Non-transposed B is read in place while it is small enough to stay cached.
-        job.PackB = ForcePackB ?? ((long)job.K * job.N > 64 * 1024);
+        // Non-transposed B can be read in place (NR contiguous values per depth step). That wins when
+        // each B panel is used by few row tiles (one row block per task), unless its row stride is close
+        // to a multiple of 4 KiB, where the panel's rows collide in the same cache sets.
+        int strideBytes = (int)((long)job.Ldb * sizeof(float) % 4096);
+        bool conflicting = Math.Min(strideBytes, 4096 - strideBytes) < 512;
+        bool fewRowBlocks = job.M <= GemmConstants.MaxMc || (long)job.K * job.N <= 64 * 1024;
+        job.PackB = ForcePackB ?? (conflicting || !fewRowBlocks);
         job.PackB |= job.TransB;
 
         int threads = WorkerPool.IsInsideJob ? 1 : WorkerPool.MaxDegreeOfParallelism;
@@ -263,6 +271,7 @@ public static unsafe class Gemm
         job.Tasks = Math.Max(1, Math.Min(threads, splitM ? mPanels : nPanels));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunTask(GemmJob* job, int task)
     {
         int i0 = 0, i1 = job->M, j0 = 0, j1 = job->N;
@@ -294,6 +303,7 @@ public static unsafe class Gemm
     }
 
     /// <summary>Computes the C sub-matrix rows [i0, i1) × columns [j0, j1) on one thread.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunRange(GemmJob* job, int i0, int i1, int j0, int j1, GemmContext ctx)
     {
         int k = job->K;
@@ -301,7 +311,11 @@ public static unsafe class Gemm
         int mcBlock = BalancedBlock(i1 - i0, GemmConstants.MaxMc, MR);
         int ncBlock = BalancedBlock(j1 - j0, GemmConstants.MaxNc, NR);
         float* packedA = job->PackA ? ctx.PackedA((nint)mcBlock * kcBlock) : null;
-        float* packedB = job->PackB ? ctx.PackedB((nint)ncBlock * kcBlock) : null;
+
+        // With a single row block each packed B panel is used once, so pack it just before use into a
+        // small L1-resident buffer rather than packing the whole kc×nc block out to L2.
+        bool streamB = job->PackB && i1 - i0 <= mcBlock;
+        float* packedB = job->PackB && !streamB ? ctx.PackedB((nint)ncBlock * kcBlock) : null;
 
         for (int jc = j0; jc < j1; jc += ncBlock)
         {
@@ -310,11 +324,11 @@ public static unsafe class Gemm
             {
                 int kc = Math.Min(kcBlock, k - pc);
                 float beta = pc == 0 ? job->Beta : 1f;
-                if (job->PackB)
+                if (packedB != null)
                 {
                     GemmPacking.PackB(job->TransB, job->B, job->Ldb, pc, kc, jc, nc, packedB);
                 }
-                else if (nc % NR != 0)
+                else if (!streamB && nc % NR != 0)
                 {
                     int last = nc / NR * NR;
                     GemmPacking.PackBPanel(false, job->B, job->Ldb, pc, kc, jc + last, nc - last, ctx.EdgeB);
@@ -333,7 +347,7 @@ public static unsafe class Gemm
                         GemmPacking.PackAPanel(true, job->A, job->Lda, ic + last, mc - last, pc, kc, ctx.EdgeA);
                     }
 
-                    MacroKernel(job, ctx, packedA, packedB, ic, mc, jc, nc, pc, kc, beta);
+                    MacroKernel(job, ctx, packedA, packedB, streamB, ic, mc, jc, nc, pc, kc, beta);
                 }
             }
         }
@@ -341,10 +355,11 @@ public static unsafe class Gemm
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MacroKernel(
-        GemmJob* job, GemmContext ctx, float* packedA, float* packedB,
+        GemmJob* job, GemmContext ctx, float* packedA, float* packedB, bool streamB,
         int ic, int mc, int jc, int nc, int pc, int kc, float beta)
     {
         var kernel = job->Kernel;
+        bool avx512 = job->Isa == GemmIsa.Avx512;
         float alpha = job->Alpha;
         nint ldc = job->Ldc;
         for (int jr = 0; jr < nc; jr += NR)
@@ -356,6 +371,12 @@ public static unsafe class Gemm
             {
                 bp = packedB + ((nint)jr * kc);
                 bStride = NR;
+            }
+            else if (streamB)
+            {
+                bp = ctx.EdgeB;
+                bStride = NR;
+                GemmPacking.PackBPanel(job->TransB, job->B, job->Ldb, pc, kc, jc + jr, nr, bp);
             }
             else if (nr == NR)
             {
@@ -393,6 +414,15 @@ public static unsafe class Gemm
                 if (mr == MR && nr == NR)
                 {
                     kernel(kc, ap, aStride, bp, bStride, cp, ldc, alpha, beta);
+                }
+                else if (avx512 && nr <= 16)
+                {
+                    GemmMicroKernels.Avx512Narrow(kc, ap, aStride, bp, bStride, cp, ldc, alpha, beta, mr, nr);
+                }
+                else if (avx512)
+                {
+                    kernel(kc, ap, aStride, bp, bStride, ctx.Tile, NR, 1f, 0f);
+                    GemmMicroKernels.Avx512StoreTile(ctx.Tile, cp, ldc, alpha, beta, mr, nr);
                 }
                 else
                 {
@@ -442,6 +472,7 @@ public static unsafe class Gemm
         public int Ldb;
         public float* C;
         public int Ldc;
+        public GemmIsa Isa;
         public delegate*<nint, float*, nint, float*, nint, float*, nint, float, float, void> Kernel;
     }
 }

@@ -125,6 +125,110 @@ internal static unsafe class GemmMicroKernels
     }
 
     /// <summary>
+    /// AVX-512F edge kernel for tiles with at most 16 real columns (<paramref name="nr"/>) and
+    /// <paramref name="mr"/> real rows: MR×16 accumulators, masked stores straight into C.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Avx512Narrow(nint kc, float* a, nint aStride, float* b, nint bStride, float* c, nint ldc, float alpha, float beta, int mr, int nr)
+    {
+        Vector512<float> c0 = Vector512<float>.Zero;
+        Vector512<float> c1 = Vector512<float>.Zero;
+        Vector512<float> c2 = Vector512<float>.Zero;
+        Vector512<float> c3 = Vector512<float>.Zero;
+        Vector512<float> c4 = Vector512<float>.Zero;
+        Vector512<float> c5 = Vector512<float>.Zero;
+        Vector512<float> c6 = Vector512<float>.Zero;
+        Vector512<float> c7 = Vector512<float>.Zero;
+        for (nint p = 0; p < kc; p++)
+        {
+            Vector512<float> b0 = Avx512F.LoadVector512(b);
+            c0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[0]), b0, c0);
+            c1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[1]), b0, c1);
+            c2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[2]), b0, c2);
+            c3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[3]), b0, c3);
+            c4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[4]), b0, c4);
+            c5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[5]), b0, c5);
+            c6 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[6]), b0, c6);
+            c7 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[7]), b0, c7);
+            a += aStride;
+            b += bStride;
+        }
+
+        Vector512<float> mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(nr)).AsSingle();
+        Vector512<float> va = Vector512.Create(alpha);
+        Vector512<float> vb = Vector512.Create(beta);
+        if (mr > 0)
+        {
+            StoreRow(c + (0 * ldc), c0, mask, va, vb, beta);
+        }
+
+        if (mr > 1)
+        {
+            StoreRow(c + (1 * ldc), c1, mask, va, vb, beta);
+        }
+
+        if (mr > 2)
+        {
+            StoreRow(c + (2 * ldc), c2, mask, va, vb, beta);
+        }
+
+        if (mr > 3)
+        {
+            StoreRow(c + (3 * ldc), c3, mask, va, vb, beta);
+        }
+
+        if (mr > 4)
+        {
+            StoreRow(c + (4 * ldc), c4, mask, va, vb, beta);
+        }
+
+        if (mr > 5)
+        {
+            StoreRow(c + (5 * ldc), c5, mask, va, vb, beta);
+        }
+
+        if (mr > 6)
+        {
+            StoreRow(c + (6 * ldc), c6, mask, va, vb, beta);
+        }
+
+        if (mr > 7)
+        {
+            StoreRow(c + (7 * ldc), c7, mask, va, vb, beta);
+        }
+
+    }
+
+    /// <summary>Writes rows [0, mr) × columns [0, nr) of an MR×NR tile (row stride NR) into C with alpha and beta, using masked AVX-512 stores.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Avx512StoreTile(float* tile, float* c, nint ldc, float alpha, float beta, int mr, int nr)
+    {
+        Vector512<float> mask0 = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(nr)).AsSingle();
+        Vector512<float> mask1 = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(nr - 16)).AsSingle();
+        Vector512<float> va = Vector512.Create(alpha);
+        Vector512<float> vb = Vector512.Create(beta);
+        for (int i = 0; i < mr; i++)
+        {
+            StoreRow(c, Avx512F.LoadVector512(tile), mask0, va, vb, beta);
+            StoreRow(c + 16, Avx512F.LoadVector512(tile + 16), mask1, va, vb, beta);
+            c += ldc;
+            tile += NR;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow(float* c, Vector512<float> acc, Vector512<float> mask, Vector512<float> va, Vector512<float> vb, float beta)
+    {
+        Vector512<float> value = Avx512F.Multiply(acc, va);
+        if (beta != 0f)
+        {
+            value = Avx512F.FusedMultiplyAdd(Avx512F.MaskLoad(c, mask, Vector512<float>.Zero), vb, value);
+        }
+
+        Avx512F.MaskStore(c, mask, value);
+    }
+
+    /// <summary>
     /// AVX2+FMA kernel for machines without AVX-512 (16 ymm registers): the tile is computed as
     /// 4-row × 16-column sub-tiles (8 accumulators each), one pass over the panels per sub-tile.
     /// </summary>
@@ -195,6 +299,7 @@ internal static unsafe class GemmMicroKernels
     }
 
     /// <summary>Portable kernel (no SIMD requirement): a scalar loop over the tile.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Scalar(nint kc, float* a, nint aStride, float* b, nint bStride, float* c, nint ldc, float alpha, float beta)
     {
         float* acc = stackalloc float[MR * NR];

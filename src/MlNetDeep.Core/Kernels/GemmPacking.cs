@@ -14,6 +14,7 @@ internal static unsafe class GemmPacking
     private const int NR = GemmMicroKernels.NR;
 
     /// <summary>Packs rows [i0, i0+mc) × depth [p0, p0+kc) of op(A); panel r starts at <c>dst + r·MR·kc</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA(bool transA, float* a, nint lda, int i0, int mc, int p0, int kc, float* dst)
     {
         for (int ir = 0; ir < mc; ir += MR)
@@ -23,6 +24,7 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary>Packs one MR×kc panel of op(A) holding <paramref name="mr"/> real rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackAPanel(bool transA, float* a, nint lda, int i0, int mr, int p0, int kc, float* dst)
     {
         if (transA)
@@ -90,6 +92,7 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary>Packs depth [p0, p0+kc) × columns [j0, j0+nc) of op(B); panel r starts at <c>dst + r·NR·kc</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackB(bool transB, float* b, nint ldb, int p0, int kc, int j0, int nc, float* dst)
     {
         for (int jr = 0; jr < nc; jr += NR)
@@ -99,6 +102,7 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary>Packs one kc×NR panel of op(B) holding <paramref name="nr"/> real columns.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackBPanel(bool transB, float* b, nint ldb, int p0, int kc, int j0, int nr, float* dst)
     {
         if (!transB)
@@ -124,6 +128,18 @@ internal static unsafe class GemmPacking
                     Vector256.Store(Vector256.Load(src + 8), d + 8);
                     Vector256.Store(Vector256.Load(src + 16), d + 16);
                     Vector256.Store(Vector256.Load(src + 24), d + 24);
+                    src += ldb;
+                }
+            }
+            else if (Avx512F.IsSupported)
+            {
+                Vector512<float> mask0 = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(nr)).AsSingle();
+                Vector512<float> mask1 = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(nr - 16)).AsSingle();
+                for (int p = 0; p < kc; p++)
+                {
+                    float* d = dst + (p * NR);
+                    Vector512.Store(Avx512F.MaskLoad(src, mask0, Vector512<float>.Zero), d);
+                    Vector512.Store(Avx512F.MaskLoad(src + 16, mask1, Vector512<float>.Zero), d + 16);
                     src += ldb;
                 }
             }
