@@ -58,7 +58,7 @@ internal static class TrainCommand
             L2 = l2,
             BatchSize = batch,
             Seed = seed,
-            EpochCompleted = e => AnsiConsole.MarkupLineInterpolated(
+            EpochCompleted = e => Console.WriteLine(
                 $"epoch {e.Epoch,2}  loss {e.TrainLoss:F4}  train acc {e.TrainAccuracy:P2}  test loss {e.ValidationLoss:F4}  test acc {e.ValidationAccuracy:P2}  lr {e.LearningRate:E2}  {e.Seconds:F2}s"),
         };
 
@@ -69,8 +69,8 @@ internal static class TrainCommand
 
         AnsiConsole.WriteLine();
         AnsiConsole.WriteLine(report.ToString());
-        AnsiConsole.MarkupLineInterpolated(
-            $"[bold]test accuracy {report.Accuracy:P2}[/]  macro precision {report.MacroPrecision:P2}  macro recall {report.MacroRecall:P2}  macro F1 {report.MacroF1:P2}  ({history.Epochs.Count} epochs, {seconds:F1} s training)");
+        Console.WriteLine(
+            $"test accuracy {report.Accuracy:P2}  macro precision {report.MacroPrecision:P2}  macro recall {report.MacroRecall:P2}  macro F1 {report.MacroF1:P2}  ({history.Epochs.Count} epochs, {seconds:F1} s training)");
         if (save is not null)
         {
             WeightsFile.Save(net, save);
