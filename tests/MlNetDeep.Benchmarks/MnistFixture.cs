@@ -15,7 +15,7 @@ public sealed class MnistFixture
 {
     private readonly Tensor _x;
     private readonly Tensor _y;
-    private readonly IReadOnlyList<Parameter> _parameters;
+    private readonly Parameter[] _parameters;
     private readonly Tensor _batchX;
     private readonly Tensor _batchY;
     private readonly Tensor _grad;
@@ -30,7 +30,7 @@ public sealed class MnistFixture
         Network = DenseModels.Mlp([256, 128], 10);
         Network.Build([1, 28, 28], new RandomSource(0));
         Network.ComputeInputGradient = false;
-        _parameters = Network.Parameters;
+        _parameters = [.. Network.Parameters];
         Batch = batch;
         _batchX = new Tensor(batch, 1, 28, 28);
         _batchY = new Tensor(batch);

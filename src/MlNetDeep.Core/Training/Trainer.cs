@@ -144,7 +144,7 @@ public static class Trainer
         Tensor? validationFeatures,
         Tensor? validationTargets)
     {
-        private readonly IReadOnlyList<Parameter> _parameters = network.Parameters;
+        private readonly Parameter[] _parameters = [.. network.Parameters];
         private readonly Tensor[] _state = [.. network.Parameters.Select(p => p.Value), .. network.Buffers.Select(b => b.Value)];
 
         public TrainingHistory Execute()

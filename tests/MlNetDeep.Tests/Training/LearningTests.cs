@@ -137,6 +137,28 @@ public class LearningTests
     }
 
     [Test]
+    public void TrainingStepsAllocateNothingInSteadyState()
+    {
+        var x = TestData.Random(1, 640, 20);
+        var y = TestData.Labels(2, 640, 5);
+        long Allocated(int epochs)
+        {
+            var net = DenseModels.Mlp([32, 16], 5, Activation.ReLU, keepProbability: 0.9f);
+            var options = new TrainingOptions { Epochs = epochs, BatchSize = 16, L1 = 1e-4f, L2 = 1e-4f, GradientClipNorm = 5f, Schedule = new OneCycle(0.01f) };
+            var before = GC.GetTotalAllocatedBytes(precise: true);
+            Trainer.Fit(net, x, y, options);
+            return GC.GetTotalAllocatedBytes(precise: true) - before;
+        }
+
+        Allocated(2);
+        var extraSteps = (12 - 2) * (640 / 16);
+        var perStep = (double)(Allocated(12) - Allocated(2)) / extraSteps;
+
+        // Per-epoch records (EpochResult) are allowed; a mini-batch step must not allocate.
+        Assert.That(perStep, Is.LessThan(8), $"{perStep:F1} bytes per step");
+    }
+
+    [Test]
     public void SameSeedGivesTheSameRun()
     {
         double[] Run()
