@@ -45,10 +45,13 @@ internal static class Metrics
     {
         double lossSum = 0;
         long correct = 0, decisions = 0;
+        Tensor? y = null;
+        var targetShape = targets.Shape[1..].ToArray();
         Inference.ForEachBatch(network, features, batchSize, (output, start) =>
         {
             var count = output.Rows;
-            var y = Trainer.Gather(targets, Enumerable.Range(start, count).ToArray());
+            Tensor.Ensure(ref y, count, targetShape);
+            targets.Data.AsSpan(start * targets.RowSize, count * targets.RowSize).CopyTo(y!.Span);
             lossSum += loss.Compute(output, y, null) * count;
             if (loss.IsClassification)
             {
