@@ -1,5 +1,6 @@
 using MlNetDeep.Initializers;
 using MlNetDeep.Kernels;
+using MlNetDeep.Serialization;
 using MlNetDeep.Tensors;
 
 namespace MlNetDeep.Layers;
@@ -50,6 +51,13 @@ public sealed class Dense : Layer
 
     /// <inheritdoc />
     public override IReadOnlyList<Parameter> Parameters => _bias is null ? [Weight] : [Weight, _bias];
+
+    /// <inheritdoc />
+    /// <remarks>The initialisers are not described: a loaded or cloned layer takes its weights from the original.</remarks>
+    public override LayerDescription Describe() => new(
+        "Dense",
+        Name,
+        [new("units", LayerDescription.ToSetting(Units)), new("useBias", LayerDescription.ToSetting(UseBias))]);
 
     /// <inheritdoc />
     protected override int[] OnBuild(int[] inputShape, RandomSource random)

@@ -1,3 +1,4 @@
+using MlNetDeep.Serialization;
 using MlNetDeep.Tensors;
 
 namespace MlNetDeep.Layers;
@@ -26,6 +27,11 @@ public sealed class Dropout : ElementwiseLayer
 
     /// <summary>keep_prob.</summary>
     public float KeepProbability { get; }
+
+    /// <inheritdoc />
+    /// <remarks>The random stream of the masks is not described (it matters only to training).</remarks>
+    public override LayerDescription Describe() =>
+        new("Dropout", Name, [new("keepProbability", LayerDescription.ToSetting(KeepProbability))]);
 
     /// <inheritdoc />
     protected override int[] OnBuild(int[] inputShape, RandomSource random)

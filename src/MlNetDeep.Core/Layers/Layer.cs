@@ -1,3 +1,4 @@
+using MlNetDeep.Serialization;
 using MlNetDeep.Tensors;
 
 namespace MlNetDeep.Layers;
@@ -77,6 +78,17 @@ public abstract class Layer
         ArgumentNullException.ThrowIfNull(outputGradient);
         return OnBackward(outputGradient);
     }
+
+    /// <summary>
+    /// Describes the layer (type key, name, settings, children) so that <see cref="LayerRegistry.Create"/> can
+    /// re-create it without the code that built it; used by <see cref="NetworkFile"/> to save and clone networks.
+    /// The default throws: a layer type that is to be saved overrides it and registers a factory.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The layer type does not support saving.</exception>
+    public virtual LayerDescription Describe() =>
+        throw new NotSupportedException(
+            $"Layer '{Name}' of type '{GetType().FullName}' cannot be saved or cloned: it does not override Layer.Describe() "
+            + "(and register a factory with LayerRegistry.Register).");
 
     /// <summary>Creates the parameters for <paramref name="inputShape"/> and returns the output shape.</summary>
     protected abstract int[] OnBuild(int[] inputShape, RandomSource random);

@@ -1,3 +1,4 @@
+using MlNetDeep.Serialization;
 using MlNetDeep.Tensors;
 
 namespace MlNetDeep.Layers;
@@ -45,6 +46,9 @@ public sealed class Sequential : Layer
     /// <summary>Names each parameter by its position, as <c>index.name</c> (for example <c>0.weight</c>), in <see cref="Parameters"/> order.</summary>
     public IReadOnlyList<string> ParameterNames() =>
         [.. _layers.SelectMany((l, i) => l is Sequential s ? s.ParameterNames().Select(n => $"{i}.{n}") : l.Parameters.Select(p => $"{i}.{p.Name}"))];
+
+    /// <inheritdoc />
+    public override LayerDescription Describe() => new("Sequential", Name, children: _layers.Select(l => l.Describe()));
 
     /// <inheritdoc />
     protected override int[] OnBuild(int[] inputShape, RandomSource random)

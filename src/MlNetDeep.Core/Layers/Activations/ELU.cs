@@ -1,3 +1,5 @@
+using MlNetDeep.Serialization;
+
 namespace MlNetDeep.Layers.Activations;
 
 /// <summary>
@@ -19,6 +21,9 @@ public sealed class ELU : ElementwiseLayer
 
     /// <summary>α.</summary>
     public float Alpha { get; }
+
+    /// <inheritdoc />
+    public override LayerDescription Describe() => new("ELU", Name, [new("alpha", LayerDescription.ToSetting(Alpha))]);
 
     /// <inheritdoc />
     protected override void Apply(ReadOnlySpan<float> x, Span<float> y, bool training) => Exponential.Forward(x, y, Alpha, 1f);

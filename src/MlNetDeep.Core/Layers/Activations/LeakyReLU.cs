@@ -1,3 +1,4 @@
+using MlNetDeep.Serialization;
 using MlNetDeep.Tensors;
 
 namespace MlNetDeep.Layers.Activations;
@@ -19,6 +20,9 @@ public sealed class LeakyReLU : ElementwiseLayer
 
     /// <summary>The slope for negative inputs.</summary>
     public float Slope { get; }
+
+    /// <inheritdoc />
+    public override LayerDescription Describe() => new("LeakyReLU", Name, [new("slope", LayerDescription.ToSetting(Slope))]);
 
     /// <inheritdoc />
     protected override void Apply(ReadOnlySpan<float> x, Span<float> y, bool training) => VectorOps.LeakyRelu(x, y, Slope);

@@ -1,3 +1,4 @@
+using MlNetDeep.Serialization;
 using MlNetDeep.Tensors;
 
 namespace MlNetDeep.Layers.Activations;
@@ -29,6 +30,12 @@ public sealed class PReLU : Layer
 
     /// <inheritdoc />
     public override IReadOnlyList<Parameter> Parameters => [Slope];
+
+    /// <inheritdoc />
+    public override LayerDescription Describe() => new(
+        "PReLU",
+        Name,
+        [new("initialSlope", LayerDescription.ToSetting(_initialSlope)), new("shared", LayerDescription.ToSetting(_shared))]);
 
     /// <inheritdoc />
     protected override int[] OnBuild(int[] inputShape, RandomSource random)

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using MlNetDeep.Serialization;
 using MlNetDeep.Tensors;
 
 namespace MlNetDeep.Layers.Activations;
@@ -6,6 +7,9 @@ namespace MlNetDeep.Layers.Activations;
 /// <summary>The rectified linear unit max(0, z) (seed 000 §1.5). Its derivative at 0 is taken as 0.</summary>
 public sealed class ReLU : ElementwiseLayer
 {
+    /// <inheritdoc />
+    public override LayerDescription Describe() => new("ReLU", Name);
+
     /// <inheritdoc />
     protected override void Apply(ReadOnlySpan<float> x, Span<float> y, bool training) => TensorPrimitives.Max(x, 0f, y);
 

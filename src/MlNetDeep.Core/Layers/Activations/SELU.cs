@@ -1,3 +1,5 @@
+using MlNetDeep.Serialization;
+
 namespace MlNetDeep.Layers.Activations;
 
 /// <summary>
@@ -11,6 +13,9 @@ public sealed class SELU : ElementwiseLayer
 
     /// <summary>α.</summary>
     public const float Alpha = 1.6732632423543772f;
+
+    /// <inheritdoc />
+    public override LayerDescription Describe() => new("SELU", Name);
 
     /// <inheritdoc />
     protected override void Apply(ReadOnlySpan<float> x, Span<float> y, bool training) => Exponential.Forward(x, y, Alpha, Scale);

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using MlNetDeep.Serialization;
 using MlNetDeep.Tensors;
 
 namespace MlNetDeep.Layers.Activations;
@@ -12,6 +13,9 @@ public sealed class Softmax : Layer
 {
     private Tensor? _output;
     private Tensor? _inputGradient;
+
+    /// <inheritdoc />
+    public override LayerDescription Describe() => new("Softmax", Name);
 
     /// <inheritdoc />
     protected override int[] OnBuild(int[] inputShape, RandomSource random) => inputShape;
