@@ -1,0 +1,23 @@
+using System.Reflection;
+using Microsoft.ML;
+using Microsoft.ML.Runtime;
+
+namespace MlNetDeep.ML.Internal;
+
+/// <summary>
+/// Finds the <see cref="IHostEnvironment"/> (the MLContext) behind a trainers catalog. Microsoft.ML 5.0.1 exposes it only
+/// through the internal interface IInternalCatalog, so it is read by reflection here, in one place, with a test.
+/// </summary>
+internal static class CatalogEnvironment
+{
+    public static IHostEnvironment Of(TrainCatalogBase.CatalogInstantiatorBase catalog)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        var property = typeof(TrainCatalogBase.CatalogInstantiatorBase)
+            .GetInterfaces()
+            .FirstOrDefault(i => i.Name == "IInternalCatalog")?
+            .GetProperty("Environment", BindingFlags.Instance | BindingFlags.Public);
+        return property?.GetValue(catalog) as IHostEnvironment
+            ?? throw new InvalidOperationException("Microsoft.ML changed: the trainers catalog no longer exposes its environment through IInternalCatalog.Environment.");
+    }
+}

@@ -1,0 +1,181 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace MlNetDeep.ML.Internal;
+
+/// <summary>Checks the feature and label columns of a data view and reads them into tensors.</summary>
+internal static class NetworkInput
+{
+    /// <summary>The per-sample shape of the features column, or an exception naming the column and its type.</summary>
+    public static int[] FeatureShape(DataViewSchema schema, string column, int[]? declared)
+    {
+        var type = Column(schema, column, "the features").Type;
+        int size;
+        int[] shape;
+        switch (type)
+        {
+            case VectorDataViewType { ItemType: var item, IsKnownSize: true } v when item == NumberDataViewType.Single:
+                size = v.Size;
+                shape = v.Dimensions.Length > 1 ? [.. v.Dimensions] : [v.Size];
+                break;
+            case var t when t == NumberDataViewType.Single:
+                size = 1;
+                shape = [1];
+                break;
+            default:
+                throw new ArgumentException(
+                    $"Column '{column}' must be a known-size vector of Single (Vector<Single, n>) or a Single; it is {Describe(type)}.");
+        }
+
+        if (declared is null)
+        {
+            return shape;
+        }
+
+        if (declared.Length == 0 || declared.Any(d => d <= 0) || declared.Aggregate(1L, (p, d) => p * d) != size)
+        {
+            throw new ArgumentException(
+                $"The declared feature shape [{string.Join(", ", declared)}] does not fit column '{column}', which holds {size} values a row.");
+        }
+
+        return (int[])declared.Clone();
+    }
+
+    /// <summary>The number of classes of a key label column, or an exception saying what was expected.</summary>
+    public static int ClassCount(DataViewSchema schema, string column)
+    {
+        var type = Column(schema, column, "the label").Type;
+        if (type is not KeyDataViewType key || key.RawType != typeof(uint) || key.Count == 0 || key.Count > int.MaxValue)
+        {
+            throw new ArgumentException(
+                $"Label column '{column}' must be a key of UInt32 (use mlContext.Transforms.Conversion.MapValueToKey); it is {Describe(type)}.");
+        }
+
+        return (int)key.Count;
+    }
+
+    /// <summary>Checks that a label column has the given scalar type.</summary>
+    public static void RequireLabel(DataViewSchema schema, string column, DataViewType expected, string hint)
+    {
+        var type = Column(schema, column, "the label").Type;
+        if (type != expected)
+        {
+            throw new ArgumentException($"Label column '{column}' must be {Describe(expected)}{hint}; it is {Describe(type)}.");
+        }
+    }
+
+    /// <summary>Reads every row: features into [N, ..shape], labels into [N] (class index, 0/1 or value).</summary>
+    public static (Tensor Features, Tensor Targets) Read(IDataView data, string featureColumn, string labelColumn, NeuralNetworkTask task, int[] shape, string role)
+    {
+        var schema = data.Schema;
+        var features = schema[featureColumn];
+        var label = schema[labelColumn];
+        var width = Tensor.ProductOf(shape);
+        var x = new List<float>();
+        var y = new List<float>();
+        using var cursor = data.GetRowCursor([features, label]);
+        var readFeatures = FeatureReader(cursor, features);
+        var readLabel = LabelReader(cursor, label, task);
+        var row = new float[width];
+        long index = 0;
+        while (cursor.MoveNext())
+        {
+            readFeatures(row);
+            for (var j = 0; j < width; j++)
+            {
+                if (!float.IsFinite(row[j]))
+                {
+                    throw new ArgumentException(
+                        $"The {role} data hold {row[j]} in column '{featureColumn}' at row {index}, slot {j}; every feature must be finite.");
+                }
+            }
+
+            x.AddRange(row);
+            var target = readLabel();
+            if (float.IsNaN(target))
+            {
+                throw new ArgumentException(
+                    $"The {role} data have a missing or non-finite label in column '{labelColumn}' at row {index}.");
+            }
+
+            y.Add(target);
+            index++;
+        }
+
+        if (index == 0)
+        {
+            throw new ArgumentException($"The {role} data have no rows.");
+        }
+
+        return (new Tensor([.. x], [(int)index, .. shape]), new Tensor([.. y], (int)index));
+    }
+
+    /// <summary>A reader that copies the current row's features (dense) into a span of the column's size.</summary>
+    public static Action<float[]> FeatureReader(DataViewRow row, DataViewSchema.Column column)
+    {
+        if (column.Type is VectorDataViewType)
+        {
+            var getter = row.GetGetter<VBuffer<float>>(column);
+            VBuffer<float> buffer = default;
+            return destination =>
+            {
+                getter(ref buffer);
+                buffer.CopyTo(destination);
+            };
+        }
+
+        var scalar = row.GetGetter<float>(column);
+        return destination =>
+        {
+            var v = 0f;
+            scalar(ref v);
+            destination[0] = v;
+        };
+    }
+
+    private static Func<float> LabelReader(DataViewRow row, DataViewSchema.Column column, NeuralNetworkTask task)
+    {
+        switch (task)
+        {
+            case NeuralNetworkTask.MulticlassClassification:
+                var key = row.GetGetter<uint>(column);
+                return () =>
+                {
+                    uint v = 0;
+                    key(ref v);
+                    return v == 0 ? float.NaN : v - 1;
+                };
+            case NeuralNetworkTask.BinaryClassification:
+                var flag = row.GetGetter<bool>(column);
+                return () =>
+                {
+                    var v = false;
+                    flag(ref v);
+                    return v ? 1f : 0f;
+                };
+            default:
+                var value = row.GetGetter<float>(column);
+                return () =>
+                {
+                    var v = 0f;
+                    value(ref v);
+                    return float.IsFinite(v) ? v : float.NaN;
+                };
+        }
+    }
+
+    private static DataViewSchema.Column Column(DataViewSchema schema, string name, string role)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        return schema.GetColumnOrNull(name)
+            ?? throw new ArgumentException(
+                $"The input has no column '{name}' for {role}; it has {string.Join(", ", schema.Select(c => $"'{c.Name}'"))}.");
+    }
+
+    private static string Describe(DataViewType type) => type switch
+    {
+        VectorDataViewType v => v.IsKnownSize ? $"Vector<{v.ItemType.RawType.Name}, {string.Join(", ", v.Dimensions)}>" : $"Vector<{v.ItemType.RawType.Name}> of unknown size",
+        KeyDataViewType k => $"Key<{k.RawType.Name}, {k.Count}>",
+        _ => type.RawType == typeof(ReadOnlyMemory<char>) ? "String (text)" : type.RawType.Name,
+    };
+}

@@ -1,0 +1,61 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace MlNetDeep.ML.Internal;
+
+/// <summary>The columns a trained network adds, per task, as ML.NET's evaluators read them (DESIGN.md).</summary>
+internal static class OutputColumns
+{
+    public const string Score = "Score";
+    public const string PredictedLabel = "PredictedLabel";
+    public const string Probability = "Probability";
+
+    /// <summary>The added columns with their types and annotations.</summary>
+    public static IReadOnlyList<DataViewSchema.DetachedColumn> Detached(NeuralNetworkTask task, int classes, LabelKeyValues? keyValues) => task switch
+    {
+        NeuralNetworkTask.MulticlassClassification =>
+        [
+            new(Score, new VectorDataViewType(NumberDataViewType.Single, classes), keyValues?.SlotNamesAnnotations()),
+            new(PredictedLabel, new KeyDataViewType(typeof(uint), classes), keyValues?.KeyValuesAnnotations()),
+        ],
+        NeuralNetworkTask.BinaryClassification =>
+        [
+            new(Score, NumberDataViewType.Single),
+            new(Probability, NumberDataViewType.Single),
+            new(PredictedLabel, BooleanDataViewType.Instance),
+        ],
+        _ => [new(Score, NumberDataViewType.Single)],
+    };
+
+    /// <summary>The input schema followed by the added columns (a later column hides an earlier one of the same name).</summary>
+    public static DataViewSchema Append(DataViewSchema input, IEnumerable<DataViewSchema.DetachedColumn> added)
+    {
+        var builder = new DataViewSchema.Builder();
+        builder.AddColumns(input);
+        builder.AddColumns(added);
+        return builder.ToSchema();
+    }
+
+    /// <summary>The same columns as schema shapes, for an estimator's GetOutputSchema.</summary>
+    public static IEnumerable<SchemaShape.Column> Shapes(NeuralNetworkTask task, SchemaShape.Column? label)
+    {
+        var keyValues = label?.Annotations.Where(a => a.Name == "KeyValues").ToArray() ?? [];
+        var textKeys = keyValues.Length == 1 && keyValues[0].ItemType is TextDataViewType;
+        switch (task)
+        {
+            case NeuralNetworkTask.MulticlassClassification:
+                yield return SchemaShapeColumns.Create(Score, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false,
+                    textKeys ? new SchemaShape([SchemaShapeColumns.Create("SlotNames", SchemaShape.Column.VectorKind.Vector, TextDataViewType.Instance, false)]) : null);
+                yield return SchemaShapeColumns.Create(PredictedLabel, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.UInt32, true, new SchemaShape(keyValues));
+                break;
+            case NeuralNetworkTask.BinaryClassification:
+                yield return SchemaShapeColumns.Create(Score, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, false);
+                yield return SchemaShapeColumns.Create(Probability, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, false);
+                yield return SchemaShapeColumns.Create(PredictedLabel, SchemaShape.Column.VectorKind.Scalar, BooleanDataViewType.Instance, false);
+                break;
+            default:
+                yield return SchemaShapeColumns.Create(Score, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, false);
+                break;
+        }
+    }
+}

@@ -1,0 +1,84 @@
+using Microsoft.ML;
+using MlNetDeep.Layers;
+using MlNetDeep.Models;
+using MlNetDeep.Optimizers;
+using MlNetDeep.Schedules;
+using MlNetDeep.Training;
+
+namespace MlNetDeep.ML;
+
+/// <summary>
+/// The settings every MlNetDeep trainer shares: columns, the network, the optimisation recipe, validation, early
+/// stopping and progress. Public fields with defaults, as ML.NET's trainer options are.
+/// </summary>
+public abstract class NeuralNetworkOptions
+{
+    /// <summary>The label column: a key for multiclass, Boolean for binary, Single for regression.</summary>
+    public string LabelColumnName = "Label";
+
+    /// <summary>The features column: a known-size vector of Single (or a Single).</summary>
+    public string FeatureColumnName = "Features";
+
+    /// <summary>
+    /// The per-sample shape of the features, such as <c>[1, 28, 28]</c>, when the column is a flat vector; when null the
+    /// column type's dimensions are used (ExtractPixels gives [C, H, W]).
+    /// </summary>
+    public int[]? FeatureShape;
+
+    /// <summary>
+    /// Creates the network from the per-sample input shape and the number of outputs; when null an MLP of
+    /// <see cref="HiddenLayers"/> is used. The network's output must be the raw scores (logits), one per output.
+    /// </summary>
+    public Func<int[], int, Layer>? Network;
+
+    /// <summary>Hidden layer sizes of the default MLP.</summary>
+    public int[] HiddenLayers = [256, 128];
+
+    /// <summary>Hidden activation of the default MLP.</summary>
+    public Activation Activation = Activation.ReLU;
+
+    /// <summary>Dropout keep probability after each hidden layer of the default MLP (1 = no dropout).</summary>
+    public float KeepProbability = 1f;
+
+    /// <summary>The optimizer; Adam with <see cref="LearningRate"/> when null.</summary>
+    public Optimizer? Optimizer;
+
+    /// <summary>The base learning rate α0 of the default Adam; an <see cref="Optimizer"/> you set keeps its own rate.</summary>
+    public float LearningRate = 1e-3f;
+
+    /// <summary>The learning-rate schedule; constant when null.</summary>
+    public LearningRateSchedule? Schedule;
+
+    /// <summary>Passes over the training data.</summary>
+    public int NumberOfEpochs = 10;
+
+    /// <summary>Mini-batch size.</summary>
+    public int BatchSize = 64;
+
+    /// <summary>Seed for initialisation, shuffling and dropout; when null it is drawn from the MLContext's seed.</summary>
+    public int? Seed;
+
+    /// <summary>L1 strength (weights only).</summary>
+    public float L1Regularization;
+
+    /// <summary>L2 strength, weight decay (weights only).</summary>
+    public float L2Regularization;
+
+    /// <summary>When set, gradients are clipped to this global L2 norm.</summary>
+    public float? GradientClipNorm;
+
+    /// <summary>Early stopping on the validation loss; none when null.</summary>
+    public EarlyStopping? EarlyStopping;
+
+    /// <summary>Validation data with the same columns as the training data (as ImageClassificationTrainer takes it).</summary>
+    public IDataView? ValidationSet;
+
+    /// <summary>Fraction of the training data held out for validation when <see cref="ValidationSet"/> is null.</summary>
+    public double ValidationFraction;
+
+    /// <summary>Called after every epoch with the epoch's loss, metrics and seconds.</summary>
+    public Action<EpochResult>? ProgressCallback;
+
+    /// <summary>Cancels training between mini-batches.</summary>
+    public CancellationToken CancellationToken;
+}

@@ -1,0 +1,14 @@
+namespace MlNetDeep.ML;
+
+/// <summary>What a neural-network trainer predicts, which fixes its cost and its output columns.</summary>
+public enum NeuralNetworkTask
+{
+    /// <summary>K classes: softmax cross-entropy; Score (K softmax probabilities) and PredictedLabel (key).</summary>
+    MulticlassClassification,
+
+    /// <summary>Two classes: binary cross-entropy on one logit; Score (the logit), Probability and PredictedLabel (Boolean).</summary>
+    BinaryClassification,
+
+    /// <summary>A real value: quadratic cost; Score.</summary>
+    Regression,
+}

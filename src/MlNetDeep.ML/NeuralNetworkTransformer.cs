@@ -1,0 +1,89 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MlNetDeep.Layers;
+using MlNetDeep.ML.Internal;
+using MlNetDeep.Training;
+
+namespace MlNetDeep.ML;
+
+/// <summary>
+/// A trained MlNetDeep network as an ML.NET transformer. It adds the columns ML.NET's evaluators read — multiclass:
+/// Score (softmax probabilities, SlotNames from the label's key values) and PredictedLabel (a key carrying KeyValues, so
+/// MapKeyToValue works); binary: Score (the logit, &gt; 0 means positive), Probability and PredictedLabel (Boolean);
+/// regression: Score. Transform is lazy and thread-safe (each cursor scores with its own copy of the network), and the
+/// transformer is a row-to-row mapper, so CreatePredictionEngine works. Save it with
+/// <c>mlContext.Model.SaveWithNetworks</c>; <c>mlContext.Model.Save</c> cannot save third-party transformers.
+/// </summary>
+public sealed class NeuralNetworkTransformer : ITransformer
+{
+    internal NeuralNetworkTransformer(NeuralNetworkTask task, Layer network, int[] featureShape, string featureColumnName, int outputCount, LabelKeyValues? keyValues, TrainingHistory? history)
+    {
+        Task = task;
+        Network = network;
+        FeatureShapeArray = featureShape;
+        FeatureColumnName = featureColumnName;
+        OutputCount = outputCount;
+        KeyValues = keyValues;
+        History = history;
+    }
+
+    /// <summary>What the network predicts.</summary>
+    public NeuralNetworkTask Task { get; }
+
+    /// <summary>The trained network. Scoring uses copies of it; do not change it while the transformer is in use.</summary>
+    public Layer Network { get; }
+
+    /// <summary>The per-sample shape the features are read as.</summary>
+    public IReadOnlyList<int> FeatureShape => FeatureShapeArray;
+
+    /// <summary>The features column read from the input.</summary>
+    public string FeatureColumnName { get; }
+
+    /// <summary>The number of network outputs: classes for multiclass, 1 otherwise.</summary>
+    public int OutputCount { get; }
+
+    /// <summary>The per-epoch record of training, or null for a loaded model.</summary>
+    public TrainingHistory? History { get; }
+
+    /// <inheritdoc />
+    public bool IsRowToRowMapper => true;
+
+    internal int[] FeatureShapeArray { get; }
+
+    internal LabelKeyValues? KeyValues { get; }
+
+    /// <inheritdoc />
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        var shape = NetworkInput.FeatureShape(inputSchema, FeatureColumnName, null);
+        if (Tensor.ProductOf(shape) != Tensor.ProductOf(FeatureShapeArray))
+        {
+            throw new ArgumentException(
+                $"Column '{FeatureColumnName}' holds {Tensor.ProductOf(shape)} values a row; this network was trained on {Tensor.ProductOf(FeatureShapeArray)} ([{string.Join(", ", FeatureShapeArray)}]).");
+        }
+
+        return OutputColumns.Append(inputSchema, OutputColumns.Detached(Task, OutputCount, KeyValues));
+    }
+
+    /// <inheritdoc />
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        return new NetworkRowMapper(this, inputSchema);
+    }
+
+    /// <inheritdoc />
+    public IDataView Transform(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return new ScoredDataView(this, input);
+    }
+
+    /// <summary>Not supported: ML.NET's ModelSaveContext is internal to Microsoft.ML.</summary>
+    void ICanSaveModel.Save(ModelSaveContext ctx) =>
+        throw new NotSupportedException(
+            "mlContext.Model.Save cannot save a pipeline that contains an MlNetDeep network (ML.NET's save format is closed to " +
+            "third-party transformers). Use mlContext.Model.SaveWithNetworks(model, inputSchema, path) and " +
+            "mlContext.Model.LoadWithNetworks(path, out var inputSchema) from MlNetDeep.ML instead.");
+}
