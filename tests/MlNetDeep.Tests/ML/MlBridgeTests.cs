@@ -48,7 +48,7 @@ public class MlBridgeTests
     {
         var ml = new MLContext(seed: 1);
         var (train, test) = MlData.BreastCancer(ml);
-        var pipeline = ml.Transforms.NormalizeMeanVariance("Features")
+        var pipeline = ml.Transforms.NormalizeMeanVariance("Features", fixZero: false)
             .Append(ml.BinaryClassification.Trainers.NeuralNetwork(new NeuralNetworkBinaryTrainer.Options
             {
                 Network = NetworkArchitecture.LogisticRegression(),
@@ -187,7 +187,7 @@ public class MlBridgeTests
         var iris = MlNetDeep.Data.SklearnCsv.Load(Path.Combine(MlNetDeep.Data.DatasetPaths.Find("iris"), "iris.csv"));
         var data = MlData.Rows(ml, iris);
         var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
-            .Append(ml.Transforms.NormalizeMeanVariance("Features"))
+            .Append(ml.Transforms.NormalizeMeanVariance("Features", fixZero: false))
             .Append(ml.MulticlassClassification.Trainers.NeuralNetwork(new NeuralNetworkMulticlassTrainer.Options
             {
                 HiddenLayers = [16],
