@@ -1,18 +1,16 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.ML;
+using Microsoft.ML.Transforms;
 using MlNetDeep.Data;
 using MlNetDeep.Initializers;
-using MlNetDeep.Losses;
+using MlNetDeep.ML;
 using MlNetDeep.Models;
-using MlNetDeep.Optimizers;
 using MlNetDeep.Schedules;
-using MlNetDeep.Serialization;
-using MlNetDeep.Training;
-using Spectre.Console;
 
 namespace MlNetDeep.Cli;
 
-/// <summary><c>mlnetdeep train</c>: an MLP on MNIST, per-epoch progress, then test metrics.</summary>
+/// <summary><c>mlnetdeep train</c>: an MLP on MNIST through an ML.NET pipeline, per-epoch progress, then test metrics.</summary>
 internal static class TrainCommand
 {
     public static int Run(Dictionary<string, string> o)
@@ -37,45 +35,53 @@ internal static class TrainCommand
         };
         o.RejectUnknown();
 
+        var ml = new MLContext(seed: (int)seed);
         var train = Mnist.Load(dir, "train");
         var test = Mnist.Load(dir, "test");
-        var net = DenseModels.Mlp(hidden, 10, Activation.ReLU, keep, init);
-        AnsiConsole.MarkupLineInterpolated(
-            $"[bold]MLP 784-{string.Join("-", hidden)}-10[/] on {train.Count} MNIST digits ({test.Count} held out): Adam {lr} ({schedule}), batch {batch}, keep_prob {keep}, seed {seed}");
+        var trainView = train.ToDataView(ml);
+        var testView = test.ToDataView(ml);
+        Console.WriteLine(
+            $"MLP 784-{string.Join("-", hidden)}-10 on {train.Count} MNIST digits ({test.Count} held out) through an ML.NET pipeline: Adam {lr} ({schedule}), batch {batch}, keep_prob {keep}, seed {seed}");
 
-        var options = new TrainingOptions
-        {
-            Loss = new SoftmaxCrossEntropy(smoothing),
-            Optimizer = new Adam(lr),
-            Schedule = schedule switch
+        // Keys ordered by value, so key k is digit k − 1 in both the pipeline and the validation set.
+        var labels = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue);
+        var pipeline = labels.Append(ml.MulticlassClassification.Trainers.NeuralNetwork(new NeuralNetworkMulticlassTrainer.Options
             {
-                "one-cycle" => new OneCycle(lr),
-                "constant" => null,
-                "cosine" => new CosineAnnealing(),
-                _ => throw new ArgumentException($"Unknown schedule '{schedule}'; expected one-cycle, cosine or constant."),
-            },
-            Epochs = epochs,
-            L2 = l2,
-            BatchSize = batch,
-            Seed = seed,
-            EpochCompleted = e => Console.WriteLine(
-                $"epoch {e.Epoch,2}  loss {e.TrainLoss:F4}  train acc {e.TrainAccuracy:P2}  test loss {e.ValidationLoss:F4}  test acc {e.ValidationAccuracy:P2}  lr {e.LearningRate:E2}  {e.Seconds:F2}s"),
-        };
+                Network = NetworkArchitecture.Mlp(hidden, Activation.ReLU, keep, init),
+                LearningRate = lr,
+                Schedule = schedule switch
+                {
+                    "one-cycle" => new OneCycle(lr),
+                    "constant" => null,
+                    "cosine" => new CosineAnnealing(),
+                    _ => throw new ArgumentException($"Unknown schedule '{schedule}'; expected one-cycle, cosine or constant."),
+                },
+                NumberOfEpochs = epochs,
+                BatchSize = batch,
+                Seed = (int)seed,
+                L2Regularization = l2,
+                LabelSmoothing = smoothing,
+                ValidationSet = labels.Fit(trainView).Transform(testView),
+                ProgressCallback = e => Console.WriteLine(
+                    $"epoch {e.Epoch,2}  loss {e.TrainLoss:F4}  train acc {e.TrainAccuracy:P2}  test loss {e.ValidationLoss:F4}  test acc {e.ValidationAccuracy:P2}  lr {e.LearningRate:E2}  {e.Seconds:F2}s"),
+            }));
 
         var clock = Stopwatch.StartNew();
-        var history = Trainer.Fit(net, train.Features, train.LabelTensor(), options, test.Features, test.LabelTensor());
+        var model = pipeline.Fit(trainView);
         var seconds = clock.Elapsed.TotalSeconds;
-        var report = ClassificationReport.Compute(test.Labels, Inference.PredictClasses(net, test.Features), test.ClassNames);
+        var scored = model.Transform(testView);
+        var report = ml.MulticlassClassification.EvaluateWithReport(scored);
 
-        AnsiConsole.WriteLine();
-        AnsiConsole.WriteLine(report.ToString());
+        Console.WriteLine();
+        Console.WriteLine(report.ToString());
         Console.WriteLine(
-            $"test accuracy {report.Accuracy:P2}  macro precision {report.MacroPrecision:P2}  macro recall {report.MacroRecall:P2}  macro F1 {report.MacroF1:P2}  ({history.Epochs.Count} epochs, {seconds:F1} s training)");
+            $"test accuracy {report.Accuracy:P2}  macro precision {report.MacroPrecision:P2}  macro recall {report.MacroRecall:P2}  macro F1 {report.MacroF1:P2}  ({epochs} epochs, {seconds:F1} s training)");
         if (save is not null)
         {
-            WeightsFile.Save(net, save);
-            AnsiConsole.MarkupLineInterpolated($"weights saved to {save}");
+            ml.Model.SaveWithNetworks(model, trainView.Schema, save);
+            Console.WriteLine($"pipeline saved to {save}");
         }
+
         return 0;
     }
 }

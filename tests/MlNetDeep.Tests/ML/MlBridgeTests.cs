@@ -41,6 +41,19 @@ public class MlBridgeTests
         var truth = test.GetColumn<uint>("Label").ToArray();
         Assert.That(predicted.Zip(truth).Count(p => p.First == p.Second) / (double)truth.Length, Is.EqualTo(metrics.MicroAccuracy).Within(1e-9),
             "MapKeyToValue turned PredictedLabel back into the original digit values");
+
+        // The F1 report's macro-F1 against a direct count over the digits.
+        var keyed = model.Take(2).Aggregate(test, (view, t) => t.Transform(view));
+        var report = ml.MulticlassClassification.EvaluateWithReport(keyed);
+        var f1 = Enumerable.Range(0, 10).Select(d =>
+        {
+            double tp = predicted.Zip(truth).Count(p => p.First == d && p.Second == d);
+            double fp = predicted.Zip(truth).Count(p => p.First == d && p.Second != d);
+            double fn = predicted.Zip(truth).Count(p => p.First != d && p.Second == d);
+            return tp == 0 ? 0 : 2 * tp / ((2 * tp) + fp + fn);
+        }).Average();
+        Assert.That(report.MacroF1, Is.EqualTo(f1).Within(1e-12));
+        Assert.That(report.Accuracy, Is.EqualTo(metrics.MicroAccuracy).Within(1e-12));
     }
 
     [Test]
