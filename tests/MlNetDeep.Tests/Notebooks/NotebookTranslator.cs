@@ -148,6 +148,10 @@ internal static partial class NotebookTranslator
         }
 
         output.Add(("#:property TreatWarningsAsErrors=false", null));
+
+        // File-based apps default to PublishAot, which turns off dynamic code even under dotnet run; ML.NET needs it,
+        // as does a Polyglot kernel, which JIT-compiles.
+        output.Add(("#:property PublishAot=false", null));
         output.Add(("#:property InvariantGlobalization=true", null));
         output.Add(("#:property Nullable=disable", null));
         output.Add(($"// Generated from {notebook.Name} by MlNetDeep.Tests.Notebooks.NotebookTranslator; do not edit.", null));
