@@ -71,6 +71,28 @@ public class MlBadInputTests
         Assert.That(e!.Message, Does.Contain("[2, 2]").And.Contain("3 values"));
     }
 
+    [Test]
+    public void TrainingCanBeCancelledFromTheProgressCallback()
+    {
+        using var cts = new CancellationTokenSource();
+        var seen = new List<int>();
+        var trainer = Ml.Regression.Trainers.NeuralNetwork(new NeuralNetworkRegressionTrainer.Options
+        {
+            HiddenLayers = [4],
+            NumberOfEpochs = 50,
+            BatchSize = 4,
+            CancellationToken = cts.Token,
+            ProgressCallback = e =>
+            {
+                seen.Add(e.Epoch);
+                cts.Cancel();
+            },
+        });
+
+        Assert.Throws<OperationCanceledException>(() => trainer.Fit(Points(3, i => i)));
+        Assert.That(seen, Is.EqualTo(new[] { 1 }));
+    }
+
     private sealed class TextRow
     {
         public string Features { get; set; } = string.Empty;
