@@ -30,27 +30,12 @@ public static class NetworkModelPersistence
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(inputSchema);
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var full = Path.GetFullPath(path);
-        var temporary = $"{full}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
-        try
+        var stages = Flatten(model);
+        AtomicFile.Write(path, file =>
         {
-            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                using (var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true))
-                {
-                    Write(catalog, zip, Flatten(model), inputSchema);
-                }
-
-                file.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, full, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
-        }
+            using var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true);
+            Write(catalog, zip, stages, inputSchema);
+        });
     }
 
     /// <summary>Loads a pipeline saved by <see cref="SaveWithNetworks"/>, ready for Transform and CreatePredictionEngine.</summary>
