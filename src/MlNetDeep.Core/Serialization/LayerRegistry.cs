@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using MlNetDeep.Layers;
 using MlNetDeep.Layers.Activations;
+using MlNetDeep.Layers.LeNet;
 
 namespace MlNetDeep.Serialization;
 
@@ -81,6 +82,9 @@ public static class LayerRegistry
             ["ELU"] = Leaf(d => new ELU(d.GetSingle("alpha"))),
             ["SELU"] = Leaf(_ => new SELU()),
             ["Softmax"] = Leaf(_ => new Softmax()),
+            ["PartiallyConnectedConv2D"] = Leaf(d => new PartiallyConnectedConv2D(PartiallyConnectedConv2D.ParseTable(d.GetString("table")), d.GetInt32("kernelSize"))),
+            ["ScaledTanh"] = Leaf(d => new ScaledTanh(d.GetSingle("amplitude"), d.GetSingle("slope"))),
+            ["RbfOutput"] = Leaf(d => new RbfOutput(d.GetInt32("units"))),
         };
         return f;
     }
