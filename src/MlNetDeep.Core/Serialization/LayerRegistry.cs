@@ -81,6 +81,7 @@ public static class LayerRegistry
             ["ELU"] = Leaf(d => new ELU(d.GetSingle("alpha"))),
             ["SELU"] = Leaf(_ => new SELU()),
             ["Softmax"] = Leaf(_ => new Softmax()),
+            ["Graph"] = Graph.FromDescription,
         };
         return f;
     }
