@@ -57,13 +57,6 @@ internal sealed class ConcatNode(Graph graph, string name, string[] inputs) : Gr
     internal override void Backward(Tensor outputGradient)
     {
         var y = LastOutput;
-        if (outputGradient.Length != y.Length)
-        {
-            throw new ArgumentException(
-                $"Graph '{Graph.Name}': node '{Name}' got a gradient of shape {Tensor.Format(outputGradient.Shape)} for an output of shape {Tensor.Format(y.Shape)}.",
-                nameof(outputGradient));
-        }
-
         var offset = 0;
         for (var k = 0; k < Inputs.Length; k++)
         {

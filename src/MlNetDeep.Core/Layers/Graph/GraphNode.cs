@@ -93,6 +93,12 @@ public abstract class GraphNode
     /// <summary>Adds one consumer edge's gradient to this node's output gradient.</summary>
     internal void Receive(Tensor gradient)
     {
+        if (gradient.Length != LastOutput.Length)
+        {
+            throw new InvalidOperationException(
+                $"Graph '{Graph.Name}': node '{Name}' received a gradient of shape {Tensor.Format(gradient.Shape)} for its output of shape {Tensor.Format(LastOutput.Shape)}.");
+        }
+
         if (_received == 0)
         {
             if (ConsumerEdges == 1)

@@ -56,23 +56,12 @@ internal sealed class SumNode(Graph graph, string name, string[] inputs) : Graph
     /// <inheritdoc />
     internal override void Backward(Tensor outputGradient)
     {
-        CheckGradient(outputGradient);
         foreach (var input in Inputs)
         {
             if (input.RequiresGradient)
             {
                 input.Receive(outputGradient);
             }
-        }
-    }
-
-    private void CheckGradient(Tensor outputGradient)
-    {
-        if (outputGradient.Length != LastOutput.Length)
-        {
-            throw new ArgumentException(
-                $"Graph '{Graph.Name}': node '{Name}' got a gradient of shape {Tensor.Format(outputGradient.Shape)} for an output of shape {Tensor.Format(LastOutput.Shape)}.",
-                nameof(outputGradient));
         }
     }
 }
