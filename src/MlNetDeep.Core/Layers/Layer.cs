@@ -41,6 +41,13 @@ public abstract class Layer
     /// <summary>Saved state that is not optimised, such as batch-norm running statistics.</summary>
     public virtual IReadOnlyList<(string Name, Tensor Value)> Buffers => [];
 
+    /// <summary>
+    /// Names each of <see cref="Parameters"/>, in the same order, uniquely within this layer; <see cref="Serialization.WeightsFile"/>
+    /// and <see cref="Training.GradientCheck"/> use these names. The default is the parameters' own names (such as
+    /// <c>weight</c>); containers prefix their children's names with the child's position or node name (such as <c>0.weight</c>).
+    /// </summary>
+    public virtual IReadOnlyList<string> ParameterNames() => [.. Parameters.Select(p => p.Name)];
+
     /// <summary>The number of trainable values.</summary>
     public long ParameterCount => Parameters.Sum(p => (long)p.Value.Length);
 

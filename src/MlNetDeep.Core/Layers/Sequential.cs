@@ -43,9 +43,10 @@ public sealed class Sequential : Layer
         return this;
     }
 
-    /// <summary>Names each parameter by its position, as <c>index.name</c> (for example <c>0.weight</c>), in <see cref="Parameters"/> order.</summary>
-    public IReadOnlyList<string> ParameterNames() =>
-        [.. _layers.SelectMany((l, i) => l is Sequential s ? s.ParameterNames().Select(n => $"{i}.{n}") : l.Parameters.Select(p => $"{i}.{p.Name}"))];
+    /// <summary>Names each parameter by its layer's position, as <c>index.name</c> (for example <c>0.weight</c>, or
+    /// <c>2.0.weight</c> in a nested container), in <see cref="Parameters"/> order.</summary>
+    public override IReadOnlyList<string> ParameterNames() =>
+        [.. _layers.SelectMany((l, i) => l.ParameterNames().Select(n => $"{i}.{n}"))];
 
     /// <inheritdoc />
     public override LayerDescription Describe() => new("Sequential", Name, children: _layers.Select(l => l.Describe()));

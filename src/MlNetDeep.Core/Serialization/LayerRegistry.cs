@@ -85,6 +85,7 @@ public static class LayerRegistry
             ["PartiallyConnectedConv2D"] = Leaf(d => new PartiallyConnectedConv2D(PartiallyConnectedConv2D.ParseTable(d.GetString("table")), d.GetInt32("kernelSize"))),
             ["ScaledTanh"] = Leaf(d => new ScaledTanh(d.GetSingle("amplitude"), d.GetSingle("slope"))),
             ["RbfOutput"] = Leaf(d => new RbfOutput(d.GetInt32("units"))),
+            ["Graph"] = Graph.FromDescription,
         };
         return f;
     }

@@ -164,7 +164,7 @@ public static class WeightsFile
 
     private static List<(string Name, Tensor Value)> Tensors(Layer network)
     {
-        var names = network is Sequential s ? s.ParameterNames() : [.. network.Parameters.Select(p => p.Name)];
+        var names = network.ParameterNames();
         var list = network.Parameters.Select((p, i) => (names[i], p.Value)).ToList();
         list.AddRange(network.Buffers.Select(b => ("buffer:" + b.Name, b.Value)));
         return list;

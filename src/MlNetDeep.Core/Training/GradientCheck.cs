@@ -37,7 +37,7 @@ public static class GradientCheck
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(loss);
         var parameters = network.Parameters;
-        var names = network is Sequential s ? s.ParameterNames() : [.. parameters.Select(p => p.Name)];
+        var names = network.ParameterNames();
 
         foreach (var p in parameters)
         {
