@@ -81,6 +81,8 @@ public static class LayerRegistry
             ["ELU"] = Leaf(d => new ELU(d.GetSingle("alpha"))),
             ["SELU"] = Leaf(_ => new SELU()),
             ["Softmax"] = Leaf(_ => new Softmax()),
+            ["Conv2D"] = Leaf(Conv2D.FromDescription),
+            ["ConvTranspose2D"] = Leaf(ConvTranspose2D.FromDescription),
         };
         return f;
     }
