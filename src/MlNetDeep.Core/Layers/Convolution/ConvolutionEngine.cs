@@ -10,24 +10,26 @@ namespace MlNetDeep.Layers;
 /// backward passes of both.
 /// </summary>
 /// <remarks>
-/// Per sample and per group, one GEMM on the group's rows of the column matrix (weights [Co/g, Ci/g·kh·kw]). The batch
-/// is split into one contiguous chunk of samples per core and the chunks run on <see cref="WorkerPool"/>, each with its
-/// own column buffer and, for weight and bias gradients, its own accumulator (chunk 0 adds straight into the
-/// parameter's gradient; the others are added in afterwards). The GEMMs inside a chunk run on its thread. A batch of one
-/// sample runs on the calling thread so that its GEMMs can use every core. 1x1 convolutions with stride 1 and no
+/// Per sample and per group, one GEMM on the group's rows of the column matrix (weights [Co/g, Ci/g·kh·kw]). The samples
+/// of a batch are claimed one by one by the cores through <see cref="WorkerPool"/> (so a core slowed by other work takes
+/// fewer); each running sample holds one of min(N, cores) slots with its own column buffer and weight/bias gradient
+/// accumulators, which are added into the parameters' gradients at the end. The GEMMs inside a sample run on its
+/// thread. A batch of one sample runs on the calling thread so that its GEMMs can use every core. 1x1 convolutions with stride 1 and no
 /// padding use the image itself as the column matrix. Buffers are kept and reused: steady-state calls allocate nothing.
 /// </remarks>
 internal sealed unsafe class ConvolutionEngine
 {
-    private readonly ChunkJob _job;
+    private readonly SampleJob _job;
     private readonly List<float[]> _columns = [];
     private readonly List<float[]> _weightGradients = [];
     private readonly List<float[]> _biasGradients = [];
+    private int[] _slotBusy = [];
+    private bool[] _slotUsed = [];
 
     public ConvolutionEngine(ConvolutionGeometry geometry)
     {
         Geometry = geometry;
-        _job = new ChunkJob(this);
+        _job = new SampleJob(this);
     }
 
     private enum Mode
@@ -65,40 +67,43 @@ internal sealed unsafe class ConvolutionEngine
     private void Run(Mode mode, Tensor image, Tensor columnSide, Tensor weight, Tensor? bias, Tensor? dWeight, Tensor? dBias, Tensor? target)
     {
         var samples = image.Rows;
-        var chunks = samples >= 2 ? Math.Min(samples, WorkerPool.MaxDegreeOfParallelism) : 1;
+        var slots = Math.Min(samples, WorkerPool.MaxDegreeOfParallelism);
         var needColumns = !Geometry.IsPointwise && (mode != Mode.RaiseBackward || dWeight is not null || target is not null);
-        for (var c = 0; c < chunks; c++)
+        if (_slotBusy.Length < slots)
+        {
+            _slotBusy = new int[slots];
+            _slotUsed = new bool[slots];
+        }
+
+        for (var slot = 0; slot < slots; slot++)
         {
             if (needColumns)
             {
-                Ensure(_columns, c, Geometry.ColumnsSize, clear: false);
+                Ensure(_columns, slot, Geometry.ColumnsSize);
             }
 
-            if (c > 0)
+            if (dWeight is not null)
             {
-                // Chunk 0 accumulates straight into the parameters' gradients; the others into zeroed buffers.
-                if (dWeight is not null)
-                {
-                    Ensure(_weightGradients, c, dWeight.Length, clear: true);
-                }
+                Ensure(_weightGradients, slot, dWeight.Length);
+            }
 
-                if (dBias is not null)
-                {
-                    Ensure(_biasGradients, c, dBias.Length, clear: true);
-                }
+            if (dBias is not null)
+            {
+                Ensure(_biasGradients, slot, dBias.Length);
             }
         }
 
-        _job.Set(mode, image, columnSide, weight, bias, dWeight, dBias, target, samples, chunks);
+        _job.Set(mode, image, columnSide, weight, bias, dWeight, dBias, target);
         try
         {
-            if (chunks == 1)
+            if (samples == 1)
             {
+                // On the calling thread, so that the GEMMs can use every core.
                 _job.Execute(0);
             }
             else
             {
-                WorkerPool.For(chunks, _job);
+                WorkerPool.For(samples, _job);
             }
         }
         finally
@@ -106,21 +111,27 @@ internal sealed unsafe class ConvolutionEngine
             _job.Clear();
         }
 
-        for (var c = 1; c < chunks; c++)
+        for (var slot = 0; slot < _slotUsed.Length; slot++)
         {
+            if (!_slotUsed[slot])
+            {
+                continue;
+            }
+
+            _slotUsed[slot] = false;
             if (dWeight is not null)
             {
-                TensorPrimitives.Add(dWeight.Span, _weightGradients[c].AsSpan(0, dWeight.Length), dWeight.Span);
+                TensorPrimitives.Add(dWeight.Span, _weightGradients[slot].AsSpan(0, dWeight.Length), dWeight.Span);
             }
 
             if (dBias is not null)
             {
-                TensorPrimitives.Add(dBias.Span, _biasGradients[c].AsSpan(0, dBias.Length), dBias.Span);
+                TensorPrimitives.Add(dBias.Span, _biasGradients[slot].AsSpan(0, dBias.Length), dBias.Span);
             }
         }
     }
 
-    private static void Ensure(List<float[]> buffers, int index, int length, bool clear)
+    private static void Ensure(List<float[]> buffers, int index, int length)
     {
         while (buffers.Count <= index)
         {
@@ -131,79 +142,106 @@ internal sealed unsafe class ConvolutionEngine
         {
             buffers[index] = new float[length];
         }
-        else if (clear)
+    }
+
+    /// <summary>
+    /// Runs one sample with a free slot (column buffer and gradient accumulators). At most as many samples run at once
+    /// as there are slots, so a free slot always exists; samples are claimed dynamically, so a core slowed down by other
+    /// work simply takes fewer of them.
+    /// </summary>
+    private void RunSample(SampleJob j, int n)
+    {
+        var slot = 0;
+        while (Interlocked.CompareExchange(ref _slotBusy[slot], 1, 0) != 0)
         {
-            buffers[index].AsSpan(0, length).Clear();
+            slot = (slot + 1) % _slotBusy.Length;
+        }
+
+        try
+        {
+            if (!_slotUsed[slot])
+            {
+                _slotUsed[slot] = true;
+                if (j.WeightGradient is not null)
+                {
+                    _weightGradients[slot].AsSpan(0, j.WeightGradient.Length).Clear();
+                }
+
+                if (j.BiasGradient is not null)
+                {
+                    _biasGradients[slot].AsSpan(0, j.BiasGradient.Length).Clear();
+                }
+            }
+
+            RunSample(j, n, slot);
+        }
+        finally
+        {
+            Volatile.Write(ref _slotBusy[slot], 0);
         }
     }
 
-    /// <summary>Runs the samples of one chunk.</summary>
-    private void RunChunk(ChunkJob j, int chunk)
+    private void RunSample(SampleJob j, int n, int slot)
     {
         var g = Geometry;
-        var first = (int)((long)j.Samples * chunk / j.Chunks);
-        var end = (int)((long)j.Samples * (chunk + 1) / j.Chunks);
-        var columnsBuffer = _columns.Count > chunk ? _columns[chunk] : null;
-        var dWeightArray = j.WeightGradient is null ? null : chunk == 0 ? j.WeightGradient.Data : _weightGradients[chunk];
-        var dBiasArray = j.BiasGradient is null ? null : chunk == 0 ? j.BiasGradient.Data : _biasGradients[chunk];
+        var columnsBuffer = _columns.Count > slot ? _columns[slot] : null;
+        var dWeightArray = j.WeightGradient is null ? null : _weightGradients[slot];
+        var dBiasArray = j.BiasGradient is null ? null : _biasGradients[slot];
         fixed (float* image0 = j.Image!.Data, side0 = j.ColumnSide!.Data, w = j.Weight!.Data, bias = j.Bias?.Data, target0 = j.Target?.Data)
         fixed (float* buffer = columnsBuffer, dW = dWeightArray, dB = dBiasArray)
         {
-            for (var n = first; n < end; n++)
+            var image = image0 + ((long)n * g.ImageSize);
+            var side = side0 + ((long)n * g.ColumnSideSize);
+            switch (j.Mode)
             {
-                var image = image0 + ((long)n * g.ImageSize);
-                var side = side0 + ((long)n * g.ColumnSideSize);
-                switch (j.Mode)
-                {
-                    case Mode.Lower:
-                        MultiplyColumns(g, w, Columns(g, image, buffer), side, bias);
+                case Mode.Lower:
+                    MultiplyColumns(g, w, Columns(g, image, buffer), side, bias);
+                    break;
+                case Mode.Raise:
+                    RaiseSample(g, w, side, image, buffer, bias);
+                    break;
+                case Mode.LowerBackward:
+                    // image = x, side = ∂C/∂y, target = ∂C/∂x.
+                    if (dW != null)
+                    {
+                        AddWeightGradient(g, side, Columns(g, image, buffer), dW);
+                    }
+
+                    if (dB != null)
+                    {
+                        AddChannelSums(side, g.ColumnChannels, g.Positions, dB);
+                    }
+
+                    if (target0 != null)
+                    {
+                        RaiseSample(g, w, side, target0 + ((long)n * g.ImageSize), buffer, null);
+                    }
+
+                    break;
+                default:
+                    // Transposed convolution: image = ∂C/∂y, side = x, target = ∂C/∂x.
+                    if (dB != null)
+                    {
+                        AddChannelSums(image, g.ImageChannels, g.ImageHeight * g.ImageWidth, dB);
+                    }
+
+                    if (dW == null && target0 == null)
+                    {
                         break;
-                    case Mode.Raise:
-                        RaiseSample(g, w, side, image, buffer, bias);
-                        break;
-                    case Mode.LowerBackward:
-                        // image = x, side = ∂C/∂y, target = ∂C/∂x.
-                        if (dW != null)
-                        {
-                            AddWeightGradient(g, side, Columns(g, image, buffer), dW);
-                        }
+                    }
 
-                        if (dB != null)
-                        {
-                            AddChannelSums(side, g.ColumnChannels, g.Positions, dB);
-                        }
+                    var columns = Columns(g, image, buffer);
+                    if (dW != null)
+                    {
+                        AddWeightGradient(g, side, columns, dW);
+                    }
 
-                        if (target0 != null)
-                        {
-                            RaiseSample(g, w, side, target0 + ((long)n * g.ImageSize), buffer, null);
-                        }
+                    if (target0 != null)
+                    {
+                        MultiplyColumns(g, w, columns, target0 + ((long)n * g.ColumnSideSize), null);
+                    }
 
-                        break;
-                    default:
-                        // Transposed convolution: image = ∂C/∂y, side = x, target = ∂C/∂x.
-                        if (dB != null)
-                        {
-                            AddChannelSums(image, g.ImageChannels, g.ImageHeight * g.ImageWidth, dB);
-                        }
-
-                        if (dW == null && target0 == null)
-                        {
-                            break;
-                        }
-
-                        var columns = Columns(g, image, buffer);
-                        if (dW != null)
-                        {
-                            AddWeightGradient(g, side, columns, dW);
-                        }
-
-                        if (target0 != null)
-                        {
-                            MultiplyColumns(g, w, columns, target0 + ((long)n * g.ColumnSideSize), null);
-                        }
-
-                        break;
-                }
+                    break;
             }
         }
     }
@@ -312,8 +350,8 @@ internal sealed unsafe class ConvolutionEngine
         }
     }
 
-    /// <summary>The cached work item: the arguments of one batched call, dispatched chunk by chunk.</summary>
-    private sealed class ChunkJob(ConvolutionEngine engine) : ParallelJob
+    /// <summary>The cached work item: the arguments of one batched call, dispatched sample by sample.</summary>
+    private sealed class SampleJob(ConvolutionEngine engine) : ParallelJob
     {
         public Mode Mode { get; private set; }
 
@@ -331,12 +369,7 @@ internal sealed unsafe class ConvolutionEngine
 
         public Tensor? Target { get; private set; }
 
-        public int Samples { get; private set; }
-
-        public int Chunks { get; private set; }
-
-        public void Set(
-            Mode mode, Tensor image, Tensor columnSide, Tensor weight, Tensor? bias, Tensor? dWeight, Tensor? dBias, Tensor? target, int samples, int chunks)
+        public void Set(Mode mode, Tensor image, Tensor columnSide, Tensor weight, Tensor? bias, Tensor? dWeight, Tensor? dBias, Tensor? target)
         {
             Mode = mode;
             Image = image;
@@ -346,12 +379,10 @@ internal sealed unsafe class ConvolutionEngine
             WeightGradient = dWeight;
             BiasGradient = dBias;
             Target = target;
-            Samples = samples;
-            Chunks = chunks;
         }
 
-        public void Clear() => Set(Mode.Lower, null!, null!, null!, null, null, null, null, 0, 0);
+        public void Clear() => Set(Mode.Lower, null!, null!, null!, null, null, null, null);
 
-        public override void Execute(int index) => engine.RunChunk(this, index);
+        public override void Execute(int index) => engine.RunSample(this, index);
     }
 }
