@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace MlNetDeep.Layers;
 
@@ -32,16 +33,24 @@ internal static unsafe class Im2Col
                         var iy = (oy * g.StrideHeight) - g.PadTop + (ki * g.DilationHeight);
                         if ((uint)iy >= (uint)g.ImageHeight || end <= start)
                         {
-                            new Span<float>(d, wo).Clear();
+                            Unsafe.InitBlockUnaligned(d, 0, (uint)wo * sizeof(float));
                             continue;
                         }
 
-                        new Span<float>(d, start).Clear();
-                        new Span<float>(d + end, wo - end).Clear();
+                        if (start > 0)
+                        {
+                            Unsafe.InitBlockUnaligned(d, 0, (uint)start * sizeof(float));
+                        }
+
+                        if (end < wo)
+                        {
+                            Unsafe.InitBlockUnaligned(d + end, 0, (uint)(wo - end) * sizeof(float));
+                        }
+
                         var s = plane + (iy * g.ImageWidth) + x0;
                         if (g.StrideWidth == 1)
                         {
-                            new ReadOnlySpan<float>(s + start, end - start).CopyTo(new Span<float>(d + start, end - start));
+                            Unsafe.CopyBlockUnaligned(d + start, s + start, (uint)(end - start) * sizeof(float));
                         }
                         else
                         {
