@@ -86,6 +86,8 @@ public static class LayerRegistry
             ["ScaledTanh"] = Leaf(d => new ScaledTanh(d.GetSingle("amplitude"), d.GetSingle("slope"))),
             ["RbfOutput"] = Leaf(d => new RbfOutput(d.GetInt32("units"))),
             ["Graph"] = Graph.FromDescription,
+            ["Conv2D"] = Leaf(Conv2D.FromDescription),
+            ["ConvTranspose2D"] = Leaf(ConvTranspose2D.FromDescription),
         };
         return f;
     }

@@ -106,7 +106,23 @@ public sealed class Tensor
         var n = ProductOf(shape);
         if (!shape.SequenceEqual(_shape))
         {
-            _shape = CheckShape(shape.ToArray());
+            if (shape.Length == _shape.Length)
+            {
+                // Same rank (typically a smaller last batch): reuse the shape array, so nothing is allocated.
+                foreach (var d in shape)
+                {
+                    if (d <= 0)
+                    {
+                        throw new ArgumentException($"Every dimension must be positive; got {Format(shape)}.", nameof(shape));
+                    }
+                }
+
+                shape.CopyTo(_shape);
+            }
+            else
+            {
+                _shape = CheckShape(shape.ToArray());
+            }
         }
 
         if (n > Data.Length)

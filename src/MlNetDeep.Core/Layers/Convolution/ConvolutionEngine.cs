@@ -1,0 +1,388 @@
+using System.Numerics.Tensors;
+using MlNetDeep.Kernels;
+
+namespace MlNetDeep.Layers;
+
+/// <summary>
+/// The batched convolution kernels shared by <see cref="Conv2D"/> and <see cref="ConvTranspose2D"/>, on a
+/// <see cref="ConvolutionGeometry"/>: <see cref="Lower"/> (column side = W·im2col(image) + b, a convolution's
+/// forward pass), <see cref="Raise"/> (image = col2im(Wᵀ·column side) + b, its backward data pass), and the
+/// backward passes of both.
+/// </summary>
+/// <remarks>
+/// Per sample and per group, one GEMM on the group's rows of the column matrix (weights [Co/g, Ci/g·kh·kw]). The samples
+/// of a batch are claimed one by one by the cores through <see cref="WorkerPool"/> (so a core slowed by other work takes
+/// fewer); each running sample holds one of min(N, cores) slots with its own column buffer and weight/bias gradient
+/// accumulators, which are added into the parameters' gradients at the end. The GEMMs inside a sample run on its
+/// thread. A batch of one sample runs on the calling thread so that its GEMMs can use every core. 1x1 convolutions with stride 1 and no
+/// padding use the image itself as the column matrix. Buffers are kept and reused: steady-state calls allocate nothing.
+/// </remarks>
+internal sealed unsafe class ConvolutionEngine
+{
+    private readonly SampleJob _job;
+    private readonly List<float[]> _columns = [];
+    private readonly List<float[]> _weightGradients = [];
+    private readonly List<float[]> _biasGradients = [];
+    private int[] _slotBusy = [];
+    private bool[] _slotUsed = [];
+
+    public ConvolutionEngine(ConvolutionGeometry geometry)
+    {
+        Geometry = geometry;
+        _job = new SampleJob(this);
+    }
+
+    private enum Mode
+    {
+        Lower,
+        Raise,
+        LowerBackward,
+        RaiseBackward,
+    }
+
+    public ConvolutionGeometry Geometry { get; }
+
+    /// <summary>columnSide[n] = W·im2col(image[n]) + bias (one per column-side channel).</summary>
+    public void Lower(Tensor image, Tensor columnSide, Tensor weight, Tensor? bias) =>
+        Run(Mode.Lower, image, columnSide, weight, bias, null, null, null);
+
+    /// <summary>image[n] = col2im(Wᵀ·columnSide[n]) + bias (one per image channel).</summary>
+    public void Raise(Tensor columnSide, Tensor image, Tensor weight, Tensor? bias) =>
+        Run(Mode.Raise, image, columnSide, weight, bias, null, null, null);
+
+    /// <summary>
+    /// The backward pass of <see cref="Lower"/>: weightGradient += Σ dColumnSide[n]·im2col(image[n])ᵀ, biasGradient += the
+    /// sums of dColumnSide's channels, imageGradient = col2im(Wᵀ·dColumnSide[n]). Null targets are skipped.
+    /// </summary>
+    public void LowerBackward(Tensor image, Tensor dColumnSide, Tensor weight, Tensor? weightGradient, Tensor? biasGradient, Tensor? imageGradient) =>
+        Run(Mode.LowerBackward, image, dColumnSide, weight, null, weightGradient, biasGradient, imageGradient);
+
+    /// <summary>
+    /// The backward pass of <see cref="Raise"/>: with cols = im2col(dImage[n]): weightGradient += Σ columnSide[n]·colsᵀ,
+    /// biasGradient += the sums of dImage's channels, columnSideGradient[n] = W·cols. Null targets are skipped.
+    /// </summary>
+    public void RaiseBackward(Tensor columnSide, Tensor dImage, Tensor weight, Tensor? weightGradient, Tensor? biasGradient, Tensor? columnSideGradient) =>
+        Run(Mode.RaiseBackward, dImage, columnSide, weight, null, weightGradient, biasGradient, columnSideGradient);
+
+    private void Run(Mode mode, Tensor image, Tensor columnSide, Tensor weight, Tensor? bias, Tensor? dWeight, Tensor? dBias, Tensor? target)
+    {
+        var samples = image.Rows;
+        var slots = Math.Min(samples, WorkerPool.MaxDegreeOfParallelism);
+        var needColumns = !Geometry.IsPointwise && (mode != Mode.RaiseBackward || dWeight is not null || target is not null);
+        if (_slotBusy.Length < slots)
+        {
+            _slotBusy = new int[slots];
+            _slotUsed = new bool[slots];
+        }
+
+        for (var slot = 0; slot < slots; slot++)
+        {
+            if (needColumns)
+            {
+                Ensure(_columns, slot, Geometry.ColumnsSize);
+            }
+
+            if (dWeight is not null)
+            {
+                Ensure(_weightGradients, slot, dWeight.Length);
+            }
+
+            if (dBias is not null)
+            {
+                Ensure(_biasGradients, slot, dBias.Length);
+            }
+        }
+
+        _job.Set(mode, image, columnSide, weight, bias, dWeight, dBias, target);
+        try
+        {
+            if (samples == 1)
+            {
+                // On the calling thread, so that the GEMMs can use every core.
+                _job.Execute(0);
+            }
+            else
+            {
+                WorkerPool.For(samples, _job);
+            }
+        }
+        finally
+        {
+            _job.Clear();
+        }
+
+        for (var slot = 0; slot < _slotUsed.Length; slot++)
+        {
+            if (!_slotUsed[slot])
+            {
+                continue;
+            }
+
+            _slotUsed[slot] = false;
+            if (dWeight is not null)
+            {
+                TensorPrimitives.Add(dWeight.Span, _weightGradients[slot].AsSpan(0, dWeight.Length), dWeight.Span);
+            }
+
+            if (dBias is not null)
+            {
+                TensorPrimitives.Add(dBias.Span, _biasGradients[slot].AsSpan(0, dBias.Length), dBias.Span);
+            }
+        }
+    }
+
+    private static void Ensure(List<float[]> buffers, int index, int length)
+    {
+        while (buffers.Count <= index)
+        {
+            buffers.Add([]);
+        }
+
+        if (buffers[index].Length < length)
+        {
+            buffers[index] = new float[length];
+        }
+    }
+
+    /// <summary>
+    /// Runs one sample with a free slot (column buffer and gradient accumulators). At most as many samples run at once
+    /// as there are slots, so a free slot always exists; samples are claimed dynamically, so a core slowed down by other
+    /// work simply takes fewer of them.
+    /// </summary>
+    private void RunSample(SampleJob j, int n)
+    {
+        var slot = 0;
+        while (Interlocked.CompareExchange(ref _slotBusy[slot], 1, 0) != 0)
+        {
+            slot = (slot + 1) % _slotBusy.Length;
+        }
+
+        try
+        {
+            if (!_slotUsed[slot])
+            {
+                _slotUsed[slot] = true;
+                if (j.WeightGradient is not null)
+                {
+                    _weightGradients[slot].AsSpan(0, j.WeightGradient.Length).Clear();
+                }
+
+                if (j.BiasGradient is not null)
+                {
+                    _biasGradients[slot].AsSpan(0, j.BiasGradient.Length).Clear();
+                }
+            }
+
+            RunSample(j, n, slot);
+        }
+        finally
+        {
+            Volatile.Write(ref _slotBusy[slot], 0);
+        }
+    }
+
+    private void RunSample(SampleJob j, int n, int slot)
+    {
+        var g = Geometry;
+        var columnsBuffer = _columns.Count > slot ? _columns[slot] : null;
+        var dWeightArray = j.WeightGradient is null ? null : _weightGradients[slot];
+        var dBiasArray = j.BiasGradient is null ? null : _biasGradients[slot];
+        fixed (float* image0 = j.Image!.Data, side0 = j.ColumnSide!.Data, w = j.Weight!.Data, bias = j.Bias?.Data, target0 = j.Target?.Data)
+        fixed (float* buffer = columnsBuffer, dW = dWeightArray, dB = dBiasArray)
+        {
+            var image = image0 + ((long)n * g.ImageSize);
+            var side = side0 + ((long)n * g.ColumnSideSize);
+            switch (j.Mode)
+            {
+                case Mode.Lower:
+                    MultiplyColumns(g, w, Columns(g, image, buffer), side, bias);
+                    break;
+                case Mode.Raise:
+                    RaiseSample(g, w, side, image, buffer, bias);
+                    break;
+                case Mode.LowerBackward:
+                    // image = x, side = ∂C/∂y, target = ∂C/∂x.
+                    if (dW != null)
+                    {
+                        AddWeightGradient(g, side, Columns(g, image, buffer), dW);
+                    }
+
+                    if (dB != null)
+                    {
+                        AddChannelSums(side, g.ColumnChannels, g.Positions, dB);
+                    }
+
+                    if (target0 != null)
+                    {
+                        RaiseSample(g, w, side, target0 + ((long)n * g.ImageSize), buffer, null);
+                    }
+
+                    break;
+                default:
+                    // Transposed convolution: image = ∂C/∂y, side = x, target = ∂C/∂x.
+                    if (dB != null)
+                    {
+                        AddChannelSums(image, g.ImageChannels, g.ImageHeight * g.ImageWidth, dB);
+                    }
+
+                    if (dW == null && target0 == null)
+                    {
+                        break;
+                    }
+
+                    var columns = Columns(g, image, buffer);
+                    if (dW != null)
+                    {
+                        AddWeightGradient(g, side, columns, dW);
+                    }
+
+                    if (target0 != null)
+                    {
+                        MultiplyColumns(g, w, columns, target0 + ((long)n * g.ColumnSideSize), null);
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    /// <summary>The column matrix of one image: the image itself for a pointwise convolution, else im2col into the buffer.</summary>
+    private static float* Columns(in ConvolutionGeometry g, float* image, float* buffer)
+    {
+        if (g.IsPointwise)
+        {
+            return image;
+        }
+
+        Im2Col.Lower(g, image, buffer);
+        return buffer;
+    }
+
+    /// <summary>side = W·columns (+ bias per channel), group by group.</summary>
+    private static void MultiplyColumns(in ConvolutionGeometry g, float* w, float* columns, float* side, float* bias)
+    {
+        var p = g.Positions;
+        var rows = g.GroupRows;
+        var outputs = g.GroupColumnChannels;
+        var beta = 0f;
+        if (bias != null)
+        {
+            for (var c = 0; c < g.ColumnChannels; c++)
+            {
+                new Span<float>(side + ((long)c * p), p).Fill(bias[c]);
+            }
+
+            beta = 1f;
+        }
+
+        for (var group = 0; group < g.Groups; group++)
+        {
+            Gemm.Multiply(
+                false, false, outputs, p, rows, 1f,
+                w + ((long)group * outputs * rows), rows,
+                columns + ((long)group * rows * p), p,
+                beta, side + ((long)group * outputs * p), p);
+        }
+    }
+
+    /// <summary>image = col2im(Wᵀ·side) (+ bias per channel).</summary>
+    private static void RaiseSample(in ConvolutionGeometry g, float* w, float* side, float* image, float* buffer, float* bias)
+    {
+        var p = g.Positions;
+        var rows = g.GroupRows;
+        var outputs = g.GroupColumnChannels;
+        var planeSize = g.ImageHeight * g.ImageWidth;
+        var pointwise = g.IsPointwise;
+
+        // The pointwise GEMM writes the image directly (beta 1 over the bias); otherwise the image starts at the bias
+        // (or zero) and col2im adds into it.
+        if (bias != null)
+        {
+            for (var c = 0; c < g.ImageChannels; c++)
+            {
+                new Span<float>(image + ((long)c * planeSize), planeSize).Fill(bias[c]);
+            }
+        }
+        else if (!pointwise)
+        {
+            new Span<float>(image, g.ImageSize).Clear();
+        }
+
+        var columns = pointwise ? image : buffer;
+        var beta = pointwise && bias != null ? 1f : 0f;
+        for (var group = 0; group < g.Groups; group++)
+        {
+            Gemm.Multiply(
+                true, false, rows, p, outputs, 1f,
+                w + ((long)group * outputs * rows), rows,
+                side + ((long)group * outputs * p), p,
+                beta, columns + ((long)group * rows * p), p);
+        }
+
+        if (!pointwise)
+        {
+            Im2Col.Raise(g, columns, image);
+        }
+    }
+
+    /// <summary>dW += side·columnsᵀ, group by group.</summary>
+    private static void AddWeightGradient(in ConvolutionGeometry g, float* side, float* columns, float* dW)
+    {
+        var p = g.Positions;
+        var rows = g.GroupRows;
+        var outputs = g.GroupColumnChannels;
+        for (var group = 0; group < g.Groups; group++)
+        {
+            Gemm.Multiply(
+                false, true, outputs, rows, p, 1f,
+                side + ((long)group * outputs * p), p,
+                columns + ((long)group * rows * p), p,
+                1f, dW + ((long)group * outputs * rows), rows);
+        }
+    }
+
+    /// <summary>sums[c] += Σ values[c, ·] for each of <paramref name="channels"/> planes of <paramref name="size"/> values.</summary>
+    private static void AddChannelSums(float* values, int channels, int size, float* sums)
+    {
+        for (var c = 0; c < channels; c++)
+        {
+            sums[c] += TensorPrimitives.Sum(new ReadOnlySpan<float>(values + ((long)c * size), size));
+        }
+    }
+
+    /// <summary>The cached work item: the arguments of one batched call, dispatched sample by sample.</summary>
+    private sealed class SampleJob(ConvolutionEngine engine) : ParallelJob
+    {
+        public Mode Mode { get; private set; }
+
+        public Tensor? Image { get; private set; }
+
+        public Tensor? ColumnSide { get; private set; }
+
+        public Tensor? Weight { get; private set; }
+
+        public Tensor? Bias { get; private set; }
+
+        public Tensor? WeightGradient { get; private set; }
+
+        public Tensor? BiasGradient { get; private set; }
+
+        public Tensor? Target { get; private set; }
+
+        public void Set(Mode mode, Tensor image, Tensor columnSide, Tensor weight, Tensor? bias, Tensor? dWeight, Tensor? dBias, Tensor? target)
+        {
+            Mode = mode;
+            Image = image;
+            ColumnSide = columnSide;
+            Weight = weight;
+            Bias = bias;
+            WeightGradient = dWeight;
+            BiasGradient = dBias;
+            Target = target;
+        }
+
+        public void Clear() => Set(Mode.Lower, null!, null!, null!, null, null, null, null);
+
+        public override void Execute(int index) => engine.RunSample(this, index);
+    }
+}

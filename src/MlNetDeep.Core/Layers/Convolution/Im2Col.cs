@@ -1,0 +1,125 @@
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+
+namespace MlNetDeep.Layers;
+
+/// <summary>
+/// im2col and its adjoint col2im for one sample. The column matrix has one row per (channel, ki, kj) —
+/// row (c·kh + ki)·kw + kj — and one column per output position (oy·Wo + ox); entry = image[c, oy·sh − padTop + ki·dh,
+/// ox·sw − padLeft + kj·dw], or 0 in the padding. The rows of a group of channels are contiguous, so group g's
+/// column matrix starts at row g·(C/groups)·kh·kw.
+/// </summary>
+internal static unsafe class Im2Col
+{
+    /// <summary>Fills <paramref name="columns"/> (C·kh·kw × Ho·Wo) from <paramref name="image"/> (C×H×W).</summary>
+    public static void Lower(in ConvolutionGeometry g, float* image, float* columns)
+    {
+        var wo = g.OutputWidth;
+        var positions = g.Positions;
+        var row = 0;
+        for (var c = 0; c < g.ImageChannels; c++)
+        {
+            var plane = image + ((long)c * g.ImageHeight * g.ImageWidth);
+            for (var ki = 0; ki < g.KernelHeight; ki++)
+            {
+                for (var kj = 0; kj < g.KernelWidth; kj++, row++)
+                {
+                    var destination = columns + ((long)row * positions);
+                    var x0 = (kj * g.DilationWidth) - g.PadLeft;
+                    var (start, end) = ValidRange(x0, g.StrideWidth, g.ImageWidth, wo);
+                    for (var oy = 0; oy < g.OutputHeight; oy++)
+                    {
+                        var d = destination + (oy * wo);
+                        var iy = (oy * g.StrideHeight) - g.PadTop + (ki * g.DilationHeight);
+                        if ((uint)iy >= (uint)g.ImageHeight || end <= start)
+                        {
+                            Unsafe.InitBlockUnaligned(d, 0, (uint)wo * sizeof(float));
+                            continue;
+                        }
+
+                        if (start > 0)
+                        {
+                            Unsafe.InitBlockUnaligned(d, 0, (uint)start * sizeof(float));
+                        }
+
+                        if (end < wo)
+                        {
+                            Unsafe.InitBlockUnaligned(d + end, 0, (uint)(wo - end) * sizeof(float));
+                        }
+
+                        var s = plane + (iy * g.ImageWidth) + x0;
+                        if (g.StrideWidth == 1)
+                        {
+                            Unsafe.CopyBlockUnaligned(d + start, s + start, (uint)(end - start) * sizeof(float));
+                        }
+                        else
+                        {
+                            for (var ox = start; ox < end; ox++)
+                            {
+                                d[ox] = s[ox * g.StrideWidth];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Adds every entry of <paramref name="columns"/> into the image position it was lowered from (padding is dropped).</summary>
+    public static void Raise(in ConvolutionGeometry g, float* columns, float* image)
+    {
+        var wo = g.OutputWidth;
+        var positions = g.Positions;
+        var row = 0;
+        for (var c = 0; c < g.ImageChannels; c++)
+        {
+            var plane = image + ((long)c * g.ImageHeight * g.ImageWidth);
+            for (var ki = 0; ki < g.KernelHeight; ki++)
+            {
+                for (var kj = 0; kj < g.KernelWidth; kj++, row++)
+                {
+                    var source = columns + ((long)row * positions);
+                    var x0 = (kj * g.DilationWidth) - g.PadLeft;
+                    var (start, end) = ValidRange(x0, g.StrideWidth, g.ImageWidth, wo);
+                    if (end <= start)
+                    {
+                        continue;
+                    }
+
+                    for (var oy = 0; oy < g.OutputHeight; oy++)
+                    {
+                        var iy = (oy * g.StrideHeight) - g.PadTop + (ki * g.DilationHeight);
+                        if ((uint)iy >= (uint)g.ImageHeight)
+                        {
+                            continue;
+                        }
+
+                        var s = source + (oy * wo);
+                        var d = plane + (iy * g.ImageWidth) + x0;
+                        if (g.StrideWidth == 1)
+                        {
+                            var target = new Span<float>(d + start, end - start);
+                            TensorPrimitives.Add(target, new ReadOnlySpan<float>(s + start, end - start), target);
+                        }
+                        else
+                        {
+                            for (var ox = start; ox < end; ox++)
+                            {
+                                d[ox * g.StrideWidth] += s[ox];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>The output columns [start, end) whose input column ox·stride + x0 lies inside [0, width).</summary>
+    private static (int Start, int End) ValidRange(int x0, int stride, int width, int outputWidth)
+    {
+        var start = x0 >= 0 ? 0 : (-x0 + stride - 1) / stride;
+        var last = width - 1 - x0;
+        var end = last < 0 ? 0 : Math.Min(outputWidth, (last / stride) + 1);
+        return (Math.Min(start, outputWidth), end);
+    }
+}

@@ -1,0 +1,330 @@
+using MlNetDeep.Layers;
+using MlNetDeep.Tensors;
+
+namespace MlNetDeep.Tests.Layers.Convolution;
+
+/// <summary>Conv2D and ConvTranspose2D, forward and backward, against direct loops and against equivalent layers.</summary>
+public class ConvolutionReferenceTests
+{
+    /// <summary>(batch, Cin, H, W, Cout, kh, kw, sh, sw, padding, dh, dw, groups, bias).</summary>
+    private static IEnumerable<TestCaseData> Shapes()
+    {
+        object[][] cases =
+        [
+            [1, 1, 5, 5, 1, 3, 3, 1, 1, Padding.Valid, 1, 1, 1, true],
+            [4, 3, 9, 7, 5, 3, 3, 1, 1, Padding.Same, 1, 1, 1, true],
+            [3, 2, 8, 8, 4, 3, 3, 2, 2, Padding.Valid, 1, 1, 1, false],
+            [5, 2, 8, 9, 3, 3, 3, 2, 2, Padding.Same, 1, 1, 1, true],
+            [2, 3, 10, 10, 6, 5, 5, 1, 1, (Padding)2, 1, 1, 1, true],
+            [2, 2, 7, 6, 3, 3, 2, 1, 2, Padding.Explicit(2, 0, 1, 3), 1, 1, 1, true],
+            [3, 2, 11, 11, 2, 3, 3, 1, 1, Padding.Valid, 2, 2, 1, true],
+            [2, 2, 9, 10, 2, 3, 3, 2, 1, Padding.Same, 2, 3, 1, true],
+            [4, 4, 6, 6, 6, 3, 3, 1, 1, (Padding)1, 1, 1, 2, true],
+            [3, 6, 7, 7, 6, 3, 3, 2, 2, Padding.Same, 1, 1, 6, true],
+            [8, 5, 6, 6, 7, 1, 1, 1, 1, Padding.Valid, 1, 1, 1, true],
+            [1, 8, 5, 5, 4, 1, 1, 1, 1, Padding.Valid, 1, 1, 2, false],
+            [3, 3, 9, 9, 4, 1, 1, 2, 2, Padding.Valid, 1, 1, 1, true],
+            [2, 2, 8, 8, 3, 2, 2, 3, 3, Padding.Valid, 1, 1, 1, true],
+            [2, 1, 4, 4, 2, 2, 2, 1, 1, (Padding)3, 1, 1, 1, true],
+            [1, 16, 12, 12, 32, 3, 3, 1, 1, Padding.Same, 1, 1, 1, true],
+            [7, 1, 28, 28, 6, 5, 5, 1, 1, (Padding)2, 1, 1, 1, true],
+            [5, 6, 14, 14, 16, 5, 5, 1, 1, Padding.Valid, 1, 1, 1, true],
+        ];
+        foreach (var c in cases)
+        {
+            yield return new TestCaseData(c).SetArgDisplayNames(string.Join(" ", c.Select(v => v.ToString())));
+        }
+    }
+
+    private static NaiveConvolution Reference(int kh, int kw, int sh, int sw, int padTop, int padLeft, int dh, int dw, int groups) =>
+        new(kh, kw, sh, sw, padTop, padLeft, dh, dw, groups);
+
+    private static void Randomise(Layer layer, ulong seed)
+    {
+        var r = new RandomSource(seed);
+        foreach (var p in layer.Parameters)
+        {
+            var s = p.Value.Span;
+            for (var i = 0; i < s.Length; i++)
+            {
+                s[i] = (float)r.NextGaussian();
+            }
+
+            p.Gradient.Clear();
+        }
+    }
+
+    private static void AssertClose(Tensor actual, Tensor expected, string what)
+    {
+        double scale = 1;
+        for (var i = 0; i < expected.Length; i++)
+        {
+            scale = Math.Max(scale, Math.Abs(expected[i]));
+        }
+
+        Assert.That(NaiveConvolution.MaxDifference(actual, expected), Is.LessThan(2e-5 * scale * 10), what);
+    }
+
+    [TestCaseSource(nameof(Shapes))]
+    public void Conv2DMatchesDirectLoops(
+        int n, int cin, int h, int w, int cout, int kh, int kw, int sh, int sw, Padding padding, int dh, int dw, int groups, bool bias)
+    {
+        var conv = new Conv2D(cout, (kh, kw), (sh, sw), padding, (dh, dw), groups, bias);
+        conv.Build([cin, h, w], new RandomSource(1));
+        Randomise(conv, 2);
+        var x = TestData.Random(3, n, cin, h, w);
+        var naive = Reference(kh, kw, sh, sw, conv.ResolvedPadding.Top, conv.ResolvedPadding.Left, dh, dw, groups);
+        int ho = conv.OutputShape[1], wo = conv.OutputShape[2];
+        Assert.That(ho, Is.EqualTo(Conv2D.OutputSize(h + conv.ResolvedPadding.Top + conv.ResolvedPadding.Bottom, kh, 0, sh, dh)));
+        if (padding.IsSame)
+        {
+            Assert.That((ho, wo), Is.EqualTo(((h + sh - 1) / sh, (w + sw - 1) / sw)), "same: ⌈n/s⌉");
+        }
+
+        // Twice, to check that reused buffers give the same result.
+        for (var pass = 0; pass < 2; pass++)
+        {
+            var y = conv.Forward(x, true);
+            AssertClose(y, naive.Forward(x, conv.Weight.Value, conv.Bias?.Value, ho, wo), "forward");
+
+            var dy = TestData.Random(4, n, cout, ho, wo);
+            foreach (var p in conv.Parameters)
+            {
+                p.Gradient.Clear();
+            }
+
+            var dx = conv.Backward(dy);
+            AssertClose(dx, naive.Transposed(dy, conv.Weight.Value, null, h, w), "input gradient");
+            AssertClose(conv.Weight.Gradient, naive.WeightGradient(x, dy, conv.Weight.Value.ShapeArray()), "weight gradient");
+            if (bias)
+            {
+                AssertClose(conv.Bias!.Gradient, NaiveConvolution.ChannelSums(dy), "bias gradient");
+            }
+        }
+    }
+
+    [TestCaseSource(nameof(Shapes))]
+    public void ConvTranspose2DMatchesDirectLoops(
+        int n, int cin, int h, int w, int cout, int kh, int kw, int sh, int sw, Padding padding, int dh, int dw, int groups, bool bias)
+    {
+        var outputPadding = (Math.Max(sh, dh) > 1 && !padding.IsSame ? 1 : 0, 0);
+        var layer = new ConvTranspose2D(cout, (kh, kw), (sh, sw), padding, outputPadding, (dh, dw), groups, bias);
+        int top, left;
+        if (!padding.IsSame && ConvTranspose2D.OutputSize(h, kh, padding.Top, sh, outputPadding.Item1, dh) <= 0)
+        {
+            var e = Assert.Throws<ArgumentException>(() => layer.Build([cin, h, w], new RandomSource(1)));
+            Assert.That(e!.Message, Does.Contain("removes the whole output"));
+            return;
+        }
+
+        var shape = layer.Build([cin, h, w], new RandomSource(1));
+        var (ho, wo) = (shape[1], shape[2]);
+
+        if (padding.IsSame)
+        {
+            Assert.That((ho, wo), Is.EqualTo((h * sh, w * sw)));
+            top = padding.Resolve(true, h * sh, kh, sh, dh).Before;
+            left = padding.Resolve(false, w * sw, kw, sw, dw).Before;
+        }
+        else
+        {
+            (top, left) = (padding.Top, padding.Left);
+            Assert.That(ho, Is.EqualTo(((h - 1) * sh) - padding.Top - padding.Bottom + (dh * (kh - 1)) + outputPadding.Item1 + 1));
+        }
+
+        Randomise(layer, 2);
+        var x = TestData.Random(3, n, cin, h, w);
+        var naive = Reference(kh, kw, sh, sw, top, left, dh, dw, groups);
+
+        for (var pass = 0; pass < 2; pass++)
+        {
+            var y = layer.Forward(x, true);
+            AssertClose(y, naive.Transposed(x, layer.Weight.Value, layer.Bias?.Value, ho, wo), "forward");
+
+            var dy = TestData.Random(4, n, cout, ho, wo);
+            foreach (var p in layer.Parameters)
+            {
+                p.Gradient.Clear();
+            }
+
+            var dx = layer.Backward(dy);
+            AssertClose(dx, naive.Forward(dy, layer.Weight.Value, null, h, w), "input gradient");
+            AssertClose(layer.Weight.Gradient, naive.WeightGradient(dy, x, layer.Weight.Value.ShapeArray()), "weight gradient");
+            if (bias)
+            {
+                AssertClose(layer.Bias!.Gradient, NaiveConvolution.ChannelSums(dy), "bias gradient");
+            }
+        }
+    }
+
+    [Test]
+    public void GradientsAccumulateAcrossBackwardCalls()
+    {
+        var conv = new Conv2D(3, 3, padding: 1);
+        conv.Build([2, 5, 5], new RandomSource(1));
+        var x = TestData.Random(2, 4, 2, 5, 5);
+        var dy = TestData.Random(3, 4, 3, 5, 5);
+        conv.Forward(x, true);
+        conv.Backward(dy);
+        var once = conv.Weight.Gradient.Clone();
+        var bias = conv.Bias!.Gradient.Clone();
+
+        conv.Forward(x, true);
+        conv.Backward(dy);
+
+        for (var i = 0; i < once.Length; i++)
+        {
+            Assert.That(conv.Weight.Gradient[i], Is.EqualTo(2 * once[i]).Within(1e-4));
+        }
+
+        Assert.That(conv.Bias.Gradient[0], Is.EqualTo(2 * bias[0]).Within(1e-4));
+    }
+
+    [Test]
+    public void FrozenParametersAndSkippedInputGradientAreLeftAlone()
+    {
+        var conv = new Conv2D(3, 3, padding: 1) { ComputeInputGradient = false };
+        conv.Build([2, 5, 5], new RandomSource(1));
+        conv.Weight.Frozen = true;
+        conv.Forward(TestData.Random(2, 4, 2, 5, 5), true);
+
+        conv.Backward(TestData.Random(3, 4, 3, 5, 5));
+
+        Assert.That(conv.Weight.Gradient.Span.ToArray(), Is.All.Zero);
+        Assert.That(conv.Bias!.Gradient.Span.ToArray(), Has.Some.Not.Zero);
+    }
+
+    [Test]
+    public void PointwiseConvolutionIsADenseLayerAppliedToEveryPixel()
+    {
+        // Seed 001: a 1x1 convolution mixes the channels of each pixel, like a fully connected layer over channels.
+        const int n = 3, c = 4, h = 5, w = 6, filters = 7;
+        var conv = new Conv2D(filters, 1);
+        conv.Build([c, h, w], new RandomSource(1));
+        var dense = new Dense(filters);
+        dense.Build([c], new RandomSource(2));
+        conv.Weight.Value.Span.CopyTo(dense.Weight.Value.Span);
+        conv.Bias!.Value.Span.CopyTo(dense.Bias!.Value.Span);
+        var x = TestData.Random(3, n, c, h, w);
+
+        var pixels = new Tensor(n * h * w, c);
+        for (var s = 0; s < n; s++)
+        {
+            for (var ch = 0; ch < c; ch++)
+            {
+                for (var p = 0; p < h * w; p++)
+                {
+                    pixels[(s * h * w) + p, ch] = x[(((s * c) + ch) * h * w) + p];
+                }
+            }
+        }
+
+        var y = conv.Forward(x, false);
+        var expected = dense.Forward(pixels, false);
+
+        for (var s = 0; s < n; s++)
+        {
+            for (var f = 0; f < filters; f++)
+            {
+                for (var p = 0; p < h * w; p++)
+                {
+                    Assert.That(y[(((s * filters) + f) * h * w) + p], Is.EqualTo(expected[(s * h * w) + p, f]).Within(1e-5));
+                }
+            }
+        }
+    }
+
+    [Test]
+    public void DilationTwoEqualsAConvolutionWithAZeroDilatedKernel()
+    {
+        var dilated = new Conv2D(3, 3, dilation: 2, padding: 2);
+        dilated.Build([2, 9, 8], new RandomSource(1));
+        var wide = new Conv2D(3, 5, padding: 2);
+        wide.Build([2, 9, 8], new RandomSource(2));
+        var w3 = dilated.Weight.Value;
+        var w5 = wide.Weight.Value;
+        w5.Clear();
+        for (var o = 0; o < 3; o++)
+        {
+            for (var c = 0; c < 2; c++)
+            {
+                for (var i = 0; i < 3; i++)
+                {
+                    for (var j = 0; j < 3; j++)
+                    {
+                        w5[NaiveConvolution.Index(w5, o, c, 2 * i, 2 * j)] = w3[NaiveConvolution.Index(w3, o, c, i, j)];
+                    }
+                }
+            }
+        }
+
+        dilated.Bias!.Value.Span.CopyTo(wide.Bias!.Value.Span);
+        var x = TestData.Random(3, 2, 2, 9, 8);
+
+        Assert.That(NaiveConvolution.MaxDifference(dilated.Forward(x, false), wide.Forward(x, false)), Is.LessThan(1e-5));
+        Assert.That(dilated.OutputShape.ToArray(), Is.EqualTo(new[] { 3, 9, 8 }));
+    }
+
+    [Test]
+    public void DepthwiseConvolutionEqualsOneConvolutionPerChannel()
+    {
+        const int channels = 3;
+        var depthwise = new Conv2D(channels, 3, stride: 2, padding: Padding.Same, groups: channels);
+        depthwise.Build([channels, 7, 7], new RandomSource(1));
+        Assert.That(depthwise.Weight.Value.Shape.ToArray(), Is.EqualTo(new[] { channels, 1, 3, 3 }));
+        var x = TestData.Random(3, 2, channels, 7, 7);
+        var y = depthwise.Forward(x, false).Clone();
+
+        for (var c = 0; c < channels; c++)
+        {
+            var single = new Conv2D(1, 3, stride: 2, padding: Padding.Same);
+            single.Build([1, 7, 7], new RandomSource(2));
+            depthwise.Weight.Value.Span.Slice(c * 9, 9).CopyTo(single.Weight.Value.Span);
+            single.Bias!.Value[0] = depthwise.Bias!.Value[c];
+            var xc = new Tensor(2, 1, 7, 7);
+            for (var s = 0; s < 2; s++)
+            {
+                x.Span.Slice(((s * channels) + c) * 49, 49).CopyTo(xc.Span.Slice(s * 49, 49));
+            }
+
+            var yc = single.Forward(xc, false);
+            for (var s = 0; s < 2; s++)
+            {
+                for (var p = 0; p < 16; p++)
+                {
+                    Assert.That(y[(((s * channels) + c) * 16) + p], Is.EqualTo(yc[(s * 16) + p]).Within(1e-5));
+                }
+            }
+        }
+    }
+
+    [Test]
+    public void TransposedConvolutionIsTheAdjointOfTheConvolution()
+    {
+        // <conv(x), y> = <x, convT(y)> for the same weights, stride, padding and dilation.
+        var conv = new Conv2D(4, 3, stride: 2, padding: 1, useBias: false);
+        conv.Build([3, 8, 8], new RandomSource(1));
+        var transposed = new ConvTranspose2D(3, 3, stride: 2, padding: 1, outputPadding: 1, useBias: false);
+        transposed.Build([4, 4, 4], new RandomSource(2));
+        conv.Weight.Value.Span.CopyTo(transposed.Weight.Value.Span);
+        var x = TestData.Random(3, 2, 3, 8, 8);
+        var y = TestData.Random(4, 2, 4, 4, 4);
+
+        var cx = conv.Forward(x, false);
+        var ty = transposed.Forward(y, false);
+
+        Assert.That(ty.Shape.ToArray(), Is.EqualTo(x.Shape.ToArray()));
+        double left = 0, right = 0;
+        for (var i = 0; i < y.Length; i++)
+        {
+            left += (double)cx[i] * y[i];
+        }
+
+        for (var i = 0; i < x.Length; i++)
+        {
+            right += (double)x[i] * ty[i];
+        }
+
+        Assert.That(left, Is.EqualTo(right).Within(1e-3));
+    }
+}
