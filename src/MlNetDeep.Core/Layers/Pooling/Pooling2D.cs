@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using MlNetDeep.Serialization;
 using MlNetDeep.Tensors;
 
@@ -78,6 +80,28 @@ public abstract class Pooling2D : Layer
     /// <summary>Columns of padding left of the input (same padding only).</summary>
     protected int PadLeft { get; private set; }
 
+    /// <summary>
+    /// The output columns [start, end) whose windows lie wholly inside the input's width: the AVX-512 kernels
+    /// compute sixteen of them at once; the others (clipped by same padding) take the scalar path.
+    /// </summary>
+    private protected (int Start, int End) InteriorColumns { get; private set; }
+
+    /// <summary>True when the vector kernels apply to this stride on this machine.</summary>
+    private protected bool Vectorised => PoolingVectors.Supports(Stride);
+
+    /// <summary>
+    /// How many of the 16 lanes of a block of output columns starting at <paramref name="ow"/> are interior windows
+    /// (fewer than 16 at the end of a row or for narrow images; the other lanes are computed and dropped), or 0 when
+    /// the block's reads, over rows up to <paramref name="lastRow"/>, would pass the end of <paramref name="readable"/>
+    /// values (then the scalar path takes the rest of the row).
+    /// </summary>
+    private protected int BlockLanes(int ow, int lastRow, int readable)
+    {
+        var lanes = Math.Min(PoolingVectors.Lanes, InteriorColumns.End - ow);
+        var reach = (lastRow * InputWidth) + (ow * Stride) - PadLeft + Size - 1 + PoolingVectors.Reach(Stride);
+        return lanes > 0 && reach <= readable ? lanes : 0;
+    }
+
     /// <summary>The settings every pooling description shares: size, stride and same.</summary>
     protected KeyValuePair<string, string>[] GeometrySettings() =>
     [
@@ -99,6 +123,9 @@ public abstract class Pooling2D : Layer
         (Channels, InputHeight, InputWidth) = (inputShape[0], inputShape[1], inputShape[2]);
         (OutputHeight, PadTop) = Geometry(InputHeight, "height");
         (OutputWidth, PadLeft) = Geometry(InputWidth, "width");
+        var first = (PadLeft + Stride - 1) / Stride;
+        var end = Math.Min(OutputWidth, ((InputWidth + PadLeft - Size) / Stride) + 1);
+        InteriorColumns = (Math.Min(first, end), end);
         OnBuildPlanes(random);
         return [Channels, OutputHeight, OutputWidth];
     }
@@ -152,7 +179,8 @@ public abstract class Pooling2D : Layer
 
     /// <summary>Computes one output plane from one input plane. Runs concurrently for different planes.</summary>
     /// <param name="plane">The plane's index n·C + c.</param>
-    /// <param name="x">The input plane, H×W.</param>
+    /// <param name="x">The input from the plane's first value on: its first H×W values are the plane; values after them
+    /// (the following planes) may be read by vector kernels but never change the result.</param>
     /// <param name="y">The output plane, OH×OW.</param>
     protected abstract void ForwardPlane(int plane, ReadOnlySpan<float> x, Span<float> y);
 
@@ -168,24 +196,38 @@ public abstract class Pooling2D : Layer
     /// </summary>
     protected void SumWindows(ReadOnlySpan<float> x, Span<float> y, bool average)
     {
-        var o = 0;
+        ref var origin = ref MemoryMarshal.GetReference(x);
         for (var oh = 0; oh < OutputHeight; oh++)
         {
             var (h0, h1) = Window(oh, PadTop, InputHeight);
-            for (var ow = 0; ow < OutputWidth; ow++)
+            var ow = 0;
+            if (Vectorised)
             {
-                var (w0, w1) = Window(ow, PadLeft, InputWidth);
-                var sum = 0f;
-                for (var h = h0; h < h1; h++)
+                for (; ow < InteriorColumns.Start; ow++)
                 {
-                    var row = x.Slice((h * InputWidth) + w0, w1 - w0);
-                    foreach (var v in row)
-                    {
-                        sum += v;
-                    }
+                    y[(oh * OutputWidth) + ow] = SumWindow(x, h0, h1, ow, average);
                 }
 
-                y[o++] = average ? sum / ((h1 - h0) * (w1 - w0)) : sum;
+                var count = Vector512.Create(average ? (float)((h1 - h0) * Size) : 1f);
+                for (int lanes; (lanes = BlockLanes(ow, h1 - 1, x.Length)) > 0; ow += lanes)
+                {
+                    var column = (ow * Stride) - PadLeft;
+                    var sum = Vector512<float>.Zero;
+                    for (var h = h0; h < h1; h++)
+                    {
+                        for (var kw = 0; kw < Size; kw++)
+                        {
+                            sum += PoolingVectors.Load(ref origin, (h * InputWidth) + column + kw, Stride);
+                        }
+                    }
+
+                    PoolingVectors.Store(sum / count, y.Slice((oh * OutputWidth) + ow, lanes));
+                }
+            }
+
+            for (; ow < OutputWidth; ow++)
+            {
+                y[(oh * OutputWidth) + ow] = SumWindow(x, h0, h1, ow, average);
             }
         }
     }
@@ -229,6 +271,21 @@ public abstract class Pooling2D : Layer
         return (Math.Max(start, 0), Math.Min(start + Size, extent));
     }
 
+    private float SumWindow(ReadOnlySpan<float> x, int h0, int h1, int ow, bool average)
+    {
+        var (w0, w1) = Window(ow, PadLeft, InputWidth);
+        var sum = 0f;
+        for (var h = h0; h < h1; h++)
+        {
+            foreach (var v in x.Slice((h * InputWidth) + w0, w1 - w0))
+            {
+                sum += v;
+            }
+        }
+
+        return average ? sum / ((h1 - h0) * (w1 - w0)) : sum;
+    }
+
     private (int Output, int PadBefore) Geometry(int extent, string dimension)
     {
         if (Same)
@@ -255,7 +312,7 @@ public abstract class Pooling2D : Layer
         var outPlane = OutputHeight * OutputWidth;
         if (phase == 0)
         {
-            ForwardPlane(plane, _input!.Span.Slice(plane * inPlane, inPlane), _output!.Span.Slice(plane * outPlane, outPlane));
+            ForwardPlane(plane, _input!.Span[(plane * inPlane)..], _output!.Span.Slice(plane * outPlane, outPlane));
         }
         else
         {

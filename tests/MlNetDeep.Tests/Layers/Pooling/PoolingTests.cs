@@ -307,4 +307,78 @@ public class PoolingTests
 
         Assert.Throws<ArgumentException>(() => pool.Forward(new Tensor(2, 3, 5, 5), false));
     }
+
+    [TestCase(2, 2, false, 28)]
+    [TestCase(2, 2, false, 10)]
+    [TestCase(3, 2, true, 13)]
+    [TestCase(2, 2, true, 7)]
+    [TestCase(3, 1, false, 9)]
+    [TestCase(2, 2, false, 40)]
+    [TestCase(3, 2, false, 55)]
+    [TestCase(3, 2, true, 55)]
+    [TestCase(2, 2, true, 41)]
+    [TestCase(3, 1, true, 37)]
+    [TestCase(2, 1, false, 36)]
+    [TestCase(3, 3, false, 60)]
+    [TestCase(5, 2, true, 50)]
+    public void KernelsMatchAPlainReference(int size, int stride, bool same, int width)
+    {
+        // Rows take the 16-lane kernels (narrow ones with unused lanes, reading into the next plane); the reference is
+        // the definition, window by window.
+        var max = Built(new MaxPool2D(size, stride, same), 2, 9, width);
+        var avg = Built(new AvgPool2D(size, stride, same), 2, 9, width);
+        var x = TestData.Random(21, 3, 2, 9, width);
+        for (var i = 0; i < x.Length - 1; i += 7)
+        {
+            x[i] = x[i + 1]; // ties
+        }
+
+        x[100] = float.NaN;
+        var yMax = max.Forward(x, true).Span.ToArray();
+        var yAvg = avg.Forward(x, true).Span.ToArray();
+        var dx = max.Backward(new Tensor([.. Enumerable.Range(0, yMax.Length).Select(i => (float)i)], [3, .. max.OutputShape.ToArray()])).Span.ToArray();
+
+        var (oh, ow) = (max.OutputShape[1], max.OutputShape[2]);
+        var padTop = same ? Math.Max(((oh - 1) * stride) + size - 9, 0) / 2 : 0;
+        var padLeft = same ? Math.Max(((ow - 1) * stride) + size - width, 0) / 2 : 0;
+        var expectedDx = new float[x.Length];
+        for (var plane = 0; plane < 6; plane++)
+        {
+            for (var i = 0; i < oh; i++)
+            {
+                for (var j = 0; j < ow; j++)
+                {
+                    var o = (((plane * oh) + i) * ow) + j;
+                    float best = float.NegativeInfinity, sum = 0;
+                    int at = -1, count = 0;
+                    for (var h = (i * stride) - padTop; h < (i * stride) - padTop + size; h++)
+                    {
+                        for (var w = (j * stride) - padLeft; w < (j * stride) - padLeft + size; w++)
+                        {
+                            if (h < 0 || h >= 9 || w < 0 || w >= width)
+                            {
+                                continue;
+                            }
+
+                            var index = (((plane * 9) + h) * width) + w;
+                            var v = x[index];
+                            sum += v;
+                            count++;
+                            if (at < 0 || v > best || (float.IsNaN(v) && !float.IsNaN(best)))
+                            {
+                                (best, at) = (v, index);
+                            }
+                        }
+                    }
+
+                    Assert.That(yMax[o], Is.EqualTo(best), $"max at {o}");
+                    Assert.That(yAvg[o], Is.EqualTo(sum / count), $"avg at {o}");
+                    expectedDx[at] += o;
+                }
+            }
+        }
+
+        Assert.That(dx, Is.EqualTo(expectedDx), "the recorded positions are the first maxima");
+        Assert.That(yMax.Count(float.IsNaN), Is.GreaterThan(0), "a NaN propagates");
+    }
 }
