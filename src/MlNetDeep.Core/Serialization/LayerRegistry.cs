@@ -88,6 +88,14 @@ public static class LayerRegistry
             ["Graph"] = Graph.FromDescription,
             ["Conv2D"] = Leaf(Conv2D.FromDescription),
             ["ConvTranspose2D"] = Leaf(ConvTranspose2D.FromDescription),
+            ["MaxPool2D"] = Leaf(d => new MaxPool2D(d.GetInt32("size"), d.GetInt32("stride"), d.GetBoolean("same"))),
+            ["AvgPool2D"] = Leaf(d => new AvgPool2D(d.GetInt32("size"), d.GetInt32("stride"), d.GetBoolean("same"))),
+            ["Subsampling"] = Leaf(d => new Subsampling(d.GetInt32("size"))),
+            ["LocalResponseNormalization"] = Leaf(d => new LocalResponseNormalization(
+                d.GetInt32("size"), d.GetSingle("k"), d.GetSingle("alpha"), d.GetSingle("beta"))),
+            ["BatchNormalization"] = Leaf(d => new BatchNormalization(d.GetSingle("momentum"), d.GetSingle("epsilon"))),
+            ["GroupNormalization"] = Leaf(d => new GroupNormalization(d.GetInt32("groups"), d.GetSingle("epsilon"))),
+            ["Flatten"] = Leaf(_ => new Flatten()),
         };
         return f;
     }
