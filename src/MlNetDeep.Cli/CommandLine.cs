@@ -10,7 +10,9 @@ internal static class CommandLine
         usage: mlnetdeep <command> [options]
 
         commands:
-          train   train an MLP on datasets/mnist and report test accuracy, macro precision, recall and F1
+          train   train a network on datasets/mnist through an ML.NET pipeline and report test accuracy,
+                  macro precision, recall and F1
+                  --model mlp|lenet5|lenet5-bn|lenet5-classic|inception (mlp)
                   --epochs N (10)  --batch-size N (64)  --lr X (0.005, one-cycle peak)  --hidden 256,128
                   --keep-prob X (0.9)  --schedule one-cycle|cosine|constant
                   --init kaiming|xavier|fan-in (kaiming)  --l2 X (0.0001)  --label-smoothing X (0.1)  --seed N (0)  --data DIR (datasets/mnist)  --save FILE

@@ -26,6 +26,7 @@ internal static class TrainCommand
         var l2 = o.Float("l2", 1e-4f);
         var smoothing = o.Float("label-smoothing", 0.1f);
         var schedule = o.Text("schedule") ?? "one-cycle";
+        var modelName = o.Text("model") ?? "mlp";
         Initializer? init = (o.Text("init") ?? "kaiming") switch
         {
             "kaiming" => null,
@@ -41,13 +42,21 @@ internal static class TrainCommand
         var trainView = train.ToDataView(ml);
         var testView = test.ToDataView(ml);
         Console.WriteLine(
-            $"MLP 784-{string.Join("-", hidden)}-10 on {train.Count} MNIST digits ({test.Count} held out) through an ML.NET pipeline: Adam {lr} ({schedule}), batch {batch}, keep_prob {keep}, seed {seed}");
+            $"{(modelName == "mlp" ? $"MLP 784-{string.Join("-", hidden)}-10" : modelName)} on {train.Count} MNIST digits ({test.Count} held out) through an ML.NET pipeline: Adam {lr} ({schedule}), batch {batch}, keep_prob {keep}, seed {seed}");
 
         // Keys ordered by value, so key k is digit k − 1 in both the pipeline and the validation set.
         var labels = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue);
         var pipeline = labels.Append(ml.MulticlassClassification.Trainers.NeuralNetwork(new NeuralNetworkMulticlassTrainer.Options
             {
-                Network = NetworkArchitecture.Mlp(hidden, Activation.ReLU, keep, init),
+                Network = modelName switch
+                {
+                    "mlp" => NetworkArchitecture.Mlp(hidden, Activation.ReLU, keep, init),
+                    "lenet5" => NetworkArchitecture.LeNet5(keepProbability: keep),
+                    "lenet5-bn" => NetworkArchitecture.LeNet5(batchNorm: true, keepProbability: keep),
+                    "lenet5-classic" => NetworkArchitecture.LeNet5Classic(),
+                    "inception" => NetworkArchitecture.SmallInception(),
+                    _ => throw new ArgumentException($"Unknown model '{modelName}'; expected mlp, lenet5, lenet5-bn, lenet5-classic or inception."),
+                },
                 LearningRate = lr,
                 Schedule = schedule switch
                 {

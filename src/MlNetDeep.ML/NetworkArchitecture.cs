@@ -20,4 +20,25 @@ public static class NetworkArchitecture
         var hidden = (int[])hiddenLayers.Clone();
         return (_, outputs) => DenseModels.Mlp(hidden, outputs, activation, keepProbability, initializer);
     }
+
+    /// <summary>LeNet-5 as trained today (conv-ReLU-max-pool ×2, dense 120-84), optionally with batch norm and dropout; for [1, 28, 28] (or [C, 28, 28]) features.</summary>
+    public static Func<int[], int, Layer> LeNet5(bool batchNorm = false, float keepProbability = 1f) =>
+        (_, outputs) => Architectures.LeNet5(outputs, batchNorm, keepProbability);
+
+    /// <summary>LeNet-5 as LeCun built it: trainable subsampling, C3's connection table, scaled tanh, optionally the RBF output.</summary>
+    public static Func<int[], int, Layer> LeNet5Classic(bool rbfOutput = false) =>
+        (_, outputs) => Architectures.LeNet5Classic(outputs, rbfOutput);
+
+    /// <summary>A small GoogLeNet-style network of two Inception modules, for square images of the given side.</summary>
+    public static Func<int[], int, Layer> SmallInception() =>
+        (shape, outputs) => Architectures.SmallInception(outputs, shape[^1]);
+
+    /// <summary>ResNet-18 for [3, side, side] images.</summary>
+    public static Func<int[], int, Layer> ResNet18() => (shape, outputs) => Architectures.ResNet18(outputs, shape[^1]);
+
+    /// <summary>AlexNet for [3, 227, 227] images.</summary>
+    public static Func<int[], int, Layer> AlexNet() => (_, outputs) => Architectures.AlexNet(outputs);
+
+    /// <summary>VGG-16 for [3, 224, 224] images.</summary>
+    public static Func<int[], int, Layer> Vgg16() => (_, outputs) => Architectures.Vgg16(outputs);
 }

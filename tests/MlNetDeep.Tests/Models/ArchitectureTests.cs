@@ -1,4 +1,5 @@
 using MlNetDeep.Layers;
+using MlNetDeep.Layers.Activations;
 using MlNetDeep.Losses;
 using MlNetDeep.Models;
 using MlNetDeep.Tensors;
@@ -104,6 +105,22 @@ public class ArchitectureTests
         var result = GradientCheck.Run(net, new SoftmaxCrossEntropy(), TestData.Random(6, 8, 2, 6, 6), TestData.Labels(7, 8, 3), training: true, epsilon: 3e-4, tolerance: 2e-2);
 
         Assert.That(result.Passed, Is.True, result.ToString());
+    }
+
+    [Test]
+    public void ConvolutionalTrainingIsReproducibleWithTheSameSeed()
+    {
+        double[] Run()
+        {
+            var x = TestData.Random(1, 96, 1, 12, 12);
+            var y = TestData.Labels(2, 96, 4);
+            var net = new Sequential(new Conv2D(6, 3, padding: 1), new BatchNormalization(), new ReLU(), new MaxPool2D(2), new Flatten(), new Dense(4));
+            var history = Trainer.Fit(net, x, y, new TrainingOptions { Epochs = 3, BatchSize = 32, Seed = 4, Optimizer = new MlNetDeep.Optimizers.Adam(1e-2f) });
+            return [.. history.Epochs.Select(e => e.TrainLoss)];
+        }
+
+        // Both cores share each batch; per-chunk accumulators reduced in a fixed order keep the sums bit-identical.
+        Assert.That(Run(), Is.EqualTo(Run()));
     }
 
     [Test]

@@ -10,11 +10,11 @@ namespace MlNetDeep.Layers;
 /// backward passes of both.
 /// </summary>
 /// <remarks>
-/// Per sample and per group, one GEMM on the group's rows of the column matrix (weights [Co/g, Ci/g·kh·kw]). The samples
-/// of a batch are claimed one by one by the cores through <see cref="WorkerPool"/> (so a core slowed by other work takes
-/// fewer); each running sample holds one of min(N, cores) slots with its own column buffer and weight/bias gradient
-/// accumulators, which are added into the parameters' gradients at the end. The GEMMs inside a sample run on its
-/// thread. A batch of one sample runs on the calling thread so that its GEMMs can use every core. 1x1 convolutions with stride 1 and no
+/// Per sample and per group, one GEMM on the group's rows of the column matrix (weights [Co/g, Ci/g·kh·kw]). A batch is
+/// cut into min(N, 2·cores) fixed chunks of consecutive samples, each with its own weight/bias gradient accumulators;
+/// the cores claim chunks through <see cref="WorkerPool"/> (so a core slowed by other work takes fewer), each running
+/// chunk borrowing one of min(chunks, cores) column buffers, and the accumulators are added into the parameters'
+/// gradients in chunk order, so results do not depend on scheduling. The GEMMs inside a sample run on its thread. A batch of one sample runs on the calling thread so that its GEMMs can use every core. 1x1 convolutions with stride 1 and no
 /// padding use the image itself as the column matrix. Buffers are kept and reused: steady-state calls allocate nothing.
 /// </remarks>
 internal sealed unsafe class ConvolutionEngine
@@ -24,7 +24,6 @@ internal sealed unsafe class ConvolutionEngine
     private readonly List<float[]> _weightGradients = [];
     private readonly List<float[]> _biasGradients = [];
     private int[] _slotBusy = [];
-    private bool[] _slotUsed = [];
 
     public ConvolutionEngine(ConvolutionGeometry geometry)
     {
@@ -67,33 +66,33 @@ internal sealed unsafe class ConvolutionEngine
     private void Run(Mode mode, Tensor image, Tensor columnSide, Tensor weight, Tensor? bias, Tensor? dWeight, Tensor? dBias, Tensor? target)
     {
         var samples = image.Rows;
-        var slots = Math.Min(samples, WorkerPool.MaxDegreeOfParallelism);
+        var chunks = Math.Min(samples, 2 * WorkerPool.MaxDegreeOfParallelism);
+        var slots = Math.Min(chunks, WorkerPool.MaxDegreeOfParallelism);
         var needColumns = !Geometry.IsPointwise && (mode != Mode.RaiseBackward || dWeight is not null || target is not null);
         if (_slotBusy.Length < slots)
         {
             _slotBusy = new int[slots];
-            _slotUsed = new bool[slots];
         }
 
-        for (var slot = 0; slot < slots; slot++)
+        for (var slot = 0; slot < slots && needColumns; slot++)
         {
-            if (needColumns)
-            {
-                Ensure(_columns, slot, Geometry.ColumnsSize);
-            }
+            Ensure(_columns, slot, Geometry.ColumnsSize);
+        }
 
+        for (var chunk = 0; chunk < chunks; chunk++)
+        {
             if (dWeight is not null)
             {
-                Ensure(_weightGradients, slot, dWeight.Length);
+                Ensure(_weightGradients, chunk, dWeight.Length);
             }
 
             if (dBias is not null)
             {
-                Ensure(_biasGradients, slot, dBias.Length);
+                Ensure(_biasGradients, chunk, dBias.Length);
             }
         }
 
-        _job.Set(mode, image, columnSide, weight, bias, dWeight, dBias, target);
+        _job.Set(mode, image, columnSide, weight, bias, dWeight, dBias, target, chunks);
         try
         {
             if (samples == 1)
@@ -103,7 +102,7 @@ internal sealed unsafe class ConvolutionEngine
             }
             else
             {
-                WorkerPool.For(samples, _job);
+                WorkerPool.For(chunks, _job);
             }
         }
         finally
@@ -111,22 +110,18 @@ internal sealed unsafe class ConvolutionEngine
             _job.Clear();
         }
 
-        for (var slot = 0; slot < _slotUsed.Length; slot++)
+        // Chunks are fixed runs of samples with their own accumulators, reduced in chunk order: the sums do not depend
+        // on which core ran which chunk, so the same seed gives the same run.
+        for (var chunk = 0; chunk < chunks; chunk++)
         {
-            if (!_slotUsed[slot])
-            {
-                continue;
-            }
-
-            _slotUsed[slot] = false;
             if (dWeight is not null)
             {
-                TensorPrimitives.Add(dWeight.Span, _weightGradients[slot].AsSpan(0, dWeight.Length), dWeight.Span);
+                TensorPrimitives.Add(dWeight.Span, _weightGradients[chunk].AsSpan(0, dWeight.Length), dWeight.Span);
             }
 
             if (dBias is not null)
             {
-                TensorPrimitives.Add(dBias.Span, _biasGradients[slot].AsSpan(0, dBias.Length), dBias.Span);
+                TensorPrimitives.Add(dBias.Span, _biasGradients[chunk].AsSpan(0, dBias.Length), dBias.Span);
             }
         }
     }
@@ -145,12 +140,15 @@ internal sealed unsafe class ConvolutionEngine
     }
 
     /// <summary>
-    /// Runs one sample with a free slot (column buffer and gradient accumulators). At most as many samples run at once
-    /// as there are slots, so a free slot always exists; samples are claimed dynamically, so a core slowed down by other
-    /// work simply takes fewer of them.
+    /// Runs one chunk (a fixed, contiguous run of samples, with its own gradient accumulators) on a free slot (column
+    /// buffer). At most as many chunks run at once as there are slots, so a free slot always exists; chunks are claimed
+    /// dynamically, so a core slowed down by other work simply takes fewer of them.
     /// </summary>
-    private void RunSample(SampleJob j, int n)
+    private void RunChunk(SampleJob j, int chunk)
     {
+        var samples = j.Image!.Rows;
+        var first = (int)((long)chunk * samples / j.Chunks);
+        var end = (int)((long)(chunk + 1) * samples / j.Chunks);
         var slot = 0;
         while (Interlocked.CompareExchange(ref _slotBusy[slot], 1, 0) != 0)
         {
@@ -159,21 +157,20 @@ internal sealed unsafe class ConvolutionEngine
 
         try
         {
-            if (!_slotUsed[slot])
+            if (j.WeightGradient is not null)
             {
-                _slotUsed[slot] = true;
-                if (j.WeightGradient is not null)
-                {
-                    _weightGradients[slot].AsSpan(0, j.WeightGradient.Length).Clear();
-                }
-
-                if (j.BiasGradient is not null)
-                {
-                    _biasGradients[slot].AsSpan(0, j.BiasGradient.Length).Clear();
-                }
+                _weightGradients[chunk].AsSpan(0, j.WeightGradient.Length).Clear();
             }
 
-            RunSample(j, n, slot);
+            if (j.BiasGradient is not null)
+            {
+                _biasGradients[chunk].AsSpan(0, j.BiasGradient.Length).Clear();
+            }
+
+            for (var n = first; n < end; n++)
+            {
+                RunSample(j, n, slot, chunk);
+            }
         }
         finally
         {
@@ -181,12 +178,12 @@ internal sealed unsafe class ConvolutionEngine
         }
     }
 
-    private void RunSample(SampleJob j, int n, int slot)
+    private void RunSample(SampleJob j, int n, int slot, int chunk)
     {
         var g = Geometry;
         var columnsBuffer = _columns.Count > slot ? _columns[slot] : null;
-        var dWeightArray = j.WeightGradient is null ? null : _weightGradients[slot];
-        var dBiasArray = j.BiasGradient is null ? null : _biasGradients[slot];
+        var dWeightArray = j.WeightGradient is null ? null : _weightGradients[chunk];
+        var dBiasArray = j.BiasGradient is null ? null : _biasGradients[chunk];
         fixed (float* image0 = j.Image!.Data, side0 = j.ColumnSide!.Data, w = j.Weight!.Data, bias = j.Bias?.Data, target0 = j.Target?.Data)
         fixed (float* buffer = columnsBuffer, dW = dWeightArray, dB = dBiasArray)
         {
@@ -369,8 +366,11 @@ internal sealed unsafe class ConvolutionEngine
 
         public Tensor? Target { get; private set; }
 
-        public void Set(Mode mode, Tensor image, Tensor columnSide, Tensor weight, Tensor? bias, Tensor? dWeight, Tensor? dBias, Tensor? target)
+        public int Chunks { get; private set; }
+
+        public void Set(Mode mode, Tensor image, Tensor columnSide, Tensor weight, Tensor? bias, Tensor? dWeight, Tensor? dBias, Tensor? target, int chunks)
         {
+            Chunks = chunks;
             Mode = mode;
             Image = image;
             ColumnSide = columnSide;
@@ -381,8 +381,8 @@ internal sealed unsafe class ConvolutionEngine
             Target = target;
         }
 
-        public void Clear() => Set(Mode.Lower, null!, null!, null!, null, null, null, null);
+        public void Clear() => Set(Mode.Lower, null!, null!, null!, null, null, null, null, 0);
 
-        public override void Execute(int index) => engine.RunSample(this, index);
+        public override void Execute(int index) => engine.RunChunk(this, index);
     }
 }
