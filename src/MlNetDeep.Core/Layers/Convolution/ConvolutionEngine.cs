@@ -15,7 +15,10 @@ namespace MlNetDeep.Layers;
 /// the cores claim chunks through <see cref="WorkerPool"/> (so a core slowed by other work takes fewer), each running
 /// chunk borrowing one of min(chunks, cores) column buffers, and the accumulators are added into the parameters'
 /// gradients in chunk order, so results do not depend on scheduling. The GEMMs inside a sample run on its thread. A batch of one sample runs on the calling thread so that its GEMMs can use every core. 1x1 convolutions with stride 1 and no
-/// padding use the image itself as the column matrix. Buffers are kept and reused: steady-state calls allocate nothing.
+/// padding use the image itself as the column matrix. Small stride-1 convolutions
+/// (<see cref="DirectConvolution.Supports"/>) skip im2col in the forward and backward passes of a convolution: the direct
+/// AVX-512 kernels work on a zero-bordered copy of each sample, and weight gradients are kept as 16 partial sums per
+/// weight in the slot's buffer until the chunk ends. Buffers are kept and reused: steady-state calls allocate nothing.
 /// </remarks>
 internal sealed unsafe class ConvolutionEngine
 {
@@ -23,12 +26,24 @@ internal sealed unsafe class ConvolutionEngine
     private readonly List<float[]> _columns = [];
     private readonly List<float[]> _weightGradients = [];
     private readonly List<float[]> _biasGradients = [];
+    private readonly List<float[]> _padded = [];
+    private readonly List<float[]> _paddedGradients = [];
+    private readonly List<float[]> _lanes = [];
+    private readonly bool _direct;
+    private readonly bool _directInputGradient;
+    private readonly DirectPlan _forwardPlan;
+    private readonly DirectPlan _gradientPlan;
+    private float[] _directWeights = [];
     private int[] _slotBusy = [];
 
     public ConvolutionEngine(ConvolutionGeometry geometry)
     {
         Geometry = geometry;
         _job = new SampleJob(this);
+        _direct = DirectConvolution.Supports(geometry);
+        _directInputGradient = _direct && DirectConvolution.SupportsInputGradient(geometry);
+        _forwardPlan = DirectPlan.Forward(geometry);
+        _gradientPlan = DirectPlan.InputGradient(geometry);
     }
 
     private enum Mode
@@ -68,10 +83,17 @@ internal sealed unsafe class ConvolutionEngine
         var samples = image.Rows;
         var chunks = Math.Min(samples, 2 * WorkerPool.MaxDegreeOfParallelism);
         var slots = Math.Min(chunks, WorkerPool.MaxDegreeOfParallelism);
+        var direct = _direct && mode is Mode.Lower or Mode.LowerBackward;
         var needColumns = !Geometry.IsPointwise && (mode != Mode.RaiseBackward || dWeight is not null || target is not null);
         if (_slotBusy.Length < slots)
         {
             _slotBusy = new int[slots];
+        }
+
+        if (direct)
+        {
+            needColumns = mode == Mode.LowerBackward && target is not null && !_directInputGradient;
+            PrepareDirect(mode, weight, dWeight is not null, target is not null, slots);
         }
 
         for (var slot = 0; slot < slots && needColumns; slot++)
@@ -92,7 +114,7 @@ internal sealed unsafe class ConvolutionEngine
             }
         }
 
-        _job.Set(mode, image, columnSide, weight, bias, dWeight, dBias, target, chunks);
+        _job.Set(mode, image, columnSide, weight, bias, dWeight, dBias, target, chunks, direct);
         try
         {
             if (samples == 1)
@@ -123,6 +145,53 @@ internal sealed unsafe class ConvolutionEngine
             {
                 TensorPrimitives.Add(dBias.Span, _biasGradients[chunk].AsSpan(0, dBias.Length), dBias.Span);
             }
+        }
+    }
+
+    /// <summary>The direct kernels' weights (transposed, or flipped for the input gradient) and per-slot buffers.</summary>
+    private void PrepareDirect(Mode mode, Tensor weight, bool weightGradient, bool inputGradient, int slots)
+    {
+        var g = Geometry;
+        for (var slot = 0; slot < slots; slot++)
+        {
+            if (mode == Mode.Lower || weightGradient)
+            {
+                Ensure(_padded, slot, _forwardPlan.BufferSize);
+            }
+
+            if (weightGradient)
+            {
+                Ensure(_lanes, slot, g.WeightSize * 16);
+            }
+
+            if (inputGradient && _directInputGradient)
+            {
+                Ensure(_paddedGradients, slot, _gradientPlan.BufferSize);
+            }
+        }
+
+        if (mode == Mode.Lower || (inputGradient && _directInputGradient))
+        {
+            Ensure(ref _directWeights, g.WeightSize);
+            fixed (float* w = weight.Data, d = _directWeights)
+            {
+                if (mode == Mode.Lower)
+                {
+                    DirectConvolution.TransposeWeights(g, w, d);
+                }
+                else
+                {
+                    DirectConvolution.FlipWeights(g, w, d);
+                }
+            }
+        }
+    }
+
+    private static void Ensure(ref float[] buffer, int length)
+    {
+        if (buffer.Length < length)
+        {
+            buffer = new float[length];
         }
     }
 
@@ -167,9 +236,27 @@ internal sealed unsafe class ConvolutionEngine
                 _biasGradients[chunk].AsSpan(0, j.BiasGradient.Length).Clear();
             }
 
+            var lanes = j.Direct && j.WeightGradient is not null ? _lanes[slot] : null;
+            var weights = j.WeightGradient?.Length ?? 0;
+            lanes?.AsSpan(0, weights * 16).Clear();
             for (var n = first; n < end; n++)
             {
-                RunSample(j, n, slot, chunk);
+                if (j.Direct)
+                {
+                    RunDirectSample(j, n, slot, chunk);
+                }
+                else
+                {
+                    RunSample(j, n, slot, chunk);
+                }
+            }
+
+            if (lanes is not null)
+            {
+                fixed (float* l = lanes, dW = _weightGradients[chunk])
+                {
+                    DirectConvolution.SumLanes(l, weights, dW);
+                }
             }
         }
         finally
@@ -239,6 +326,56 @@ internal sealed unsafe class ConvolutionEngine
                     }
 
                     break;
+            }
+        }
+    }
+
+    /// <summary>One sample of <see cref="Mode.Lower"/> or <see cref="Mode.LowerBackward"/> through the direct kernels.</summary>
+    private void RunDirectSample(SampleJob j, int n, int slot, int chunk)
+    {
+        var g = Geometry;
+        var padded = _padded.Count > slot ? _padded[slot] : null;
+        var paddedGradient = _paddedGradients.Count > slot ? _paddedGradients[slot] : null;
+        var columnsBuffer = _columns.Count > slot ? _columns[slot] : null;
+        var lanesArray = j.WeightGradient is null ? null : _lanes[slot];
+        var dBiasArray = j.BiasGradient is null ? null : _biasGradients[chunk];
+        fixed (float* image0 = j.Image!.Data, side0 = j.ColumnSide!.Data, bias = j.Bias?.Data, target0 = j.Target?.Data, w = j.Weight!.Data)
+        fixed (float* buffer = padded, gradientBuffer = paddedGradient, columns = columnsBuffer, lanes = lanesArray, dB = dBiasArray)
+        fixed (float* directWeights = _directWeights)
+        {
+            var image = image0 + ((long)n * g.ImageSize);
+            var side = side0 + ((long)n * g.ColumnSideSize);
+            if (j.Mode == Mode.Lower)
+            {
+                DirectConvolution.Pad(_forwardPlan, image, buffer);
+                DirectConvolution.Convolve(_forwardPlan, buffer, directWeights, bias, side);
+                return;
+            }
+
+            // image = x, side = ∂C/∂y, target = ∂C/∂x.
+            if (lanes != null)
+            {
+                DirectConvolution.Pad(_forwardPlan, image, buffer);
+                DirectConvolution.AddWeightGradient(_forwardPlan, buffer, side, lanes);
+            }
+
+            if (dB != null)
+            {
+                AddChannelSums(side, g.ColumnChannels, g.Positions, dB);
+            }
+
+            if (target0 != null)
+            {
+                var target = target0 + ((long)n * g.ImageSize);
+                if (_directInputGradient)
+                {
+                    DirectConvolution.Pad(_gradientPlan, side, gradientBuffer);
+                    DirectConvolution.Convolve(_gradientPlan, gradientBuffer, directWeights, null, target);
+                }
+                else
+                {
+                    RaiseSample(g, w, side, target, columns, null);
+                }
             }
         }
     }
@@ -368,9 +505,12 @@ internal sealed unsafe class ConvolutionEngine
 
         public int Chunks { get; private set; }
 
-        public void Set(Mode mode, Tensor image, Tensor columnSide, Tensor weight, Tensor? bias, Tensor? dWeight, Tensor? dBias, Tensor? target, int chunks)
+        public bool Direct { get; private set; }
+
+        public void Set(Mode mode, Tensor image, Tensor columnSide, Tensor weight, Tensor? bias, Tensor? dWeight, Tensor? dBias, Tensor? target, int chunks, bool direct = false)
         {
             Chunks = chunks;
+            Direct = direct;
             Mode = mode;
             Image = image;
             ColumnSide = columnSide;

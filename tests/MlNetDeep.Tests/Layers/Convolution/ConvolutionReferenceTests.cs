@@ -103,6 +103,23 @@ public class ConvolutionReferenceTests
         }
     }
 
+    /// <summary>The same checks with the direct AVX-512 kernels switched off, so that im2col + GEMM is covered for every shape too.</summary>
+    [TestCaseSource(nameof(Shapes))]
+    [NonParallelizable]
+    public void Conv2DThroughIm2ColMatchesDirectLoops(
+        int n, int cin, int h, int w, int cout, int kh, int kw, int sh, int sw, Padding padding, int dh, int dw, int groups, bool bias)
+    {
+        DirectConvolution.Enabled = false;
+        try
+        {
+            Conv2DMatchesDirectLoops(n, cin, h, w, cout, kh, kw, sh, sw, padding, dh, dw, groups, bias);
+        }
+        finally
+        {
+            DirectConvolution.Enabled = true;
+        }
+    }
+
     [TestCaseSource(nameof(Shapes))]
     public void ConvTranspose2DMatchesDirectLoops(
         int n, int cin, int h, int w, int cout, int kh, int kw, int sh, int sw, Padding padding, int dh, int dw, int groups, bool bias)
