@@ -13,7 +13,17 @@ public static class SideBySide
 {
     public static int Run(string[] args)
     {
-        var fixture = new MnistFixture();
+        foreach (var model in args.Length > 0 ? args : ["mlp", "lenet", "lenet_bn"])
+        {
+            Measure(model);
+        }
+
+        return 0;
+    }
+
+    private static void Measure(string model)
+    {
+        var fixture = new MnistFixture(model);
         for (var i = 0; i < 30; i++)
         {
             fixture.TrainStep(i);
@@ -31,7 +41,7 @@ public static class SideBySide
             rates.Add(100 * fixture.Batch / t.Elapsed.TotalSeconds);
         }
 
-        Emit("mlp", "train_b64_img_per_s", rates);
+        Emit(model, "train_b64_img_per_s", rates);
 
         var net = fixture.Network;
         var x = fixture.Features;
@@ -55,7 +65,7 @@ public static class SideBySide
             rates.Add(20 * 256 / t.Elapsed.TotalSeconds);
         }
 
-        Emit("mlp", "infer_b256_img_per_s", rates);
+        Emit(model, "infer_b256_img_per_s", rates);
 
         var one = new Tensor(1, 1, 28, 28);
         var latencies = new List<double>();
@@ -69,8 +79,7 @@ public static class SideBySide
 
         latencies = [.. latencies.Skip(200).Order()];
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{{\"model\": \"mlp\", \"measure\": \"latency_b1_us\", \"median\": {Median(latencies):F2}, \"p99\": {latencies[(int)(0.99 * (latencies.Count - 1))]:F2}, \"engine\": \"mlnetdeep\", \"threads\": {Environment.ProcessorCount}}}"));
-        return 0;
+            $"{{\"model\": \"{model}\", \"measure\": \"latency_b1_us\", \"median\": {Median(latencies):F2}, \"p99\": {latencies[(int)(0.99 * (latencies.Count - 1))]:F2}, \"engine\": \"mlnetdeep\", \"threads\": {Environment.ProcessorCount}}}"));
     }
 
     private static void Emit(string model, string measure, List<double> values) =>
