@@ -12,9 +12,9 @@ internal static class CommandLine
         commands:
           train   train a network on datasets/mnist through an ML.NET pipeline and report test accuracy,
                   macro precision, recall and F1
-                  --model mlp|lenet5|lenet5-bn|lenet5-classic|inception (mlp)
-                  --epochs N (10)  --batch-size N (64)  --lr X (0.005, one-cycle peak)  --hidden 256,128
-                  --keep-prob X (0.9)  --schedule one-cycle|cosine|constant
+                  --model lenet5|lenet5-bn|lenet5-classic|inception|mlp (lenet5)
+                  --epochs N (10)  --batch-size N (32; mlp 64)  --lr X (0.005, one-cycle peak)  --hidden 256,128
+                  --keep-prob X (0.8; mlp 0.9)  --schedule one-cycle|cosine|constant
                   --init kaiming|xavier|fan-in (kaiming)  --l2 X (0.0001)  --label-smoothing X (0.1)  --seed N (0)  --data DIR (datasets/mnist)  --save FILE
         """;
 

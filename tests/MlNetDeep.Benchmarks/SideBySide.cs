@@ -13,7 +13,24 @@ public static class SideBySide
 {
     public static int Run(string[] args)
     {
-        var fixture = new MnistFixture();
+        foreach (var model in args.Length > 0 ? args : ["mlp", "lenet", "lenet_bn"])
+        {
+            if (model is "vgg16" or "resnet18")
+            {
+                LargeStep(model);
+            }
+            else
+            {
+                Measure(model);
+            }
+        }
+
+        return 0;
+    }
+
+    private static void Measure(string model)
+    {
+        var fixture = new MnistFixture(model);
         for (var i = 0; i < 30; i++)
         {
             fixture.TrainStep(i);
@@ -31,7 +48,7 @@ public static class SideBySide
             rates.Add(100 * fixture.Batch / t.Elapsed.TotalSeconds);
         }
 
-        Emit("mlp", "train_b64_img_per_s", rates);
+        Emit(model, "train_b64_img_per_s", rates);
 
         var net = fixture.Network;
         var x = fixture.Features;
@@ -55,7 +72,7 @@ public static class SideBySide
             rates.Add(20 * 256 / t.Elapsed.TotalSeconds);
         }
 
-        Emit("mlp", "infer_b256_img_per_s", rates);
+        Emit(model, "infer_b256_img_per_s", rates);
 
         var one = new Tensor(1, 1, 28, 28);
         var latencies = new List<double>();
@@ -69,8 +86,47 @@ public static class SideBySide
 
         latencies = [.. latencies.Skip(200).Order()];
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{{\"model\": \"mlp\", \"measure\": \"latency_b1_us\", \"median\": {Median(latencies):F2}, \"p99\": {latencies[(int)(0.99 * (latencies.Count - 1))]:F2}, \"engine\": \"mlnetdeep\", \"threads\": {Environment.ProcessorCount}}}"));
-        return 0;
+            $"{{\"model\": \"{model}\", \"measure\": \"latency_b1_us\", \"median\": {Median(latencies):F2}, \"p99\": {latencies[(int)(0.99 * (latencies.Count - 1))]:F2}, \"engine\": \"mlnetdeep\", \"threads\": {Environment.ProcessorCount}}}"));
+    }
+
+    /// <summary>One training step (forward, softmax cross-entropy, backward, SGD with momentum) at batch 8 on 224x224 images: 1 warm-up, median of 3.</summary>
+    private static void LargeStep(string model)
+    {
+        var net = model == "vgg16" ? MlNetDeep.Models.Architectures.Vgg16() : MlNetDeep.Models.Architectures.ResNet18();
+        net.Build([3, 224, 224], new RandomSource(0));
+        var parameters = net.Parameters.ToArray();
+        var x = new Tensor(8, 3, 224, 224);
+        var random = new RandomSource(1);
+        for (var i = 0; i < x.Length; i++)
+        {
+            x[i] = random.NextFloat();
+        }
+
+        var y = new Tensor([1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f], 8);
+        var grad = new Tensor(8, 1000);
+        var loss = new MlNetDeep.Losses.SoftmaxCrossEntropy();
+        var optimizer = new MlNetDeep.Optimizers.Momentum(0.01f, 0.9f) { Form = MlNetDeep.Optimizers.MomentumForm.Classical };
+        net.ComputeInputGradient = false;
+        var seconds = new List<double>();
+        for (var step = 0; step < 4; step++)
+        {
+            var t = Stopwatch.StartNew();
+            foreach (var p in parameters)
+            {
+                p.Gradient.Clear();
+            }
+
+            loss.Compute(net.Forward(x, training: true), y, grad);
+            net.Backward(grad);
+            optimizer.Step(parameters);
+            if (step > 0)
+            {
+                seconds.Add(t.Elapsed.TotalSeconds);
+            }
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{{\"model\": \"{model}\", \"measure\": \"train_step_b8_224_s\", \"median\": {Median(seconds):F3}, \"min\": {seconds.Min():F3}, \"max\": {seconds.Max():F3}, \"engine\": \"mlnetdeep\", \"threads\": {Environment.ProcessorCount}}}"));
     }
 
     private static void Emit(string model, string measure, List<double> values) =>

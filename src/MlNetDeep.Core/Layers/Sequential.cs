@@ -62,7 +62,8 @@ public sealed class Sequential : Layer
         var shape = inputShape;
         foreach (var layer in _layers)
         {
-            shape = layer.Build(shape, random);
+            // A layer that is already built for this input keeps its weights (transfer learning reuses trained layers).
+            shape = layer.IsBuilt && layer.InputShape.SequenceEqual(shape) ? layer.OutputShape.ToArray() : layer.Build(shape, random);
         }
 
         return shape;

@@ -39,4 +39,29 @@ public class ConvolutionalPipelineTests
         TestContext.Out.WriteLine($"seed {seed}: accuracy {report.Accuracy:P2}, macro F1 {report.MacroF1:P2}");
         Assert.That(report.Metrics.MicroAccuracy, Is.GreaterThanOrEqualTo(0.980));
     }
+
+    [Test]
+    public void AFlatFeatureVectorWithADeclaredShapeFeedsAConvolutionalNetwork()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = MlData.Mnist(ml, "train");
+        var test = MlData.Mnist(ml, "test");
+        Assert.That(((Microsoft.ML.Data.VectorDataViewType)train.Schema["Features"].Type).Dimensions, Has.Length.EqualTo(1), "a flat Vector<Single, 784>");
+        var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.MulticlassClassification.Trainers.NeuralNetwork(new NeuralNetworkMulticlassTrainer.Options
+            {
+                Network = NetworkArchitecture.LeNet5(),
+                FeatureShape = [1, 28, 28],
+                NumberOfEpochs = 2,
+                BatchSize = 32,
+                LearningRate = 2e-3f,
+                Seed = 0,
+            }));
+
+        var model = pipeline.Fit(train);
+        var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
+
+        Assert.That(((NeuralNetworkTransformer)model.LastTransformer).FeatureShape, Is.EqualTo(new[] { 1, 28, 28 }));
+        Assert.That(metrics.MicroAccuracy, Is.GreaterThan(0.93));
+    }
 }
