@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Numerics.Tensors;
 using MlNetDeep.Kernels;
 
@@ -33,7 +34,12 @@ internal sealed unsafe class ConvolutionEngine
     private readonly bool _directInputGradient;
     private readonly DirectPlan _forwardPlan;
     private readonly DirectPlan _gradientPlan;
-    private float[] _directWeights = [];
+    private readonly float[] _forwardWeights;
+    private readonly float[] _forwardWeightsSource;
+    private readonly float[] _flippedWeights;
+    private readonly float[] _flippedWeightsSource;
+    private bool _forwardWeightsValid;
+    private bool _flippedWeightsValid;
     private int[] _slotBusy = [];
 
     public ConvolutionEngine(ConvolutionGeometry geometry)
@@ -44,6 +50,10 @@ internal sealed unsafe class ConvolutionEngine
         _directInputGradient = _direct && DirectConvolution.SupportsInputGradient(geometry);
         _forwardPlan = DirectPlan.Forward(geometry);
         _gradientPlan = DirectPlan.InputGradient(geometry);
+        _forwardWeights = _direct ? new float[geometry.WeightSize] : [];
+        _forwardWeightsSource = _direct ? new float[geometry.WeightSize] : [];
+        _flippedWeights = _directInputGradient ? new float[geometry.WeightSize] : [];
+        _flippedWeightsSource = _directInputGradient ? new float[geometry.WeightSize] : [];
     }
 
     private enum Mode
@@ -170,28 +180,31 @@ internal sealed unsafe class ConvolutionEngine
             }
         }
 
-        if (mode == Mode.Lower || (inputGradient && _directInputGradient))
+        // The rearranged weights are kept with a copy of the weights they came from, so that repeated inference calls
+        // (same weights, bit for bit) skip the rearrangement.
+        var forward = mode == Mode.Lower;
+        if (forward || (inputGradient && _directInputGradient))
         {
-            Ensure(ref _directWeights, g.WeightSize);
-            fixed (float* w = weight.Data, d = _directWeights)
+            var source = forward ? _forwardWeightsSource : _flippedWeightsSource;
+            var valid = forward ? _forwardWeightsValid : _flippedWeightsValid;
+            if (!valid || !MemoryMarshal.Cast<float, int>(weight.Span).SequenceEqual(MemoryMarshal.Cast<float, int>(source.AsSpan())))
             {
-                if (mode == Mode.Lower)
+                fixed (float* w = weight.Data, d = forward ? _forwardWeights : _flippedWeights)
                 {
-                    DirectConvolution.TransposeWeights(g, w, d);
+                    if (forward)
+                    {
+                        DirectConvolution.TransposeWeights(g, w, d);
+                    }
+                    else
+                    {
+                        DirectConvolution.FlipWeights(g, w, d);
+                    }
                 }
-                else
-                {
-                    DirectConvolution.FlipWeights(g, w, d);
-                }
-            }
-        }
-    }
 
-    private static void Ensure(ref float[] buffer, int length)
-    {
-        if (buffer.Length < length)
-        {
-            buffer = new float[length];
+                weight.Span.CopyTo(source);
+                _forwardWeightsValid |= forward;
+                _flippedWeightsValid |= !forward;
+            }
         }
     }
 
@@ -341,14 +354,14 @@ internal sealed unsafe class ConvolutionEngine
         var dBiasArray = j.BiasGradient is null ? null : _biasGradients[chunk];
         fixed (float* image0 = j.Image!.Data, side0 = j.ColumnSide!.Data, bias = j.Bias?.Data, target0 = j.Target?.Data, w = j.Weight!.Data)
         fixed (float* buffer = padded, gradientBuffer = paddedGradient, columns = columnsBuffer, lanes = lanesArray, dB = dBiasArray)
-        fixed (float* directWeights = _directWeights)
+        fixed (float* forwardWeights = _forwardWeights, flippedWeights = _flippedWeights)
         {
             var image = image0 + ((long)n * g.ImageSize);
             var side = side0 + ((long)n * g.ColumnSideSize);
             if (j.Mode == Mode.Lower)
             {
                 DirectConvolution.Pad(_forwardPlan, image, buffer);
-                DirectConvolution.Convolve(_forwardPlan, buffer, directWeights, bias, side);
+                DirectConvolution.Convolve(_forwardPlan, buffer, forwardWeights, bias, side);
                 return;
             }
 
@@ -370,7 +383,7 @@ internal sealed unsafe class ConvolutionEngine
                 if (_directInputGradient)
                 {
                     DirectConvolution.Pad(_gradientPlan, side, gradientBuffer);
-                    DirectConvolution.Convolve(_gradientPlan, gradientBuffer, directWeights, null, target);
+                    DirectConvolution.Convolve(_gradientPlan, gradientBuffer, flippedWeights, null, target);
                 }
                 else
                 {
