@@ -30,6 +30,7 @@ internal sealed unsafe class ConvolutionEngine
     private readonly List<float[]> _padded = [];
     private readonly List<float[]> _paddedGradients = [];
     private readonly List<float[]> _lanes = [];
+    private readonly List<float[]> _staging = [];
     private readonly bool _direct;
     private readonly bool _directInputGradient;
     private readonly DirectPlan _forwardPlan;
@@ -171,8 +172,10 @@ internal sealed unsafe class ConvolutionEngine
 
             if (weightGradient)
             {
-                Ensure(_lanes, slot, g.WeightSize * 16);
+                Ensure(_lanes, slot, DirectConvolution.WeightAccumulatorSize(_forwardPlan));
             }
+
+            Ensure(_staging, slot, Math.Max(g.ColumnSideSize, g.ImageSize));
 
             if (inputGradient && _directInputGradient)
             {
@@ -250,8 +253,7 @@ internal sealed unsafe class ConvolutionEngine
             }
 
             var lanes = j.Direct && j.WeightGradient is not null ? _lanes[slot] : null;
-            var weights = j.WeightGradient?.Length ?? 0;
-            lanes?.AsSpan(0, weights * 16).Clear();
+            lanes?.AsSpan(0, DirectConvolution.WeightAccumulatorSize(_forwardPlan)).Clear();
             for (var n = first; n < end; n++)
             {
                 if (j.Direct)
@@ -268,7 +270,7 @@ internal sealed unsafe class ConvolutionEngine
             {
                 fixed (float* l = lanes, dW = _weightGradients[chunk])
                 {
-                    DirectConvolution.SumLanes(l, weights, dW);
+                    DirectConvolution.FinishWeightGradient(_forwardPlan, l, dW);
                 }
             }
         }
@@ -354,14 +356,14 @@ internal sealed unsafe class ConvolutionEngine
         var dBiasArray = j.BiasGradient is null ? null : _biasGradients[chunk];
         fixed (float* image0 = j.Image!.Data, side0 = j.ColumnSide!.Data, bias = j.Bias?.Data, target0 = j.Target?.Data, w = j.Weight!.Data)
         fixed (float* buffer = padded, gradientBuffer = paddedGradient, columns = columnsBuffer, lanes = lanesArray, dB = dBiasArray)
-        fixed (float* forwardWeights = _forwardWeights, flippedWeights = _flippedWeights)
+        fixed (float* forwardWeights = _forwardWeights, flippedWeights = _flippedWeights, staging = _staging[slot])
         {
             var image = image0 + ((long)n * g.ImageSize);
             var side = side0 + ((long)n * g.ColumnSideSize);
             if (j.Mode == Mode.Lower)
             {
                 DirectConvolution.Pad(_forwardPlan, image, buffer);
-                DirectConvolution.Convolve(_forwardPlan, buffer, forwardWeights, bias, side);
+                DirectConvolution.Convolve(_forwardPlan, buffer, forwardWeights, bias, side, staging);
                 return;
             }
 
@@ -369,7 +371,7 @@ internal sealed unsafe class ConvolutionEngine
             if (lanes != null)
             {
                 DirectConvolution.Pad(_forwardPlan, image, buffer);
-                DirectConvolution.AddWeightGradient(_forwardPlan, buffer, side, lanes);
+                DirectConvolution.AddWeightGradient(_forwardPlan, buffer, side, lanes, staging);
             }
 
             if (dB != null)
@@ -383,7 +385,7 @@ internal sealed unsafe class ConvolutionEngine
                 if (_directInputGradient)
                 {
                     DirectConvolution.Pad(_gradientPlan, side, gradientBuffer);
-                    DirectConvolution.Convolve(_gradientPlan, gradientBuffer, flippedWeights, null, target);
+                    DirectConvolution.Convolve(_gradientPlan, gradientBuffer, flippedWeights, null, target, staging);
                 }
                 else
                 {

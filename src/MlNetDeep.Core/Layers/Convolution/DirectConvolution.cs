@@ -58,8 +58,11 @@ internal readonly record struct DirectPlan(
 /// <summary>
 /// Direct AVX-512 convolution kernels for small stride-1 convolutions (such as LeNet-5's), where im2col + GEMM spends more
 /// time moving the column matrix than multiplying: forward (<see cref="Convolve"/>), weight gradient
-/// (<see cref="AddWeightGradient"/>, 16 partial sums per weight, summed by <see cref="SumLanes"/>) and, through
+/// (<see cref="AddWeightGradient"/>, folded into the gradient per chunk by <see cref="FinishWeightGradient"/>) and, through
 /// <see cref="DirectPlan.InputGradient"/>, the input gradient. Each call works on one sample on the calling thread.
+/// Two layouts: row vectors (16 output columns per vector, weights broadcast; weight gradients as 16 partial sums per weight)
+/// and, when rows are short and the output channels a multiple of 16 (<see cref="ChannelVectors"/>), channel vectors
+/// (16 output channels per vector, inputs broadcast; results transposed through a staging buffer).
 /// </summary>
 internal static unsafe class DirectConvolution
 {
@@ -137,7 +140,7 @@ internal static unsafe class DirectConvolution
     /// y[co] = bias[co] + Σ w·x over the taps, for one sample: <paramref name="padded"/> from <see cref="Pad"/>,
     /// <paramref name="w"/> as [tap][co] (<see cref="TransposeWeights"/> or <see cref="FlipWeights"/>), y as Outputs×Ho×Wo.
     /// </summary>
-    public static void Convolve(in DirectPlan p, float* padded, float* w, float* bias, float* y)
+    private static void ConvolveRows(in DirectPlan p, float* padded, float* w, float* bias, float* y)
     {
         int ho = p.OutputHeight, wo = p.OutputWidth, kh = p.KernelHeight, kw = p.KernelWidth, wp = p.PaddedWidth;
         var yPlane = (nint)ho * wo;
@@ -165,7 +168,7 @@ internal static unsafe class DirectConvolution
     /// lanes[co][tap][0..16) += partial sums of dy[co]·x(tap) over one sample: <paramref name="padded"/> the sample's input from
     /// <see cref="Pad"/>, <paramref name="dy"/> its output gradient (Outputs×Ho×Wo).
     /// </summary>
-    public static void AddWeightGradient(in DirectPlan p, float* padded, float* dy, float* lanes)
+    private static void AddWeightGradientRows(in DirectPlan p, float* padded, float* dy, float* lanes)
     {
         int ho = p.OutputHeight, wo = p.OutputWidth, kh = p.KernelHeight, kw = p.KernelWidth, wp = p.PaddedWidth;
         var taps = p.Taps;
@@ -193,6 +196,118 @@ internal static unsafe class DirectConvolution
                             rowBegin, rowEnd, wo, lanes + ((((nint)co0 * taps) + tap) * 16), (nint)taps * 16);
                     }
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// True when <paramref name="p"/> runs on the channel-vector kernels (16 output channels per vector, x broadcast): output
+    /// channels a multiple of 16 and output rows that would leave at least a fifth of the row vectors' lanes idle.
+    /// </summary>
+    public static bool ChannelVectors(in DirectPlan p) =>
+        p.Outputs % 16 == 0 && p.OutputWidth * 5 < 4 * 16 * ((p.OutputWidth + 15) / 16);
+
+    /// <summary>Floats of the weight-gradient accumulator of one slot (see <see cref="AddWeightGradient"/>).</summary>
+    public static int WeightAccumulatorSize(in DirectPlan p) => p.Taps * p.Outputs * (ChannelVectors(p) ? 1 : 16);
+
+    /// <summary>
+    /// y = bias + the convolution of one sample (see <see cref="ConvolveRows"/>);
+    /// <paramref name="staging"/> (Outputs·Ho·Wo floats) holds the position-major result of the channel-vector kernels.
+    /// </summary>
+    public static void Convolve(in DirectPlan p, float* padded, float* w, float* bias, float* y, float* staging)
+    {
+        if (!ChannelVectors(p))
+        {
+            ConvolveRows(p, padded, w, bias, y);
+            return;
+        }
+
+        int ho = p.OutputHeight, wo = p.OutputWidth, kh = p.KernelHeight, kw = p.KernelWidth, wp = p.PaddedWidth, co = p.Outputs;
+        var tiles = (wo + 11) / 12;
+        var cols = (wo + tiles - 1) / tiles;
+        var tileRows = Math.Min(3, 24 / cols);
+        for (var co0 = 0; co0 < co; co0 += 16)
+        {
+            for (var oy0 = 0; oy0 < ho; oy0 += tileRows)
+            {
+                var rows = Math.Min(tileRows, ho - oy0);
+                var kiStart = Math.Max(0, p.PadTop - (oy0 + rows - 1));
+                var kiEnd = Math.Max(kiStart, Math.Min(kh, p.PadTop + p.Height - oy0));
+                for (var ox0 = 0; ox0 < wo; ox0 += cols)
+                {
+                    Channel(
+                        rows, Math.Min(cols, wo - ox0), padded + (oy0 * wp) + ox0, wp, p.PlaneSize, p.Channels, kh, kiStart, kiEnd, kw,
+                        w + co0, co, bias == null ? null : bias + co0, staging + ((((nint)oy0 * wo) + ox0) * co) + co0, co, (nint)wo * co);
+                }
+            }
+        }
+
+        Transpose(staging, ho * wo, co, y);
+    }
+
+    /// <summary>
+    /// Adds one sample's weight gradient into <paramref name="accumulator"/> (<see cref="WeightAccumulatorSize"/> floats, cleared
+    /// per chunk and folded into the gradient by <see cref="FinishWeightGradient"/>): [tap][co] for the channel-vector kernels,
+    /// else 16 partial sums per weight. <paramref name="staging"/> holds dy position-major for the channel-vector kernels.
+    /// </summary>
+    public static void AddWeightGradient(in DirectPlan p, float* padded, float* dy, float* accumulator, float* staging)
+    {
+        if (!ChannelVectors(p))
+        {
+            AddWeightGradientRows(p, padded, dy, accumulator);
+            return;
+        }
+
+        int ho = p.OutputHeight, wo = p.OutputWidth, kh = p.KernelHeight, kw = p.KernelWidth, wp = p.PaddedWidth, co = p.Outputs;
+        Transpose(dy, co, ho * wo, staging);
+        for (var co0 = 0; co0 < co; co0 += 16)
+        {
+            for (var c = 0; c < p.Channels; c++)
+            {
+                for (var ki0 = 0; ki0 < kh; ki0 += 5)
+                {
+                    for (var kj0 = 0; kj0 < kw; kj0 += 5)
+                    {
+                        var tap = (((c * kh) + ki0) * kw) + kj0;
+                        ChannelWeight(
+                            Math.Min(5, kh - ki0), Math.Min(5, kw - kj0), padded + ((nint)c * p.PlaneSize) + (ki0 * wp) + kj0, wp,
+                            staging + co0, co, ho, wo, accumulator + ((nint)tap * co) + co0, (nint)kw * co, co);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>gradient[co][tap] += the chunk's accumulated weight gradient (see <see cref="AddWeightGradient"/>).</summary>
+    public static void FinishWeightGradient(in DirectPlan p, float* accumulator, float* gradient)
+    {
+        if (!ChannelVectors(p))
+        {
+            SumLanes(accumulator, p.Taps * p.Outputs, gradient);
+            return;
+        }
+
+        int taps = p.Taps, co = p.Outputs;
+        for (var o = 0; o < co; o++)
+        {
+            var g = gradient + ((nint)o * taps);
+            for (var t = 0; t < taps; t++)
+            {
+                g[t] += accumulator[((nint)t * co) + o];
+            }
+        }
+    }
+
+    /// <summary>destination[c][r] = source[r][c] for a rows×columns source.</summary>
+    private static void Transpose(float* source, int rows, int columns, float* destination)
+    {
+        for (var c = 0; c < columns; c++)
+        {
+            var d = destination + ((nint)c * rows);
+            var s = source + c;
+            for (var r = 0; r < rows; r++)
+            {
+                d[r] = s[(nint)r * columns];
             }
         }
     }
@@ -920,6 +1035,739 @@ internal static unsafe class DirectConvolution
         }
     }
 
+    /// <summary>
+    /// One register tile of the channel-vector forward kernel: 16 output channels (one vector) × <typeparamref name="TRows"/> rows ×
+    /// <typeparamref name="TCols"/> columns of output positions, x broadcast, w[tap][co..co+16) loaded; stored position-major into
+    /// <paramref name="yT"/> (stride <paramref name="yStride"/> between positions, <paramref name="yRowStride"/> between rows).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ChannelTile<TRows, TCols>(
+        float* x, nint rowStride, nint planeStride, int channels, int kh, int kiStart, int kiEnd, int kw,
+        float* w, nint coStride, float* bias, float* yT, nint yStride, nint yRowStride)
+        where TRows : struct, IConstant
+        where TCols : struct, IConstant
+    {
+        var rows = TRows.Value;
+        var cols = TCols.Value;
+        var b = bias != null ? Vector512.Load(bias) : Vector512<float>.Zero;
+        Vector512<float> a0_0 = b, a0_1 = b, a0_2 = b, a0_3 = b, a0_4 = b, a0_5 = b, a0_6 = b, a0_7 = b, a0_8 = b, a0_9 = b, a0_10 = b, a0_11 = b;
+        Vector512<float> a1_0 = b, a1_1 = b, a1_2 = b, a1_3 = b, a1_4 = b, a1_5 = b, a1_6 = b, a1_7 = b, a1_8 = b, a1_9 = b, a1_10 = b, a1_11 = b;
+        Vector512<float> a2_0 = b, a2_1 = b, a2_2 = b, a2_3 = b, a2_4 = b, a2_5 = b, a2_6 = b, a2_7 = b, a2_8 = b, a2_9 = b, a2_10 = b, a2_11 = b;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            for (var ki = kiStart; ki < kiEnd; ki++)
+            {
+                var x0 = x + (channel * planeStride) + (ki * rowStride);
+                var x1 = x0 + rowStride;
+                var x2 = x1 + rowStride;
+                var wr = w + ((((nint)channel * kh) + ki) * kw * coStride);
+                for (var kj = 0; kj < kw; kj++, x0++, x1++, x2++, wr += coStride)
+                {
+                    var wv = Vector512.Load(wr);
+                    a0_0 = Avx512F.FusedMultiplyAdd(Vector512.Create(x0[0]), wv, a0_0);
+                    if (cols > 1)
+                    {
+                        a0_1 = Avx512F.FusedMultiplyAdd(Vector512.Create(x0[1]), wv, a0_1);
+                    }
+                    if (cols > 2)
+                    {
+                        a0_2 = Avx512F.FusedMultiplyAdd(Vector512.Create(x0[2]), wv, a0_2);
+                    }
+                    if (cols > 3)
+                    {
+                        a0_3 = Avx512F.FusedMultiplyAdd(Vector512.Create(x0[3]), wv, a0_3);
+                    }
+                    if (cols > 4)
+                    {
+                        a0_4 = Avx512F.FusedMultiplyAdd(Vector512.Create(x0[4]), wv, a0_4);
+                    }
+                    if (cols > 5)
+                    {
+                        a0_5 = Avx512F.FusedMultiplyAdd(Vector512.Create(x0[5]), wv, a0_5);
+                    }
+                    if (cols > 6)
+                    {
+                        a0_6 = Avx512F.FusedMultiplyAdd(Vector512.Create(x0[6]), wv, a0_6);
+                    }
+                    if (cols > 7)
+                    {
+                        a0_7 = Avx512F.FusedMultiplyAdd(Vector512.Create(x0[7]), wv, a0_7);
+                    }
+                    if (cols > 8)
+                    {
+                        a0_8 = Avx512F.FusedMultiplyAdd(Vector512.Create(x0[8]), wv, a0_8);
+                    }
+                    if (cols > 9)
+                    {
+                        a0_9 = Avx512F.FusedMultiplyAdd(Vector512.Create(x0[9]), wv, a0_9);
+                    }
+                    if (cols > 10)
+                    {
+                        a0_10 = Avx512F.FusedMultiplyAdd(Vector512.Create(x0[10]), wv, a0_10);
+                    }
+                    if (cols > 11)
+                    {
+                        a0_11 = Avx512F.FusedMultiplyAdd(Vector512.Create(x0[11]), wv, a0_11);
+                    }
+                    if (rows > 1)
+                    {
+                        a1_0 = Avx512F.FusedMultiplyAdd(Vector512.Create(x1[0]), wv, a1_0);
+                        if (cols > 1)
+                        {
+                            a1_1 = Avx512F.FusedMultiplyAdd(Vector512.Create(x1[1]), wv, a1_1);
+                        }
+                        if (cols > 2)
+                        {
+                            a1_2 = Avx512F.FusedMultiplyAdd(Vector512.Create(x1[2]), wv, a1_2);
+                        }
+                        if (cols > 3)
+                        {
+                            a1_3 = Avx512F.FusedMultiplyAdd(Vector512.Create(x1[3]), wv, a1_3);
+                        }
+                        if (cols > 4)
+                        {
+                            a1_4 = Avx512F.FusedMultiplyAdd(Vector512.Create(x1[4]), wv, a1_4);
+                        }
+                        if (cols > 5)
+                        {
+                            a1_5 = Avx512F.FusedMultiplyAdd(Vector512.Create(x1[5]), wv, a1_5);
+                        }
+                        if (cols > 6)
+                        {
+                            a1_6 = Avx512F.FusedMultiplyAdd(Vector512.Create(x1[6]), wv, a1_6);
+                        }
+                        if (cols > 7)
+                        {
+                            a1_7 = Avx512F.FusedMultiplyAdd(Vector512.Create(x1[7]), wv, a1_7);
+                        }
+                        if (cols > 8)
+                        {
+                            a1_8 = Avx512F.FusedMultiplyAdd(Vector512.Create(x1[8]), wv, a1_8);
+                        }
+                        if (cols > 9)
+                        {
+                            a1_9 = Avx512F.FusedMultiplyAdd(Vector512.Create(x1[9]), wv, a1_9);
+                        }
+                        if (cols > 10)
+                        {
+                            a1_10 = Avx512F.FusedMultiplyAdd(Vector512.Create(x1[10]), wv, a1_10);
+                        }
+                        if (cols > 11)
+                        {
+                            a1_11 = Avx512F.FusedMultiplyAdd(Vector512.Create(x1[11]), wv, a1_11);
+                        }
+                    }
+                    if (rows > 2)
+                    {
+                        a2_0 = Avx512F.FusedMultiplyAdd(Vector512.Create(x2[0]), wv, a2_0);
+                        if (cols > 1)
+                        {
+                            a2_1 = Avx512F.FusedMultiplyAdd(Vector512.Create(x2[1]), wv, a2_1);
+                        }
+                        if (cols > 2)
+                        {
+                            a2_2 = Avx512F.FusedMultiplyAdd(Vector512.Create(x2[2]), wv, a2_2);
+                        }
+                        if (cols > 3)
+                        {
+                            a2_3 = Avx512F.FusedMultiplyAdd(Vector512.Create(x2[3]), wv, a2_3);
+                        }
+                        if (cols > 4)
+                        {
+                            a2_4 = Avx512F.FusedMultiplyAdd(Vector512.Create(x2[4]), wv, a2_4);
+                        }
+                        if (cols > 5)
+                        {
+                            a2_5 = Avx512F.FusedMultiplyAdd(Vector512.Create(x2[5]), wv, a2_5);
+                        }
+                        if (cols > 6)
+                        {
+                            a2_6 = Avx512F.FusedMultiplyAdd(Vector512.Create(x2[6]), wv, a2_6);
+                        }
+                        if (cols > 7)
+                        {
+                            a2_7 = Avx512F.FusedMultiplyAdd(Vector512.Create(x2[7]), wv, a2_7);
+                        }
+                        if (cols > 8)
+                        {
+                            a2_8 = Avx512F.FusedMultiplyAdd(Vector512.Create(x2[8]), wv, a2_8);
+                        }
+                        if (cols > 9)
+                        {
+                            a2_9 = Avx512F.FusedMultiplyAdd(Vector512.Create(x2[9]), wv, a2_9);
+                        }
+                        if (cols > 10)
+                        {
+                            a2_10 = Avx512F.FusedMultiplyAdd(Vector512.Create(x2[10]), wv, a2_10);
+                        }
+                        if (cols > 11)
+                        {
+                            a2_11 = Avx512F.FusedMultiplyAdd(Vector512.Create(x2[11]), wv, a2_11);
+                        }
+                    }
+                }
+            }
+        }
+        Vector512.Store(a0_0, yT + (0 * yRowStride) + (0 * yStride));
+        if (cols > 1)
+        {
+            Vector512.Store(a0_1, yT + (0 * yRowStride) + (1 * yStride));
+        }
+        if (cols > 2)
+        {
+            Vector512.Store(a0_2, yT + (0 * yRowStride) + (2 * yStride));
+        }
+        if (cols > 3)
+        {
+            Vector512.Store(a0_3, yT + (0 * yRowStride) + (3 * yStride));
+        }
+        if (cols > 4)
+        {
+            Vector512.Store(a0_4, yT + (0 * yRowStride) + (4 * yStride));
+        }
+        if (cols > 5)
+        {
+            Vector512.Store(a0_5, yT + (0 * yRowStride) + (5 * yStride));
+        }
+        if (cols > 6)
+        {
+            Vector512.Store(a0_6, yT + (0 * yRowStride) + (6 * yStride));
+        }
+        if (cols > 7)
+        {
+            Vector512.Store(a0_7, yT + (0 * yRowStride) + (7 * yStride));
+        }
+        if (cols > 8)
+        {
+            Vector512.Store(a0_8, yT + (0 * yRowStride) + (8 * yStride));
+        }
+        if (cols > 9)
+        {
+            Vector512.Store(a0_9, yT + (0 * yRowStride) + (9 * yStride));
+        }
+        if (cols > 10)
+        {
+            Vector512.Store(a0_10, yT + (0 * yRowStride) + (10 * yStride));
+        }
+        if (cols > 11)
+        {
+            Vector512.Store(a0_11, yT + (0 * yRowStride) + (11 * yStride));
+        }
+        if (rows > 1)
+        {
+            Vector512.Store(a1_0, yT + (1 * yRowStride) + (0 * yStride));
+        }
+        if (rows > 1 && cols > 1)
+        {
+            Vector512.Store(a1_1, yT + (1 * yRowStride) + (1 * yStride));
+        }
+        if (rows > 1 && cols > 2)
+        {
+            Vector512.Store(a1_2, yT + (1 * yRowStride) + (2 * yStride));
+        }
+        if (rows > 1 && cols > 3)
+        {
+            Vector512.Store(a1_3, yT + (1 * yRowStride) + (3 * yStride));
+        }
+        if (rows > 1 && cols > 4)
+        {
+            Vector512.Store(a1_4, yT + (1 * yRowStride) + (4 * yStride));
+        }
+        if (rows > 1 && cols > 5)
+        {
+            Vector512.Store(a1_5, yT + (1 * yRowStride) + (5 * yStride));
+        }
+        if (rows > 1 && cols > 6)
+        {
+            Vector512.Store(a1_6, yT + (1 * yRowStride) + (6 * yStride));
+        }
+        if (rows > 1 && cols > 7)
+        {
+            Vector512.Store(a1_7, yT + (1 * yRowStride) + (7 * yStride));
+        }
+        if (rows > 1 && cols > 8)
+        {
+            Vector512.Store(a1_8, yT + (1 * yRowStride) + (8 * yStride));
+        }
+        if (rows > 1 && cols > 9)
+        {
+            Vector512.Store(a1_9, yT + (1 * yRowStride) + (9 * yStride));
+        }
+        if (rows > 1 && cols > 10)
+        {
+            Vector512.Store(a1_10, yT + (1 * yRowStride) + (10 * yStride));
+        }
+        if (rows > 1 && cols > 11)
+        {
+            Vector512.Store(a1_11, yT + (1 * yRowStride) + (11 * yStride));
+        }
+        if (rows > 2)
+        {
+            Vector512.Store(a2_0, yT + (2 * yRowStride) + (0 * yStride));
+        }
+        if (rows > 2 && cols > 1)
+        {
+            Vector512.Store(a2_1, yT + (2 * yRowStride) + (1 * yStride));
+        }
+        if (rows > 2 && cols > 2)
+        {
+            Vector512.Store(a2_2, yT + (2 * yRowStride) + (2 * yStride));
+        }
+        if (rows > 2 && cols > 3)
+        {
+            Vector512.Store(a2_3, yT + (2 * yRowStride) + (3 * yStride));
+        }
+        if (rows > 2 && cols > 4)
+        {
+            Vector512.Store(a2_4, yT + (2 * yRowStride) + (4 * yStride));
+        }
+        if (rows > 2 && cols > 5)
+        {
+            Vector512.Store(a2_5, yT + (2 * yRowStride) + (5 * yStride));
+        }
+        if (rows > 2 && cols > 6)
+        {
+            Vector512.Store(a2_6, yT + (2 * yRowStride) + (6 * yStride));
+        }
+        if (rows > 2 && cols > 7)
+        {
+            Vector512.Store(a2_7, yT + (2 * yRowStride) + (7 * yStride));
+        }
+        if (rows > 2 && cols > 8)
+        {
+            Vector512.Store(a2_8, yT + (2 * yRowStride) + (8 * yStride));
+        }
+        if (rows > 2 && cols > 9)
+        {
+            Vector512.Store(a2_9, yT + (2 * yRowStride) + (9 * yStride));
+        }
+        if (rows > 2 && cols > 10)
+        {
+            Vector512.Store(a2_10, yT + (2 * yRowStride) + (10 * yStride));
+        }
+        if (rows > 2 && cols > 11)
+        {
+            Vector512.Store(a2_11, yT + (2 * yRowStride) + (11 * yStride));
+        }
+    }
+
+    /// <summary>
+    /// One register tile of the channel-vector weight-gradient kernel: for <typeparamref name="TKh"/>×<typeparamref name="TKw"/> taps,
+    /// dWT[tap][co..co+16) += Σ over output positions of x(position + tap) · dyT[position][co..co+16).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ChannelWeightTile<TKh, TKw>(
+        float* x, nint rowStride, float* dyT, nint dyStride, int rows, int wo, float* dwT, nint tapRowStride, nint tapStride)
+        where TKh : struct, IConstant
+        where TKw : struct, IConstant
+    {
+        var kh = TKh.Value;
+        var kw = TKw.Value;
+        Vector512<float> a0_0 = Vector512<float>.Zero, a0_1 = Vector512<float>.Zero, a0_2 = Vector512<float>.Zero, a0_3 = Vector512<float>.Zero, a0_4 = Vector512<float>.Zero;
+        Vector512<float> a1_0 = Vector512<float>.Zero, a1_1 = Vector512<float>.Zero, a1_2 = Vector512<float>.Zero, a1_3 = Vector512<float>.Zero, a1_4 = Vector512<float>.Zero;
+        Vector512<float> a2_0 = Vector512<float>.Zero, a2_1 = Vector512<float>.Zero, a2_2 = Vector512<float>.Zero, a2_3 = Vector512<float>.Zero, a2_4 = Vector512<float>.Zero;
+        Vector512<float> a3_0 = Vector512<float>.Zero, a3_1 = Vector512<float>.Zero, a3_2 = Vector512<float>.Zero, a3_3 = Vector512<float>.Zero, a3_4 = Vector512<float>.Zero;
+        Vector512<float> a4_0 = Vector512<float>.Zero, a4_1 = Vector512<float>.Zero, a4_2 = Vector512<float>.Zero, a4_3 = Vector512<float>.Zero, a4_4 = Vector512<float>.Zero;
+        var rs2 = rowStride * 2;
+        var rs3 = rowStride * 3;
+        var rs4 = rowStride * 4;
+        for (var oy = 0; oy < rows; oy++)
+        {
+            var xr = x + (oy * rowStride);
+            var dr = dyT + (oy * wo * dyStride);
+            for (var ox = 0; ox < wo; ox++, xr++, dr += dyStride)
+            {
+                var d = Vector512.Load(dr);
+                a0_0 = Avx512F.FusedMultiplyAdd(Vector512.Create(xr[0]), d, a0_0);
+                if (kw > 1)
+                {
+                    a0_1 = Avx512F.FusedMultiplyAdd(Vector512.Create(xr[1]), d, a0_1);
+                }
+                if (kw > 2)
+                {
+                    a0_2 = Avx512F.FusedMultiplyAdd(Vector512.Create(xr[2]), d, a0_2);
+                }
+                if (kw > 3)
+                {
+                    a0_3 = Avx512F.FusedMultiplyAdd(Vector512.Create(xr[3]), d, a0_3);
+                }
+                if (kw > 4)
+                {
+                    a0_4 = Avx512F.FusedMultiplyAdd(Vector512.Create(xr[4]), d, a0_4);
+                }
+                if (kh > 1)
+                {
+                    a1_0 = Avx512F.FusedMultiplyAdd(Vector512.Create(xr[0 + rowStride]), d, a1_0);
+                    if (kw > 1)
+                    {
+                        a1_1 = Avx512F.FusedMultiplyAdd(Vector512.Create(xr[1 + rowStride]), d, a1_1);
+                    }
+                    if (kw > 2)
+                    {
+                        a1_2 = Avx512F.FusedMultiplyAdd(Vector512.Create(xr[2 + rowStride]), d, a1_2);
+                    }
+                    if (kw > 3)
+                    {
+                        a1_3 = Avx512F.FusedMultiplyAdd(Vector512.Create(xr[3 + rowStride]), d, a1_3);
+                    }
+                    if (kw > 4)
+                    {
+                        a1_4 = Avx512F.FusedMultiplyAdd(Vector512.Create(xr[4 + rowStride]), d, a1_4);
+                    }
+                }
+                if (kh > 2)
+                {
+                    a2_0 = Avx512F.FusedMultiplyAdd(Vector512.Create(xr[0 + rs2]), d, a2_0);
+                    if (kw > 1)
+                    {
+                        a2_1 = Avx512F.FusedMultiplyAdd(Vector512.Create(xr[1 + rs2]), d, a2_1);
+                    }
+                    if (kw > 2)
+                    {
+                        a2_2 = Avx512F.FusedMultiplyAdd(Vector512.Create(xr[2 + rs2]), d, a2_2);
+                    }
+                    if (kw > 3)
+                    {
+                        a2_3 = Avx512F.FusedMultiplyAdd(Vector512.Create(xr[3 + rs2]), d, a2_3);
+                    }
+                    if (kw > 4)
+                    {
+                        a2_4 = Avx512F.FusedMultiplyAdd(Vector512.Create(xr[4 + rs2]), d, a2_4);
+                    }
+                }
+                if (kh > 3)
+                {
+                    a3_0 = Avx512F.FusedMultiplyAdd(Vector512.Create(xr[0 + rs3]), d, a3_0);
+                    if (kw > 1)
+                    {
+                        a3_1 = Avx512F.FusedMultiplyAdd(Vector512.Create(xr[1 + rs3]), d, a3_1);
+                    }
+                    if (kw > 2)
+                    {
+                        a3_2 = Avx512F.FusedMultiplyAdd(Vector512.Create(xr[2 + rs3]), d, a3_2);
+                    }
+                    if (kw > 3)
+                    {
+                        a3_3 = Avx512F.FusedMultiplyAdd(Vector512.Create(xr[3 + rs3]), d, a3_3);
+                    }
+                    if (kw > 4)
+                    {
+                        a3_4 = Avx512F.FusedMultiplyAdd(Vector512.Create(xr[4 + rs3]), d, a3_4);
+                    }
+                }
+                if (kh > 4)
+                {
+                    a4_0 = Avx512F.FusedMultiplyAdd(Vector512.Create(xr[0 + rs4]), d, a4_0);
+                    if (kw > 1)
+                    {
+                        a4_1 = Avx512F.FusedMultiplyAdd(Vector512.Create(xr[1 + rs4]), d, a4_1);
+                    }
+                    if (kw > 2)
+                    {
+                        a4_2 = Avx512F.FusedMultiplyAdd(Vector512.Create(xr[2 + rs4]), d, a4_2);
+                    }
+                    if (kw > 3)
+                    {
+                        a4_3 = Avx512F.FusedMultiplyAdd(Vector512.Create(xr[3 + rs4]), d, a4_3);
+                    }
+                    if (kw > 4)
+                    {
+                        a4_4 = Avx512F.FusedMultiplyAdd(Vector512.Create(xr[4 + rs4]), d, a4_4);
+                    }
+                }
+            }
+        }
+        Vector512.Store(Vector512.Load(dwT + (0 * tapRowStride) + (0 * tapStride)) + a0_0, dwT + (0 * tapRowStride) + (0 * tapStride));
+        if (kw > 1)
+        {
+            Vector512.Store(Vector512.Load(dwT + (0 * tapRowStride) + (1 * tapStride)) + a0_1, dwT + (0 * tapRowStride) + (1 * tapStride));
+        }
+        if (kw > 2)
+        {
+            Vector512.Store(Vector512.Load(dwT + (0 * tapRowStride) + (2 * tapStride)) + a0_2, dwT + (0 * tapRowStride) + (2 * tapStride));
+        }
+        if (kw > 3)
+        {
+            Vector512.Store(Vector512.Load(dwT + (0 * tapRowStride) + (3 * tapStride)) + a0_3, dwT + (0 * tapRowStride) + (3 * tapStride));
+        }
+        if (kw > 4)
+        {
+            Vector512.Store(Vector512.Load(dwT + (0 * tapRowStride) + (4 * tapStride)) + a0_4, dwT + (0 * tapRowStride) + (4 * tapStride));
+        }
+        if (kh > 1)
+        {
+            Vector512.Store(Vector512.Load(dwT + (1 * tapRowStride) + (0 * tapStride)) + a1_0, dwT + (1 * tapRowStride) + (0 * tapStride));
+        }
+        if (kh > 1 && kw > 1)
+        {
+            Vector512.Store(Vector512.Load(dwT + (1 * tapRowStride) + (1 * tapStride)) + a1_1, dwT + (1 * tapRowStride) + (1 * tapStride));
+        }
+        if (kh > 1 && kw > 2)
+        {
+            Vector512.Store(Vector512.Load(dwT + (1 * tapRowStride) + (2 * tapStride)) + a1_2, dwT + (1 * tapRowStride) + (2 * tapStride));
+        }
+        if (kh > 1 && kw > 3)
+        {
+            Vector512.Store(Vector512.Load(dwT + (1 * tapRowStride) + (3 * tapStride)) + a1_3, dwT + (1 * tapRowStride) + (3 * tapStride));
+        }
+        if (kh > 1 && kw > 4)
+        {
+            Vector512.Store(Vector512.Load(dwT + (1 * tapRowStride) + (4 * tapStride)) + a1_4, dwT + (1 * tapRowStride) + (4 * tapStride));
+        }
+        if (kh > 2)
+        {
+            Vector512.Store(Vector512.Load(dwT + (2 * tapRowStride) + (0 * tapStride)) + a2_0, dwT + (2 * tapRowStride) + (0 * tapStride));
+        }
+        if (kh > 2 && kw > 1)
+        {
+            Vector512.Store(Vector512.Load(dwT + (2 * tapRowStride) + (1 * tapStride)) + a2_1, dwT + (2 * tapRowStride) + (1 * tapStride));
+        }
+        if (kh > 2 && kw > 2)
+        {
+            Vector512.Store(Vector512.Load(dwT + (2 * tapRowStride) + (2 * tapStride)) + a2_2, dwT + (2 * tapRowStride) + (2 * tapStride));
+        }
+        if (kh > 2 && kw > 3)
+        {
+            Vector512.Store(Vector512.Load(dwT + (2 * tapRowStride) + (3 * tapStride)) + a2_3, dwT + (2 * tapRowStride) + (3 * tapStride));
+        }
+        if (kh > 2 && kw > 4)
+        {
+            Vector512.Store(Vector512.Load(dwT + (2 * tapRowStride) + (4 * tapStride)) + a2_4, dwT + (2 * tapRowStride) + (4 * tapStride));
+        }
+        if (kh > 3)
+        {
+            Vector512.Store(Vector512.Load(dwT + (3 * tapRowStride) + (0 * tapStride)) + a3_0, dwT + (3 * tapRowStride) + (0 * tapStride));
+        }
+        if (kh > 3 && kw > 1)
+        {
+            Vector512.Store(Vector512.Load(dwT + (3 * tapRowStride) + (1 * tapStride)) + a3_1, dwT + (3 * tapRowStride) + (1 * tapStride));
+        }
+        if (kh > 3 && kw > 2)
+        {
+            Vector512.Store(Vector512.Load(dwT + (3 * tapRowStride) + (2 * tapStride)) + a3_2, dwT + (3 * tapRowStride) + (2 * tapStride));
+        }
+        if (kh > 3 && kw > 3)
+        {
+            Vector512.Store(Vector512.Load(dwT + (3 * tapRowStride) + (3 * tapStride)) + a3_3, dwT + (3 * tapRowStride) + (3 * tapStride));
+        }
+        if (kh > 3 && kw > 4)
+        {
+            Vector512.Store(Vector512.Load(dwT + (3 * tapRowStride) + (4 * tapStride)) + a3_4, dwT + (3 * tapRowStride) + (4 * tapStride));
+        }
+        if (kh > 4)
+        {
+            Vector512.Store(Vector512.Load(dwT + (4 * tapRowStride) + (0 * tapStride)) + a4_0, dwT + (4 * tapRowStride) + (0 * tapStride));
+        }
+        if (kh > 4 && kw > 1)
+        {
+            Vector512.Store(Vector512.Load(dwT + (4 * tapRowStride) + (1 * tapStride)) + a4_1, dwT + (4 * tapRowStride) + (1 * tapStride));
+        }
+        if (kh > 4 && kw > 2)
+        {
+            Vector512.Store(Vector512.Load(dwT + (4 * tapRowStride) + (2 * tapStride)) + a4_2, dwT + (4 * tapRowStride) + (2 * tapStride));
+        }
+        if (kh > 4 && kw > 3)
+        {
+            Vector512.Store(Vector512.Load(dwT + (4 * tapRowStride) + (3 * tapStride)) + a4_3, dwT + (4 * tapRowStride) + (3 * tapStride));
+        }
+        if (kh > 4 && kw > 4)
+        {
+            Vector512.Store(Vector512.Load(dwT + (4 * tapRowStride) + (4 * tapStride)) + a4_4, dwT + (4 * tapRowStride) + (4 * tapStride));
+        }
+    }
+
+    private static void Channel(
+        int rows, int cols, float* x, nint rowStride, nint planeStride, int channels, int kh, int kiStart, int kiEnd, int kw,
+        float* w, nint coStride, float* bias, float* yT, nint yStride, nint yRowStride)
+    {
+        switch ((rows * 16) + cols)
+        {
+            case 17:
+                ChannelTile<C1, C1>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, yT, yStride, yRowStride);
+                break;
+            case 18:
+                ChannelTile<C1, C2>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, yT, yStride, yRowStride);
+                break;
+            case 19:
+                ChannelTile<C1, C3>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, yT, yStride, yRowStride);
+                break;
+            case 20:
+                ChannelTile<C1, C4>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, yT, yStride, yRowStride);
+                break;
+            case 21:
+                ChannelTile<C1, C5>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, yT, yStride, yRowStride);
+                break;
+            case 22:
+                ChannelTile<C1, C6>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, yT, yStride, yRowStride);
+                break;
+            case 23:
+                ChannelTile<C1, C7>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, yT, yStride, yRowStride);
+                break;
+            case 24:
+                ChannelTile<C1, C8>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, yT, yStride, yRowStride);
+                break;
+            case 25:
+                ChannelTile<C1, C9>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, yT, yStride, yRowStride);
+                break;
+            case 26:
+                ChannelTile<C1, C10>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, yT, yStride, yRowStride);
+                break;
+            case 27:
+                ChannelTile<C1, C11>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, yT, yStride, yRowStride);
+                break;
+            case 28:
+                ChannelTile<C1, C12>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, yT, yStride, yRowStride);
+                break;
+            case 33:
+                ChannelTile<C2, C1>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, yT, yStride, yRowStride);
+                break;
+            case 34:
+                ChannelTile<C2, C2>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, yT, yStride, yRowStride);
+                break;
+            case 35:
+                ChannelTile<C2, C3>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, yT, yStride, yRowStride);
+                break;
+            case 36:
+                ChannelTile<C2, C4>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, yT, yStride, yRowStride);
+                break;
+            case 37:
+                ChannelTile<C2, C5>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, yT, yStride, yRowStride);
+                break;
+            case 38:
+                ChannelTile<C2, C6>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, yT, yStride, yRowStride);
+                break;
+            case 39:
+                ChannelTile<C2, C7>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, yT, yStride, yRowStride);
+                break;
+            case 40:
+                ChannelTile<C2, C8>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, yT, yStride, yRowStride);
+                break;
+            case 41:
+                ChannelTile<C2, C9>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, yT, yStride, yRowStride);
+                break;
+            case 42:
+                ChannelTile<C2, C10>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, yT, yStride, yRowStride);
+                break;
+            case 43:
+                ChannelTile<C2, C11>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, yT, yStride, yRowStride);
+                break;
+            case 44:
+                ChannelTile<C2, C12>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, yT, yStride, yRowStride);
+                break;
+            case 49:
+                ChannelTile<C3, C1>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, yT, yStride, yRowStride);
+                break;
+            case 50:
+                ChannelTile<C3, C2>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, yT, yStride, yRowStride);
+                break;
+            case 51:
+                ChannelTile<C3, C3>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, yT, yStride, yRowStride);
+                break;
+            case 52:
+                ChannelTile<C3, C4>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, yT, yStride, yRowStride);
+                break;
+            case 53:
+                ChannelTile<C3, C5>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, yT, yStride, yRowStride);
+                break;
+            case 54:
+                ChannelTile<C3, C6>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, yT, yStride, yRowStride);
+                break;
+            case 55:
+                ChannelTile<C3, C7>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, yT, yStride, yRowStride);
+                break;
+            case 56:
+                ChannelTile<C3, C8>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, yT, yStride, yRowStride);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(rows));
+        }
+    }
+
+    private static void ChannelWeight(
+        int kh, int kw, float* x, nint rowStride, float* dyT, nint dyStride, int rows, int wo, float* dwT, nint tapRowStride, nint tapStride)
+    {
+        switch ((kh * 8) + kw)
+        {
+            case 9:
+                ChannelWeightTile<C1, C1>(x, rowStride, dyT, dyStride, rows, wo, dwT, tapRowStride, tapStride);
+                break;
+            case 10:
+                ChannelWeightTile<C1, C2>(x, rowStride, dyT, dyStride, rows, wo, dwT, tapRowStride, tapStride);
+                break;
+            case 11:
+                ChannelWeightTile<C1, C3>(x, rowStride, dyT, dyStride, rows, wo, dwT, tapRowStride, tapStride);
+                break;
+            case 12:
+                ChannelWeightTile<C1, C4>(x, rowStride, dyT, dyStride, rows, wo, dwT, tapRowStride, tapStride);
+                break;
+            case 13:
+                ChannelWeightTile<C1, C5>(x, rowStride, dyT, dyStride, rows, wo, dwT, tapRowStride, tapStride);
+                break;
+            case 17:
+                ChannelWeightTile<C2, C1>(x, rowStride, dyT, dyStride, rows, wo, dwT, tapRowStride, tapStride);
+                break;
+            case 18:
+                ChannelWeightTile<C2, C2>(x, rowStride, dyT, dyStride, rows, wo, dwT, tapRowStride, tapStride);
+                break;
+            case 19:
+                ChannelWeightTile<C2, C3>(x, rowStride, dyT, dyStride, rows, wo, dwT, tapRowStride, tapStride);
+                break;
+            case 20:
+                ChannelWeightTile<C2, C4>(x, rowStride, dyT, dyStride, rows, wo, dwT, tapRowStride, tapStride);
+                break;
+            case 21:
+                ChannelWeightTile<C2, C5>(x, rowStride, dyT, dyStride, rows, wo, dwT, tapRowStride, tapStride);
+                break;
+            case 25:
+                ChannelWeightTile<C3, C1>(x, rowStride, dyT, dyStride, rows, wo, dwT, tapRowStride, tapStride);
+                break;
+            case 26:
+                ChannelWeightTile<C3, C2>(x, rowStride, dyT, dyStride, rows, wo, dwT, tapRowStride, tapStride);
+                break;
+            case 27:
+                ChannelWeightTile<C3, C3>(x, rowStride, dyT, dyStride, rows, wo, dwT, tapRowStride, tapStride);
+                break;
+            case 28:
+                ChannelWeightTile<C3, C4>(x, rowStride, dyT, dyStride, rows, wo, dwT, tapRowStride, tapStride);
+                break;
+            case 29:
+                ChannelWeightTile<C3, C5>(x, rowStride, dyT, dyStride, rows, wo, dwT, tapRowStride, tapStride);
+                break;
+            case 33:
+                ChannelWeightTile<C4, C1>(x, rowStride, dyT, dyStride, rows, wo, dwT, tapRowStride, tapStride);
+                break;
+            case 34:
+                ChannelWeightTile<C4, C2>(x, rowStride, dyT, dyStride, rows, wo, dwT, tapRowStride, tapStride);
+                break;
+            case 35:
+                ChannelWeightTile<C4, C3>(x, rowStride, dyT, dyStride, rows, wo, dwT, tapRowStride, tapStride);
+                break;
+            case 36:
+                ChannelWeightTile<C4, C4>(x, rowStride, dyT, dyStride, rows, wo, dwT, tapRowStride, tapStride);
+                break;
+            case 37:
+                ChannelWeightTile<C4, C5>(x, rowStride, dyT, dyStride, rows, wo, dwT, tapRowStride, tapStride);
+                break;
+            case 41:
+                ChannelWeightTile<C5, C1>(x, rowStride, dyT, dyStride, rows, wo, dwT, tapRowStride, tapStride);
+                break;
+            case 42:
+                ChannelWeightTile<C5, C2>(x, rowStride, dyT, dyStride, rows, wo, dwT, tapRowStride, tapStride);
+                break;
+            case 43:
+                ChannelWeightTile<C5, C3>(x, rowStride, dyT, dyStride, rows, wo, dwT, tapRowStride, tapStride);
+                break;
+            case 44:
+                ChannelWeightTile<C5, C4>(x, rowStride, dyT, dyStride, rows, wo, dwT, tapRowStride, tapStride);
+                break;
+            case 45:
+                ChannelWeightTile<C5, C5>(x, rowStride, dyT, dyStride, rows, wo, dwT, tapRowStride, tapStride);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(kh));
+        }
+    }
+
     /// <summary>A compile-time integer for the tile sizes of the generic kernels (the JIT specialises per struct type).</summary>
     private interface IConstant
     {
@@ -964,5 +1812,25 @@ internal static unsafe class DirectConvolution
     private struct C8 : IConstant
     {
         public static int Value => 8;
+    }
+
+    private struct C9 : IConstant
+    {
+        public static int Value => 9;
+    }
+
+    private struct C10 : IConstant
+    {
+        public static int Value => 10;
+    }
+
+    private struct C11 : IConstant
+    {
+        public static int Value => 11;
+    }
+
+    private struct C12 : IConstant
+    {
+        public static int Value => 12;
     }
 }
