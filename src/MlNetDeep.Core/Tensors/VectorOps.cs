@@ -11,6 +11,52 @@ namespace MlNetDeep.Tensors;
 /// </summary>
 internal static class VectorOps
 {
+    /// <summary>
+    /// y = max(x, 0) with TensorPrimitives.Max's semantics (NaN propagates, −0 gives +0), but with ordinary stores:
+    /// TensorPrimitives streams large outputs past the caches, and the next layer then reads them back from memory.
+    /// </summary>
+    public static void Relu(ReadOnlySpan<float> x, Span<float> y)
+    {
+        ref var rx = ref MemoryMarshal.GetReference(x);
+        ref var ry = ref MemoryMarshal.GetReference(y);
+        var n = x.Length;
+        var i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i <= n - 32; i += 32)
+            {
+                var a = Vector512.LoadUnsafe(ref rx, (nuint)i);
+                var b = Vector512.LoadUnsafe(ref rx, (nuint)(i + 16));
+                Rectify(a).StoreUnsafe(ref ry, (nuint)i);
+                Rectify(b).StoreUnsafe(ref ry, (nuint)(i + 16));
+            }
+
+            for (; i <= n - 16; i += 16)
+            {
+                Rectify(Vector512.LoadUnsafe(ref rx, (nuint)i)).StoreUnsafe(ref ry, (nuint)i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= n - 8; i += 8)
+            {
+                var v = Vector256.LoadUnsafe(ref rx, (nuint)i);
+                (v & (Vector256.GreaterThan(v, Vector256<float>.Zero) | ~Vector256.Equals(v, v))).StoreUnsafe(ref ry, (nuint)i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            var v = Unsafe.Add(ref rx, i);
+            Unsafe.Add(ref ry, i) = v > 0 || float.IsNaN(v) ? v : 0f;
+        }
+    }
+
+    /// <summary>max(v, 0) lane by lane: v where v &gt; 0 or v is NaN, else +0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Rectify(Vector512<float> v) =>
+        v & (Vector512.GreaterThan(v, Vector512<float>.Zero) | ~Vector512.Equals(v, v));
+
     /// <summary>dx = y &gt; 0 ? dy : 0 (ReLU's derivative, from its output).</summary>
     public static void ReluBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
@@ -47,7 +93,7 @@ internal static class VectorOps
     {
         if (slope == 0f)
         {
-            TensorPrimitives.Max(x, 0f, y);
+            Relu(x, y);
             return;
         }
 
