@@ -18,10 +18,11 @@ namespace MlNetDeep.Layers;
 public sealed class MaxPool2D : Pooling2D
 {
     /// <summary>
-    /// Below this many input values the 2×2/2 kernel runs on the calling thread: it streams memory at a few bytes
-    /// a cycle, so a second core saves less than a dispatch costs until the batch is large.
+    /// Below this many input values the 2×2/2 kernel runs on the calling thread: it is bound by memory bandwidth
+    /// (measured: a second core did not help LeNet's 0.3-1.2 M-value inputs), and a dispatch risks waiting for a
+    /// preempted worker.
     /// </summary>
-    private const int PairParallelThreshold = 1 << 19;
+    private const int PairParallelThreshold = 1 << 21;
 
     private readonly LayerJob _pairJob;
     private int[] _argmax = [];
