@@ -19,6 +19,9 @@ public sealed class Dense : Layer
     private Tensor? _inputGradient;
     private Tensor? _input;
 
+    /// <summary>Up to this many rows the forward pass takes dot products directly (no packing of the weights).</summary>
+    private const int SmallBatch = 3;
+
     /// <summary>Creates a dense layer.</summary>
     /// <param name="units">The number of output neurons.</param>
     /// <param name="weightInitializer">How W is initialised; Xavier uniform when null.</param>
@@ -80,6 +83,12 @@ public sealed class Dense : Layer
         var n = input.Rows;
         var inputs = input.RowSize;
         var y = Tensor.Ensure(ref _output, n, [Units]);
+        _input = input;
+        if (n <= SmallBatch && VectorOps.DenseRows(input.Span, n, inputs, Weight.Value.Span, _bias is null ? default : _bias.Value.Span, y.Span))
+        {
+            return y;
+        }
+
         Gemm.Multiply(false, true, n, Units, inputs, 1f, input.Span, inputs, Weight.Value.Span, inputs, 0f, y.Span, Units);
         if (_bias is not null)
         {

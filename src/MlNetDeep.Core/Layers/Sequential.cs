@@ -1,3 +1,4 @@
+using MlNetDeep.Layers.Activations;
 using MlNetDeep.Serialization;
 using MlNetDeep.Tensors;
 
@@ -7,9 +8,16 @@ namespace MlNetDeep.Layers;
 /// A chain of layers: the output of each is the input of the next (a feed-forward network of seed 002 §2).
 /// It is itself a layer, so chains nest. Backward runs the layers in reverse order.
 /// </summary>
+/// <remarks>
+/// A <see cref="ReLU"/> directly followed by a 2×2 stride-2 <see cref="MaxPool2D"/> (conv → ReLU → pool, as in LeNet
+/// and VGG) runs as one pass: the pooling takes max(0, max(window)) of the ReLU's input and routes gradients only
+/// where that is positive. The results are the same, bit for bit, as running the two layers; the ReLU's own output
+/// (one full-size tensor written and read twice) is skipped, and the ReLU layer's cached state is not updated.
+/// </remarks>
 public sealed class Sequential : Layer
 {
     private readonly List<Layer> _layers = [];
+    private bool[] _fused = [];
 
     /// <summary>Creates a chain of the given layers.</summary>
     public Sequential(params IEnumerable<Layer> layers)
@@ -66,6 +74,12 @@ public sealed class Sequential : Layer
             shape = layer.IsBuilt && layer.InputShape.SequenceEqual(shape) ? layer.OutputShape.ToArray() : layer.Build(shape, random);
         }
 
+        _fused = new bool[_layers.Count];
+        for (var i = 0; i + 1 < _layers.Count; i++)
+        {
+            _fused[i] = _layers[i] is ReLU && _layers[i + 1] is MaxPool2D { IsPairwise: true };
+        }
+
         return shape;
     }
 
@@ -73,9 +87,16 @@ public sealed class Sequential : Layer
     protected override Tensor OnForward(Tensor input, bool training)
     {
         var x = input;
-        foreach (var layer in _layers)
+        for (var i = 0; i < _layers.Count; i++)
         {
-            x = layer.Forward(x, training);
+            if (_fused[i])
+            {
+                x = ((MaxPool2D)_layers[++i]).ForwardRectified(x, training);
+            }
+            else
+            {
+                x = _layers[i].Forward(x, training);
+            }
         }
 
         return x;
@@ -89,6 +110,10 @@ public sealed class Sequential : Layer
         for (var i = _layers.Count - 1; i >= 0; i--)
         {
             g = _layers[i].Backward(g);
+            if (i > 0 && _fused[i - 1] && ((MaxPool2D)_layers[i]).Rectified)
+            {
+                i--; // the pooling's gradient is already with respect to the ReLU's input
+            }
         }
 
         return g;

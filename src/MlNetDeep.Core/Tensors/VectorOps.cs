@@ -2,6 +2,8 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using MlNetDeep.Kernels;
 
 namespace MlNetDeep.Tensors;
 
@@ -11,7 +13,55 @@ namespace MlNetDeep.Tensors;
 /// </summary>
 internal static class VectorOps
 {
+    /// <summary>
+    /// y = max(x, 0) with TensorPrimitives.Max's semantics (NaN propagates, −0 gives +0), but with ordinary stores:
+    /// TensorPrimitives streams large outputs past the caches, and the next layer then reads them back from memory.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Relu(ReadOnlySpan<float> x, Span<float> y)
+    {
+        ref var rx = ref MemoryMarshal.GetReference(x);
+        ref var ry = ref MemoryMarshal.GetReference(y);
+        var n = x.Length;
+        var i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i <= n - 32; i += 32)
+            {
+                var a = Vector512.LoadUnsafe(ref rx, (nuint)i);
+                var b = Vector512.LoadUnsafe(ref rx, (nuint)(i + 16));
+                Rectify(a).StoreUnsafe(ref ry, (nuint)i);
+                Rectify(b).StoreUnsafe(ref ry, (nuint)(i + 16));
+            }
+
+            for (; i <= n - 16; i += 16)
+            {
+                Rectify(Vector512.LoadUnsafe(ref rx, (nuint)i)).StoreUnsafe(ref ry, (nuint)i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= n - 8; i += 8)
+            {
+                var v = Vector256.LoadUnsafe(ref rx, (nuint)i);
+                (v & (Vector256.GreaterThan(v, Vector256<float>.Zero) | ~Vector256.Equals(v, v))).StoreUnsafe(ref ry, (nuint)i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            var v = Unsafe.Add(ref rx, i);
+            Unsafe.Add(ref ry, i) = v > 0 || float.IsNaN(v) ? v : 0f;
+        }
+    }
+
+    /// <summary>max(v, 0) lane by lane: v where v &gt; 0 or v is NaN, else +0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Rectify(Vector512<float> v) =>
+        v & (Vector512.GreaterThan(v, Vector512<float>.Zero) | ~Vector512.Equals(v, v));
+
     /// <summary>dx = y &gt; 0 ? dy : 0 (ReLU's derivative, from its output).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ReluBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
         ref var ry = ref MemoryMarshal.GetReference(y);
@@ -47,7 +97,7 @@ internal static class VectorOps
     {
         if (slope == 0f)
         {
-            TensorPrimitives.Max(x, 0f, y);
+            Relu(x, y);
             return;
         }
 
@@ -144,6 +194,203 @@ internal static class VectorOps
             var v = Unsafe.Add(ref ry, i);
             Unsafe.Add(ref rdx, i) = Unsafe.Add(ref rdy, i) * (1f - (v * v));
         }
+    }
+
+    /// <summary>
+    /// y[r, j] = x[r, ·]·w[j, ·] (+ bias[j]) for a few rows r: a dense layer's forward for small batches, where a
+    /// matrix product spends more time packing the weights than multiplying. The values are those of
+    /// <see cref="Kernels.Gemm"/> bit for bit, so that a sample's output does not depend on its batch: each output is
+    /// one fused multiply-add chain over k within each of Gemm's depth blocks, the blocks' sums added in order.
+    /// </summary>
+    /// <param name="x">The inputs, <paramref name="rows"/>×<paramref name="inputs"/>.</param>
+    /// <param name="rows">The batch size.</param>
+    /// <param name="inputs">The values per input row.</param>
+    /// <param name="w">The weights, units×inputs.</param>
+    /// <param name="bias">The bias (units values), or empty for none.</param>
+    /// <param name="y">The outputs, rows×units.</param>
+    /// <returns>False when the machine lacks AVX-512 (then nothing is written and the caller uses Gemm).</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe bool DenseRows(ReadOnlySpan<float> x, int rows, int inputs, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y)
+    {
+        if (!Avx512F.IsSupported)
+        {
+            return false;
+        }
+
+        var units = w.Length / inputs;
+        var depthBlocks = (inputs + GemmConstants.MaxKc - 1) / GemmConstants.MaxKc;
+        var depth = (inputs + depthBlocks - 1) / depthBlocks;
+
+        // Four blocks of sixteen outputs at a time: four independent chains hide the multiply-adds' latency.
+        var v = stackalloc Vector512<float>[64];
+        fixed (float* px = x, pw = w, py = y)
+        {
+            for (var r = 0; r < rows; r++)
+            {
+                var xr = px + ((long)r * inputs);
+                var yr = py + ((long)r * units);
+                for (var j = 0; j < units; j += 64)
+                {
+                    var blocks = Math.Min(4, (units - j + 15) / 16);
+                    Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
+                    for (var pc = 0; pc < inputs; pc += depth)
+                    {
+                        var blockEnd = Math.Min(inputs, pc + depth);
+                        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+                        for (var k = pc; k < blockEnd; k += 16)
+                        {
+                            var count = Math.Min(16, blockEnd - k);
+                            for (var b = 0; b < blocks; b++)
+                            {
+                                var first = j + (16 * b);
+                                TransposeTile(pw + ((long)first * inputs) + k, inputs, Math.Min(16, units - first), count, v + (16 * b));
+                            }
+
+                            for (var kk = 0; kk < count; kk++)
+                            {
+                                var xv = Vector512.Create(xr[k + kk]);
+                                a0 = Avx512F.FusedMultiplyAdd(xv, v[kk], a0);
+                                a1 = Avx512F.FusedMultiplyAdd(xv, v[16 + kk], a1);
+                                a2 = Avx512F.FusedMultiplyAdd(xv, v[32 + kk], a2);
+                                a3 = Avx512F.FusedMultiplyAdd(xv, v[48 + kk], a3);
+                            }
+                        }
+
+                        (s0, s1, s2, s3) = pc == 0 ? (a0, a1, a2, a3) : (a0 + s0, a1 + s1, a2 + s2, a3 + s3);
+                    }
+
+                    Store(yr, j, units, s0);
+                    Store(yr, j + 16, units, s1);
+                    Store(yr, j + 32, units, s2);
+                    Store(yr, j + 48, units, s3);
+                }
+
+                if (!bias.IsEmpty)
+                {
+                    var output = y.Slice(r * units, units);
+                    TensorPrimitives.Add(output, bias, output);
+                }
+            }
+        }
+
+        static void Store(float* y, int j, int units, Vector512<float> value)
+        {
+            if (j < units)
+            {
+                var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(units - j)).AsSingle();
+                Avx512F.MaskStore(y + j, mask, value);
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Loads the tile w[l, c] (l &lt; <paramref name="lanes"/> rows <paramref name="stride"/> apart, c &lt;
+    /// <paramref name="count"/> columns; the rest zero) and writes its transpose: v[c] lane l = w[l, c].
+    /// Four butterfly stages; the stage for bit b swaps bit b of the row index with bit b of the lane index.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void TransposeTile(float* w, int stride, int lanes, int count, Vector512<float>* v)
+    {
+        Vector512<float> r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15;
+        if (lanes == 16 && count == 16)
+        {
+            r0 = Avx512F.LoadVector512(w + (0L * stride));
+            r1 = Avx512F.LoadVector512(w + (1L * stride));
+            r2 = Avx512F.LoadVector512(w + (2L * stride));
+            r3 = Avx512F.LoadVector512(w + (3L * stride));
+            r4 = Avx512F.LoadVector512(w + (4L * stride));
+            r5 = Avx512F.LoadVector512(w + (5L * stride));
+            r6 = Avx512F.LoadVector512(w + (6L * stride));
+            r7 = Avx512F.LoadVector512(w + (7L * stride));
+            r8 = Avx512F.LoadVector512(w + (8L * stride));
+            r9 = Avx512F.LoadVector512(w + (9L * stride));
+            r10 = Avx512F.LoadVector512(w + (10L * stride));
+            r11 = Avx512F.LoadVector512(w + (11L * stride));
+            r12 = Avx512F.LoadVector512(w + (12L * stride));
+            r13 = Avx512F.LoadVector512(w + (13L * stride));
+            r14 = Avx512F.LoadVector512(w + (14L * stride));
+            r15 = Avx512F.LoadVector512(w + (15L * stride));
+        }
+        else
+        {
+            var columns = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).AsSingle();
+            r0 = 0 < lanes ? Avx512F.MaskLoad(w + (0L * stride), columns, Vector512<float>.Zero) : Vector512<float>.Zero;
+            r1 = 1 < lanes ? Avx512F.MaskLoad(w + (1L * stride), columns, Vector512<float>.Zero) : Vector512<float>.Zero;
+            r2 = 2 < lanes ? Avx512F.MaskLoad(w + (2L * stride), columns, Vector512<float>.Zero) : Vector512<float>.Zero;
+            r3 = 3 < lanes ? Avx512F.MaskLoad(w + (3L * stride), columns, Vector512<float>.Zero) : Vector512<float>.Zero;
+            r4 = 4 < lanes ? Avx512F.MaskLoad(w + (4L * stride), columns, Vector512<float>.Zero) : Vector512<float>.Zero;
+            r5 = 5 < lanes ? Avx512F.MaskLoad(w + (5L * stride), columns, Vector512<float>.Zero) : Vector512<float>.Zero;
+            r6 = 6 < lanes ? Avx512F.MaskLoad(w + (6L * stride), columns, Vector512<float>.Zero) : Vector512<float>.Zero;
+            r7 = 7 < lanes ? Avx512F.MaskLoad(w + (7L * stride), columns, Vector512<float>.Zero) : Vector512<float>.Zero;
+            r8 = 8 < lanes ? Avx512F.MaskLoad(w + (8L * stride), columns, Vector512<float>.Zero) : Vector512<float>.Zero;
+            r9 = 9 < lanes ? Avx512F.MaskLoad(w + (9L * stride), columns, Vector512<float>.Zero) : Vector512<float>.Zero;
+            r10 = 10 < lanes ? Avx512F.MaskLoad(w + (10L * stride), columns, Vector512<float>.Zero) : Vector512<float>.Zero;
+            r11 = 11 < lanes ? Avx512F.MaskLoad(w + (11L * stride), columns, Vector512<float>.Zero) : Vector512<float>.Zero;
+            r12 = 12 < lanes ? Avx512F.MaskLoad(w + (12L * stride), columns, Vector512<float>.Zero) : Vector512<float>.Zero;
+            r13 = 13 < lanes ? Avx512F.MaskLoad(w + (13L * stride), columns, Vector512<float>.Zero) : Vector512<float>.Zero;
+            r14 = 14 < lanes ? Avx512F.MaskLoad(w + (14L * stride), columns, Vector512<float>.Zero) : Vector512<float>.Zero;
+            r15 = 15 < lanes ? Avx512F.MaskLoad(w + (15L * stride), columns, Vector512<float>.Zero) : Vector512<float>.Zero;
+        }
+
+        var low8 = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+        var high8 = Vector512.Create(8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+        (r0, r8) = (Avx512F.PermuteVar16x32x2(r0, low8, r8), Avx512F.PermuteVar16x32x2(r0, high8, r8));
+        (r1, r9) = (Avx512F.PermuteVar16x32x2(r1, low8, r9), Avx512F.PermuteVar16x32x2(r1, high8, r9));
+        (r2, r10) = (Avx512F.PermuteVar16x32x2(r2, low8, r10), Avx512F.PermuteVar16x32x2(r2, high8, r10));
+        (r3, r11) = (Avx512F.PermuteVar16x32x2(r3, low8, r11), Avx512F.PermuteVar16x32x2(r3, high8, r11));
+        (r4, r12) = (Avx512F.PermuteVar16x32x2(r4, low8, r12), Avx512F.PermuteVar16x32x2(r4, high8, r12));
+        (r5, r13) = (Avx512F.PermuteVar16x32x2(r5, low8, r13), Avx512F.PermuteVar16x32x2(r5, high8, r13));
+        (r6, r14) = (Avx512F.PermuteVar16x32x2(r6, low8, r14), Avx512F.PermuteVar16x32x2(r6, high8, r14));
+        (r7, r15) = (Avx512F.PermuteVar16x32x2(r7, low8, r15), Avx512F.PermuteVar16x32x2(r7, high8, r15));
+        var low4 = Vector512.Create(0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27);
+        var high4 = Vector512.Create(4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31);
+        (r0, r4) = (Avx512F.PermuteVar16x32x2(r0, low4, r4), Avx512F.PermuteVar16x32x2(r0, high4, r4));
+        (r1, r5) = (Avx512F.PermuteVar16x32x2(r1, low4, r5), Avx512F.PermuteVar16x32x2(r1, high4, r5));
+        (r2, r6) = (Avx512F.PermuteVar16x32x2(r2, low4, r6), Avx512F.PermuteVar16x32x2(r2, high4, r6));
+        (r3, r7) = (Avx512F.PermuteVar16x32x2(r3, low4, r7), Avx512F.PermuteVar16x32x2(r3, high4, r7));
+        (r8, r12) = (Avx512F.PermuteVar16x32x2(r8, low4, r12), Avx512F.PermuteVar16x32x2(r8, high4, r12));
+        (r9, r13) = (Avx512F.PermuteVar16x32x2(r9, low4, r13), Avx512F.PermuteVar16x32x2(r9, high4, r13));
+        (r10, r14) = (Avx512F.PermuteVar16x32x2(r10, low4, r14), Avx512F.PermuteVar16x32x2(r10, high4, r14));
+        (r11, r15) = (Avx512F.PermuteVar16x32x2(r11, low4, r15), Avx512F.PermuteVar16x32x2(r11, high4, r15));
+        var low2 = Vector512.Create(0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29);
+        var high2 = Vector512.Create(2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31);
+        (r0, r2) = (Avx512F.PermuteVar16x32x2(r0, low2, r2), Avx512F.PermuteVar16x32x2(r0, high2, r2));
+        (r1, r3) = (Avx512F.PermuteVar16x32x2(r1, low2, r3), Avx512F.PermuteVar16x32x2(r1, high2, r3));
+        (r4, r6) = (Avx512F.PermuteVar16x32x2(r4, low2, r6), Avx512F.PermuteVar16x32x2(r4, high2, r6));
+        (r5, r7) = (Avx512F.PermuteVar16x32x2(r5, low2, r7), Avx512F.PermuteVar16x32x2(r5, high2, r7));
+        (r8, r10) = (Avx512F.PermuteVar16x32x2(r8, low2, r10), Avx512F.PermuteVar16x32x2(r8, high2, r10));
+        (r9, r11) = (Avx512F.PermuteVar16x32x2(r9, low2, r11), Avx512F.PermuteVar16x32x2(r9, high2, r11));
+        (r12, r14) = (Avx512F.PermuteVar16x32x2(r12, low2, r14), Avx512F.PermuteVar16x32x2(r12, high2, r14));
+        (r13, r15) = (Avx512F.PermuteVar16x32x2(r13, low2, r15), Avx512F.PermuteVar16x32x2(r13, high2, r15));
+        var low1 = Vector512.Create(0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30);
+        var high1 = Vector512.Create(1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31);
+        (r0, r1) = (Avx512F.PermuteVar16x32x2(r0, low1, r1), Avx512F.PermuteVar16x32x2(r0, high1, r1));
+        (r2, r3) = (Avx512F.PermuteVar16x32x2(r2, low1, r3), Avx512F.PermuteVar16x32x2(r2, high1, r3));
+        (r4, r5) = (Avx512F.PermuteVar16x32x2(r4, low1, r5), Avx512F.PermuteVar16x32x2(r4, high1, r5));
+        (r6, r7) = (Avx512F.PermuteVar16x32x2(r6, low1, r7), Avx512F.PermuteVar16x32x2(r6, high1, r7));
+        (r8, r9) = (Avx512F.PermuteVar16x32x2(r8, low1, r9), Avx512F.PermuteVar16x32x2(r8, high1, r9));
+        (r10, r11) = (Avx512F.PermuteVar16x32x2(r10, low1, r11), Avx512F.PermuteVar16x32x2(r10, high1, r11));
+        (r12, r13) = (Avx512F.PermuteVar16x32x2(r12, low1, r13), Avx512F.PermuteVar16x32x2(r12, high1, r13));
+        (r14, r15) = (Avx512F.PermuteVar16x32x2(r14, low1, r15), Avx512F.PermuteVar16x32x2(r14, high1, r15));
+
+        v[0] = r0;
+        v[1] = r1;
+        v[2] = r2;
+        v[3] = r3;
+        v[4] = r4;
+        v[5] = r5;
+        v[6] = r6;
+        v[7] = r7;
+        v[8] = r8;
+        v[9] = r9;
+        v[10] = r10;
+        v[11] = r11;
+        v[12] = r12;
+        v[13] = r13;
+        v[14] = r14;
+        v[15] = r15;
     }
 
     /// <summary>Adds <paramref name="bias"/> to each of the <paramref name="rows"/> rows of <paramref name="matrix"/>.</summary>

@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using MlNetDeep.Serialization;
 using MlNetDeep.Tensors;
 
@@ -11,7 +10,7 @@ public sealed class ReLU : ElementwiseLayer
     public override LayerDescription Describe() => new("ReLU", Name);
 
     /// <inheritdoc />
-    protected override void Apply(ReadOnlySpan<float> x, Span<float> y, bool training) => TensorPrimitives.Max(x, 0f, y);
+    protected override void Apply(ReadOnlySpan<float> x, Span<float> y, bool training) => VectorOps.Relu(x, y);
 
     /// <inheritdoc />
     protected override void Derive(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>

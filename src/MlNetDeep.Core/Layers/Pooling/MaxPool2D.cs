@@ -1,6 +1,8 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using MlNetDeep.Kernels;
 using MlNetDeep.Serialization;
+using MlNetDeep.Tensors;
 
 namespace MlNetDeep.Layers;
 
@@ -15,7 +17,25 @@ namespace MlNetDeep.Layers;
 /// </remarks>
 public sealed class MaxPool2D : Pooling2D
 {
+    /// <summary>
+    /// Below this many input values the 2×2/2 kernel runs on the calling thread: it is bound by memory bandwidth
+    /// (measured: a second core did not help LeNet's 0.3-1.2 M-value inputs), and a dispatch risks waiting for a
+    /// preempted worker.
+    /// </summary>
+    private const int PairParallelThreshold = 1 << 21;
+
+    private readonly LayerJob _pairJob;
     private int[] _argmax = [];
+    private byte[] _codes = [];
+    private bool _codesValid;
+    private bool _rectifyNext;
+    private bool _rectified;
+    private Tensor? _pairInput;
+    private Tensor? _pairOutput;
+    private Tensor? _pairOutputGradient;
+    private Tensor? _pairInputGradient;
+    private int _pairRows;
+    private int _pairChunks;
 
     /// <summary>Creates a max-pooling layer.</summary>
     /// <param name="size">The window's side f.</param>
@@ -24,10 +44,126 @@ public sealed class MaxPool2D : Pooling2D
     public MaxPool2D(int size, int? stride = null, bool same = false)
         : base(size, stride, same)
     {
+        _pairJob = new LayerJob(RunPairChunk);
     }
+
+    /// <summary>
+    /// True when the whole-batch 2×2 stride-2 kernel applies (even input height and width, no padding, AVX-512):
+    /// then a ReLU just before this layer can be fused into it (see <see cref="ForwardRectified"/>).
+    /// </summary>
+    internal bool IsPairwise =>
+        PairPooling.IsSupported && Size == 2 && Stride == 2 && PadTop == 0 && PadLeft == 0
+        && InputHeight == 2 * OutputHeight && InputWidth == 2 * OutputWidth;
 
     /// <inheritdoc />
     public override LayerDescription Describe() => new("MaxPool2D", Name, GeometrySettings());
+
+    /// <summary>True when the last forward pass was <see cref="ForwardRectified"/>: its gradients are with respect to the ReLU's input.</summary>
+    internal bool Rectified => _rectified;
+
+    /// <summary>
+    /// Forward of ReLU followed by this layer without materialising the ReLU's output: max(0, max(window)), the same
+    /// values as <c>Forward(relu(input))</c>. The following <see cref="Layer.Backward"/> then returns the gradient
+    /// with respect to the ReLU's input. Only when <see cref="IsPairwise"/>; <see cref="Sequential"/> uses it.
+    /// </summary>
+    internal Tensor ForwardRectified(Tensor input, bool training)
+    {
+        if (!IsPairwise)
+        {
+            throw new InvalidOperationException($"Layer '{Name}' cannot fuse a ReLU: it is not a 2x2 stride-2 pooling of even planes.");
+        }
+
+        _rectifyNext = true;
+        try
+        {
+            return Forward(input, training);
+        }
+        finally
+        {
+            _rectifyNext = false;
+        }
+    }
+
+    /// <inheritdoc />
+    private protected override bool ForwardBatch(Tensor x, Tensor y, bool training)
+    {
+        _rectified = false;
+        if (!IsPairwise)
+        {
+            return false;
+        }
+
+        _rectified = _rectifyNext;
+        RunPairs(0, x, y, null, null, record: training);
+        _codesValid = training;
+        return true;
+    }
+
+    /// <inheritdoc />
+    private protected override bool BackwardBatch(Tensor x, Tensor y, Tensor dy, Tensor dx)
+    {
+        if (!IsPairwise)
+        {
+            return false;
+        }
+
+        if (!_codesValid)
+        {
+            // The forward pass was for inference and recorded no positions: find them again (same outputs).
+            RunPairs(0, x, y, null, null, record: true);
+            _codesValid = true;
+        }
+
+        RunPairs(1, x, y, dy, dx, record: false);
+        return true;
+    }
+
+    private void RunPairs(int phase, Tensor x, Tensor y, Tensor? dy, Tensor? dx, bool record)
+    {
+        _pairRows = x.Rows * Channels * OutputHeight;
+        if (record || phase == 1)
+        {
+            var needed = _pairRows * PairPooling.CodeBytes(OutputWidth);
+            if (_codes.Length < needed)
+            {
+                _codes = new byte[needed];
+            }
+        }
+
+        (_pairInput, _pairOutput, _pairOutputGradient, _pairInputGradient) = (x, y, dy, dx);
+        _pairChunks = x.Length >= PairParallelThreshold ? Math.Min(_pairRows, 4 * WorkerPool.MaxDegreeOfParallelism) : 1;
+        try
+        {
+            _pairJob.Run(record ? 2 : phase, _pairChunks, x.Length);
+        }
+        finally
+        {
+            (_pairInput, _pairOutput, _pairOutputGradient, _pairInputGradient) = (null, null, null, null);
+        }
+    }
+
+    private unsafe void RunPairChunk(int phase, int chunk)
+    {
+        var first = (int)((long)_pairRows * chunk / _pairChunks);
+        var end = (int)((long)_pairRows * (chunk + 1) / _pairChunks);
+        fixed (float* x = _pairInput!.Span)
+        fixed (float* y = _pairOutput!.Span)
+        fixed (byte* codes = _codes)
+        {
+            if (phase == 1)
+            {
+                fixed (float* dy = _pairOutputGradient!.Span)
+                fixed (float* dx = _pairInputGradient!.Span)
+                {
+                    PairPooling.Backward(dy, y, codes, dx, OutputWidth, first, end, _rectified);
+                }
+            }
+            else
+            {
+                PairPooling.Forward(x, y, phase == 2 ? codes : null, OutputWidth, first, end, _rectified);
+            }
+        }
+    }
 
     /// <inheritdoc />
     protected override void BeforeForward(int rows)

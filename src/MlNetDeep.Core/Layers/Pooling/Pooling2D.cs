@@ -141,8 +141,12 @@ public abstract class Pooling2D : Layer
         var n = input.Rows;
         var y = Tensor.Ensure(ref _output, n, OutputShape);
         _input = input;
-        BeforeForward(n);
-        _job.Run(0, n * Channels, input.Length);
+        if (!ForwardBatch(input, y, training))
+        {
+            BeforeForward(n);
+            _job.Run(0, n * Channels, input.Length);
+        }
+
         return y;
     }
 
@@ -160,10 +164,33 @@ public abstract class Pooling2D : Layer
 
         Tensor.Ensure(ref _inputGradient, n, InputShape);
         _outputGradient = outputGradient;
-        _job.Run(1, n * Channels, x.Length);
-        AfterBackward(n);
+        if (!BackwardBatch(x, _output, outputGradient, _inputGradient!))
+        {
+            _job.Run(1, n * Channels, x.Length);
+            AfterBackward(n);
+        }
+
         return _inputGradient!;
     }
+
+    /// <summary>
+    /// A whole-batch forward kernel that replaces the per-plane pass when it applies (the default never does).
+    /// </summary>
+    /// <param name="x">The input batch.</param>
+    /// <param name="y">The output batch to overwrite.</param>
+    /// <param name="training">True while training.</param>
+    /// <returns>True when it computed <paramref name="y"/>; false to run <see cref="ForwardPlane"/> on every plane.</returns>
+    private protected virtual bool ForwardBatch(Tensor x, Tensor y, bool training) => false;
+
+    /// <summary>
+    /// A whole-batch backward kernel that replaces the per-plane pass when it applies (the default never does).
+    /// </summary>
+    /// <param name="x">The input of the last forward pass.</param>
+    /// <param name="y">The output of the last forward pass.</param>
+    /// <param name="dy">∂C/∂output.</param>
+    /// <param name="dx">∂C/∂input, every value to overwrite.</param>
+    /// <returns>True when it computed <paramref name="dx"/>; false to run <see cref="BackwardPlane"/> on every plane.</returns>
+    private protected virtual bool BackwardBatch(Tensor x, Tensor y, Tensor dy, Tensor dx) => false;
 
     /// <summary>Called before the planes of a forward pass run (to size per-batch buffers).</summary>
     /// <param name="rows">The batch size N.</param>

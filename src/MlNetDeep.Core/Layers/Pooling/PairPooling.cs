@@ -1,0 +1,189 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace MlNetDeep.Layers;
+
+/// <summary>
+/// AVX-512 kernels for the commonest max pooling, 2×2 windows with stride 2 over planes of even height and width
+/// (LeNet's and VGG's): the batch is a flat sequence of "row pairs" (two adjacent input rows, 2·W values, giving one
+/// output row of W/2 values), so planes need no separate treatment and each output row is sixteen windows a vector.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The maximum of a window is reduced in row-major order with the layer's rule (a later value replaces the maximum
+/// only when it is greater, or when it is NaN and the maximum is not), so the value and position are those of the
+/// scalar path. The position is recorded as a code 0..3 (top-left, top-right, bottom-left, bottom-right), one byte
+/// per output, in blocks of sixteen bytes per sixteen outputs of a row (<see cref="CodeBytes"/>).
+/// </para>
+/// <para>
+/// <c>rectify</c> fuses a ReLU in front of the pooling: the output is max(0, max(window)) (equal to the max of the
+/// rectified window, NaN included), and the backward pass routes a gradient only where that output is positive,
+/// which is exactly ReLU's derivative (taken as 0 at 0) applied after max pooling's routing.
+/// </para>
+/// </remarks>
+internal static unsafe class PairPooling
+{
+    private static readonly Vector512<int> Even = Vector512<int>.Indices * 2;
+    private static readonly Vector512<int> Odd = (Vector512<int>.Indices * 2) + Vector512<int>.One;
+    private static readonly Vector512<int> InterleaveLow = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    private static readonly Vector512<int> InterleaveHigh = Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+
+    /// <summary>True when the kernels can run on this machine.</summary>
+    public static bool IsSupported => Avx512F.IsSupported;
+
+    /// <summary>The bytes of position codes for one output row of <paramref name="outputWidth"/> values.</summary>
+    public static int CodeBytes(int outputWidth) => (outputWidth + 15) / 16 * 16;
+
+    /// <summary>
+    /// Pools the row pairs [<paramref name="first"/>, <paramref name="end"/>): y[p, j] = max of x[p, 0..1, 2j..2j+1],
+    /// recording the positions in <paramref name="codes"/> unless it is null.
+    /// </summary>
+    /// <param name="x">The input, row pair p at p·2·<paramref name="outputWidth"/>·2.</param>
+    /// <param name="y">The output, row p at p·<paramref name="outputWidth"/>.</param>
+    /// <param name="codes">The position codes (p·<see cref="CodeBytes"/> on), or null not to record them.</param>
+    /// <param name="outputWidth">W/2.</param>
+    /// <param name="first">The first row pair.</param>
+    /// <param name="end">One past the last row pair.</param>
+    /// <param name="rectify">True to apply max(0, ·) to the output (a fused ReLU before the pooling).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Forward(float* x, float* y, byte* codes, int outputWidth, int first, int end, bool rectify)
+    {
+        var width = 2 * outputWidth;
+        var codeRow = CodeBytes(outputWidth);
+        var even = Even;
+        var odd = Odd;
+        for (var p = first; p < end; p++)
+        {
+            var top = x + ((long)p * 2 * width);
+            var bottom = top + width;
+            var output = y + ((long)p * outputWidth);
+            var code = codes == null ? null : codes + ((long)p * codeRow);
+            for (var j = 0; j < outputWidth; j += 16)
+            {
+                var lanes = Math.Min(16, outputWidth - j);
+                Vector512<float> t0, t1, b0, b1;
+                if (lanes == 16)
+                {
+                    t0 = Avx512F.LoadVector512(top + (2 * j));
+                    t1 = Avx512F.LoadVector512(top + (2 * j) + 16);
+                    b0 = Avx512F.LoadVector512(bottom + (2 * j));
+                    b1 = Avx512F.LoadVector512(bottom + (2 * j) + 16);
+                }
+                else
+                {
+                    var low = Mask(2 * lanes);
+                    var high = Mask((2 * lanes) - 16);
+                    t0 = Avx512F.MaskLoad(top + (2 * j), low, Vector512<float>.Zero);
+                    t1 = Avx512F.MaskLoad(top + (2 * j) + 16, high, Vector512<float>.Zero);
+                    b0 = Avx512F.MaskLoad(bottom + (2 * j), low, Vector512<float>.Zero);
+                    b1 = Avx512F.MaskLoad(bottom + (2 * j) + 16, high, Vector512<float>.Zero);
+                }
+
+                var max = Avx512F.PermuteVar16x32x2(t0, even, t1);
+                var position = Vector512<int>.Zero;
+                Take(Avx512F.PermuteVar16x32x2(t0, odd, t1), 1, ref max, ref position);
+                Take(Avx512F.PermuteVar16x32x2(b0, even, b1), 2, ref max, ref position);
+                Take(Avx512F.PermuteVar16x32x2(b0, odd, b1), 3, ref max, ref position);
+                if (rectify)
+                {
+                    var keep = Vector512.GreaterThan(max, Vector512<float>.Zero) | ~Vector512.Equals(max, max);
+                    max &= keep;
+                }
+
+                if (lanes == 16)
+                {
+                    Avx512F.Store(output + j, max);
+                }
+                else
+                {
+                    Avx512F.MaskStore(output + j, Mask(lanes), max);
+                }
+
+                if (code != null)
+                {
+                    Avx512F.ConvertToVector128Byte(position.AsUInt32()).Store(code + j);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The backward of <see cref="Forward"/> over row pairs [<paramref name="first"/>, <paramref name="end"/>): writes
+    /// every value of dx, dy[p, j] at the recorded position of window (p, j) and 0 elsewhere.
+    /// </summary>
+    /// <param name="dy">The output gradient, laid out as y.</param>
+    /// <param name="y">The forward output, read only when <paramref name="rectify"/>.</param>
+    /// <param name="codes">The positions recorded by <see cref="Forward"/>.</param>
+    /// <param name="dx">The input gradient, laid out as x.</param>
+    /// <param name="outputWidth">W/2.</param>
+    /// <param name="first">The first row pair.</param>
+    /// <param name="end">One past the last row pair.</param>
+    /// <param name="rectify">True when the forward pass rectified: gradients pass only where y &gt; 0.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Backward(float* dy, float* y, byte* codes, float* dx, int outputWidth, int first, int end, bool rectify)
+    {
+        var width = 2 * outputWidth;
+        var codeRow = CodeBytes(outputWidth);
+        var interleaveLow = InterleaveLow;
+        var interleaveHigh = InterleaveHigh;
+        for (var p = first; p < end; p++)
+        {
+            var top = dx + ((long)p * 2 * width);
+            var bottom = top + width;
+            var row = (long)p * outputWidth;
+            var code = codes + ((long)p * codeRow);
+            for (var j = 0; j < outputWidth; j += 16)
+            {
+                var lanes = Math.Min(16, outputWidth - j);
+                var mask = Mask(lanes);
+                var g = lanes == 16 ? Avx512F.LoadVector512(dy + row + j) : Avx512F.MaskLoad(dy + row + j, mask, Vector512<float>.Zero);
+                if (rectify)
+                {
+                    var v = lanes == 16 ? Avx512F.LoadVector512(y + row + j) : Avx512F.MaskLoad(y + row + j, mask, Vector512<float>.Zero);
+                    g &= Vector512.GreaterThan(v, Vector512<float>.Zero);
+                }
+
+                var c = Avx512F.ConvertToVector512Int32(Vector128.Load(code + j));
+                var g0 = g & Vector512.Equals(c, Vector512<int>.Zero).AsSingle();
+                var g1 = g & Vector512.Equals(c, Vector512.Create(1)).AsSingle();
+                var g2 = g & Vector512.Equals(c, Vector512.Create(2)).AsSingle();
+                var g3 = g & Vector512.Equals(c, Vector512.Create(3)).AsSingle();
+                var t0 = Avx512F.PermuteVar16x32x2(g0, interleaveLow, g1);
+                var t1 = Avx512F.PermuteVar16x32x2(g0, interleaveHigh, g1);
+                var b0 = Avx512F.PermuteVar16x32x2(g2, interleaveLow, g3);
+                var b1 = Avx512F.PermuteVar16x32x2(g2, interleaveHigh, g3);
+                if (lanes == 16)
+                {
+                    Avx512F.Store(top + (2 * j), t0);
+                    Avx512F.Store(top + (2 * j) + 16, t1);
+                    Avx512F.Store(bottom + (2 * j), b0);
+                    Avx512F.Store(bottom + (2 * j) + 16, b1);
+                }
+                else
+                {
+                    var low = Mask(2 * lanes);
+                    var high = Mask((2 * lanes) - 16);
+                    Avx512F.MaskStore(top + (2 * j), low, t0);
+                    Avx512F.MaskStore(top + (2 * j) + 16, high, t1);
+                    Avx512F.MaskStore(bottom + (2 * j), low, b0);
+                    Avx512F.MaskStore(bottom + (2 * j) + 16, high, b1);
+                }
+            }
+        }
+    }
+
+    /// <summary>Replaces the running maximum by <paramref name="v"/> where the row-major rule says so.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Take(Vector512<float> v, int code, ref Vector512<float> max, ref Vector512<int> position)
+    {
+        var take = Vector512.GreaterThan(v, max) | Vector512.AndNot(Vector512.Equals(max, max), Vector512.Equals(v, v));
+        max = Vector512.ConditionalSelect(take, v, max);
+        position = Vector512.ConditionalSelect(take.AsInt32(), Vector512.Create(code), position);
+    }
+
+    /// <summary>A mask of the first <paramref name="count"/> lanes (none when it is 0 or less, all from 16).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Mask(int count) =>
+        Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).AsSingle();
+}
