@@ -5,7 +5,7 @@ using MlNetDeep.Tensors;
 namespace MlNetDeep.Layers;
 
 /// <summary>
-/// A 2-D convolution layer (seed 000 §2.1, seed 001 week 1) on NCHW images: each of <see cref="Filters"/> filters
+/// A 2-D convolution layer (seed 000 §2.1, seed 001 week 1) on NCHW images: each of <see cref="ConvolutionLayer.Filters"/> filters
 /// slides over the (padded) input with the given stride and dilation, multiplies element-wise and sums over its window
 /// and the input channels (cross-correlation, as in every deep-learning library), then adds its bias.
 /// Output size per axis: ⌊(n + p_before + p_after − d(f−1) − 1)/s⌋ + 1 (see <see cref="OutputSize"/>).
@@ -22,17 +22,8 @@ namespace MlNetDeep.Layers;
 /// the cores; 1x1 convolutions with stride 1 and no padding skip im2col. No allocation per batch in steady state.
 /// </para>
 /// </remarks>
-public sealed class Conv2D : Layer
+public sealed class Conv2D : ConvolutionLayer
 {
-    private readonly Initializer _weightInitializer;
-    private readonly Initializer _biasInitializer;
-    private ConvolutionEngine? _engine;
-    private Parameter? _weight;
-    private Parameter? _bias;
-    private Tensor? _output;
-    private Tensor? _inputGradient;
-    private Tensor? _input;
-
     /// <summary>Creates a convolution with a square kernel and equal strides and dilations.</summary>
     /// <param name="filters">The number of filters, that is output channels.</param>
     /// <param name="kernelSize">The kernel's height and width f.</param>
@@ -77,51 +68,12 @@ public sealed class Conv2D : Layer
         bool useBias = true,
         Initializer? weightInitializer = null,
         Initializer? biasInitializer = null)
+        : base(filters, kernelSize, stride, padding, dilation, groups, useBias, weightInitializer, biasInitializer)
     {
-        Filters = filters;
-        KernelSize = kernelSize;
-        Stride = stride ?? (1, 1);
-        Dilation = dilation ?? (1, 1);
-        Padding = padding;
-        Groups = groups;
-        UseBias = useBias;
-        ConvolutionSettings.Check(filters, KernelSize, Stride, Dilation, groups);
-        _weightInitializer = weightInitializer ?? new FanInUniform();
-        _biasInitializer = biasInitializer ?? new FanInUniform();
     }
-
-    /// <summary>The number of filters (output channels).</summary>
-    public int Filters { get; }
-
-    /// <summary>The kernel's (height, width).</summary>
-    public (int Height, int Width) KernelSize { get; }
-
-    /// <summary>The (vertical, horizontal) steps.</summary>
-    public (int Height, int Width) Stride { get; }
-
-    /// <summary>The zero padding as given (a <see cref="Padding.Same"/> padding is resolved per input size at build time).</summary>
-    public Padding Padding { get; }
-
-    /// <summary>The (vertical, horizontal) dilations.</summary>
-    public (int Height, int Width) Dilation { get; }
-
-    /// <summary>The number of channel groups.</summary>
-    public int Groups { get; }
-
-    /// <summary>True when the layer has a bias.</summary>
-    public bool UseBias { get; }
 
     /// <summary>The padding actually applied (top, bottom, left, right), known once built.</summary>
     public Padding ResolvedPadding { get; private set; }
-
-    /// <summary>The weights W, shape [Cout, Cin/groups, kh, kw].</summary>
-    public Parameter Weight => _weight ?? throw new InvalidOperationException($"Layer '{Name}' is not built yet.");
-
-    /// <summary>The bias b, shape [Cout]; null when <see cref="UseBias"/> is false.</summary>
-    public Parameter? Bias => _bias;
-
-    /// <inheritdoc />
-    public override IReadOnlyList<Parameter> Parameters => _bias is null ? [Weight] : [Weight, _bias];
 
     /// <summary>
     /// The output size along one axis, ⌊(n + 2p − d(f−1) − 1)/s⌋ + 1 (seed 001: ⌊(n + 2p − f)/s⌋ + 1 when d = 1).
@@ -172,45 +124,12 @@ public sealed class Conv2D : Layer
             top, left, Dilation.Height, Dilation.Width, Groups);
         ResolvedPadding = Padding.Explicit(top, bottom, left, right);
 
-        var fanIn = geometry.GroupRows;
-        var fanOut = Filters * KernelSize.Height * KernelSize.Width;
-        _weight = new Parameter("weight", true, Filters, channels / Groups, KernelSize.Height, KernelSize.Width);
-        _weightInitializer.Fill(_weight.Value.Span, fanIn, fanOut, random);
-        _bias = null;
-        if (UseBias)
-        {
-            _bias = new Parameter("bias", false, Filters);
-            _biasInitializer.Fill(_bias.Value.Span, fanIn, fanOut, random);
-        }
-
-        _engine = new ConvolutionEngine(geometry);
+        CreateParameters(geometry, [Filters, channels / Groups, KernelSize.Height, KernelSize.Width], Filters * KernelSize.Height * KernelSize.Width, random);
         return [Filters, outHeight, outWidth];
     }
 
     /// <inheritdoc />
-    protected override Tensor OnForward(Tensor input, bool training)
-    {
-        var y = Tensor.Ensure(ref _output, input.Rows, OutputShape);
-        _engine!.Lower(input, y, Weight.Value, _bias?.Value);
-        _input = input;
-        return y;
-    }
-
-    /// <inheritdoc />
-    protected override Tensor OnBackward(Tensor outputGradient)
-    {
-        var x = _input ?? throw new InvalidOperationException($"Layer '{Name}': Backward called before Forward.");
-        ConvolutionSettings.CheckGradient(Name, outputGradient, x.Rows, OutputShape);
-        var dx = Tensor.Ensure(ref _inputGradient, x.Rows, InputShape);
-        _engine!.LowerBackward(
-            x,
-            outputGradient,
-            Weight.Value,
-            Weight.Frozen ? null : Weight.Gradient,
-            _bias is null || _bias.Frozen ? null : _bias.Gradient,
-            ComputeInputGradient ? dx : null);
-        return dx;
-    }
+    private protected override bool IsTransposed => false;
 
     private static int FloorDivide(int a, int b) => (a / b) - ((a % b != 0 && (a < 0) != (b < 0)) ? 1 : 0);
 }

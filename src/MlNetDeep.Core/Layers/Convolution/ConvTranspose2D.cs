@@ -16,17 +16,8 @@ namespace MlNetDeep.Layers;
 /// ∂C/∂W += x·colsᵀ, ∂C/∂b += the sums of ∂C/∂y per channel (the forward pass of a convolution). The kernels are shared
 /// with <see cref="Conv2D"/>: the batch is split across the cores and nothing is allocated per batch in steady state.
 /// </remarks>
-public sealed class ConvTranspose2D : Layer
+public sealed class ConvTranspose2D : ConvolutionLayer
 {
-    private readonly Initializer _weightInitializer;
-    private readonly Initializer _biasInitializer;
-    private ConvolutionEngine? _engine;
-    private Parameter? _weight;
-    private Parameter? _bias;
-    private Tensor? _output;
-    private Tensor? _inputGradient;
-    private Tensor? _input;
-
     /// <summary>Creates a transposed convolution with a square kernel and equal strides, output paddings and dilations.</summary>
     /// <param name="filters">The number of output channels.</param>
     /// <param name="kernelSize">The kernel's height and width f.</param>
@@ -77,54 +68,15 @@ public sealed class ConvTranspose2D : Layer
         bool useBias = true,
         Initializer? weightInitializer = null,
         Initializer? biasInitializer = null)
+        : base(filters, kernelSize, stride, padding, dilation, groups, useBias, weightInitializer, biasInitializer)
     {
-        Filters = filters;
-        KernelSize = kernelSize;
-        Stride = stride ?? (1, 1);
-        Padding = padding;
         OutputPadding = outputPadding ?? (0, 0);
-        Dilation = dilation ?? (1, 1);
-        Groups = groups;
-        UseBias = useBias;
-        ConvolutionSettings.Check(filters, KernelSize, Stride, Dilation, groups);
         CheckOutputPadding(OutputPadding.Height, Stride.Height, Dilation.Height, padding.IsSame);
         CheckOutputPadding(OutputPadding.Width, Stride.Width, Dilation.Width, padding.IsSame);
-        _weightInitializer = weightInitializer ?? new FanInUniform();
-        _biasInitializer = biasInitializer ?? new FanInUniform();
     }
-
-    /// <summary>The number of output channels.</summary>
-    public int Filters { get; }
-
-    /// <summary>The kernel's (height, width).</summary>
-    public (int Height, int Width) KernelSize { get; }
-
-    /// <summary>The (vertical, horizontal) steps.</summary>
-    public (int Height, int Width) Stride { get; }
-
-    /// <summary>The padding of the matching convolution, as given.</summary>
-    public Padding Padding { get; }
 
     /// <summary>The extra (rows, columns) on the bottom/right of the output.</summary>
     public (int Height, int Width) OutputPadding { get; }
-
-    /// <summary>The (vertical, horizontal) dilations.</summary>
-    public (int Height, int Width) Dilation { get; }
-
-    /// <summary>The number of channel groups.</summary>
-    public int Groups { get; }
-
-    /// <summary>True when the layer has a bias.</summary>
-    public bool UseBias { get; }
-
-    /// <summary>The weights W, shape [Cin, Cout/groups, kh, kw].</summary>
-    public Parameter Weight => _weight ?? throw new InvalidOperationException($"Layer '{Name}' is not built yet.");
-
-    /// <summary>The bias b, shape [Cout]; null when <see cref="UseBias"/> is false.</summary>
-    public Parameter? Bias => _bias;
-
-    /// <inheritdoc />
-    public override IReadOnlyList<Parameter> Parameters => _bias is null ? [Weight] : [Weight, _bias];
 
     /// <summary>The output size along one axis: (n − 1)·s − 2p + d(f − 1) + outputPadding + 1.</summary>
     /// <param name="n">The input size.</param>
@@ -167,45 +119,12 @@ public sealed class ConvTranspose2D : Layer
         var geometry = new ConvolutionGeometry(
             Filters, outHeight, outWidth, channels, height, width, KernelSize.Height, KernelSize.Width, Stride.Height, Stride.Width,
             top, left, Dilation.Height, Dilation.Width, Groups);
-        var fanIn = geometry.GroupRows;
-        var fanOut = channels * KernelSize.Height * KernelSize.Width;
-        _weight = new Parameter("weight", true, channels, Filters / Groups, KernelSize.Height, KernelSize.Width);
-        _weightInitializer.Fill(_weight.Value.Span, fanIn, fanOut, random);
-        _bias = null;
-        if (UseBias)
-        {
-            _bias = new Parameter("bias", false, Filters);
-            _biasInitializer.Fill(_bias.Value.Span, fanIn, fanOut, random);
-        }
-
-        _engine = new ConvolutionEngine(geometry);
+        CreateParameters(geometry, [channels, Filters / Groups, KernelSize.Height, KernelSize.Width], channels * KernelSize.Height * KernelSize.Width, random);
         return [Filters, outHeight, outWidth];
     }
 
     /// <inheritdoc />
-    protected override Tensor OnForward(Tensor input, bool training)
-    {
-        var y = Tensor.Ensure(ref _output, input.Rows, OutputShape);
-        _engine!.Raise(input, y, Weight.Value, _bias?.Value);
-        _input = input;
-        return y;
-    }
-
-    /// <inheritdoc />
-    protected override Tensor OnBackward(Tensor outputGradient)
-    {
-        var x = _input ?? throw new InvalidOperationException($"Layer '{Name}': Backward called before Forward.");
-        ConvolutionSettings.CheckGradient(Name, outputGradient, x.Rows, OutputShape);
-        var dx = Tensor.Ensure(ref _inputGradient, x.Rows, InputShape);
-        _engine!.RaiseBackward(
-            x,
-            outputGradient,
-            Weight.Value,
-            Weight.Frozen ? null : Weight.Gradient,
-            _bias is null || _bias.Frozen ? null : _bias.Gradient,
-            ComputeInputGradient ? dx : null);
-        return dx;
-    }
+    private protected override bool IsTransposed => true;
 
     private static void CheckOutputPadding(int outputPadding, int stride, int dilation, bool same)
     {
