@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace MlNetDeep.Vision;
 
 /// <summary>
@@ -43,24 +45,37 @@ public sealed class AugmentationPipeline : ImageAugmentation
             return;
         }
 
-        float[]? current = null;
+        // Intermediate images ping-pong between two pooled buffers: nothing is allocated in steady state.
+        var largest = 0;
         var shape = input;
-        for (var k = 0; k < _steps.Length; k++)
+        foreach (var step in _steps.AsSpan(0, _steps.Length - 1))
         {
-            var next = _steps[k].OutputShape(shape);
-            ReadOnlySpan<float> from = current is null ? source : current;
-            if (k == _steps.Length - 1)
-            {
-                _steps[k].Apply(from, destination, shape, context.Derive((ulong)k), training);
-            }
-            else
-            {
-                var buffer = new float[next.Length];
-                _steps[k].Apply(from, buffer, shape, context.Derive((ulong)k), training);
-                current = buffer;
-            }
+            shape = step.OutputShape(shape);
+            largest = Math.Max(largest, shape.Length);
+        }
 
-            shape = next;
+        var pool = ArrayPool<float>.Shared;
+        float[]? a = largest > 0 ? pool.Rent(largest) : null, b = largest > 0 ? pool.Rent(largest) : null;
+        try
+        {
+            ReadOnlySpan<float> from = source;
+            shape = input;
+            for (var k = 0; k < _steps.Length; k++)
+            {
+                var next = _steps[k].OutputShape(shape);
+                var to = k == _steps.Length - 1 ? destination : (k % 2 == 0 ? a! : b!).AsSpan(0, next.Length);
+                _steps[k].Apply(from, to, shape, context.Derive((ulong)k), training);
+                from = to;
+                shape = next;
+            }
+        }
+        finally
+        {
+            if (a is not null)
+            {
+                pool.Return(a);
+                pool.Return(b!);
+            }
         }
     }
 }

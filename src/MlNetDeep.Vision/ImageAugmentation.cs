@@ -1,18 +1,26 @@
+using MlNetDeep.Kernels;
+using MlNetDeep.Training;
+
 namespace MlNetDeep.Vision;
 
 /// <summary>
 /// A transform of one CHW float image. Random steps derive their draws from an
 /// <see cref="AugmentationContext"/> and are random only while training (see <see cref="RandomImageAugmentation"/>);
-/// deterministic steps (normalisation) ignore the context.
+/// deterministic steps (normalisation) ignore the context. As a <see cref="BatchAugmentation"/> it plugs into
+/// <see cref="TrainingOptions.Augmentation"/>: row <c>r</c> of epoch <c>e</c> gets context (seed, e, r), and a batch is
+/// spread over both cores.
 /// </summary>
-public abstract class ImageAugmentation
+public abstract class ImageAugmentation : BatchAugmentation
 {
+    private readonly object _batchGate = new();
+    private BatchJob? _batchJob;
+
     /// <summary>The shape this step produces from an image of shape <paramref name="input"/>.</summary>
     public abstract ImageShape OutputShape(ImageShape input);
 
     /// <summary>
     /// Transforms <paramref name="source"/> (shape <paramref name="input"/>) into <paramref name="destination"/>
-    /// (shape <see cref="OutputShape"/>). The two spans must not overlap.
+    /// (shape <see cref="OutputShape(ImageShape)"/>). The two spans must not overlap.
     /// </summary>
     /// <param name="source">The input image, CHW.</param>
     /// <param name="destination">Receives the output image, CHW.</param>
@@ -43,6 +51,50 @@ public abstract class ImageAugmentation
         return result;
     }
 
+    /// <inheritdoc />
+    /// <remarks>Samples are <c>[C, H, W]</c>, or <c>[H, W]</c> for one channel.</remarks>
+    public sealed override int[] OutputShape(ReadOnlySpan<int> inputShape)
+    {
+        var output = OutputShape(ToImageShape(inputShape));
+        return inputShape.Length == 2 && output.Channels == 1 ? [output.Height, output.Width] : [output.Channels, output.Height, output.Width];
+    }
+
+    /// <inheritdoc />
+    public sealed override void Apply(Tensor source, ReadOnlySpan<int> rows, ulong seed, int epoch, bool training, Tensor destination)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(destination);
+        var input = ToImageShape(source.Shape[1..]);
+        var output = OutputShape(input);
+        if (destination.Rows != rows.Length || destination.RowSize != output.Length)
+        {
+            throw new ArgumentException(
+                $"The destination has shape {Tensor.Format(destination.Shape)}; {rows.Length} rows of {output} are needed.", nameof(destination));
+        }
+
+        foreach (var r in rows)
+        {
+            if ((uint)r >= (uint)source.Rows)
+            {
+                throw new ArgumentOutOfRangeException(nameof(rows), r, $"Row {r} is outside the source's {source.Rows} rows.");
+            }
+        }
+
+        lock (_batchGate)
+        {
+            var job = _batchJob ??= new BatchJob(this);
+            job.Run(source, rows, input, seed, epoch, training, destination);
+        }
+    }
+
+    private static ImageShape ToImageShape(ReadOnlySpan<int> shape) => shape.Length switch
+    {
+        3 => new ImageShape(shape[0], shape[1], shape[2]),
+        2 => new ImageShape(1, shape[0], shape[1]),
+        _ => throw new ArgumentException(
+            $"Image augmentation needs samples of shape [C, H, W] (or [H, W]); they have shape [{string.Join(", ", shape.ToArray())}]. Declare the image shape of a flat feature vector."),
+    };
+
     /// <summary>Checks the spans' lengths against the shapes and that they do not overlap.</summary>
     protected void CheckArguments(ReadOnlySpan<float> source, Span<float> destination, ImageShape input)
     {
@@ -61,6 +113,51 @@ public abstract class ImageAugmentation
         if (source.Overlaps(destination))
         {
             throw new ArgumentException("The source and destination must not overlap.", nameof(destination));
+        }
+    }
+
+    /// <summary>Applies the augmentation to a batch of rows in chunks over the worker pool; cached per instance.</summary>
+    private sealed class BatchJob(ImageAugmentation owner) : ParallelJob
+    {
+        private int[] _rows = [];
+        private int _count;
+        private int _chunk;
+        private Tensor? _source;
+        private Tensor? _destination;
+        private ImageShape _input;
+        private ulong _seed;
+        private int _epoch;
+        private bool _training;
+
+        public void Run(Tensor source, ReadOnlySpan<int> rows, ImageShape input, ulong seed, int epoch, bool training, Tensor destination)
+        {
+            if (_rows.Length < rows.Length)
+            {
+                _rows = new int[rows.Length];
+            }
+
+            rows.CopyTo(_rows);
+            (_count, _source, _destination, _input, _seed, _epoch, _training) = (rows.Length, source, destination, input, seed, epoch, training);
+            var items = Math.Min(rows.Length, 4 * WorkerPool.MaxDegreeOfParallelism);
+            _chunk = items == 0 ? 1 : (rows.Length + items - 1) / items;
+            try
+            {
+                WorkerPool.For(items == 0 ? 0 : (rows.Length + _chunk - 1) / _chunk, this);
+            }
+            finally
+            {
+                (_source, _destination) = (null, null);
+            }
+        }
+
+        public override void Execute(int index)
+        {
+            var end = Math.Min(_count, (index + 1) * _chunk);
+            for (var i = index * _chunk; i < end; i++)
+            {
+                var row = _rows[i];
+                owner.Apply(_source!.Row(row), _destination!.Row(i), _input, new AugmentationContext(_seed, _epoch, row), _training);
+            }
         }
     }
 }

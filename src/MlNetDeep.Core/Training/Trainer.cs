@@ -38,18 +38,19 @@ public static class Trainer
             throw new ArgumentException("Give both validation features and validation targets, or neither.");
         }
 
+        var sampleShape = options.Augmentation?.OutputShape(features.Shape[1..]) ?? features.Shape[1..].ToArray();
         if (!network.IsBuilt)
         {
-            network.Build(features.Shape[1..], new RandomSource(options.Seed));
+            network.Build(sampleShape, new RandomSource(options.Seed));
         }
 
-        CheckInputShape(network, features, "training");
+        CheckInputShape(network, sampleShape, "training");
         var outputs = Tensor.ProductOf(network.OutputShape);
         CheckTargets(options.Loss, targets, outputs, "training");
         if (validationFeatures is not null)
         {
             CheckData(validationFeatures, validationTargets!, "validation");
-            CheckInputShape(network, validationFeatures, "validation");
+            CheckInputShape(network, validationFeatures.Shape[1..].ToArray(), "validation");
             CheckTargets(options.Loss, validationTargets!, outputs, "validation");
         }
 
@@ -64,7 +65,7 @@ public static class Trainer
                 throw new ArgumentException($"ValidationFraction {options.ValidationFraction} of {rows.Length} rows leaves no training or no validation rows.");
             }
 
-            validationFeatures = Gather(features, rows.AsSpan(rows.Length - held));
+            validationFeatures = Gather(features, rows.AsSpan(rows.Length - held), options.Augmentation, options.Seed);
             validationTargets = Gather(targets, rows.AsSpan(rows.Length - held));
             rows = rows[..^held];
         }
@@ -72,9 +73,16 @@ public static class Trainer
         return new Run(network, features, targets, options, rows, random, validationFeatures, validationTargets).Execute();
     }
 
-    /// <summary>Copies the given rows of <paramref name="source"/> into a new tensor.</summary>
-    internal static Tensor Gather(Tensor source, ReadOnlySpan<int> rows)
+    /// <summary>Copies the given rows of <paramref name="source"/> into a new tensor, through <paramref name="augmentation"/>'s scoring mode if given.</summary>
+    internal static Tensor Gather(Tensor source, ReadOnlySpan<int> rows, BatchAugmentation? augmentation = null, ulong seed = 0)
     {
+        if (augmentation is not null)
+        {
+            var scored = new Tensor([rows.Length, .. augmentation.OutputShape(source.Shape[1..])]);
+            augmentation.Apply(source, rows, seed, 0, training: false, scored);
+            return scored;
+        }
+
         var shape = source.ShapeArray();
         shape[0] = rows.Length;
         var result = new Tensor(shape);
@@ -115,12 +123,12 @@ public static class Trainer
         }
     }
 
-    internal static void CheckInputShape(Layer network, Tensor features, string role)
+    internal static void CheckInputShape(Layer network, int[] sampleShape, string role)
     {
-        if (!features.Shape[1..].SequenceEqual(network.InputShape) && features.RowSize != Tensor.ProductOf(network.InputShape))
+        if (!sampleShape.AsSpan().SequenceEqual(network.InputShape) && Tensor.ProductOf(sampleShape) != Tensor.ProductOf(network.InputShape))
         {
             throw new ArgumentException(
-                $"The {role} features have shape {Tensor.Format(features.Shape)} but network '{network.Name}' expects [N, {string.Join(", ", network.InputShape.ToArray())}].");
+                $"The {role} samples have shape [{string.Join(", ", sampleShape)}] but network '{network.Name}' expects [{string.Join(", ", network.InputShape.ToArray())}].");
         }
     }
 
@@ -153,7 +161,7 @@ public static class Trainer
             var history = new TrainingHistory();
             var batchSize = Math.Min(options.BatchSize, rows.Length);
             var stepsPerEpoch = (rows.Length + batchSize - 1) / batchSize;
-            var xShape = features.Shape[1..].ToArray();
+            var xShape = options.Augmentation?.OutputShape(features.Shape[1..]) ?? features.Shape[1..].ToArray();
             var yShape = targets.Shape[1..].ToArray();
             Tensor? xb = null, yb = null, grad = null;
             var best = double.PositiveInfinity;
@@ -182,7 +190,15 @@ public static class Trainer
                     var batchRows = rows.AsSpan(start, count);
                     Tensor.Ensure(ref xb, count, xShape);
                     Tensor.Ensure(ref yb, count, yShape);
-                    GatherInto(features, batchRows, xb!);
+                    if (options.Augmentation is { } augmentation)
+                    {
+                        augmentation.Apply(features, batchRows, options.Seed, epoch, training: true, xb!);
+                    }
+                    else
+                    {
+                        GatherInto(features, batchRows, xb!);
+                    }
+
                     GatherInto(targets, batchRows, yb!);
 
                     foreach (var p in _parameters)

@@ -49,6 +49,14 @@ public sealed class TrainingOptions
     /// <summary>Cancels training between mini-batches.</summary>
     public CancellationToken CancellationToken { get; set; }
 
+    /// <summary>
+    /// Augmentation applied to every training mini-batch (fresh draws each epoch, from <see cref="Seed"/>, the epoch and
+    /// the row); none when null. The network then takes the augmentation's output shape, and a validation set passed to
+    /// <see cref="Trainer.Fit"/> must already have that shape (rows held out by <see cref="ValidationFraction"/> are
+    /// transformed in scoring mode).
+    /// </summary>
+    public BatchAugmentation? Augmentation { get; set; }
+
     internal void Validate()
     {
         ArgumentNullException.ThrowIfNull(Loss, nameof(Loss));
