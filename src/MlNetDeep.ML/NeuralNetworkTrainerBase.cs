@@ -41,21 +41,40 @@ public abstract class NeuralNetworkTrainerBase : IEstimator<NeuralNetworkTransfo
         var schema = input.Schema;
         var shape = NetworkInput.FeatureShape(schema, o.FeatureColumnName, o.FeatureShape);
         var (outputs, keyValues) = CheckLabel(schema);
-        if (o.ValidationSet is { } validation)
+        using var channel = _host.Start("Training");
+        var chain = AugmentationChain.Find(schema, o.FeatureColumnName);
+        Tensor x, y;
+        if (chain is null)
         {
-            CheckSameColumns(schema, validation.Schema);
+            if (AugmentationChain.AnyIn(schema))
+            {
+                channel.Warning(MessageSensitivity.None,
+                    $"The pipeline has MlNetDeep image steps, but column '{o.FeatureColumnName}' was rewritten after them by another transform, so training sees no augmentation. Put the image steps last, right before the trainer.");
+            }
+
+            (x, y) = NetworkInput.Read(input, schema[o.FeatureColumnName], o.LabelColumnName, Task, shape, "training");
+        }
+        else
+        {
+            var augmented = chain.Pipeline.OutputShape(chain.InputShape);
+            if (augmented.Length != Tensor.ProductOf(shape))
+            {
+                throw new InvalidOperationException(
+                    $"The image steps behind column '{o.FeatureColumnName}' produce {augmented} images, which do not fit the feature shape [{string.Join(", ", shape)}].");
+            }
+
+            channel.Info(MessageSensitivity.None, $"Augmenting every training mini-batch from column '{chain.Source.Name}' ({chain.InputShape}): {chain.Describe()}.");
+            (x, y) = NetworkInput.Read(input, chain.Source, o.LabelColumnName, Task, [chain.InputShape.Channels, chain.InputShape.Height, chain.InputShape.Width], "training");
         }
 
-        var (x, y) = NetworkInput.Read(input, o.FeatureColumnName, o.LabelColumnName, Task, shape, "training");
         Tensor? vx = null, vy = null;
-        if (o.ValidationSet is not null)
+        if (o.ValidationSet is { } validationSet)
         {
-            (vx, vy) = NetworkInput.Read(o.ValidationSet, o.FeatureColumnName, o.LabelColumnName, Task, shape, "validation");
+            (vx, vy) = ReadValidation(validationSet, schema, chain, shape);
         }
 
         var network = o.Network?.Invoke((int[])shape.Clone(), outputs) ?? DenseModels.Mlp(o.HiddenLayers, outputs, o.Activation, o.KeepProbability);
         var optimizer = o.Optimizer ?? new Adam(o.LearningRate);
-        using var channel = _host.Start("Training");
         var seed = (ulong)(uint)(o.Seed ?? _host.Rand.Next());
         var training = new TrainingOptions
         {
@@ -71,6 +90,7 @@ public abstract class NeuralNetworkTrainerBase : IEstimator<NeuralNetworkTransfo
             ValidationFraction = o.ValidationFraction,
             EarlyStopping = o.EarlyStopping,
             CancellationToken = o.CancellationToken,
+            Augmentation = chain?.Pipeline,
             EpochCompleted = e =>
             {
                 channel.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture,
@@ -148,17 +168,37 @@ public abstract class NeuralNetworkTrainerBase : IEstimator<NeuralNetworkTransfo
         }
     }
 
-    private void CheckSameColumns(DataViewSchema training, DataViewSchema validation)
+    /// <summary>
+    /// The validation set's features and targets. With image steps, a validation set already transformed by the fitted
+    /// steps is read as it is (their scoring form); one that still has the source images gets the steps' scoring form here.
+    /// </summary>
+    private (Tensor Features, Tensor Targets) ReadValidation(IDataView validation, DataViewSchema trainingSchema, AugmentationChain? chain, int[] shape)
     {
-        foreach (var name in new[] { _options.FeatureColumnName, _options.LabelColumnName })
+        var training = _options.FeatureColumnName;
+        var label = _options.LabelColumnName;
+        var schema = validation.Schema;
+        var features = schema.GetColumnOrNull(training) ?? throw new ArgumentException($"The validation set has no column '{training}'.");
+        var labelColumn = schema.GetColumnOrNull(label) ?? throw new ArgumentException($"The validation set has no column '{label}'.");
+        if (!labelColumn.Type.Equals(trainingSchema[label].Type))
         {
-            var v = validation.GetColumnOrNull(name)
-                ?? throw new ArgumentException($"The validation set has no column '{name}'.");
-            if (!v.Type.Equals(training[name].Type))
-            {
-                throw new ArgumentException($"Column '{name}' is {v.Type} in the validation set but {training[name].Type} in the training data.");
-            }
+            throw new ArgumentException($"Column '{label}' is {labelColumn.Type} in the validation set but {trainingSchema[label].Type} in the training data.");
         }
+
+        var expected = NetworkInput.FeatureShape(schema, training, null);
+        if (chain is not null && Tensor.ProductOf(expected) != Tensor.ProductOf(shape) && features.Type is VectorDataViewType { Size: var size } && size == chain.InputShape.Length)
+        {
+            var (raw, targets) = NetworkInput.Read(validation, features, label, Task, [chain.InputShape.Channels, chain.InputShape.Height, chain.InputShape.Width], "validation");
+            var scored = new Tensor([raw.Rows, .. chain.Pipeline.OutputShape(raw.Shape[1..])]);
+            chain.Pipeline.Apply(raw, Enumerable.Range(0, raw.Rows).ToArray(), 0, 0, training: false, scored);
+            return (scored, targets);
+        }
+
+        if (Tensor.ProductOf(expected) != Tensor.ProductOf(shape))
+        {
+            throw new ArgumentException($"Column '{training}' is {features.Type} in the validation set; the network takes {Tensor.ProductOf(shape)} values a row ([{string.Join(", ", shape)}]).");
+        }
+
+        return NetworkInput.Read(validation, features, label, Task, shape, "validation");
     }
 
     private string ExpectedLabel() => Task switch

@@ -14,7 +14,7 @@ namespace MlNetDeep.ML;
 /// transformer is a row-to-row mapper, so CreatePredictionEngine works. Save it with
 /// <c>mlContext.Model.SaveWithNetworks</c>; <c>mlContext.Model.Save</c> cannot save third-party transformers.
 /// </summary>
-public sealed class NeuralNetworkTransformer : ITransformer
+public sealed class NeuralNetworkTransformer : ITransformer, IColumnMapper
 {
     internal NeuralNetworkTransformer(NeuralNetworkTask task, Layer network, int[] featureShape, string featureColumnName, int outputCount, LabelKeyValues? keyValues, TrainingHistory? history)
     {
@@ -70,14 +70,32 @@ public sealed class NeuralNetworkTransformer : ITransformer
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        return new NetworkRowMapper(this, inputSchema);
+        return new ColumnRowMapper(this, inputSchema);
     }
 
     /// <inheritdoc />
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return new ScoredDataView(this, input);
+        return new MappedDataView(this, input);
+    }
+
+    string IColumnMapper.InputColumnName => FeatureColumnName;
+
+    Delegate?[] IColumnMapper.CreateGetters(DataViewRow input, DataViewSchema outputSchema, Func<int, bool> isActive)
+    {
+        var getters = new Delegate?[outputSchema.Count];
+        var scorer = new NetworkScorer(this);
+        var read = NetworkInput.FeatureReader(input, input.Schema[FeatureColumnName]);
+        for (var i = input.Schema.Count; i < outputSchema.Count; i++)
+        {
+            if (isActive(i))
+            {
+                getters[i] = scorer.Getter(read, outputSchema[i].Name);
+            }
+        }
+
+        return getters;
     }
 
     /// <summary>Not supported: ML.NET's ModelSaveContext is internal to Microsoft.ML.</summary>

@@ -3,7 +3,7 @@ namespace MlNetDeep.Vision;
 /// <summary>
 /// Per-channel input normalisation for images: x ← (x − μ_c)/σ_c with μ and σ per channel fitted on the training
 /// images (or given, e.g. the usual ImageNet statistics) and applied unchanged everywhere — a deterministic step.
-/// For per-feature mean/variance use <see cref="MlNetDeep.Data.Standardizer"/>.
+/// For per-feature mean/variance use <see cref="FeatureNormalizer"/>.
 /// </summary>
 public sealed class ChannelNormalizer : ImageAugmentation
 {

@@ -6,17 +6,35 @@ namespace MlNetDeep.Data;
 /// </summary>
 public sealed class Standardizer
 {
-    private Standardizer(float[] mean, float[] std)
+    private readonly float[] _mean;
+    private readonly float[] _std;
+
+    /// <summary>Creates a standardizer with given statistics (e.g. loaded from a saved model).</summary>
+    /// <param name="mean">μ per feature.</param>
+    /// <param name="standardDeviation">σ per feature; each must be positive and finite.</param>
+    public Standardizer(IReadOnlyList<float> mean, IReadOnlyList<float> standardDeviation)
     {
-        Mean = mean;
-        StandardDeviation = std;
+        ArgumentNullException.ThrowIfNull(mean);
+        ArgumentNullException.ThrowIfNull(standardDeviation);
+        if (mean.Count == 0 || mean.Count != standardDeviation.Count)
+        {
+            throw new ArgumentException($"Give one mean and one standard deviation per feature; got {mean.Count} and {standardDeviation.Count}.", nameof(standardDeviation));
+        }
+
+        if (mean.Any(m => !float.IsFinite(m)) || standardDeviation.Any(s => !(s > 0) || !float.IsFinite(s)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(standardDeviation), "Means must be finite and standard deviations positive and finite.");
+        }
+
+        _mean = [.. mean];
+        _std = [.. standardDeviation];
     }
 
     /// <summary>μ per feature.</summary>
-    public IReadOnlyList<float> Mean { get; }
+    public IReadOnlyList<float> Mean => _mean;
 
     /// <summary>σ per feature (1 where the feature is constant).</summary>
-    public IReadOnlyList<float> StandardDeviation { get; }
+    public IReadOnlyList<float> StandardDeviation => _std;
 
     /// <summary>Fits μ and σ on the rows of <paramref name="features"/>.</summary>
     public static Standardizer Fit(Tensor features)
@@ -48,6 +66,20 @@ public sealed class Standardizer
         return new Standardizer(mean, std);
     }
 
+    /// <summary>Standardises one sample: <paramref name="destination"/>[j] = (<paramref name="source"/>[j] − μ_j)/σ_j.</summary>
+    public void Transform(ReadOnlySpan<float> source, Span<float> destination)
+    {
+        if (source.Length != _mean.Length || destination.Length != _mean.Length)
+        {
+            throw new ArgumentException($"The sample has {source.Length} features (destination {destination.Length}); the standardizer was fitted on {Mean.Count}.", nameof(source));
+        }
+
+        for (var j = 0; j < source.Length; j++)
+        {
+            destination[j] = (source[j] - _mean[j]) / _std[j];
+        }
+    }
+
     /// <summary>Returns a standardised copy of <paramref name="features"/>.</summary>
     public Tensor Transform(Tensor features)
     {
@@ -60,11 +92,7 @@ public sealed class Standardizer
         var result = features.Clone();
         for (var r = 0; r < result.Rows; r++)
         {
-            var row = result.Row(r);
-            for (var j = 0; j < row.Length; j++)
-            {
-                row[j] = (row[j] - Mean[j]) / StandardDeviation[j];
-            }
+            Transform(features.Row(r), result.Row(r));
         }
 
         return result;

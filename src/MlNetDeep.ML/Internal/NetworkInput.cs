@@ -65,10 +65,10 @@ internal static class NetworkInput
     }
 
     /// <summary>Reads every row: features into [N, ..shape], labels into [N] (class index, 0/1 or value).</summary>
-    public static (Tensor Features, Tensor Targets) Read(IDataView data, string featureColumn, string labelColumn, NeuralNetworkTask task, int[] shape, string role)
+    public static (Tensor Features, Tensor Targets) Read(IDataView data, DataViewSchema.Column features, string labelColumn, NeuralNetworkTask task, int[] shape, string role)
     {
         var schema = data.Schema;
-        var features = schema[featureColumn];
+        var featureColumn = features.Name;
         var label = schema[labelColumn];
         var width = Tensor.ProductOf(shape);
         var x = new List<float>();

@@ -4,32 +4,22 @@ using Microsoft.ML.Data;
 namespace MlNetDeep.ML.Internal;
 
 /// <summary>
-/// The shared logic of a scored row: input columns pass through by index, the added columns are computed by a
-/// <see cref="NetworkScorer"/> from the features of the current input row.
+/// The shared logic of a mapped row: input columns pass through by index, the added columns come from the
+/// <see cref="IColumnMapper"/>'s getters over the current input row.
 /// </summary>
-internal sealed class ScoredColumns
+internal sealed class MappedColumns
 {
     private readonly DataViewRow _input;
     private readonly int _inputCount;
     private readonly Delegate?[] _getters;
 
-    public ScoredColumns(NeuralNetworkTransformer model, DataViewRow input, DataViewSchema outputSchema, Func<int, bool> isActive)
+    public MappedColumns(IColumnMapper mapper, DataViewRow input, DataViewSchema outputSchema, Func<int, bool> isActive)
     {
         _input = input;
         _inputCount = input.Schema.Count;
-        _getters = new Delegate?[outputSchema.Count];
-        if (Enumerable.Range(_inputCount, outputSchema.Count - _inputCount).Any(isActive))
-        {
-            var scorer = new NetworkScorer(model);
-            var read = NetworkInput.FeatureReader(input, input.Schema[model.FeatureColumnName]);
-            for (var i = _inputCount; i < outputSchema.Count; i++)
-            {
-                if (isActive(i))
-                {
-                    _getters[i] = scorer.Getter(read, outputSchema[i].Name);
-                }
-            }
-        }
+        _getters = Enumerable.Range(_inputCount, outputSchema.Count - _inputCount).Any(isActive)
+            ? mapper.CreateGetters(input, outputSchema, isActive)
+            : new Delegate?[outputSchema.Count];
     }
 
     public bool IsActive(int index) => index < _inputCount ? _input.IsColumnActive(_input.Schema[index]) : _getters[index] is not null;
@@ -51,13 +41,13 @@ internal sealed class ScoredColumns
     }
 
     /// <summary>The input columns needed to compute the active output columns.</summary>
-    public static IEnumerable<DataViewSchema.Column> Dependencies(NeuralNetworkTransformer model, DataViewSchema input, IEnumerable<DataViewSchema.Column> active)
+    public static IEnumerable<DataViewSchema.Column> Dependencies(IColumnMapper mapper, DataViewSchema input, IEnumerable<DataViewSchema.Column> active)
     {
         var list = active.ToList();
         var needed = list.Where(c => c.Index < input.Count).Select(c => input[c.Index]).ToList();
         if (list.Any(c => c.Index >= input.Count))
         {
-            needed.Add(input[model.FeatureColumnName]);
+            needed.Add(input[mapper.InputColumnName]);
         }
 
         return needed.DistinctBy(c => c.Index);

@@ -3,10 +3,10 @@ using Microsoft.ML.Data;
 
 namespace MlNetDeep.ML.Internal;
 
-/// <summary>A scored cursor over an input cursor (Transform's path), one network copy per cursor.</summary>
-internal sealed class ScoredCursor(NeuralNetworkTransformer model, DataViewRowCursor input, DataViewSchema schema, Func<int, bool> isActive) : DataViewRowCursor
+/// <summary>A mapped cursor over an input cursor (Transform's path).</summary>
+internal sealed class MappedCursor(IColumnMapper mapper, DataViewRowCursor input, DataViewSchema schema, Func<int, bool> isActive) : DataViewRowCursor
 {
-    private readonly ScoredColumns _columns = new(model, input, schema, isActive);
+    private readonly MappedColumns _columns = new(mapper, input, schema, isActive);
 
     public override DataViewSchema Schema => schema;
 

@@ -3,10 +3,10 @@ using Microsoft.ML.Data;
 
 namespace MlNetDeep.ML.Internal;
 
-/// <summary>A single scored row over an input row (PredictionEngine's path).</summary>
-internal sealed class ScoredRow(NeuralNetworkTransformer model, DataViewRow input, DataViewSchema schema, Func<int, bool> isActive) : DataViewRow
+/// <summary>A single mapped row over an input row (PredictionEngine's path).</summary>
+internal sealed class MappedRow(IColumnMapper mapper, DataViewRow input, DataViewSchema schema, Func<int, bool> isActive) : DataViewRow
 {
-    private readonly ScoredColumns _columns = new(model, input, schema, isActive);
+    private readonly MappedColumns _columns = new(mapper, input, schema, isActive);
 
     public override DataViewSchema Schema => schema;
 

@@ -1,0 +1,33 @@
+using MlNetDeep.Vision;
+
+namespace MlNetDeep.ML;
+
+/// <summary>
+/// What every MlNetDeep image step in an ML.NET pipeline shares: the columns, the image shape of a flat column and the
+/// randomness. Steps are random only while an MlNetDeep trainer trains (fresh draws every epoch, reproducible from the
+/// trainer's seed, the epoch and the row); everywhere else (Transform, PredictionEngine, evaluation, a loaded model)
+/// random steps are the identity and a random crop is the centre crop — unless <see cref="AlwaysRandom"/> is set.
+/// </summary>
+public abstract class ImageAugmentationOptions
+{
+    /// <summary>The column the step writes: a <c>Vector&lt;Single, C, H, W&gt;</c>.</summary>
+    public string OutputColumnName = "Features";
+
+    /// <summary>The column the step reads; the output column when null.</summary>
+    public string? InputColumnName;
+
+    /// <summary>
+    /// The image shape <c>[C, H, W]</c> of the input column when its type does not carry it (a flat vector); by default
+    /// it comes from the column type (<c>ExtractPixels</c> gives <c>Vector&lt;Single, C, H, W&gt;</c>).
+    /// </summary>
+    public int[]? ImageShape;
+
+    /// <summary>Random also when scoring: for previews and offline augmentation, never for a model you deploy.</summary>
+    public bool AlwaysRandom;
+
+    /// <summary>The seed of the draws when <see cref="AlwaysRandom"/> is set (epoch 0, row = the cursor position); drawn from the MLContext when null.</summary>
+    public int? Seed;
+
+    /// <summary>Creates the step; <paramref name="readImages"/> reads the training images for a step that fits statistics.</summary>
+    internal abstract ImageAugmentation CreateStep(Func<Tensor> readImages);
+}

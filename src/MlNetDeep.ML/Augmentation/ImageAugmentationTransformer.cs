@@ -1,0 +1,140 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MlNetDeep.ML.Internal;
+using MlNetDeep.Vision;
+
+namespace MlNetDeep.ML;
+
+/// <summary>
+/// A fitted MlNetDeep image step (augmentation or normalisation) in an ML.NET pipeline. Transform, PredictionEngine and
+/// evaluation see its scoring form — random steps are the identity, a random crop is the centre crop, normalisation
+/// applies its fitted statistics — unless the step was made <c>AlwaysRandom</c>. An MlNetDeep trainer downstream finds
+/// the steps through the output column's annotation and applies them to every training mini-batch with fresh draws.
+/// Lazy and thread-safe; save it with <c>mlContext.Model.SaveWithNetworks</c>.
+/// </summary>
+public sealed class ImageAugmentationTransformer : ITransformer, IColumnMapper
+{
+    internal ImageAugmentationTransformer(ImageAugmentation augmentation, string outputColumnName, string inputColumnName, ImageShape inputShape, ulong seed)
+    {
+        Augmentation = augmentation;
+        OutputColumnName = outputColumnName;
+        InputColumnName = inputColumnName;
+        InputShape = inputShape;
+        OutputShape = augmentation.OutputShape(inputShape);
+        Seed = seed;
+    }
+
+    /// <summary>The fitted step (its statistics, probabilities and sizes).</summary>
+    public ImageAugmentation Augmentation { get; }
+
+    /// <summary>The column written.</summary>
+    public string OutputColumnName { get; }
+
+    /// <summary>The column read.</summary>
+    public string InputColumnName { get; }
+
+    /// <summary>The shape of the images read.</summary>
+    public ImageShape InputShape { get; }
+
+    /// <summary>The shape of the images written.</summary>
+    public ImageShape OutputShape { get; }
+
+    /// <summary>The seed of the draws made when the step is random outside training (AlwaysRandom).</summary>
+    public ulong Seed { get; }
+
+    /// <inheritdoc />
+    public bool IsRowToRowMapper => true;
+
+    /// <inheritdoc />
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        var source = inputSchema.GetColumnOrNull(InputColumnName)
+            ?? throw new ArgumentException($"The input has no column '{InputColumnName}' for the images; it has {string.Join(", ", inputSchema.Where(c => !c.IsHidden).Select(c => $"'{c.Name}'"))}.");
+        if (source.Type is not VectorDataViewType { IsKnownSize: true, ItemType: var item } vector || item != NumberDataViewType.Single || vector.Size != InputShape.Length)
+        {
+            throw new ArgumentException($"Column '{InputColumnName}' must be a Vector<Single> of {InputShape.Length} values ({InputShape}), as when this step was fitted; it is {source.Type}.");
+        }
+
+        var description = Describe(source).ToJsonString();
+        var annotations = new DataViewSchema.Annotations.Builder();
+        annotations.Add(ImageColumns.AugmentationAnnotation, TextDataViewType.Instance, (ref ReadOnlyMemory<char> value) => value = description.AsMemory());
+        var type = new VectorDataViewType(NumberDataViewType.Single, OutputShape.Channels, OutputShape.Height, OutputShape.Width);
+        return OutputColumns.Append(inputSchema, [new DataViewSchema.DetachedColumn(OutputColumnName, type, annotations.ToAnnotations())]);
+    }
+
+    /// <inheritdoc />
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        return new ColumnRowMapper(this, inputSchema);
+    }
+
+    /// <inheritdoc />
+    public IDataView Transform(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return new MappedDataView(this, input);
+    }
+
+    /// <summary>Not supported: ML.NET's ModelSaveContext is internal to Microsoft.ML.</summary>
+    void ICanSaveModel.Save(ModelSaveContext ctx) =>
+        throw new NotSupportedException(
+            "mlContext.Model.Save cannot save a pipeline that contains an MlNetDeep image step (ML.NET's save format is closed to " +
+            "third-party transformers). Use mlContext.Model.SaveWithNetworks(model, inputSchema, path) and " +
+            "mlContext.Model.LoadWithNetworks(path, out var inputSchema) from MlNetDeep.ML instead.");
+
+    Delegate?[] IColumnMapper.CreateGetters(DataViewRow input, DataViewSchema outputSchema, Func<int, bool> isActive)
+    {
+        var getters = new Delegate?[outputSchema.Count];
+        var index = input.Schema.Count;
+        if (!isActive(index))
+        {
+            return getters;
+        }
+
+        var read = NetworkInput.FeatureReader(input, input.Schema[InputColumnName]);
+        var pixels = new float[InputShape.Length];
+        getters[index] = (ValueGetter<VBuffer<float>>)((ref VBuffer<float> destination) =>
+        {
+            read(pixels);
+            var editor = VBufferEditor.Create(ref destination, OutputShape.Length);
+            Augmentation.Apply(pixels, editor.Values, InputShape, new AugmentationContext(Seed, 0, input.Position), training: false);
+            destination = editor.Commit();
+        });
+        return getters;
+    }
+
+    /// <summary>The annotation's content: the step, the source column (index and name) and the input shape.</summary>
+    internal JsonObject Describe(DataViewSchema.Column source) => new()
+    {
+        ["step"] = AugmentationJson.Describe(Augmentation),
+        ["sourceIndex"] = source.Index,
+        ["sourceName"] = source.Name,
+        ["inputShape"] = new JsonArray(InputShape.Channels, InputShape.Height, InputShape.Width),
+    };
+
+    /// <summary>The settings saved with a pipeline.</summary>
+    internal JsonObject Save() => new()
+    {
+        ["step"] = AugmentationJson.Describe(Augmentation),
+        ["outputColumn"] = OutputColumnName,
+        ["inputColumn"] = InputColumnName,
+        ["inputShape"] = new JsonArray(InputShape.Channels, InputShape.Height, InputShape.Width),
+        ["seed"] = JsonSerializer.SerializeToNode(Seed),
+    };
+
+    /// <summary>The transformer saved by <see cref="Save"/>.</summary>
+    internal static ImageAugmentationTransformer Load(JsonNode node)
+    {
+        var shape = node["inputShape"]!.AsArray().Select(d => (int)d!).ToArray();
+        return new ImageAugmentationTransformer(
+            AugmentationJson.Create(node["step"]!),
+            (string?)node["outputColumn"] ?? throw new InvalidDataException("an image step names no output column."),
+            (string?)node["inputColumn"] ?? throw new InvalidDataException("an image step names no input column."),
+            new ImageShape(shape[0], shape[1], shape[2]),
+            (ulong)node["seed"]!);
+    }
+}

@@ -1,0 +1,81 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MlNetDeep.Vision;
+
+namespace MlNetDeep.ML.Internal;
+
+/// <summary>Image columns: their CHW shape and reading them into tensors.</summary>
+internal static class ImageColumns
+{
+    /// <summary>The annotation on a column written by an MlNetDeep image step: JSON naming the step and its source column.</summary>
+    public const string AugmentationAnnotation = "MlNetDeep.Augmentation";
+
+    /// <summary>
+    /// The image shape of column <paramref name="name"/>: <paramref name="declared"/> if given (checked against the size),
+    /// else from the type's dimensions ([C, H, W], [H, W] as one channel, or a flat vector as 1×1×n).
+    /// </summary>
+    public static ImageShape ShapeOf(DataViewSchema schema, string name, int[]? declared)
+    {
+        var column = schema.GetColumnOrNull(name)
+            ?? throw new ArgumentException($"The input has no column '{name}' for the images; it has {string.Join(", ", schema.Where(c => !c.IsHidden).Select(c => $"'{c.Name}'"))}.");
+        if (column.Type is not VectorDataViewType { IsKnownSize: true } vector || vector.ItemType != NumberDataViewType.Single)
+        {
+            throw new ArgumentException(
+                $"Column '{name}' must be a known-size vector of Single holding CHW pixels (as ExtractPixels gives); it is {column.Type}.");
+        }
+
+        if (declared is not null)
+        {
+            if (declared.Length != 3 || declared.Any(d => d <= 0) || (long)declared[0] * declared[1] * declared[2] != vector.Size)
+            {
+                throw new ArgumentException(
+                    $"The declared image shape [{string.Join(", ", declared)}] does not fit column '{name}', which holds {vector.Size} values a row; give [C, H, W].");
+            }
+
+            return new ImageShape(declared[0], declared[1], declared[2]);
+        }
+
+        var d = vector.Dimensions;
+        return d.Length switch
+        {
+            3 => new ImageShape(d[0], d[1], d[2]),
+            2 => new ImageShape(1, d[0], d[1]),
+            _ => new ImageShape(1, 1, vector.Size),
+        };
+    }
+
+    /// <summary>Reads every row of <paramref name="column"/> into <c>[N, C, H, W]</c>, rejecting non-finite pixels.</summary>
+    public static Tensor Read(IDataView data, DataViewSchema.Column column, ImageShape shape)
+    {
+        var rows = new List<float[]>();
+        using (var cursor = data.GetRowCursor([column]))
+        {
+            var read = NetworkInput.FeatureReader(cursor, column);
+            while (cursor.MoveNext())
+            {
+                var row = new float[shape.Length];
+                read(row);
+                var bad = Array.FindIndex(row, v => !float.IsFinite(v));
+                if (bad >= 0)
+                {
+                    throw new ArgumentException($"Column '{column.Name}' holds {row[bad]} at row {rows.Count}, slot {bad}; every pixel must be finite.");
+                }
+
+                rows.Add(row);
+            }
+        }
+
+        if (rows.Count == 0)
+        {
+            throw new ArgumentException($"There are no rows to fit column '{column.Name}''s statistics on.");
+        }
+
+        var result = new Tensor(rows.Count, shape.Channels, shape.Height, shape.Width);
+        for (var r = 0; r < rows.Count; r++)
+        {
+            rows[r].CopyTo(result.Row(r));
+        }
+
+        return result;
+    }
+}
