@@ -16,6 +16,12 @@ internal static class CommandLine
                   --epochs N (10)  --batch-size N (32; mlp 64)  --lr X (0.005, one-cycle peak)  --hidden 256,128
                   --keep-prob X (0.8; mlp 0.9)  --schedule one-cycle|cosine|constant
                   --init kaiming|xavier|fan-in (kaiming)  --l2 X (0.0001)  --label-smoothing X (0.1)  --seed N (0)  --data DIR (datasets/mnist)  --save FILE
+          augment-preview
+                  write a PNG grid of augmented samples of real photos: one row per photo, the original (resized)
+                  then the samples an augmentation recipe draws while training (sample k = epoch k)
+                  --images a.png,b.png (datasets/images: astronaut, chelsea, coffee)  --out FILE (augment-preview.png)
+                  --recipe alexnet|small (alexnet)  --samples N (8)  --size N (256)  --seed N (0)
+                  --pca-sigma X (0.1, AlexNet's; 0.5 makes the colour shift visible)
         """;
 
     public static int Run(string[] args)
@@ -32,6 +38,7 @@ internal static class CommandLine
             return args[0] switch
             {
                 "train" => TrainCommand.Run(options),
+                "augment-preview" => AugmentPreviewCommand.Run(options),
                 _ => throw new ArgumentException($"Unknown command '{args[0]}'."),
             };
         }
