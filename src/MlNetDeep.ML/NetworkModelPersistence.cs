@@ -9,10 +9,10 @@ using MlNetDeep.Serialization;
 namespace MlNetDeep.ML;
 
 /// <summary>
-/// Saves and loads whole fitted pipelines that mix ML.NET's transforms with MlNetDeep networks, in one file:
+/// Saves and loads whole fitted pipelines that mix ML.NET's transforms with MlNetDeep networks and image steps, in one file:
 /// <c>mlContext.Model.SaveWithNetworks(model, inputSchema, path)</c> and <c>mlContext.Model.LoadWithNetworks(path, out inputSchema)</c>.
-/// The file is a zip holding a manifest, each run of ML.NET transformers saved by ML.NET itself, and each network in
-/// MlNetDeep's network format. Saving is atomic (a temporary file renamed over the target); a corrupt or truncated file
+/// The file is a zip holding a manifest (with each image step's fitted settings), each run of ML.NET transformers saved by
+/// ML.NET itself, and each network in MlNetDeep's network format. Saving is atomic (a temporary file renamed over the target); a corrupt or truncated file
 /// is rejected with <see cref="InvalidDataException"/>.
 /// </summary>
 public static class NetworkModelPersistence
@@ -105,8 +105,16 @@ public static class NetworkModelPersistence
                 continue;
             }
 
+            if (stages[start] is ImageAugmentationTransformer image)
+            {
+                manifest.Add(new JsonObject { ["kind"] = "image", ["settings"] = image.Save() });
+                schema = image.GetOutputSchema(schema);
+                start++;
+                continue;
+            }
+
             var end = start;
-            while (end < stages.Count && stages[end] is not NeuralNetworkTransformer)
+            while (end < stages.Count && stages[end] is not (NeuralNetworkTransformer or ImageAugmentationTransformer))
             {
                 end++;
             }
@@ -142,9 +150,16 @@ public static class NetworkModelPersistence
         var stages = new List<ITransformer>();
         foreach (var stage in root["stages"]?.AsArray() ?? throw new InvalidDataException("the manifest lists no stages."))
         {
-            var entry = (string?)stage?["entry"] ?? throw new InvalidDataException("a stage names no entry.");
             ArgumentNullException.ThrowIfNull(stage);
-            switch ((string?)stage["kind"])
+            var kind = (string?)stage["kind"];
+            if (kind == "image")
+            {
+                stages.Add(ImageAugmentationTransformer.Load(stage["settings"] ?? throw new InvalidDataException("an image stage has no settings.")));
+                continue;
+            }
+
+            var entry = (string?)stage["entry"] ?? throw new InvalidDataException("a stage names no entry.");
+            switch (kind)
             {
                 case "mlnet":
                     var loaded = catalog.Load(new MemoryStream(ReadEntry(zip, entry)), out _);
