@@ -49,7 +49,7 @@ public static class Inference
             throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be positive.");
         }
 
-        Trainer.CheckInputShape(network, features.Shape[1..].ToArray(), "input");
+        Trainer.CheckInputShape(network, features.Rows, features.Shape[1..].ToArray(), "input");
         var bad = features.IndexOfNonFinite();
         if (bad >= 0)
         {

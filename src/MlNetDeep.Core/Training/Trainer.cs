@@ -44,13 +44,13 @@ public static class Trainer
             network.Build(sampleShape, new RandomSource(options.Seed));
         }
 
-        CheckInputShape(network, sampleShape, "training");
+        CheckInputShape(network, features.Rows, sampleShape, options.Augmentation is null ? "training" : "augmented training");
         var outputs = Tensor.ProductOf(network.OutputShape);
         CheckTargets(options.Loss, targets, outputs, "training");
         if (validationFeatures is not null)
         {
             CheckData(validationFeatures, validationTargets!, "validation");
-            CheckInputShape(network, validationFeatures.Shape[1..].ToArray(), "validation");
+            CheckInputShape(network, validationFeatures.Rows, validationFeatures.Shape[1..].ToArray(), "validation");
             CheckTargets(options.Loss, validationTargets!, outputs, "validation");
         }
 
@@ -123,12 +123,12 @@ public static class Trainer
         }
     }
 
-    internal static void CheckInputShape(Layer network, int[] sampleShape, string role)
+    internal static void CheckInputShape(Layer network, int rows, int[] sampleShape, string role)
     {
         if (!sampleShape.AsSpan().SequenceEqual(network.InputShape) && Tensor.ProductOf(sampleShape) != Tensor.ProductOf(network.InputShape))
         {
             throw new ArgumentException(
-                $"The {role} samples have shape [{string.Join(", ", sampleShape)}] but network '{network.Name}' expects [{string.Join(", ", network.InputShape.ToArray())}].");
+                $"The {role} features have shape [{string.Join(", ", [rows, .. sampleShape])}] but network '{network.Name}' expects [N, {string.Join(", ", network.InputShape.ToArray())}].");
         }
     }
 
