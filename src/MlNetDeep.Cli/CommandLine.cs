@@ -15,7 +15,8 @@ internal static class CommandLine
                   --model lenet5|lenet5-bn|lenet5-classic|inception|mlp (lenet5)
                   --epochs N (10)  --batch-size N (32; mlp 64)  --lr X (0.005, one-cycle peak)  --hidden 256,128
                   --keep-prob X (0.8; mlp 0.9)  --schedule one-cycle|cosine|constant
-                  --init kaiming|xavier|fan-in (kaiming)  --l2 X (0.0001)  --label-smoothing X (0.1)  --seed N (0)  --data DIR (datasets/mnist)  --save FILE
+                  --init kaiming|xavier|fan-in (kaiming)  --l2 X (0.0001)  --label-smoothing X (0.1)  --shift N (0: ±N-pixel random translation while training)
+                  --seed N (0)  --data DIR (datasets/mnist)  --save FILE
           augment-preview
                   write a PNG grid of augmented samples of real photos: one row per photo, the original (resized)
                   then the samples an augmentation recipe draws while training (sample k = epoch k)

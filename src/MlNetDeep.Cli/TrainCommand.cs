@@ -30,6 +30,7 @@ internal static class TrainCommand
         var l2 = o.Float("l2", 1e-4f);
         var smoothing = o.Float("label-smoothing", 0.1f);
         var schedule = o.Text("schedule") ?? "one-cycle";
+        var shift = o.Int("shift", 0);
         Initializer? init = (o.Text("init") ?? "kaiming") switch
         {
             "kaiming" => null,
@@ -45,11 +46,18 @@ internal static class TrainCommand
         var trainView = train.ToDataView(ml);
         var testView = test.ToDataView(ml);
         Console.WriteLine(
-            $"{(modelName == "mlp" ? $"MLP 784-{string.Join("-", hidden)}-10" : modelName)} on {train.Count} MNIST digits ({test.Count} held out) through an ML.NET pipeline: Adam {lr} ({schedule}), batch {batch}, keep_prob {keep}, seed {seed}");
+            $"{(modelName == "mlp" ? $"MLP 784-{string.Join("-", hidden)}-10" : modelName)} on {train.Count} MNIST digits ({test.Count} held out) through an ML.NET pipeline: Adam {lr} ({schedule}), batch {batch}, keep_prob {keep}, {(shift > 0 ? $"±{shift} px shifts, " : string.Empty)}seed {seed}");
 
         // Keys ordered by value, so key k is digit k − 1 in both the pipeline and the validation set.
         var labels = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue);
-        var pipeline = labels.Append(ml.MulticlassClassification.Trainers.NeuralNetwork(new NeuralNetworkMulticlassTrainer.Options
+        // ±shift-pixel translations of every training digit, fresh each epoch (none when scoring).
+        IEstimator<ITransformer> prefix = labels;
+        if (shift > 0)
+        {
+            prefix = prefix.Append(ml.Transforms.RandomTranslation("Features", shift, shift));
+        }
+
+        var pipeline = prefix.Append(ml.MulticlassClassification.Trainers.NeuralNetwork(new NeuralNetworkMulticlassTrainer.Options
             {
                 Network = modelName switch
                 {

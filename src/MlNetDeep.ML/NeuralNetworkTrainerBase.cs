@@ -177,22 +177,31 @@ public abstract class NeuralNetworkTrainerBase : IEstimator<NeuralNetworkTransfo
         var training = _options.FeatureColumnName;
         var label = _options.LabelColumnName;
         var schema = validation.Schema;
-        var features = schema.GetColumnOrNull(training) ?? throw new ArgumentException($"The validation set has no column '{training}'.");
         var labelColumn = schema.GetColumnOrNull(label) ?? throw new ArgumentException($"The validation set has no column '{label}'.");
         if (!labelColumn.Type.Equals(trainingSchema[label].Type))
         {
             throw new ArgumentException($"Column '{label}' is {labelColumn.Type} in the validation set but {trainingSchema[label].Type} in the training data.");
         }
 
-        var expected = NetworkInput.FeatureShape(schema, training, null);
-        if (chain is not null && Tensor.ProductOf(expected) != Tensor.ProductOf(shape) && features.Type is VectorDataViewType { Size: var size } && size == chain.InputShape.Length)
+        if (chain is not null && (schema.GetColumnOrNull(training) is null || AugmentationChain.Find(schema, training) is null))
         {
-            var (raw, targets) = NetworkInput.Read(validation, features, label, Task, [chain.InputShape.Channels, chain.InputShape.Height, chain.InputShape.Width], "validation");
+            // Not transformed by the fitted image steps: read their source column and apply their scoring form here.
+            var source = schema.GetColumnOrNull(chain.Source.Name)
+                ?? throw new ArgumentException($"The validation set has neither column '{training}' transformed by the image steps nor their source column '{chain.Source.Name}'.");
+            if (source.Type is not VectorDataViewType { Size: var size } || size != chain.InputShape.Length)
+            {
+                throw new ArgumentException(
+                    $"Column '{source.Name}' of the validation set is {source.Type}; the image steps read {chain.InputShape} images ({chain.InputShape.Length} values a row).");
+            }
+
+            var (raw, targets) = NetworkInput.Read(validation, source, label, Task, [chain.InputShape.Channels, chain.InputShape.Height, chain.InputShape.Width], "validation");
             var scored = new Tensor([raw.Rows, .. chain.Pipeline.OutputShape(raw.Shape[1..])]);
             chain.Pipeline.Apply(raw, Enumerable.Range(0, raw.Rows).ToArray(), 0, 0, training: false, scored);
             return (scored, targets);
         }
 
+        var features = schema.GetColumnOrNull(training) ?? throw new ArgumentException($"The validation set has no column '{training}'.");
+        var expected = NetworkInput.FeatureShape(schema, training, null);
         if (Tensor.ProductOf(expected) != Tensor.ProductOf(shape))
         {
             throw new ArgumentException($"Column '{training}' is {features.Type} in the validation set; the network takes {Tensor.ProductOf(shape)} values a row ([{string.Join(", ", shape)}]).");
