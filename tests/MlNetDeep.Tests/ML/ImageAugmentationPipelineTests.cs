@@ -2,6 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetDeep.Data;
 using MlNetDeep.Layers;
+using MlNetDeep.Layers.Activations;
 using MlNetDeep.ML;
 using MlNetDeep.Serialization;
 using MlNetDeep.Tensors;
@@ -320,6 +321,41 @@ public class ImageAugmentationPipelineTests
         Assert.That(((VectorDataViewType)model.Transform(train).Schema["Features"].Type).Dimensions.ToArray(), Is.EqualTo(new[] { 3, 8, 8 }));
     }
 
+    [TestCase(1)]
+    [TestCase(2)]
+    [TestCase(3)]
+    public void PhotosFlowFromLoadImagesThroughTheStepsIntoATrainer(int seed)
+    {
+        // The README's pipeline on the three photos of datasets/images (one class each, four copies), at 64 → 56 pixels.
+        var ml = new MLContext(seed: 1);
+        var folder = DatasetPaths.Find("images");
+        var rows = new[] { "astronaut", "chelsea", "coffee" }
+            .SelectMany(name => Enumerable.Repeat(new PhotoRow { Path = name + ".png", Label = name }, 4)).ToList();
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.Transforms.LoadImages("Image", folder, nameof(PhotoRow.Path)))
+            .Append(ml.Transforms.ResizeImages("Image", 64, 64, cropAnchor: Microsoft.ML.Transforms.Image.ImageResizingEstimator.Anchor.Center, resizing: Microsoft.ML.Transforms.Image.ImageResizingEstimator.ResizingKind.IsoCrop))
+            .Append(ml.Transforms.ExtractPixels("Features", "Image", scaleImage: 1f / 255))
+            .Append(ml.Transforms.RandomCrop("Features", 56, 56))
+            .Append(ml.Transforms.RandomMirror())
+            .Append(ml.Transforms.PcaColorShift(sigma: 0.1))
+            .Append(ml.Transforms.NormalizeChannels())
+            .Append(ml.MulticlassClassification.Trainers.NeuralNetwork(new NeuralNetworkMulticlassTrainer.Options
+            {
+                Network = (_, outputs) => new Sequential(new Conv2D(4, 5, stride: 2), new ReLU(), new MaxPool2D(2), new Flatten(), new Dense(outputs)),
+                NumberOfEpochs = 15,
+                BatchSize = 4,
+                LearningRate = 3e-3f,
+                Seed = seed,
+            }));
+        var model = pipeline.Fit(data);
+        var network = model.LastTransformer;
+        Assert.That(network.FeatureShape, Is.EqualTo(new[] { 3, 56, 56 }));
+        Assert.That(network.History!.Epochs[^1].TrainAccuracy, Is.EqualTo(1.0), "three distinct photos must be learnt");
+        var metrics = ml.MulticlassClassification.Evaluate(model.Transform(data));
+        Assert.That(metrics.MicroAccuracy, Is.EqualTo(1.0));
+    }
+
     /// <summary>An identity layer that, while training, records a checksum of every sample it sees, per epoch.</summary>
     private sealed class InputRecorder : Layer
     {
@@ -357,6 +393,13 @@ public class ImageAugmentationPipelineTests
         }
 
         protected override Tensor OnBackward(Tensor outputGradient) => outputGradient;
+    }
+
+    private sealed class PhotoRow
+    {
+        public string Path { get; set; } = string.Empty;
+
+        public string Label { get; set; } = string.Empty;
     }
 
     private sealed class ScoredImage
