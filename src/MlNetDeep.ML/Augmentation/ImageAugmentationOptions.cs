@@ -25,7 +25,7 @@ public abstract class ImageAugmentationOptions
     /// <summary>Random also when scoring: for previews and offline augmentation, never for a model you deploy.</summary>
     public bool AlwaysRandom;
 
-    /// <summary>The seed of the draws when <see cref="AlwaysRandom"/> is set (epoch 0, row = the cursor position); drawn from the MLContext when null.</summary>
+    /// <summary>The seed of the draws when <see cref="AlwaysRandom"/> is set (epoch 0, row = the row's id, its index for in-memory data); drawn from the MLContext when null.</summary>
     public int? Seed;
 
     /// <summary>Creates the step; <paramref name="readImages"/> reads the training images for a step that fits statistics.</summary>

@@ -41,7 +41,7 @@ public sealed class ImageAugmentationTransformer : ITransformer, IColumnMapper
     /// <summary>The shape of the images written.</summary>
     public ImageShape OutputShape { get; }
 
-    /// <summary>The seed of the draws made when the step is random outside training (AlwaysRandom).</summary>
+    /// <summary>The seed of the draws made when the step is random outside training (AlwaysRandom): context (seed, 0, the row's id).</summary>
     public ulong Seed { get; }
 
     /// <inheritdoc />
@@ -97,15 +97,27 @@ public sealed class ImageAugmentationTransformer : ITransformer, IColumnMapper
 
         var read = NetworkInput.FeatureReader(input, input.Schema[InputColumnName]);
         var pixels = new float[InputShape.Length];
+
+        // Draws (AlwaysRandom only) follow the row's id, which is the same whichever cursor of a set reads the row.
+        var id = DrawsWhenScoring(Augmentation) ? input.GetIdGetter() : null;
         getters[index] = (ValueGetter<VBuffer<float>>)((ref VBuffer<float> destination) =>
         {
             read(pixels);
+            DataViewRowId rowId = default;
+            id?.Invoke(ref rowId);
             var editor = VBufferEditor.Create(ref destination, OutputShape.Length);
-            Augmentation.Apply(pixels, editor.Values, InputShape, new AugmentationContext(Seed, 0, input.Position), training: false);
+            Augmentation.Apply(pixels, editor.Values, InputShape, new AugmentationContext(Seed, 0, (long)rowId.Low), training: false);
             destination = editor.Commit();
         });
         return getters;
     }
+
+    private static bool DrawsWhenScoring(ImageAugmentation step) => step switch
+    {
+        RandomImageAugmentation random => random.AlwaysRandom,
+        AugmentationPipeline pipeline => pipeline.Steps.Any(DrawsWhenScoring),
+        _ => false,
+    };
 
     /// <summary>The annotation's content: the step, the source column (index and name) and the input shape.</summary>
     internal JsonObject Describe(DataViewSchema.Column source) => new()
