@@ -92,21 +92,7 @@ public sealed class AlexNetRecipeTests
     }
 
     [Test]
-    public void AugmentationBeatsTrainingOnFixedCentreCrops()
-    {
-        // Seed 3 is the hardest of seeds 0–4 (97.55 % with augmentation, 94.65 % without); the gain was 2.25 to 3.55
-        // points on every one of them.
-        const ulong seed = 3;
-        var with = TrainWithAugmentation(seed);
-        var without = TrainWithoutAugmentation(seed, Architectures.SmallConvNet(ColorShapes.ClassCount), epochs: 15);
-
-        TestContext.Out.WriteLine($"seed {seed}: with augmentation {with:P2}, without {without:P2}");
-        Assert.That(with, Is.GreaterThanOrEqualTo(0.90));
-        Assert.That(with, Is.GreaterThan(without));
-    }
-
-    [Test]
-    [Explicit("The per-seed figures reported in datasets/README.md: 15 training runs.")]
+    [Explicit("The per-seed figures reported in datasets/README.md: 15 training runs, about 30 s on an idle machine.")]
     public void ReportSeedsZeroToFour()
     {
         for (var seed = 0UL; seed < 5; seed++)
@@ -116,6 +102,9 @@ public sealed class AlexNetRecipeTests
             var linear = TrainWithoutAugmentation(seed, new Sequential(new Flatten(), new Dense(ColorShapes.ClassCount)), epochs: 15);
             TestContext.Out.WriteLine($"seed {seed}: with augmentation {with:P2}, without {without:P2}, logistic regression {linear:P2}");
             Assert.That(with, Is.GreaterThanOrEqualTo(0.90), $"seed {seed}");
+
+            // Augmentation added 2.25 to 3.55 points on every seed (not asserted in the default run, to keep it short).
+            Assert.That(with, Is.GreaterThan(without), $"seed {seed}");
         }
     }
 
