@@ -149,6 +149,39 @@ public static class Architectures
         Name = "SmallInception",
     };
 
+    /// <summary>
+    /// A small convolutional network for CIFAR-sized colour images (the network of the AlexNet-style recipe on
+    /// <c>ColorShapes</c>): three blocks of conv 3x3 same (no bias, Kaiming normal) → batch norm → ReLU → max-pool 2, with
+    /// <paramref name="width"/>, 2·width and 4·width filters, then flatten and a dense output (optionally after dropout).
+    /// On [3, 32, 32] the features entering the dense layer are 4·width × 4 × 4; with width 8 and 10 classes the network
+    /// has 11,218 parameters (batch norm's γ and β included) and 112 running statistics.
+    /// </summary>
+    /// <param name="classes">Output units.</param>
+    /// <param name="width">The first block's filter count; the second and third blocks have twice and four times as many.</param>
+    /// <param name="keepProbability">Below 1, dropout with this keep probability before the output layer.</param>
+    public static Sequential SmallConvNet(int classes = 10, int width = 8, float keepProbability = 1f)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(classes, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+        var net = new Sequential { Name = "SmallConvNet" };
+        foreach (var filters in new[] { width, 2 * width, 4 * width })
+        {
+            net.Add(new Conv2D(filters, 3, padding: 1, useBias: false, weightInitializer: new KaimingNormal()));
+            net.Add(new BatchNormalization());
+            net.Add(new ReLU());
+            net.Add(new MaxPool2D(2));
+        }
+
+        net.Add(new Flatten());
+        if (keepProbability < 1f)
+        {
+            net.Add(new Dropout(keepProbability));
+        }
+
+        net.Add(new Dense(classes));
+        return net;
+    }
+
     private static void AddNormalised(Sequential net, bool batchNorm)
     {
         if (batchNorm)
