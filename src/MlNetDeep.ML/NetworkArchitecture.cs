@@ -33,6 +33,10 @@ public static class NetworkArchitecture
     public static Func<int[], int, Layer> SmallInception() =>
         (shape, outputs) => Architectures.SmallInception(outputs, shape[^1]);
 
+    /// <summary>A small AlexNet-style CNN for small colour images (three conv-BN-ReLU-max-pool blocks of width, 2·width, 4·width filters).</summary>
+    public static Func<int[], int, Layer> SmallConvNet(int width = 8, float keepProbability = 1f) =>
+        (_, outputs) => Architectures.SmallConvNet(outputs, width, keepProbability);
+
     /// <summary>ResNet-18 for [3, side, side] images.</summary>
     public static Func<int[], int, Layer> ResNet18() => (shape, outputs) => Architectures.ResNet18(outputs, shape[^1]);
 
