@@ -13,13 +13,15 @@ public readonly record struct AugmentationContext(ulong Seed, int Epoch, long Ro
     /// A generator for this (seed, epoch, row) and the given <paramref name="stream"/> (e.g. one stream per
     /// augmentation step), derived by SplitMix64-style hashing of all four values.
     /// </summary>
-    public RandomSource CreateRandom(ulong stream = 0)
+    public RandomSource CreateRandom(ulong stream = 0) => new(StreamSeed(stream));
+
+    /// <summary>The seed of the generator <see cref="CreateRandom(ulong)"/> returns, for reseeding a reused one.</summary>
+    internal ulong StreamSeed(ulong stream)
     {
         var h = Mix(Seed ^ 0x6A09E667F3BCC908UL);
         h = Mix(h ^ (ulong)(uint)Epoch);
         h = Mix(h ^ (ulong)Row);
-        h = Mix(h ^ stream);
-        return new RandomSource(h);
+        return Mix(h ^ stream);
     }
 
     /// <summary>A context with the same epoch and row and a seed derived from this seed and <paramref name="salt"/>.</summary>

@@ -1,14 +1,20 @@
-using System.Buffers;
-
 namespace MlNetDeep.Vision;
 
 /// <summary>
 /// A sequence of augmentation steps applied in order; step k draws from the context derived with salt k, so
 /// two identical steps in one pipeline draw independently.
 /// </summary>
+/// <remarks>
+/// A pipeline made only of <see cref="RandomCrop"/>, <see cref="RandomMirror"/>, <see cref="PcaColorShift"/> and
+/// <see cref="Brightness"/> steps (AlexNet's recipe: crop, mirror, colour shift) runs in one pass that reads each source
+/// pixel once and writes it cropped, mirrored and shifted, with the same draws and the same float arithmetic as the steps
+/// one by one (so the same output). Other pipelines pass intermediate images through two scratch buffers per thread.
+/// Neither allocates per image once warm.
+/// </remarks>
 public sealed class AugmentationPipeline : ImageAugmentation
 {
     private readonly ImageAugmentation[] _steps;
+    private readonly bool _fusable;
 
     /// <summary>Creates the pipeline.</summary>
     public AugmentationPipeline(params IEnumerable<ImageAugmentation> steps)
@@ -19,7 +25,18 @@ public sealed class AugmentationPipeline : ImageAugmentation
         {
             throw new ArgumentException("A step is null.", nameof(steps));
         }
+
+        _fusable = GridOffsetFusion.Supports(_steps);
     }
+
+    /// <summary>
+    /// Whether recognised step sequences (crops, mirrors, colour shifts, brightness) run in one pass. The output is the
+    /// same either way; tests and benchmarks turn it off to compare.
+    /// </summary>
+    internal bool Fuse { get; set; } = true;
+
+    /// <summary>Whether images of shape <paramref name="input"/> take the one-pass route.</summary>
+    internal bool RunsFused(ImageShape input) => Fuse && _fusable && input.Channels <= GridOffsetFusion.MaxChannels;
 
     /// <summary>The steps in order.</summary>
     public IReadOnlyList<ImageAugmentation> Steps => _steps;
@@ -45,7 +62,13 @@ public sealed class AugmentationPipeline : ImageAugmentation
             return;
         }
 
-        // Intermediate images ping-pong between two pooled buffers: nothing is allocated in steady state.
+        if (RunsFused(input))
+        {
+            GridOffsetFusion.Apply(_steps, source, destination, input, context, training);
+            return;
+        }
+
+        // Intermediate images ping-pong between two scratch buffers of this thread: nothing is allocated in steady state.
         var largest = 0;
         var shape = input;
         foreach (var step in _steps.AsSpan(0, _steps.Length - 1))
@@ -54,8 +77,7 @@ public sealed class AugmentationPipeline : ImageAugmentation
             largest = Math.Max(largest, shape.Length);
         }
 
-        var pool = ArrayPool<float>.Shared;
-        float[]? a = largest > 0 ? pool.Rent(largest) : null, b = largest > 0 ? pool.Rent(largest) : null;
+        float[]? a = largest > 0 ? ThreadScratch.Rent(largest) : null, b = largest > 0 ? ThreadScratch.Rent(largest) : null;
         try
         {
             ReadOnlySpan<float> from = source;
@@ -73,8 +95,8 @@ public sealed class AugmentationPipeline : ImageAugmentation
         {
             if (a is not null)
             {
-                pool.Return(a);
-                pool.Return(b!);
+                ThreadScratch.Return(a);
+                ThreadScratch.Return(b!);
             }
         }
     }

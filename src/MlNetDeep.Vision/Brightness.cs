@@ -1,3 +1,5 @@
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+
 namespace MlNetDeep.Vision;
 
 /// <summary>Random brightness: adds one delta, uniform in [−max, max], to every pixel of every channel.</summary>
@@ -20,12 +22,8 @@ public sealed class Brightness : RandomImageAugmentation
     /// <inheritdoc />
     protected override void ApplyRandom(ReadOnlySpan<float> source, Span<float> destination, ImageShape input, RandomSource random)
     {
-        var delta = Draw(random);
-        for (var i = 0; i < source.Length; i++)
-        {
-            destination[i] = source[i] + delta;
-        }
+        TensorPrimitives.Add(source, Draw(random), destination);
     }
 
-    private float Draw(RandomSource random) => (float)Uniform(random, -MaxDelta, MaxDelta);
+    internal float Draw(RandomSource random) => (float)Uniform(random, -MaxDelta, MaxDelta);
 }

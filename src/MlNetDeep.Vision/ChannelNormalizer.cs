@@ -1,3 +1,5 @@
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+
 namespace MlNetDeep.Vision;
 
 /// <summary>
@@ -81,12 +83,9 @@ public sealed class ChannelNormalizer : ImageAugmentation
         for (var c = 0; c < input.Channels; c++)
         {
             var (m, inv) = (_mean[c], 1f / _std[c]);
-            var from = source.Slice(c * input.PlaneLength, input.PlaneLength);
             var to = destination.Slice(c * input.PlaneLength, input.PlaneLength);
-            for (var i = 0; i < from.Length; i++)
-            {
-                to[i] = (from[i] - m) * inv;
-            }
+            TensorPrimitives.Subtract(source.Slice(c * input.PlaneLength, input.PlaneLength), m, to);
+            TensorPrimitives.Multiply(to, inv, to);
         }
     }
 

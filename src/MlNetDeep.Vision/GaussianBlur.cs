@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace MlNetDeep.Vision;
 
 /// <summary>
@@ -32,50 +34,37 @@ public sealed class GaussianBlur : RandomImageAugmentation
         }
 
         var radius = (int)Math.Ceiling(3 * sigma);
-        var kernel = new float[(2 * radius) + 1];
-        double total = 0;
-        for (var k = -radius; k <= radius; k++)
+        var taps = (2 * radius) + 1;
+        float[]? rentedKernel = taps > 256 ? ThreadScratch.Rent(taps) : null;
+        var kernel = rentedKernel is null ? stackalloc float[taps] : rentedKernel.AsSpan(0, taps);
+        var temp = ThreadScratch.Rent(input.PlaneLength);
+        try
         {
-            total += Math.Exp(-k * k / (2 * sigma * sigma));
-        }
-
-        for (var k = -radius; k <= radius; k++)
-        {
-            kernel[k + radius] = (float)(Math.Exp(-k * k / (2 * sigma * sigma)) / total);
-        }
-
-        var (h, w) = (input.Height, input.Width);
-        var temp = new float[input.PlaneLength];
-        for (var c = 0; c < input.Channels; c++)
-        {
-            var plane = source.Slice(c * input.PlaneLength, input.PlaneLength);
-            var output = destination.Slice(c * input.PlaneLength, input.PlaneLength);
-            for (var y = 0; y < h; y++)
+            double total = 0;
+            for (var k = -radius; k <= radius; k++)
             {
-                for (var x = 0; x < w; x++)
-                {
-                    var sum = 0f;
-                    for (var k = -radius; k <= radius; k++)
-                    {
-                        sum += kernel[k + radius] * plane[(y * w) + Math.Clamp(x + k, 0, w - 1)];
-                    }
-
-                    temp[(y * w) + x] = sum;
-                }
+                total += Math.Exp(-k * k / (2 * sigma * sigma));
             }
 
-            for (var y = 0; y < h; y++)
+            for (var k = -radius; k <= radius; k++)
             {
-                for (var x = 0; x < w; x++)
-                {
-                    var sum = 0f;
-                    for (var k = -radius; k <= radius; k++)
-                    {
-                        sum += kernel[k + radius] * temp[(Math.Clamp(y + k, 0, h - 1) * w) + x];
-                    }
+                kernel[k + radius] = (float)(Math.Exp(-k * k / (2 * sigma * sigma)) / total);
+            }
 
-                    output[(y * w) + x] = sum;
-                }
+            for (var c = 0; c < input.Channels; c++)
+            {
+                var plane = source.Slice(c * input.PlaneLength, input.PlaneLength);
+                var output = destination.Slice(c * input.PlaneLength, input.PlaneLength);
+                Horizontal(plane, temp.AsSpan(0, input.PlaneLength), input.Height, input.Width, kernel);
+                Vertical(temp.AsSpan(0, input.PlaneLength), output, input.Height, input.Width, kernel);
+            }
+        }
+        finally
+        {
+            ThreadScratch.Return(temp);
+            if (rentedKernel is not null)
+            {
+                ThreadScratch.Return(rentedKernel);
             }
         }
     }
@@ -93,5 +82,85 @@ public sealed class GaussianBlur : RandomImageAugmentation
         {
             source.CopyTo(destination);
         }
+    }
+
+    // Each output is Σ_k kernel[k]·input[clamp(x + k − r)], summed in k order from 0f. The vector loops keep that order
+    // per element (separate multiply and add, no fusing), so they give the scalar loop's floats exactly.
+    private static void Horizontal(ReadOnlySpan<float> plane, Span<float> output, int h, int w, ReadOnlySpan<float> kernel)
+    {
+        var radius = kernel.Length / 2;
+        var width = Vector<float>.Count;
+        for (var y = 0; y < h; y++)
+        {
+            var row = plane.Slice(y * w, w);
+            var to = output.Slice(y * w, w);
+            var x = 0;
+            for (; x < Math.Min(radius, w); x++)
+            {
+                to[x] = Tap(row, x, w, kernel);
+            }
+
+            // Interior: every tap x + k − r lies in the row.
+            for (; x + width <= w - radius; x += width)
+            {
+                var sum = Vector<float>.Zero;
+                for (var k = 0; k < kernel.Length; k++)
+                {
+                    sum += new Vector<float>(kernel[k]) * new Vector<float>(row.Slice(x + k - radius, width));
+                }
+
+                sum.CopyTo(to.Slice(x, width));
+            }
+
+            for (; x < w; x++)
+            {
+                to[x] = Tap(row, x, w, kernel);
+            }
+        }
+    }
+
+    private static void Vertical(ReadOnlySpan<float> plane, Span<float> output, int h, int w, ReadOnlySpan<float> kernel)
+    {
+        var radius = kernel.Length / 2;
+        var width = Vector<float>.Count;
+        for (var y = 0; y < h; y++)
+        {
+            var to = output.Slice(y * w, w);
+            var x = 0;
+            for (; x + width <= w; x += width)
+            {
+                var sum = Vector<float>.Zero;
+                for (var k = 0; k < kernel.Length; k++)
+                {
+                    var sy = Math.Clamp(y + k - radius, 0, h - 1);
+                    sum += new Vector<float>(kernel[k]) * new Vector<float>(plane.Slice((sy * w) + x, width));
+                }
+
+                sum.CopyTo(to.Slice(x, width));
+            }
+
+            for (; x < w; x++)
+            {
+                var sum = 0f;
+                for (var k = 0; k < kernel.Length; k++)
+                {
+                    sum += kernel[k] * plane[(Math.Clamp(y + k - radius, 0, h - 1) * w) + x];
+                }
+
+                to[x] = sum;
+            }
+        }
+    }
+
+    private static float Tap(ReadOnlySpan<float> row, int x, int w, ReadOnlySpan<float> kernel)
+    {
+        var radius = kernel.Length / 2;
+        var sum = 0f;
+        for (var k = 0; k < kernel.Length; k++)
+        {
+            sum += kernel[k] * row[Math.Clamp(x + k - radius, 0, w - 1)];
+        }
+
+        return sum;
     }
 }

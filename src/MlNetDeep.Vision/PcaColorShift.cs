@@ -1,3 +1,4 @@
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace MlNetDeep.Vision;
@@ -81,8 +82,16 @@ public sealed class PcaColorShift : RandomImageAugmentation
     }
 
     /// <summary>The RGB offset this step adds for <paramref name="context"/> (zeros when not random).</summary>
-    public float[] Offset(AugmentationContext context, bool training) =>
-        IsRandom(training) ? Draw(CreateRandom(context)) : new float[3];
+    public float[] Offset(AugmentationContext context, bool training)
+    {
+        var offset = new float[3];
+        if (IsRandom(training))
+        {
+            Draw(CreateRandom(context), offset);
+        }
+
+        return offset;
+    }
 
     /// <inheritdoc />
     public override ImageShape OutputShape(ImageShape input) =>
@@ -91,19 +100,16 @@ public sealed class PcaColorShift : RandomImageAugmentation
     /// <inheritdoc />
     protected override void ApplyRandom(ReadOnlySpan<float> source, Span<float> destination, ImageShape input, RandomSource random)
     {
-        var offset = Draw(random);
+        Span<float> offset = stackalloc float[3];
+        Draw(random, offset);
         for (var c = 0; c < 3; c++)
         {
-            var from = source.Slice(c * input.PlaneLength, input.PlaneLength);
-            var to = destination.Slice(c * input.PlaneLength, input.PlaneLength);
-            for (var i = 0; i < from.Length; i++)
-            {
-                to[i] = from[i] + offset[c];
-            }
+            TensorPrimitives.Add(source.Slice(c * input.PlaneLength, input.PlaneLength), offset[c], destination.Slice(c * input.PlaneLength, input.PlaneLength));
         }
     }
 
-    private float[] Draw(RandomSource random)
+    /// <summary>Writes the RGB offset for the generator's next draws into <paramref name="offset"/> (three floats).</summary>
+    internal void Draw(RandomSource random, Span<float> offset)
     {
         Span<double> scaled = stackalloc double[3];
         for (var j = 0; j < 3; j++)
@@ -111,13 +117,10 @@ public sealed class PcaColorShift : RandomImageAugmentation
             scaled[j] = Sigma * random.NextGaussian() * _eigenvalues[j];
         }
 
-        var offset = new float[3];
         for (var i = 0; i < 3; i++)
         {
             offset[i] = (float)((_eigenvectors[i, 0] * scaled[0]) + (_eigenvectors[i, 1] * scaled[1]) + (_eigenvectors[i, 2] * scaled[2]));
         }
-
-        return offset;
     }
 
     // moments: [count, ΣR, ΣG, ΣB, ΣRR, ΣRG, ΣRB, ΣGG, ΣGB, ΣBB].

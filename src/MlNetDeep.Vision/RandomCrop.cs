@@ -76,8 +76,8 @@ public sealed class RandomCrop : RandomImageAugmentation
         Crop(source, destination, input, top, left);
     }
 
-    private (int Top, int Left) Draw(ImageShape input, RandomSource random) =>
+    internal (int Top, int Left) Draw(ImageShape input, RandomSource random) =>
         (random.NextInt(input.Height - Height + 1), random.NextInt(input.Width - Width + 1));
 
-    private (int Top, int Left) Centre(ImageShape input) => ((input.Height - Height) / 2, (input.Width - Width) / 2);
+    internal (int Top, int Left) Centre(ImageShape input) => ((input.Height - Height) / 2, (input.Width - Width) / 2);
 }

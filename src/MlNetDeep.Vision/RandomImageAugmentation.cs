@@ -7,6 +7,16 @@ namespace MlNetDeep.Vision;
 /// </summary>
 public abstract class RandomImageAugmentation : ImageAugmentation
 {
+    // One generator per thread, reseeded for every image: the per-image path allocates nothing. A nested call (an
+    // ApplyRandom that applies another random step) finds the slot empty and uses a generator of its own.
+    [ThreadStatic]
+    private static RandomSource? threadRandom;
+
+    private readonly ulong _stream;
+
+    /// <summary>Initialises the step; its random stream is named after its type.</summary>
+    protected RandomImageAugmentation() => _stream = AugmentationContext.StableHash(GetType().Name);
+
     /// <summary>When true the step is random also when not training (previews, offline augmentation).</summary>
     public bool AlwaysRandom { get; init; }
 
@@ -14,7 +24,7 @@ public abstract class RandomImageAugmentation : ImageAugmentation
     public bool IsRandom(bool training) => training || AlwaysRandom;
 
     /// <summary>The generator this step uses for <paramref name="context"/>: one stream per step type.</summary>
-    public RandomSource CreateRandom(AugmentationContext context) => context.CreateRandom(AugmentationContext.StableHash(GetType().Name));
+    public RandomSource CreateRandom(AugmentationContext context) => context.CreateRandom(_stream);
 
     /// <inheritdoc />
     public override ImageShape OutputShape(ImageShape input) => input;
@@ -25,7 +35,17 @@ public abstract class RandomImageAugmentation : ImageAugmentation
         CheckArguments(source, destination, input);
         if (IsRandom(training))
         {
-            ApplyRandom(source, destination, input, CreateRandom(context));
+            var random = threadRandom ?? new RandomSource(0);
+            threadRandom = null;
+            try
+            {
+                random.Reseed(context.StreamSeed(_stream));
+                ApplyRandom(source, destination, input, random);
+            }
+            finally
+            {
+                threadRandom = random;
+            }
         }
         else
         {
@@ -33,7 +53,13 @@ public abstract class RandomImageAugmentation : ImageAugmentation
         }
     }
 
-    /// <summary>The random transform, drawing from <paramref name="random"/>.</summary>
+    /// <summary>The generator seeded as <see cref="CreateRandom(AugmentationContext)"/>'s, reusing <paramref name="random"/>.</summary>
+    internal void Reseed(RandomSource random, AugmentationContext context) => random.Reseed(context.StreamSeed(_stream));
+
+    /// <summary>
+    /// The random transform, drawing from <paramref name="random"/> (the generator <see cref="CreateRandom"/> would give).
+    /// The generator is reused once the call returns: do not keep it.
+    /// </summary>
     protected abstract void ApplyRandom(ReadOnlySpan<float> source, Span<float> destination, ImageShape input, RandomSource random);
 
     /// <summary>The transform when not random: the identity unless overridden.</summary>

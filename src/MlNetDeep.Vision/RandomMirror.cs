@@ -22,6 +22,12 @@ public sealed class RandomMirror : RandomImageAugmentation
     public static void Mirror(ReadOnlySpan<float> source, Span<float> destination, ImageShape shape, bool horizontal, bool vertical)
     {
         var (h, w) = (shape.Height, shape.Width);
+        if (!horizontal && !vertical)
+        {
+            source[..shape.Length].CopyTo(destination);
+            return;
+        }
+
         for (var c = 0; c < shape.Channels; c++)
         {
             var plane = c * shape.PlaneLength;
@@ -29,10 +35,13 @@ public sealed class RandomMirror : RandomImageAugmentation
             {
                 var from = source.Slice(plane + ((vertical ? h - 1 - y : y) * w), w);
                 var to = destination.Slice(plane + (y * w), w);
-                from.CopyTo(to);
                 if (horizontal)
                 {
-                    to.Reverse();
+                    ImageKernels.ReverseCopy(from, to);
+                }
+                else
+                {
+                    from.CopyTo(to);
                 }
             }
         }
@@ -41,9 +50,16 @@ public sealed class RandomMirror : RandomImageAugmentation
     /// <inheritdoc />
     protected override void ApplyRandom(ReadOnlySpan<float> source, Span<float> destination, ImageShape input, RandomSource random)
     {
+        var (horizontal, vertical) = Draw(random);
+        Mirror(source, destination, input, horizontal, vertical);
+    }
+
+    /// <summary>Whether to flip left–right and top–bottom, from the generator's next two draws.</summary>
+    internal (bool Horizontal, bool Vertical) Draw(RandomSource random)
+    {
         var horizontal = random.NextDouble() < HorizontalProbability;
         var vertical = random.NextDouble() < VerticalProbability;
-        Mirror(source, destination, input, horizontal, vertical);
+        return (horizontal, vertical);
     }
 
     internal static double CheckProbability(double p, string name) =>

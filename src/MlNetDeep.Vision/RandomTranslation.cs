@@ -26,8 +26,37 @@ public sealed class RandomTranslation : RandomImageAugmentation
     public float Fill { get; }
 
     /// <summary>Shifts the image content by (<paramref name="shiftX"/>, <paramref name="shiftY"/>) pixels (positive: right, down).</summary>
-    public void Translate(ReadOnlySpan<float> source, Span<float> destination, ImageShape input, int shiftX, int shiftY) =>
-        AffineSampler.Warp(source, destination, input, 1, 0, 0, 1, -shiftX, -shiftY, Fill);
+    public void Translate(ReadOnlySpan<float> source, Span<float> destination, ImageShape input, int shiftX, int shiftY)
+    {
+        // Whole-pixel shifts sample exactly on the grid, so rows are copied (what bilinear sampling would give).
+        var (h, w) = (input.Height, input.Width);
+        if (source.Length < input.Length || destination.Length < input.Length)
+        {
+            throw new ArgumentException($"The source and destination must hold an image of shape {input}.", nameof(destination));
+        }
+
+        // Output columns [x0, x1) read input columns [x0 − shiftX, x1 − shiftX); the rest are filled.
+        var x0 = Math.Clamp(shiftX, 0, w);
+        var x1 = Math.Clamp(w + shiftX, 0, w);
+        for (var c = 0; c < input.Channels; c++)
+        {
+            var plane = c * input.PlaneLength;
+            for (var y = 0; y < h; y++)
+            {
+                var to = destination.Slice(plane + (y * w), w);
+                var sy = y - shiftY;
+                if ((uint)sy >= (uint)h || x0 >= x1)
+                {
+                    to.Fill(Fill);
+                    continue;
+                }
+
+                to[..x0].Fill(Fill);
+                source.Slice(plane + (sy * w) + x0 - shiftX, x1 - x0).CopyTo(to[x0..x1]);
+                to[x1..].Fill(Fill);
+            }
+        }
+    }
 
     /// <inheritdoc />
     protected override void ApplyRandom(ReadOnlySpan<float> source, Span<float> destination, ImageShape input, RandomSource random)

@@ -19,6 +19,10 @@ public static class SideBySide
             {
                 LargeStep(model);
             }
+            else if (model == "augment")
+            {
+                Augment();
+            }
             else
             {
                 Measure(model);
@@ -127,6 +131,49 @@ public static class SideBySide
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{{\"model\": \"{model}\", \"measure\": \"train_step_b8_224_s\", \"median\": {Median(seconds):F3}, \"min\": {seconds.Min():F3}, \"max\": {seconds.Max():F3}, \"engine\": \"mlnetdeep\", \"threads\": {Environment.ProcessorCount}}}"));
+    }
+
+    /// <summary>
+    /// AlexNet's augmentation (<see cref="AugmentationFixture"/>) at batch 64 with the worker pool on 2 threads, then 1
+    /// (then the same with the steps run one after another, unfused): half a second of warm-up batches, 7 timed rounds of
+    /// 10 batches, median images/s (pytorch_augment.py is the PyTorch side).
+    /// </summary>
+    private static void Augment()
+    {
+        var saved = MlNetDeep.Kernels.WorkerPool.MaxDegreeOfParallelism;
+        try
+        {
+            foreach (var (threads, fused) in new[] { (2, true), (1, true), (2, false), (1, false) })
+            {
+                var fixture = new AugmentationFixture(64, fused);
+                MlNetDeep.Kernels.WorkerPool.MaxDegreeOfParallelism = threads;
+                // Warm up for half a second (at least 10 batches): the kernels must reach their optimised JIT tier.
+                var warm = Stopwatch.StartNew();
+                for (var i = 0; i < 10 || warm.Elapsed.TotalSeconds < 0.5; i++)
+                {
+                    fixture.Step();
+                }
+
+                var rates = new List<double>();
+                for (var s = 0; s < 7; s++)
+                {
+                    var t = Stopwatch.StartNew();
+                    for (var i = 0; i < 10; i++)
+                    {
+                        fixture.Step();
+                    }
+
+                    rates.Add(10 * fixture.Batch / t.Elapsed.TotalSeconds);
+                }
+
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{{\"model\": \"alexnet_augment\", \"measure\": \"{(fused ? "" : "unfused_")}crop224_mirror_pca_b64_img_per_s\", \"median\": {Median(rates):F1}, \"min\": {rates.Min():F1}, \"max\": {rates.Max():F1}, \"engine\": \"mlnetdeep\", \"threads\": {threads}}}"));
+            }
+        }
+        finally
+        {
+            MlNetDeep.Kernels.WorkerPool.MaxDegreeOfParallelism = saved;
+        }
     }
 
     private static void Emit(string model, string measure, List<double> values) =>

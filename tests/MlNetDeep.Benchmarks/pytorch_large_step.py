@@ -2,13 +2,14 @@
 momentum) of torchvision's VGG-16 and ResNet-18 at batch 8 on 224x224 images, 2 threads; 1 warm-up, median of 3.
 Needs Debian's python3-torch and python3-torchvision (apt-get install python3-torchvision); run with the OpenMP OpenBLAS:
 
-    LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp /usr/bin/python3 tests/MlNetDeep.Benchmarks/pytorch_large_step.py
+    LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp /usr/bin/python3 tests/MlNetDeep.Benchmarks/pytorch_large_step.py [resnet18] [vgg16]
 """
-import json, statistics, time
+import json, statistics, sys, time
 import torch, torch.nn.functional as F, torchvision
 
 torch.set_num_threads(2)
-for name, make in (("resnet18", torchvision.models.resnet18), ("vgg16", torchvision.models.vgg16)):
+models = (("resnet18", torchvision.models.resnet18), ("vgg16", torchvision.models.vgg16))
+for name, make in [m for m in models if len(sys.argv) < 2 or m[0] in sys.argv[1:]]:
     torch.manual_seed(0)
     model = make()
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)

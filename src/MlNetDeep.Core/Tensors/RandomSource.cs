@@ -15,7 +15,14 @@ public sealed class RandomSource
     private bool _hasSpare;
 
     /// <summary>Creates a generator from a seed.</summary>
-    public RandomSource(ulong seed)
+    public RandomSource(ulong seed) => Reseed(seed);
+
+    /// <summary>
+    /// Restarts this generator from <paramref name="seed"/>: afterwards it gives exactly the sequence of
+    /// <c>new RandomSource(seed)</c>. Lets hot paths (one draw per image per step) reuse one instance instead of
+    /// allocating a generator per call.
+    /// </summary>
+    public void Reseed(ulong seed)
     {
         var x = seed;
         _s0 = (uint)SplitMix(ref x);
@@ -26,6 +33,9 @@ public sealed class RandomSource
         {
             _s0 = 1;
         }
+
+        _spareGaussian = 0;
+        _hasSpare = false;
     }
 
     /// <summary>A new generator whose seed is derived from this one's next values (for per-layer streams).</summary>
