@@ -56,7 +56,7 @@ public abstract class NeuralNetworkTrainerBase : IEstimator<NeuralNetworkTransfo
         }
         else
         {
-            var augmented = chain.Pipeline.OutputShape(chain.InputShape);
+            var augmented = chain.Augmentation.OutputShape(chain.InputShape);
             if (augmented.Length != Tensor.ProductOf(shape))
             {
                 throw new InvalidOperationException(
@@ -90,7 +90,7 @@ public abstract class NeuralNetworkTrainerBase : IEstimator<NeuralNetworkTransfo
             ValidationFraction = o.ValidationFraction,
             EarlyStopping = o.EarlyStopping,
             CancellationToken = o.CancellationToken,
-            Augmentation = chain?.Pipeline,
+            Augmentation = chain?.Augmentation,
             EpochCompleted = e =>
             {
                 channel.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture,
@@ -195,8 +195,8 @@ public abstract class NeuralNetworkTrainerBase : IEstimator<NeuralNetworkTransfo
             }
 
             var (raw, targets) = NetworkInput.Read(validation, source, label, Task, [chain.InputShape.Channels, chain.InputShape.Height, chain.InputShape.Width], "validation");
-            var scored = new Tensor([raw.Rows, .. chain.Pipeline.OutputShape(raw.Shape[1..])]);
-            chain.Pipeline.Apply(raw, Enumerable.Range(0, raw.Rows).ToArray(), 0, 0, training: false, scored);
+            var scored = new Tensor([raw.Rows, .. chain.Augmentation.OutputShape(raw.Shape[1..])]);
+            chain.Augmentation.Apply(raw, Enumerable.Range(0, raw.Rows).ToArray(), 0, 0, training: false, scored);
             return (scored, targets);
         }
 

@@ -13,11 +13,14 @@ namespace MlNetDeep.ML.Internal;
 /// </summary>
 internal sealed class AugmentationChain
 {
-    private AugmentationChain(DataViewSchema.Column source, ImageShape inputShape, AugmentationPipeline pipeline)
+    private AugmentationChain(DataViewSchema.Column source, ImageShape inputShape, IReadOnlyList<ImageAugmentation> steps)
     {
         Source = source;
         InputShape = inputShape;
-        Pipeline = pipeline;
+        Steps = steps;
+
+        // One step runs as itself, so its draws are those of the same step given to the engine's trainer directly.
+        Augmentation = steps.Count == 1 ? steps[0] : new AugmentationPipeline(steps);
     }
 
     /// <summary>The column before the first step (e.g. ExtractPixels' output).</summary>
@@ -27,10 +30,13 @@ internal sealed class AugmentationChain
     public ImageShape InputShape { get; }
 
     /// <summary>The steps in pipeline order.</summary>
-    public AugmentationPipeline Pipeline { get; }
+    public IReadOnlyList<ImageAugmentation> Steps { get; }
+
+    /// <summary>The steps as one augmentation for the trainer.</summary>
+    public ImageAugmentation Augmentation { get; }
 
     /// <summary>A readable list of the steps.</summary>
-    public string Describe() => string.Join(" → ", Pipeline.Steps.Select(s => s.GetType().Name));
+    public string Describe() => string.Join(" → ", Steps.Select(s => s.GetType().Name));
 
     /// <summary>The chain behind column <paramref name="name"/>, or null when no MlNetDeep step wrote it.</summary>
     /// <exception cref="InvalidOperationException">The annotations point at columns that are no longer there (the schema was reordered).</exception>
@@ -57,7 +63,7 @@ internal sealed class AugmentationChain
             column = schema[index];
         }
 
-        return steps.Count == 0 ? null : new AugmentationChain(column, shape, new AugmentationPipeline(steps));
+        return steps.Count == 0 ? null : new AugmentationChain(column, shape, steps);
     }
 
     /// <summary>True when some column of <paramref name="schema"/> was written by an MlNetDeep image step.</summary>
