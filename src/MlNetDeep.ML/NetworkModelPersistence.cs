@@ -55,6 +55,12 @@ public static class NetworkModelPersistence
         }
     }
 
+    /// <summary>What MlNetDeep's transformers throw from ICanSaveModel.Save: ML.NET's ModelSaveContext is internal to Microsoft.ML.</summary>
+    internal static NotSupportedException SaveNotSupported(string what) => new(
+        $"mlContext.Model.Save cannot save a pipeline that contains an MlNetDeep {what} (ML.NET's save format is closed to " +
+        "third-party transformers). Use mlContext.Model.SaveWithNetworks(model, inputSchema, path) and " +
+        "mlContext.Model.LoadWithNetworks(path, out var inputSchema) from MlNetDeep.ML instead.");
+
     private static List<ITransformer> Flatten(ITransformer model)
     {
         var result = new List<ITransformer>();

@@ -99,9 +99,5 @@ public sealed class NeuralNetworkTransformer : ITransformer, IColumnMapper
     }
 
     /// <summary>Not supported: ML.NET's ModelSaveContext is internal to Microsoft.ML.</summary>
-    void ICanSaveModel.Save(ModelSaveContext ctx) =>
-        throw new NotSupportedException(
-            "mlContext.Model.Save cannot save a pipeline that contains an MlNetDeep network (ML.NET's save format is closed to " +
-            "third-party transformers). Use mlContext.Model.SaveWithNetworks(model, inputSchema, path) and " +
-            "mlContext.Model.LoadWithNetworks(path, out var inputSchema) from MlNetDeep.ML instead.");
+    void ICanSaveModel.Save(ModelSaveContext ctx) => throw NetworkModelPersistence.SaveNotSupported("network");
 }

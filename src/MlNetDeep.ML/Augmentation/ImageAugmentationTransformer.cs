@@ -80,11 +80,7 @@ public sealed class ImageAugmentationTransformer : ITransformer, IColumnMapper
     }
 
     /// <summary>Not supported: ML.NET's ModelSaveContext is internal to Microsoft.ML.</summary>
-    void ICanSaveModel.Save(ModelSaveContext ctx) =>
-        throw new NotSupportedException(
-            "mlContext.Model.Save cannot save a pipeline that contains an MlNetDeep image step (ML.NET's save format is closed to " +
-            "third-party transformers). Use mlContext.Model.SaveWithNetworks(model, inputSchema, path) and " +
-            "mlContext.Model.LoadWithNetworks(path, out var inputSchema) from MlNetDeep.ML instead.");
+    void ICanSaveModel.Save(ModelSaveContext ctx) => throw NetworkModelPersistence.SaveNotSupported("image step");
 
     Delegate?[] IColumnMapper.CreateGetters(DataViewRow input, DataViewSchema outputSchema, Func<int, bool> isActive)
     {
