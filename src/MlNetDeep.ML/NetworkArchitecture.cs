@@ -40,8 +40,8 @@ public static class NetworkArchitecture
     /// <summary>ResNet-18 for [3, side, side] images.</summary>
     public static Func<int[], int, Layer> ResNet18() => (shape, outputs) => Architectures.ResNet18(outputs, shape[^1]);
 
-    /// <summary>AlexNet for [3, 227, 227] images.</summary>
-    public static Func<int[], int, Layer> AlexNet() => (_, outputs) => Architectures.AlexNet(outputs);
+    /// <summary>AlexNet for [3, 227, 227] or [3, 224, 224] images (e.g. the 224 crops of <c>RandomCrop</c>).</summary>
+    public static Func<int[], int, Layer> AlexNet() => (shape, outputs) => Architectures.AlexNet(outputs, shape[^1]);
 
     /// <summary>VGG-16 for [3, 224, 224] images.</summary>
     public static Func<int[], int, Layer> Vgg16() => (_, outputs) => Architectures.Vgg16(outputs);

@@ -74,8 +74,19 @@ public static class Architectures
     /// groups) → 13, conv 256@3x3 (two groups) → 13, pool → 6, then dense 4096, 4096 with dropout 0.5, and the output:
     /// 60,965,224 parameters for 1000 classes.
     /// </summary>
-    public static Sequential AlexNet(int classes = 1000) => new(
-        new Conv2D(96, 11, stride: 4, weightInitializer: new KaimingNormal()), new ReLU(), new LocalResponseNormalization(), new MaxPool2D(3, 2),
+    /// <param name="classes">Output units.</param>
+    /// <param name="inputSize">
+    /// 227 (the side the paper's layer sizes work out from) or 224 (the side the paper states, and the crop size of its
+    /// 256 → 224 augmentation): the first convolution then pads 2 pixels, as torchvision's AlexNet does, and every
+    /// later shape and the parameter count are the same.
+    /// </param>
+    public static Sequential AlexNet(int classes = 1000, int inputSize = 227) => new(
+        new Conv2D(96, 11, stride: 4, padding: inputSize switch
+        {
+            227 => 0,
+            224 => 2,
+            _ => throw new ArgumentOutOfRangeException(nameof(inputSize), inputSize, "AlexNet takes 227x227 or 224x224 images."),
+        }, weightInitializer: new KaimingNormal()), new ReLU(), new LocalResponseNormalization(), new MaxPool2D(3, 2),
         new Conv2D(256, 5, padding: 2, groups: 2, weightInitializer: new KaimingNormal()), new ReLU(), new LocalResponseNormalization(), new MaxPool2D(3, 2),
         new Conv2D(384, 3, padding: 1, weightInitializer: new KaimingNormal()), new ReLU(),
         new Conv2D(384, 3, padding: 1, groups: 2, weightInitializer: new KaimingNormal()), new ReLU(),

@@ -46,12 +46,13 @@ public class ArchitectureTests
         Assert.That(bn.ParameterCount, Is.EqualTo(net.ParameterCount + (2 * 6) + (2 * 16)));
     }
 
-    [Test]
-    public void AlexNetHasThePapersShapesAndAbout60MillionParameters()
+    [TestCase(227)]
+    [TestCase(224)]
+    public void AlexNetHasThePapersShapesAndAbout60MillionParameters(int side)
     {
-        var net = Architectures.AlexNet();
+        var net = Architectures.AlexNet(inputSize: side);
         var sides = new List<int>();
-        net.Build([3, 227, 227], new RandomSource(1));
+        net.Build([3, side, side], new RandomSource(1));
         foreach (var layer in net.Layers.Where(l => l is Conv2D or MaxPool2D))
         {
             sides.Add(layer.OutputShape[1]);
@@ -60,6 +61,13 @@ public class ArchitectureTests
         Assert.That(sides, Is.EqualTo(new[] { 55, 27, 27, 13, 13, 13, 13, 6 }));
         Assert.That(net.ParameterCount, Is.EqualTo(60_965_224));
         Assert.That(net.OutputShape.ToArray(), Is.EqualTo(new[] { 1000 }));
+    }
+
+    [Test]
+    public void AlexNetRejectsOtherSides()
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => Architectures.AlexNet(inputSize: 256));
+        Assert.That(e!.Message, Does.Contain("227").And.Contain("224"));
     }
 
     [Test]
