@@ -36,6 +36,13 @@ internal static class ImageColumns
         }
 
         var d = vector.Dimensions;
+        if (d.Length == 3 && d[2] is 1 or 3 or 4 && d[0] is not (1 or 3 or 4))
+        {
+            throw new ArgumentException(
+                $"Column '{name}' is {column.Type}, which looks like interleaved (HWC) pixels; the image steps need CHW, as ExtractPixels gives with " +
+                "interleavePixelColors: false (its default). If the shape really is [C, H, W], declare it with the options' ImageShape.");
+        }
+
         return d.Length switch
         {
             3 => new ImageShape(d[0], d[1], d[2]),

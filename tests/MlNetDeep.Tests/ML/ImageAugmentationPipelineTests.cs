@@ -356,6 +356,20 @@ public class ImageAugmentationPipelineTests
         Assert.That(metrics.MicroAccuracy, Is.EqualTo(1.0));
     }
 
+    [Test]
+    public void InterleavedPixelsAreRejectedWithAHint()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable([new PhotoRow { Path = "chelsea.png", Label = "cat" }]);
+        var pixels = ml.Transforms.LoadImages("Image", DatasetPaths.Find("images"), nameof(PhotoRow.Path))
+            .Append(ml.Transforms.ResizeImages("Image", 40, 30))
+            .Append(ml.Transforms.ExtractPixels("Features", "Image", interleavePixelColors: true))
+            .Fit(data).Transform(data);
+        var e = Assert.Throws<ArgumentException>(() => ml.Transforms.RandomMirror().Fit(pixels));
+        TestContext.Out.WriteLine(pixels.Schema["Features"].Type);
+        Assert.That(e!.Message, Does.Contain("interleave").And.Contain("CHW"));
+    }
+
     /// <summary>An identity layer that, while training, records a checksum of every sample it sees, per epoch.</summary>
     private sealed class InputRecorder : Layer
     {
