@@ -279,6 +279,41 @@ public class ImageAugmentationPipelineTests
         }
     }
 
+    [TestCase("\"RandomMirror\"", "\"NoSuchStep\"", "NoSuchStep")]
+    [TestCase("\"horizontal\"", "\"sideways\"", "horizontal")]
+    public void ACorruptImageStepIsRejectedNamingTheFile(string find, string replace, string named)
+    {
+        var ml = new MLContext(seed: 1);
+        var view = Images().ToDataView(ml);
+        var model = ml.Transforms.RandomMirror().Fit(view);
+        var path = Path.Combine(Path.GetTempPath(), $"mlnetdeep-aug-{Guid.NewGuid():N}.zip");
+        try
+        {
+            ml.Model.SaveWithNetworks(model, view.Schema, path);
+            using (var zip = System.IO.Compression.ZipFile.Open(path, System.IO.Compression.ZipArchiveMode.Update))
+            {
+                var entry = zip.GetEntry("manifest.json")!;
+                string text;
+                using (var reader = new StreamReader(entry.Open()))
+                {
+                    text = reader.ReadToEnd();
+                }
+
+                Assert.That(text, Does.Contain(find));
+                entry.Delete();
+                using var writer = new StreamWriter(zip.CreateEntry("manifest.json").Open());
+                writer.Write(text.Replace(find, replace, StringComparison.Ordinal));
+            }
+
+            var e = Assert.Throws<InvalidDataException>(() => ml.Model.LoadWithNetworks(path, out _));
+            Assert.That(e!.Message, Does.Contain(path).And.Contain(named));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [Test]
     public void MlNetSaveNamesSaveWithNetworks()
     {
