@@ -58,9 +58,10 @@ public sealed class ImageAugmentationTransformer : ITransformer, IColumnMapper
             throw new ArgumentException($"Column '{InputColumnName}' must be a Vector<Single> of {InputShape.Length} values ({InputShape}), as when this step was fitted; it is {source.Type}.");
         }
 
-        var description = Describe(source).ToJsonString();
+        // Built when read (by a trainer), not with every schema: a fitted normaliser's statistics can be large.
+        var (index, name) = (source.Index, source.Name);
         var annotations = new DataViewSchema.Annotations.Builder();
-        annotations.Add(ImageColumns.AugmentationAnnotation, TextDataViewType.Instance, (ref ReadOnlyMemory<char> value) => value = description.AsMemory());
+        annotations.Add(ImageColumns.AugmentationAnnotation, TextDataViewType.Instance, (ref ReadOnlyMemory<char> value) => value = Describe(index, name).AsMemory());
         var type = new VectorDataViewType(NumberDataViewType.Single, OutputShape.Channels, OutputShape.Height, OutputShape.Width);
         return OutputColumns.Append(inputSchema, [new DataViewSchema.DetachedColumn(OutputColumnName, type, annotations.ToAnnotations())]);
     }
@@ -116,13 +117,13 @@ public sealed class ImageAugmentationTransformer : ITransformer, IColumnMapper
     };
 
     /// <summary>The annotation's content: the step, the source column (index and name) and the input shape.</summary>
-    internal JsonObject Describe(DataViewSchema.Column source) => new()
+    private string Describe(int sourceIndex, string sourceName) => new JsonObject
     {
         ["step"] = AugmentationJson.Describe(Augmentation),
-        ["sourceIndex"] = source.Index,
-        ["sourceName"] = source.Name,
+        ["sourceIndex"] = sourceIndex,
+        ["sourceName"] = sourceName,
         ["inputShape"] = new JsonArray(InputShape.Channels, InputShape.Height, InputShape.Width),
-    };
+    }.ToJsonString();
 
     /// <summary>The settings saved with a pipeline.</summary>
     internal JsonObject Save() => new()

@@ -67,7 +67,8 @@ internal sealed class AugmentationChain
     }
 
     /// <summary>True when some column of <paramref name="schema"/> was written by an MlNetDeep image step.</summary>
-    public static bool AnyIn(DataViewSchema schema) => schema.Any(c => Annotation(c) is not null);
+    public static bool AnyIn(DataViewSchema schema) =>
+        schema.Any(c => c.Annotations.Schema.GetColumnOrNull(ImageColumns.AugmentationAnnotation) is not null);
 
     private static string? Annotation(DataViewSchema.Column column)
     {
