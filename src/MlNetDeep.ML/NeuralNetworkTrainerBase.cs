@@ -107,7 +107,7 @@ public abstract class NeuralNetworkTrainerBase : IEstimator<NeuralNetworkTransfo
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        if (Find(inputSchema, _options.FeatureColumnName) is not { } features)
+        if (SchemaShapeColumns.Find(inputSchema, _options.FeatureColumnName) is not { } features)
         {
             throw new ArgumentException($"The input has no column '{_options.FeatureColumnName}' for the features.");
         }
@@ -118,7 +118,7 @@ public abstract class NeuralNetworkTrainerBase : IEstimator<NeuralNetworkTransfo
                 $"Column '{_options.FeatureColumnName}' must be a known-size vector of Single or a Single; it is {features.Kind} of {features.ItemType}.");
         }
 
-        if (Find(inputSchema, _options.LabelColumnName) is not { } label)
+        if (SchemaShapeColumns.Find(inputSchema, _options.LabelColumnName) is not { } label)
         {
             throw new ArgumentException($"The input has no column '{_options.LabelColumnName}' for the label.");
         }
@@ -136,12 +136,6 @@ public abstract class NeuralNetworkTrainerBase : IEstimator<NeuralNetworkTransfo
         }
 
         return SchemaShapeColumns.Append(inputSchema, OutputColumns.Shapes(Task, label));
-    }
-
-    private static SchemaShape.Column? Find(SchemaShape shape, string name)
-    {
-        var found = shape.LastOrDefault(c => c.Name == name);
-        return found.Name is null ? null : found;
     }
 
     private Loss CreateLoss() => Task switch

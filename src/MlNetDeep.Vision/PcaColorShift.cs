@@ -41,6 +41,9 @@ public sealed class PcaColorShift : RandomImageAugmentation
     /// <summary>Component <paramref name="channel"/> of eigenvector <paramref name="index"/> (p_ij with i = channel, j = index).</summary>
     public double Eigenvector(int channel, int index) => _eigenvectors[channel, index];
 
+    /// <summary>A copy of the eigenvectors: column j is the eigenvector of eigenvalue j, row i its channel-i entry.</summary>
+    public double[,] EigenvectorMatrix() => (double[,])_eigenvectors.Clone();
+
     /// <summary>
     /// The ImageNet decomposition used by fb.resnet.torch for pixels in [0, 1]: λ = (0.2175, 0.0188, 0.0045) and its
     /// published eigenvectors. For pixels in [0, 255] pass <paramref name="pixelScale"/> = 255 (λ scaled by it).

@@ -42,8 +42,7 @@ public sealed class ImageAugmentationEstimator : IEstimator<ImageAugmentationTra
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        var found = inputSchema.LastOrDefault(c => c.Name == InputColumnName);
-        if (found.Name is null)
+        if (SchemaShapeColumns.Find(inputSchema, InputColumnName) is not { } found)
         {
             throw new ArgumentException($"The input has no column '{InputColumnName}' for the images.");
         }

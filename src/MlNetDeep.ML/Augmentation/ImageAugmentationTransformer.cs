@@ -51,8 +51,7 @@ public sealed class ImageAugmentationTransformer : ITransformer, IColumnMapper
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        var source = inputSchema.GetColumnOrNull(InputColumnName)
-            ?? throw new ArgumentException($"The input has no column '{InputColumnName}' for the images; it has {string.Join(", ", inputSchema.Where(c => !c.IsHidden).Select(c => $"'{c.Name}'"))}.");
+        var source = NetworkInput.Column(inputSchema, InputColumnName, "the images");
         if (source.Type is not VectorDataViewType { IsKnownSize: true, ItemType: var item } vector || item != NumberDataViewType.Single || vector.Size != InputShape.Length)
         {
             throw new ArgumentException($"Column '{InputColumnName}' must be a Vector<Single> of {InputShape.Length} values ({InputShape}), as when this step was fitted; it is {source.Type}.");

@@ -24,21 +24,7 @@ public sealed class PcaColorShiftOptions : ImageAugmentationOptions
     internal override ImageAugmentation CreateStep(Func<Tensor> readImages) =>
         (UseImageNetStatistics ? PcaColorShift.ImageNet(Sigma, PixelScale) : PcaColorShift.Fit(readImages(), Sigma)) switch
         {
-            var step when AlwaysRandom => new PcaColorShift(step.Eigenvalues, Eigenvectors(step), step.Sigma) { AlwaysRandom = true },
+            var step when AlwaysRandom => new PcaColorShift(step.Eigenvalues, step.EigenvectorMatrix(), step.Sigma) { AlwaysRandom = true },
             var step => step,
         };
-
-    private static double[,] Eigenvectors(PcaColorShift step)
-    {
-        var vectors = new double[3, 3];
-        for (var i = 0; i < 3; i++)
-        {
-            for (var j = 0; j < 3; j++)
-            {
-                vectors[i, j] = step.Eigenvector(i, j);
-            }
-        }
-
-        return vectors;
-    }
 }

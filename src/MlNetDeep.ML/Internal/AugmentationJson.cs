@@ -19,7 +19,7 @@ internal static class AugmentationJson
                 ["kind"] = "PcaColorShift",
                 ["sigma"] = p.Sigma,
                 ["eigenvalues"] = Array(p.Eigenvalues),
-                ["eigenvectors"] = Array(Enumerable.Range(0, 9).Select(k => p.Eigenvector(k / 3, k % 3)).ToArray()),
+                ["eigenvectors"] = Array(p.EigenvectorMatrix().Cast<double>()),
             },
             RandomRotation r => new() { ["kind"] = "RandomRotation", ["maxDegrees"] = r.MaxDegrees, ["fill"] = r.Fill },
             RandomScaling s => new() { ["kind"] = "RandomScaling", ["minScale"] = s.MinScale, ["maxScale"] = s.MaxScale, ["fill"] = s.Fill },

@@ -16,8 +16,7 @@ internal static class ImageColumns
     /// </summary>
     public static ImageShape ShapeOf(DataViewSchema schema, string name, int[]? declared)
     {
-        var column = schema.GetColumnOrNull(name)
-            ?? throw new ArgumentException($"The input has no column '{name}' for the images; it has {string.Join(", ", schema.Where(c => !c.IsHidden).Select(c => $"'{c.Name}'"))}.");
+        var column = NetworkInput.Column(schema, name, "the images");
         if (column.Type is not VectorDataViewType { IsKnownSize: true } vector || vector.ItemType != NumberDataViewType.Single)
         {
             throw new ArgumentException(
@@ -52,37 +51,6 @@ internal static class ImageColumns
     }
 
     /// <summary>Reads every row of <paramref name="column"/> into <c>[N, C, H, W]</c>, rejecting non-finite pixels.</summary>
-    public static Tensor Read(IDataView data, DataViewSchema.Column column, ImageShape shape)
-    {
-        var rows = new List<float[]>();
-        using (var cursor = data.GetRowCursor([column]))
-        {
-            var read = NetworkInput.FeatureReader(cursor, column);
-            while (cursor.MoveNext())
-            {
-                var row = new float[shape.Length];
-                read(row);
-                var bad = Array.FindIndex(row, v => !float.IsFinite(v));
-                if (bad >= 0)
-                {
-                    throw new ArgumentException($"Column '{column.Name}' holds {row[bad]} at row {rows.Count}, slot {bad}; every pixel must be finite.");
-                }
-
-                rows.Add(row);
-            }
-        }
-
-        if (rows.Count == 0)
-        {
-            throw new ArgumentException($"There are no rows to fit column '{column.Name}''s statistics on.");
-        }
-
-        var result = new Tensor(rows.Count, shape.Channels, shape.Height, shape.Width);
-        for (var r = 0; r < rows.Count; r++)
-        {
-            rows[r].CopyTo(result.Row(r));
-        }
-
-        return result;
-    }
+    public static Tensor Read(IDataView data, DataViewSchema.Column column, ImageShape shape) =>
+        NetworkInput.ReadFeatures(data, column, [shape.Channels, shape.Height, shape.Width], "fitting");
 }

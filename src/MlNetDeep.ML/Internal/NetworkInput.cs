@@ -67,15 +67,23 @@ internal static class NetworkInput
     /// <summary>Reads every row: features into [N, ..shape], labels into [N] (class index, 0/1 or value).</summary>
     public static (Tensor Features, Tensor Targets) Read(IDataView data, DataViewSchema.Column features, string labelColumn, NeuralNetworkTask task, int[] shape, string role)
     {
-        var schema = data.Schema;
+        var y = new List<float>();
+        var x = ReadRows(data, features, data.Schema[labelColumn], task, shape, role, y);
+        return (x, new Tensor([.. y], y.Count));
+    }
+
+    /// <summary>Reads the features of every row into [N, ..shape] (e.g. the images a step fits its statistics on).</summary>
+    public static Tensor ReadFeatures(IDataView data, DataViewSchema.Column features, int[] shape, string role) =>
+        ReadRows(data, features, null, default, shape, role, null);
+
+    private static Tensor ReadRows(IDataView data, DataViewSchema.Column features, DataViewSchema.Column? label, NeuralNetworkTask task, int[] shape, string role, List<float>? y)
+    {
         var featureColumn = features.Name;
-        var label = schema[labelColumn];
         var width = Tensor.ProductOf(shape);
         var x = new List<float>();
-        var y = new List<float>();
-        using var cursor = data.GetRowCursor([features, label]);
+        using var cursor = data.GetRowCursor(label is { } l ? [features, l] : [features]);
         var readFeatures = FeatureReader(cursor, features);
-        var readLabel = LabelReader(cursor, label, task);
+        var readLabel = label is { } column ? LabelReader(cursor, column, task) : null;
         var row = new float[width];
         long index = 0;
         while (cursor.MoveNext())
@@ -91,14 +99,18 @@ internal static class NetworkInput
             }
 
             x.AddRange(row);
-            var target = readLabel();
-            if (float.IsNaN(target))
+            if (readLabel is not null)
             {
-                throw new ArgumentException(
-                    $"The {role} data have a missing or non-finite label in column '{labelColumn}' at row {index}.");
+                var target = readLabel();
+                if (float.IsNaN(target))
+                {
+                    throw new ArgumentException(
+                        $"The {role} data have a missing or non-finite label in column '{label?.Name}' at row {index}.");
+                }
+
+                y!.Add(target);
             }
 
-            y.Add(target);
             index++;
         }
 
@@ -107,7 +119,7 @@ internal static class NetworkInput
             throw new ArgumentException($"The {role} data have no rows.");
         }
 
-        return (new Tensor([.. x], [(int)index, .. shape]), new Tensor([.. y], (int)index));
+        return new Tensor([.. x], [(int)index, .. shape]);
     }
 
     /// <summary>A reader that copies the current row's features (dense) into a span of the column's size.</summary>
@@ -164,7 +176,8 @@ internal static class NetworkInput
         }
     }
 
-    private static DataViewSchema.Column Column(DataViewSchema schema, string name, string role)
+    /// <summary>Column <paramref name="name"/>, or an exception naming it, its <paramref name="role"/> and the columns there are.</summary>
+    public static DataViewSchema.Column Column(DataViewSchema schema, string name, string role)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         return schema.GetColumnOrNull(name)

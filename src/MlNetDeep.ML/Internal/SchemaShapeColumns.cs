@@ -29,6 +29,13 @@ internal static class SchemaShapeColumns
         return (SchemaShape.Column)boxed;
     }
 
+    /// <summary>The last column named <paramref name="name"/> (the visible one), or null.</summary>
+    public static SchemaShape.Column? Find(SchemaShape shape, string name)
+    {
+        var found = shape.LastOrDefault(c => c.Name == name);
+        return found.Name is null ? null : found;
+    }
+
     /// <summary>The input shape with <paramref name="added"/> appended, replacing columns of the same name.</summary>
     public static SchemaShape Append(SchemaShape input, IEnumerable<SchemaShape.Column> added)
     {
