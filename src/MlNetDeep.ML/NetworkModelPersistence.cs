@@ -1,4 +1,6 @@
 using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.ML;
@@ -20,34 +22,57 @@ public static class NetworkModelPersistence
     /// <summary>The file format's name in the manifest.</summary>
     public const string Format = "MlNetDeep.Pipeline";
 
-    /// <summary>The current format version.</summary>
-    public const int FormatVersion = 1;
+    /// <summary>The current format version: 2 added the SHA-256 of every entry and of the manifest.</summary>
+    public const int FormatVersion = 2;
+
+    private const string ManifestEntry = "manifest.json";
+    private const string ChecksumEntry = "manifest.sha256";
+    private const string InputSchemaEntry = "input-schema.zip";
+
+    /// <summary>The largest manifest read (it holds fitted statistics such as per-feature means).</summary>
+    private const long MaxManifestBytes = 512L << 20;
 
     /// <summary>Saves <paramref name="model"/>, fitted on data of <paramref name="inputSchema"/>, to <paramref name="path"/>.</summary>
+    /// <remarks>The write is atomic: a temporary file beside <paramref name="path"/> is renamed over it when complete, and
+    /// temporaries that killed processes left in that folder are removed.</remarks>
+    /// <exception cref="InvalidOperationException">A network holds a NaN or infinite weight (nothing is written).</exception>
     public static void SaveWithNetworks(this ModelOperationsCatalog catalog, ITransformer model, DataViewSchema inputSchema, string path)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(inputSchema);
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var stages = Flatten(model);
+        var entries = Entries(catalog, Flatten(model), inputSchema);
         AtomicFile.Write(path, file =>
         {
             using var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true);
-            Write(catalog, zip, stages, inputSchema);
+            foreach (var (name, bytes) in entries)
+            {
+                // Stored, not deflated: weights barely compress, and readers can then hold every entry to a small
+                // inflation ratio, which is what rejects zip bombs.
+                using var stream = zip.CreateEntry(name, CompressionLevel.NoCompression).Open();
+                stream.Write(bytes);
+            }
         });
     }
 
     /// <summary>Loads a pipeline saved by <see cref="SaveWithNetworks"/>, ready for Transform and CreatePredictionEngine.</summary>
-    /// <exception cref="InvalidDataException">The file is not such a pipeline, has another version, or is corrupt or truncated.</exception>
+    /// <remarks>Nothing in the file is trusted: every entry must match the SHA-256 and length the manifest records, the
+    /// manifest must match its own checksum entry, entries are read within size and inflation bounds, the networks'
+    /// declared sizes are checked against the values they hold before anything is allocated, and the stages are
+    /// cross-checked (class count against network outputs, feature shapes against the networks' inputs, the chain
+    /// against the saved input schema).</remarks>
+    /// <exception cref="InvalidDataException">The file is not such a pipeline, has another version, or is corrupt,
+    /// truncated or inconsistent; the message names the file and what is wrong.</exception>
     public static ITransformer LoadWithNetworks(this ModelOperationsCatalog catalog, string path, out DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentException.ThrowIfNullOrEmpty(path);
         try
         {
-            using var zip = ZipFile.OpenRead(path);
-            return Read(catalog, zip, out inputSchema);
+            using var file = File.OpenRead(path);
+            using var zip = new ZipArchive(file, ZipArchiveMode.Read);
+            return Read(catalog, zip, file.Length, out inputSchema);
         }
         catch (Exception e) when (e is not (FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or OutOfMemoryException))
         {
@@ -83,11 +108,27 @@ public static class NetworkModelPersistence
         return result;
     }
 
-    private static void Write(ModelOperationsCatalog catalog, ZipArchive zip, List<ITransformer> stages, DataViewSchema inputSchema)
+    /// <summary>The file's entries, in order: every stage's bytes, the input schema, the manifest that records their
+    /// lengths and SHA-256, and the manifest's own checksum.</summary>
+    private static List<(string Name, byte[] Bytes)> Entries(ModelOperationsCatalog catalog, List<ITransformer> stages, DataViewSchema inputSchema)
     {
+        var entries = new List<(string Name, byte[] Bytes)>();
+        JsonObject Add(string name, Action<Stream> write, JsonObject? into = null)
+        {
+            var buffer = new MemoryStream();
+            write(buffer);
+            var bytes = buffer.ToArray();
+            entries.Add((name, bytes));
+            into ??= [];
+            into["entry"] = name;
+            into["length"] = bytes.Length;
+            into["sha256"] = Convert.ToHexStringLower(SHA256.HashData(bytes));
+            return into;
+        }
+
         var manifest = new JsonArray();
         var schema = inputSchema;
-        WriteEntry(zip, "input-schema.zip", s => catalog.Save(new TransformerChain<ITransformer>(), inputSchema, s));
+        var input = Add(InputSchemaEntry, s => catalog.Save(new TransformerChain<ITransformer>(), inputSchema, s));
         var index = 0;
         var start = 0;
         while (start < stages.Count)
@@ -95,17 +136,15 @@ public static class NetworkModelPersistence
             var name = $"stage-{index++}";
             if (stages[start] is NeuralNetworkTransformer network)
             {
-                WriteEntry(zip, name + ".network", s => NetworkFile.Save(network.Network, s));
-                manifest.Add(new JsonObject
+                manifest.Add(Add(name + ".network", s => NetworkFile.Save(network.Network, s), new JsonObject
                 {
                     ["kind"] = "network",
-                    ["entry"] = name + ".network",
                     ["task"] = network.Task.ToString(),
                     ["featureColumn"] = network.FeatureColumnName,
                     ["featureShape"] = new JsonArray([.. network.FeatureShapeArray.Select(d => (JsonNode)d)]),
                     ["outputs"] = network.OutputCount,
                     ["keyValues"] = KeyValuesJson(network.KeyValues),
-                });
+                }));
                 schema = network.GetOutputSchema(schema);
                 start++;
                 continue;
@@ -127,67 +166,152 @@ public static class NetworkModelPersistence
 
             var segment = new TransformerChain<ITransformer>([.. stages.Skip(start).Take(end - start)]);
             var segmentSchema = schema;
-            WriteEntry(zip, name + ".mlnet.zip", s => catalog.Save(segment, segmentSchema, s));
-            manifest.Add(new JsonObject { ["kind"] = "mlnet", ["entry"] = name + ".mlnet.zip" });
+            manifest.Add(Add(name + ".mlnet.zip", s => catalog.Save(segment, segmentSchema, s), new JsonObject { ["kind"] = "mlnet" }));
             schema = segment.GetOutputSchema(schema);
             start = end;
         }
 
-        var root = new JsonObject { ["format"] = Format, ["version"] = FormatVersion, ["stages"] = manifest };
-        WriteEntry(zip, "manifest.json", s => JsonSerializer.Serialize(s, root));
+        var root = new JsonObject { ["format"] = Format, ["version"] = FormatVersion, ["inputSchema"] = input, ["stages"] = manifest };
+        var manifestBytes = JsonSerializer.SerializeToUtf8Bytes(root);
+        entries.Add((ManifestEntry, manifestBytes));
+        entries.Add((ChecksumEntry, Encoding.UTF8.GetBytes($"{Convert.ToHexStringLower(SHA256.HashData(manifestBytes))}  {ManifestEntry}\n")));
+        return entries;
     }
 
-    private static TransformerChain<ITransformer> Read(ModelOperationsCatalog catalog, ZipArchive zip, out DataViewSchema inputSchema)
+    private static TransformerChain<ITransformer> Read(ModelOperationsCatalog catalog, ZipArchive zip, long archiveLength, out DataViewSchema inputSchema)
     {
-        var root = JsonNode.Parse(ReadEntry(zip, "manifest.json")) as JsonObject
-            ?? throw new InvalidDataException("the manifest is not a JSON object.");
-        if ((string?)root["format"] != Format)
+        var entries = new Dictionary<string, ZipArchiveEntry>(StringComparer.Ordinal);
+        foreach (var entry in zip.Entries)
+        {
+            if (!entries.TryAdd(entry.FullName, entry))
+            {
+                throw new InvalidDataException($"the entry '{entry.FullName}' appears twice.");
+            }
+        }
+
+        ZipArchiveEntry Entry(string name) => entries.TryGetValue(name, out var e) ? e : throw new InvalidDataException($"the file has no entry '{name}'.");
+
+        var checksum = Encoding.UTF8.GetString(BoundedZip.Read(Entry(ChecksumEntry), archiveLength, 1024));
+        var manifestBytes = BoundedZip.Read(Entry(ManifestEntry), archiveLength, MaxManifestBytes);
+        if (checksum.Length < 64 || !checksum[64..].TrimEnd('\n').Equals($"  {ManifestEntry}", StringComparison.Ordinal)
+            || !checksum[..64].Equals(Convert.ToHexStringLower(SHA256.HashData(manifestBytes)), StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"the manifest does not match its checksum in '{ChecksumEntry}': the file is corrupt or was edited.");
+        }
+
+        var root = JsonFields.Object(JsonNode.Parse(manifestBytes), "the manifest");
+        if (JsonFields.OptionalString(root, "format", "the manifest") != Format)
         {
             throw new InvalidDataException($"the manifest does not name the format '{Format}'.");
         }
 
-        var version = (int?)root["version"];
+        var version = JsonFields.Int32(root, "version", "the manifest");
         if (version != FormatVersion)
         {
-            throw new InvalidDataException($"pipeline format version {version} is not supported; this library reads version {FormatVersion}.");
+            throw new InvalidDataException(version < FormatVersion
+                ? $"it was saved in pipeline format {version}, before files were checksummed; this library reads format {FormatVersion}. Fit and save the pipeline again."
+                : $"pipeline format version {version} is not supported; this library reads version {FormatVersion}.");
         }
 
-        catalog.Load(new MemoryStream(ReadEntry(zip, "input-schema.zip")), out inputSchema);
-        var stages = new List<ITransformer>();
-        foreach (var stage in root["stages"]?.AsArray() ?? throw new InvalidDataException("the manifest lists no stages."))
+        var listed = new HashSet<string>(StringComparer.Ordinal) { ManifestEntry, ChecksumEntry };
+        byte[] Verified(JsonObject record, string where)
         {
-            ArgumentNullException.ThrowIfNull(stage);
-            var kind = (string?)stage["kind"];
-            if (kind == "image")
+            var name = JsonFields.String(record, "entry", where);
+            if (!listed.Add(name))
             {
-                stages.Add(ImageAugmentationTransformer.Load(stage["settings"] ?? throw new InvalidDataException("an image stage has no settings.")));
-                continue;
+                throw new InvalidDataException($"{where} names entry '{name}', which another record already names.");
             }
 
-            var entry = (string?)stage["entry"] ?? throw new InvalidDataException("a stage names no entry.");
-            switch (kind)
+            var length = JsonFields.Int32(record, "length", where, 0);
+            var sha = JsonFields.String(record, "sha256", where);
+            var bytes = BoundedZip.Read(Entry(name), archiveLength, BoundedZip.MaxEntryBytes, length);
+            if (!sha.Equals(Convert.ToHexStringLower(SHA256.HashData(bytes)), StringComparison.Ordinal))
             {
+                throw new InvalidDataException($"entry '{name}' does not match the SHA-256 the manifest records: the file is corrupt or was edited.");
+            }
+
+            return bytes;
+        }
+
+        var inputBytes = Verified(JsonFields.Object(JsonFields.Required(root, "inputSchema", "the manifest"), "the manifest's 'inputSchema'"), "the manifest's 'inputSchema'");
+        BoundedZip.Inspect(inputBytes, InputSchemaEntry);
+        catalog.Load(new MemoryStream(inputBytes, writable: false), out inputSchema);
+        var stages = new List<ITransformer>();
+        var stageNodes = JsonFields.Array(root, "stages", "the manifest");
+        for (var i = 0; i < stageNodes.Count; i++)
+        {
+            var where = $"stage {i} of the manifest";
+            var stage = JsonFields.Object(stageNodes[i], where);
+            switch (JsonFields.String(stage, "kind", where))
+            {
+                case "image":
+                    stages.Add(ImageAugmentationTransformer.Load(JsonFields.Object(JsonFields.Required(stage, "settings", where), where + "'s settings"), where));
+                    break;
                 case "mlnet":
-                    var loaded = catalog.Load(new MemoryStream(ReadEntry(zip, entry)), out _);
-                    stages.AddRange(Flatten(loaded));
+                    var mlnet = Verified(stage, where);
+                    BoundedZip.Inspect(mlnet, where);
+                    stages.AddRange(Flatten(catalog.Load(new MemoryStream(mlnet, writable: false), out _)));
                     break;
                 case "network":
-                    var network = NetworkFile.Load(new MemoryStream(ReadEntry(zip, entry)));
-                    stages.Add(new NeuralNetworkTransformer(
-                        Enum.Parse<NeuralNetworkTask>((string?)stage["task"] ?? string.Empty),
-                        network,
-                        [.. stage["featureShape"]!.AsArray().Select(d => (int)d!)],
-                        (string?)stage["featureColumn"] ?? throw new InvalidDataException("a network stage names no feature column."),
-                        (int)stage["outputs"]!,
-                        KeyValuesFromJson(stage["keyValues"]),
-                        history: null));
+                    stages.Add(NetworkStage(stage, Verified(stage, where), where));
                     break;
-                default:
-                    throw new InvalidDataException($"unknown stage kind '{(string?)stage["kind"]}'.");
+                case var kind:
+                    throw new InvalidDataException($"{where} has the unknown kind '{kind}'.");
             }
         }
 
-        return new TransformerChain<ITransformer>([.. stages]);
+        var unlisted = entries.Keys.FirstOrDefault(name => !listed.Contains(name));
+        if (unlisted is not null)
+        {
+            throw new InvalidDataException($"the file has an entry '{unlisted}' that the manifest does not list.");
+        }
+
+        var chain = new TransformerChain<ITransformer>([.. stages]);
+        try
+        {
+            chain.GetOutputSchema(inputSchema);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            throw new InvalidDataException($"the saved stages do not fit the saved input schema: {e.Message}", e);
+        }
+
+        return chain;
+    }
+
+    /// <summary>A network stage, cross-checked: the network's input against the feature shape, its outputs against the task and classes.</summary>
+    private static NeuralNetworkTransformer NetworkStage(JsonObject stage, byte[] bytes, string where)
+    {
+        var taskName = JsonFields.String(stage, "task", where);
+        if (!Enum.GetNames<NeuralNetworkTask>().Contains(taskName, StringComparer.Ordinal))
+        {
+            throw new InvalidDataException($"{where} has the unknown task '{taskName}'; expected one of {string.Join(", ", Enum.GetNames<NeuralNetworkTask>())}.");
+        }
+
+        var task = Enum.Parse<NeuralNetworkTask>(taskName);
+        var featureColumn = JsonFields.String(stage, "featureColumn", where);
+        var featureShape = JsonFields.Shape(stage, "featureShape", where);
+        var outputs = JsonFields.Int32(stage, "outputs", where, 1);
+        var keyValues = stage.TryGetPropertyValue("keyValues", out var kv) && kv is not null
+            ? KeyValuesFromJson(JsonFields.Object(kv, where + "'s 'keyValues'"), where + "'s 'keyValues'")
+            : null;
+        var network = NetworkFile.Load(new MemoryStream(bytes, writable: false));
+        var inputs = Tensor.ProductOf(network.InputShape);
+        if (inputs != Tensor.ProductOf(featureShape))
+        {
+            throw new InvalidDataException(
+                $"{where} reads features of shape [{string.Join(", ", featureShape)}] but its network takes {Tensor.Format(network.InputShape)}.");
+        }
+
+        var networkOutputs = Tensor.ProductOf(network.OutputShape);
+        var expected = task == NeuralNetworkTask.MulticlassClassification ? keyValues?.Count ?? outputs : 1;
+        if (networkOutputs != outputs || outputs != expected)
+        {
+            throw new InvalidDataException(
+                $"{where} records {outputs} outputs for {task}{(keyValues is null ? string.Empty : $" with {keyValues.Count} classes")}, but its network has {networkOutputs}.");
+        }
+
+        return new NeuralNetworkTransformer(task, network, featureShape, featureColumn, outputs, keyValues, history: null);
     }
 
     private static JsonNode? KeyValuesJson(LabelKeyValues? keyValues) => keyValues is null ? null : new JsonObject
@@ -196,39 +320,24 @@ public static class NetworkModelPersistence
         ["values"] = JsonSerializer.SerializeToNode(keyValues.Values.Cast<object>().Select(v => v is ReadOnlyMemory<char> m ? m.ToString() : v).ToArray()),
     };
 
-    private static LabelKeyValues? KeyValuesFromJson(JsonNode? node)
+    private static LabelKeyValues KeyValuesFromJson(JsonObject node, string where)
     {
-        if (node is null)
-        {
-            return null;
-        }
+        var type = JsonFields.String(node, "type", where);
+        var values = JsonFields.Array(node, "values", where);
+        T[] Read<T>(string expected) => [.. values.Select((v, i) => v is JsonValue j && j.TryGetValue<T>(out var x)
+            ? x
+            : throw new InvalidDataException($"{where}'s value {i} is not {expected}."))];
 
-        var values = node["values"]!.AsArray();
-        return (string?)node["type"] switch
+        return type switch
         {
-            "ReadOnlyMemory`1" => new LabelKeyValues(TextDataViewType.Instance, values.Select(v => ((string)v!).AsMemory()).ToArray()),
-            "Single" => new LabelKeyValues(NumberDataViewType.Single, values.Select(v => (float)v!).ToArray()),
-            "Double" => new LabelKeyValues(NumberDataViewType.Double, values.Select(v => (double)v!).ToArray()),
-            "Int32" => new LabelKeyValues(NumberDataViewType.Int32, values.Select(v => (int)v!).ToArray()),
-            "UInt32" => new LabelKeyValues(NumberDataViewType.UInt32, values.Select(v => (uint)v!).ToArray()),
-            "Int64" => new LabelKeyValues(NumberDataViewType.Int64, values.Select(v => (long)v!).ToArray()),
-            "Boolean" => new LabelKeyValues(BooleanDataViewType.Instance, values.Select(v => (bool)v!).ToArray()),
-            var other => throw new InvalidDataException($"label key values of type '{other}' are not supported."),
+            "ReadOnlyMemory`1" => new LabelKeyValues(TextDataViewType.Instance, Read<string>("a string").Select(v => v.AsMemory()).ToArray()),
+            "Single" => new LabelKeyValues(NumberDataViewType.Single, Read<float>("a Single")),
+            "Double" => new LabelKeyValues(NumberDataViewType.Double, Read<double>("a Double")),
+            "Int32" => new LabelKeyValues(NumberDataViewType.Int32, Read<int>("an Int32")),
+            "UInt32" => new LabelKeyValues(NumberDataViewType.UInt32, Read<uint>("a UInt32")),
+            "Int64" => new LabelKeyValues(NumberDataViewType.Int64, Read<long>("an Int64")),
+            "Boolean" => new LabelKeyValues(BooleanDataViewType.Instance, Read<bool>("a Boolean")),
+            var other => throw new InvalidDataException($"{where} has key values of type '{other}', which is not supported."),
         };
-    }
-
-    private static void WriteEntry(ZipArchive zip, string name, Action<Stream> write)
-    {
-        using var stream = zip.CreateEntry(name, CompressionLevel.Fastest).Open();
-        write(stream);
-    }
-
-    private static byte[] ReadEntry(ZipArchive zip, string name)
-    {
-        var entry = zip.GetEntry(name) ?? throw new InvalidDataException($"the file has no entry '{name}'.");
-        using var stream = entry.Open();
-        var buffer = new MemoryStream();
-        stream.CopyTo(buffer);
-        return buffer.ToArray();
     }
 }

@@ -35,6 +35,9 @@ public static class NetworkFile
     private const int HeaderLength = 12;
     private const int MaxDepth = 256;
 
+    /// <summary>Values a loaded network may allocate beyond twice its saved values (buffers without saved values).</summary>
+    private const long BuildSlack = 1 << 20;
+
     private static ReadOnlySpan<byte> Magic => "MNDN"u8;
 
     /// <summary>Saves the built <paramref name="network"/> to <paramref name="path"/>, atomically: a temporary file
@@ -228,86 +231,82 @@ public static class NetworkFile
 
     private static Layer Parse(byte[] body, int bodyLength)
     {
-        int[] inputShape;
-        LayerDescription description;
-        byte[] weights;
-        try
+        var bytes = body.AsSpan(0, bodyLength);
+        var r = new SpanReader(bytes);
+        var rank = r.Int32();
+        if (rank is < 1 or > 8)
         {
-            using var r = new BinaryReader(new MemoryStream(body, 0, bodyLength), Encoding.UTF8);
-            var rank = r.ReadInt32();
-            if (rank is < 1 or > 8)
-            {
-                throw new InvalidDataException($"the input shape has rank {rank}; the file is corrupt.");
-            }
-
-            inputShape = new int[rank];
-            for (var d = 0; d < rank; d++)
-            {
-                inputShape[d] = r.ReadInt32();
-                if (inputShape[d] <= 0)
-                {
-                    throw new InvalidDataException($"the input shape has dimension {inputShape[d]}; the file is corrupt.");
-                }
-            }
-
-            description = Read(r, 0);
-            var weightsLength = r.ReadInt32();
-            if (weightsLength < 0 || weightsLength > bodyLength - r.BaseStream.Position)
-            {
-                throw new InvalidDataException($"the weights block length {weightsLength} does not fit the file; the file is corrupt.");
-            }
-
-            weights = r.ReadBytes(weightsLength);
-            if (r.BaseStream.Position != bodyLength)
-            {
-                throw new InvalidDataException("the file has unexpected data after the weights; the file is corrupt.");
-            }
-        }
-        catch (EndOfStreamException)
-        {
-            throw new InvalidDataException("the architecture runs past the end of the file; the file is corrupt.");
-        }
-        catch (Exception e) when (e is ArgumentException or FormatException or DecoderFallbackException)
-        {
-            throw new InvalidDataException($"the architecture cannot be read: {e.Message}", e);
+            throw new InvalidDataException($"the input shape has rank {rank}; the file is corrupt.");
         }
 
+        var inputShape = new int[rank];
+        long inputLength = 1;
+        for (var d = 0; d < rank; d++)
+        {
+            inputShape[d] = r.Int32();
+            inputLength *= inputShape[d];
+            if (inputShape[d] <= 0 || inputLength > int.MaxValue)
+            {
+                throw new InvalidDataException($"the input shape has dimension {inputShape[d]} (or holds more than {int.MaxValue} values); the file is corrupt.");
+            }
+        }
+
+        var description = Read(ref r, 0);
+        var weightsLength = r.Int32();
+        if (weightsLength < 0 || weightsLength != r.Remaining)
+        {
+            throw new InvalidDataException($"the weights block length {weightsLength} does not fit the file ({r.Remaining} bytes remain); the file is corrupt.");
+        }
+
+        var weights = bytes[r.Position..];
+        var table = WeightsFile.ReadTable(weights);
+
+        // The description is someone else's: check what it asks for against the values the file really holds before
+        // anything is allocated. Parameters take twice their values (value and gradient); the slack covers buffers
+        // that hold no saved values.
+        var stored = table.Sum(t => (long)t.Length);
+        var limit = (2 * stored) + BuildSlack;
         var network = LayerRegistry.Create(description);
         try
         {
-            network.Build(inputShape, new RandomSource(0));
+            using (AllocationBudget.Limit(limit, asked =>
+                $"network '{description.Name}' asks for more than {asked - 1:N0} values when built for input shape {Tensor.Format(inputShape)}, " +
+                $"but the file holds only {stored:N0} saved values; the file is corrupt."))
+            {
+                network.Build(inputShape, new RandomSource(0));
+            }
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or OverflowException)
         {
             throw new InvalidDataException(
                 $"network '{description.Name}' cannot be built for input shape {Tensor.Format(inputShape)}: {e.Message}", e);
         }
 
-        WeightsFile.Load(network, new MemoryStream(weights, writable: false));
+        WeightsFile.Load(network, weights, table);
         return network;
     }
 
-    private static LayerDescription Read(BinaryReader r, int depth)
+    private static LayerDescription Read(ref SpanReader r, int depth)
     {
         if (depth > MaxDepth)
         {
             throw new InvalidDataException($"the architecture is nested more than {MaxDepth} levels deep; the file is corrupt.");
         }
 
-        var typeKey = r.ReadString();
-        var name = r.ReadString();
-        var settingCount = ReadCount(r, "settings");
-        var settings = new List<KeyValuePair<string, string>>();
+        var typeKey = r.String();
+        var name = r.String();
+        var settingCount = ReadCount(ref r, "settings");
+        var settings = new List<KeyValuePair<string, string>>(settingCount);
         for (var i = 0; i < settingCount; i++)
         {
-            settings.Add(new(r.ReadString(), r.ReadString()));
+            settings.Add(new(r.String(), r.String()));
         }
 
-        var childCount = ReadCount(r, "children");
-        var children = new List<LayerDescription>();
+        var childCount = ReadCount(ref r, "children");
+        var children = new List<LayerDescription>(childCount);
         for (var i = 0; i < childCount; i++)
         {
-            children.Add(Read(r, depth + 1));
+            children.Add(Read(ref r, depth + 1));
         }
 
         if (typeKey.Length == 0)
@@ -315,13 +314,21 @@ public static class NetworkFile
             throw new InvalidDataException("a layer has an empty type key; the file is corrupt.");
         }
 
-        return new LayerDescription(typeKey, name, settings, children);
+        try
+        {
+            return new LayerDescription(typeKey, name, settings, children);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"layer '{name}' of type '{typeKey}' is malformed: {e.Message}", e);
+        }
     }
 
-    private static int ReadCount(BinaryReader r, string what)
+    private static int ReadCount(ref SpanReader r, string what)
     {
-        var count = r.ReadInt32();
-        return count >= 0 && count <= r.BaseStream.Length - r.BaseStream.Position
+        // Every setting or child takes at least two bytes, so a count above the bytes left is corrupt (and never allocated).
+        var count = r.Int32();
+        return count >= 0 && count <= r.Remaining / 2
             ? count
             : throw new InvalidDataException($"a layer declares {count} {what}; the file is corrupt.");
     }

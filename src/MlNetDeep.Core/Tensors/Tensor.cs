@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace MlNetDeep.Tensors;
 
@@ -16,8 +18,10 @@ public sealed class Tensor
     public Tensor(params int[] shape)
     {
         _shape = CheckShape(shape);
-        Data = new float[ProductOf(_shape)];
-        Length = Data.Length;
+        var length = ProductOf(_shape);
+        AllocationBudget.Charge(length);
+        Data = new float[length];
+        Length = length;
     }
 
     /// <summary>Wraps existing data (not copied) with the given shape.</summary>
@@ -91,10 +95,20 @@ public sealed class Tensor
         long p = 1;
         foreach (var d in shape)
         {
+            // Checked as it goes: a product of several large dimensions would otherwise wrap around a long.
+            if (d < 0)
+            {
+                throw new ArgumentException($"Shape {Format(shape)} has a negative dimension.");
+            }
+
             p *= d;
+            if (p > int.MaxValue)
+            {
+                throw new ArgumentException($"Shape {Format(shape)} holds more than {int.MaxValue} values.");
+            }
         }
 
-        return p > int.MaxValue ? throw new ArgumentException($"Shape {Format(shape)} holds more than {int.MaxValue} values.") : (int)p;
+        return (int)p;
     }
 
     /// <summary>
@@ -198,12 +212,29 @@ public sealed class Tensor
     }
 
     /// <summary>Index of the first value that is NaN or infinite, or -1.</summary>
-    public int IndexOfNonFinite()
+    public int IndexOfNonFinite() => IndexOfNonFinite(Span);
+
+    /// <summary>Index of the first value of <paramref name="values"/> that is NaN or infinite, or -1 (vectorised).</summary>
+    public static int IndexOfNonFinite(ReadOnlySpan<float> values)
     {
-        var s = Span;
-        for (var i = 0; i < s.Length; i++)
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated && values.Length >= Vector256<float>.Count)
         {
-            if (!float.IsFinite(s[i]))
+            // x − x is 0 for a finite x and NaN for ±∞ or NaN, so one compare finds both.
+            ref var start = ref MemoryMarshal.GetReference(values);
+            for (; i <= values.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                var v = Vector256.LoadUnsafe(ref start, (nuint)i);
+                if (!Vector256.EqualsAll(v - v, Vector256<float>.Zero))
+                {
+                    break;
+                }
+            }
+        }
+
+        for (; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i]))
             {
                 return i;
             }

@@ -134,15 +134,21 @@ public sealed class ImageAugmentationTransformer : ITransformer, IColumnMapper
         ["seed"] = JsonSerializer.SerializeToNode(Seed),
     };
 
-    /// <summary>The transformer saved by <see cref="Save"/>.</summary>
-    internal static ImageAugmentationTransformer Load(JsonNode node)
+    /// <summary>The transformer saved by <see cref="Save"/>, read strictly (the settings come from a file).</summary>
+    internal static ImageAugmentationTransformer Load(JsonObject node, string where)
     {
-        var shape = node["inputShape"]!.AsArray().Select(d => (int)d!).ToArray();
-        return new ImageAugmentationTransformer(
-            AugmentationJson.Create(node["step"]!),
-            (string?)node["outputColumn"] ?? throw new InvalidDataException("an image step names no output column."),
-            (string?)node["inputColumn"] ?? throw new InvalidDataException("an image step names no input column."),
-            new ImageShape(shape[0], shape[1], shape[2]),
-            (ulong)node["seed"]!);
+        var shape = JsonFields.Shape(node, "inputShape", where, rank: 3);
+        var step = AugmentationJson.Create(JsonFields.Object(JsonFields.Required(node, "step", where), where + "'s step"), where + "'s step");
+        var output = JsonFields.String(node, "outputColumn", where);
+        var input = JsonFields.String(node, "inputColumn", where);
+        var seed = JsonFields.UInt64(node, "seed", where);
+        try
+        {
+            return new ImageAugmentationTransformer(step, output, input, new ImageShape(shape[0], shape[1], shape[2]), seed);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{where} does not fit its input images {Tensor.Format(shape)}: {e.Message}", e);
+        }
     }
 }

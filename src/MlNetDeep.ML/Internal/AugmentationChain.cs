@@ -59,7 +59,7 @@ internal sealed class AugmentationChain
                     "a transform between the image steps and the trainer reordered or dropped columns. Put such transforms before the image steps.");
             }
 
-            steps.Insert(0, AugmentationJson.Create(node["step"]!));
+            steps.Insert(0, AugmentationJson.Create(JsonFields.Object(node["step"], "an image step annotation"), "an image step annotation"));
             column = schema[index];
         }
 

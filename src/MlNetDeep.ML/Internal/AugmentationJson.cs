@@ -39,42 +39,44 @@ internal static class AugmentationJson
         return node;
     }
 
-    public static ImageAugmentation Create(JsonNode node)
+    /// <summary>Re-creates a step described by <see cref="Describe"/>; every field is checked (the JSON comes from a file).</summary>
+    /// <exception cref="InvalidDataException">A field is missing, of the wrong type or out of range; the message says where.</exception>
+    public static ImageAugmentation Create(JsonObject node, string where)
     {
-        var always = (bool?)node["alwaysRandom"] ?? false;
-        return (string?)node["kind"] switch
+        var kind = JsonFields.String(node, "kind", where);
+        where = $"{where} ({kind})";
+        var always = JsonFields.OptionalBoolean(node, "alwaysRandom", where, false);
+        double D(string key) => JsonFields.Double(node, key, where);
+        float F(string key) => JsonFields.Single(node, key, where);
+        int I(string key) => JsonFields.Int32(node, key, where);
+        try
         {
-            "RandomMirror" => new RandomMirror(D(node, "horizontal"), D(node, "vertical")) { AlwaysRandom = always },
-            "RandomCrop" => new RandomCrop(I(node, "height"), I(node, "width")) { AlwaysRandom = always },
-            "PcaColorShift" => new PcaColorShift(Doubles(node, "eigenvalues"), Matrix(Doubles(node, "eigenvectors")), D(node, "sigma")) { AlwaysRandom = always },
-            "RandomRotation" => new RandomRotation(D(node, "maxDegrees"), F(node, "fill")) { AlwaysRandom = always },
-            "RandomScaling" => new RandomScaling(D(node, "minScale"), D(node, "maxScale"), F(node, "fill")) { AlwaysRandom = always },
-            "Brightness" => new Brightness(F(node, "maxDelta")) { AlwaysRandom = always },
-            "GaussianBlur" => new GaussianBlur(D(node, "sigmaMax"), D(node, "probability")) { AlwaysRandom = always },
-            "RandomTranslation" => new RandomTranslation(I(node, "maxShiftX"), I(node, "maxShiftY"), F(node, "fill")) { AlwaysRandom = always },
-            "ChannelNormalizer" => new ChannelNormalizer(Floats(node, "mean"), Floats(node, "std")),
-            "FeatureNormalizer" => new FeatureNormalizer(new Standardizer(Floats(node, "mean"), Floats(node, "std"))),
-            "AugmentationPipeline" => new AugmentationPipeline(Required(node, "steps").AsArray().Select(s => Create(s!))),
-            var kind => throw new InvalidDataException($"unknown image step '{kind}'."),
-        };
+            return kind switch
+            {
+                "RandomMirror" => new RandomMirror(D("horizontal"), D("vertical")) { AlwaysRandom = always },
+                "RandomCrop" => new RandomCrop(I("height"), I("width")) { AlwaysRandom = always },
+                "PcaColorShift" => new PcaColorShift(JsonFields.Doubles(node, "eigenvalues", where), Matrix(JsonFields.Doubles(node, "eigenvectors", where)), D("sigma")) { AlwaysRandom = always },
+                "RandomRotation" => new RandomRotation(D("maxDegrees"), F("fill")) { AlwaysRandom = always },
+                "RandomScaling" => new RandomScaling(D("minScale"), D("maxScale"), F("fill")) { AlwaysRandom = always },
+                "Brightness" => new Brightness(F("maxDelta")) { AlwaysRandom = always },
+                "GaussianBlur" => new GaussianBlur(D("sigmaMax"), D("probability")) { AlwaysRandom = always },
+                "RandomTranslation" => new RandomTranslation(I("maxShiftX"), I("maxShiftY"), F("fill")) { AlwaysRandom = always },
+                "ChannelNormalizer" => new ChannelNormalizer(JsonFields.Singles(node, "mean", where), JsonFields.Singles(node, "std", where)),
+                "FeatureNormalizer" => new FeatureNormalizer(new Standardizer(JsonFields.Singles(node, "mean", where), JsonFields.Singles(node, "std", where))),
+                "AugmentationPipeline" => new AugmentationPipeline(JsonFields.Array(node, "steps", where)
+                    .Select((s, i) => Create(JsonFields.Object(s, $"{where}'s step {i}"), $"{where}'s step {i}")).ToList()),
+                _ => throw new InvalidDataException($"{where}: unknown image step '{kind}'."),
+            };
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{where} has invalid settings: {e.Message}", e);
+        }
     }
 
     private static JsonArray Array(IEnumerable<double> values) => new([.. values.Select(v => (JsonNode)v)]);
 
     private static JsonArray Array(IEnumerable<float> values) => new([.. values.Select(v => (JsonNode)v)]);
-
-    private static JsonNode Required(JsonNode node, string key) =>
-        node[key] ?? throw new InvalidDataException($"image step '{(string?)node["kind"]}' has no '{key}'.");
-
-    private static double D(JsonNode node, string key) => (double)Required(node, key);
-
-    private static float F(JsonNode node, string key) => (float)Required(node, key);
-
-    private static int I(JsonNode node, string key) => (int)Required(node, key);
-
-    private static double[] Doubles(JsonNode node, string key) => [.. Required(node, key).AsArray().Select(v => (double)v!)];
-
-    private static float[] Floats(JsonNode node, string key) => [.. Required(node, key).AsArray().Select(v => (float)v!)];
 
     private static double[,] Matrix(double[] values)
     {

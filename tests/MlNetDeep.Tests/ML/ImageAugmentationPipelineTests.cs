@@ -290,20 +290,13 @@ public class ImageAugmentationPipelineTests
         try
         {
             ml.Model.SaveWithNetworks(model, view.Schema, path);
-            using (var zip = System.IO.Compression.ZipFile.Open(path, System.IO.Compression.ZipArchiveMode.Update))
-            {
-                var entry = zip.GetEntry("manifest.json")!;
-                string text;
-                using (var reader = new StreamReader(entry.Open()))
-                {
-                    text = reader.ReadToEnd();
-                }
 
+            // Edited with the checksum recomputed, as a deliberate edit would be: the step's own checks must catch it.
+            PipelineFiles.EditManifest(path, text =>
+            {
                 Assert.That(text, Does.Contain(find));
-                entry.Delete();
-                using var writer = new StreamWriter(zip.CreateEntry("manifest.json").Open());
-                writer.Write(text.Replace(find, replace, StringComparison.Ordinal));
-            }
+                return text.Replace(find, replace, StringComparison.Ordinal);
+            });
 
             var e = Assert.Throws<InvalidDataException>(() => ml.Model.LoadWithNetworks(path, out _));
             Assert.That(e!.Message, Does.Contain(path).And.Contain(named));
