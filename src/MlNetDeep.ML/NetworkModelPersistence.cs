@@ -296,8 +296,11 @@ public static class NetworkModelPersistence
             ? KeyValuesFromJson(JsonFields.Object(kv, where + "'s 'keyValues'"), where + "'s 'keyValues'")
             : null;
         var network = NetworkFile.Load(new MemoryStream(bytes, writable: false));
-        var inputs = Tensor.ProductOf(network.InputShape);
-        if (inputs != Tensor.ProductOf(featureShape))
+        // The transformer feeds [N, ..featureShape]: a flat shape needs the same size, any other the network's very shape.
+        var fits = featureShape.Length == 1
+            ? Tensor.ProductOf(network.InputShape) == featureShape[0]
+            : network.InputShape.SequenceEqual(featureShape);
+        if (!fits)
         {
             throw new InvalidDataException(
                 $"{where} reads features of shape [{string.Join(", ", featureShape)}] but its network takes {Tensor.Format(network.InputShape)}.");

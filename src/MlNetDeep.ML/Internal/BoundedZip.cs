@@ -115,15 +115,15 @@ internal static class BoundedZip
             throw new InvalidDataException($"entry '{entry.FullName}' declares {length} bytes; at most {Math.Min(cap, MaxEntryBytes)} are accepted.");
         }
 
-        if (expectedLength is { } expected && length != expected)
-        {
-            throw new InvalidDataException($"entry '{entry.FullName}' has {length} bytes where the manifest records {expected}.");
-        }
-
         if (length > Grace && length > MaxRatio * Math.Max(entry.CompressedLength, 1))
         {
             throw new InvalidDataException(
                 $"entry '{entry.FullName}' would inflate {entry.CompressedLength} bytes to {length} (more than {MaxRatio}:1); the file looks like a zip bomb.");
+        }
+
+        if (expectedLength is { } expected && length != expected)
+        {
+            throw new InvalidDataException($"entry '{entry.FullName}' has {length} bytes where the manifest records {expected}.");
         }
     }
 }

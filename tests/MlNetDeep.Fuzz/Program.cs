@@ -1,0 +1,19 @@
+using System.Globalization;
+using MlNetDeep.Fuzz;
+
+// The fuzzer and the fault-injection child of MlNetDeep's tests (see README.md beside this file):
+//   fuzz [--format pipeline|network|weights|all] [--count N] [--seed S] [--timeout-seconds T]
+//   save-loop PATH MEGABYTES
+return args.FirstOrDefault() switch
+{
+    "fuzz" => FuzzCommand.Run(args[1..]),
+    "save-loop" when args.Length == 3 => SaveLoop.Run(args[1], int.Parse(args[2], CultureInfo.InvariantCulture)),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: MlNetDeep.Fuzz fuzz [--format pipeline|network|weights|all] [--count N] [--seed S] [--timeout-seconds T]");
+    Console.Error.WriteLine("       MlNetDeep.Fuzz save-loop PATH MEGABYTES");
+    return 2;
+}
