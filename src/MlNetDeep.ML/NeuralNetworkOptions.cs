@@ -82,6 +82,9 @@ public abstract class NeuralNetworkOptions
     /// <summary>Called after every epoch with the epoch's loss, metrics and seconds.</summary>
     public Action<EpochResult>? ProgressCallback;
 
-    /// <summary>Cancels training between mini-batches.</summary>
+    /// <summary>
+    /// Cancels Fit with an <see cref="OperationCanceledException"/>: before the data are read, every 256 rows while the
+    /// training and validation rows are read, and between mini-batches.
+    /// </summary>
     public CancellationToken CancellationToken;
 }
