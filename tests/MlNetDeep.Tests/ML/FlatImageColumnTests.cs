@@ -124,6 +124,34 @@ public class FlatImageColumnTests
             .Append(ml.MulticlassClassification.Trainers.NeuralNetwork(new NeuralNetworkMulticlassTrainer.Options { HiddenLayers = [8], NumberOfEpochs = 1, Seed = 1 }))
             .Fit(flat);
         Assert.That(model.LastTransformer.FeatureShape, Is.EqualTo(new[] { 784 }));
+
+        var path = Path.Combine(Path.GetTempPath(), $"mlnetdeep-flat-{Guid.NewGuid():N}.zip");
+        try
+        {
+            ml.Model.SaveWithNetworks(model, flat.Schema, path);
+            var loaded = ml.Model.LoadWithNetworks(path, out _);
+            Assert.That(Scores(loaded.Transform(flat)), Is.EqualTo(Scores(model.Transform(flat))));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static float[][] Scores(IDataView data)
+    {
+        var column = data.Schema["Score"];
+        using var cursor = data.GetRowCursor([column]);
+        var getter = cursor.GetGetter<VBuffer<float>>(column);
+        var result = new List<float[]>();
+        VBuffer<float> buffer = default;
+        while (cursor.MoveNext())
+        {
+            getter(ref buffer);
+            result.Add(buffer.DenseValues().ToArray());
+        }
+
+        return [.. result];
     }
 
     [Test]
