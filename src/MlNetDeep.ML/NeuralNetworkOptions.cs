@@ -52,7 +52,10 @@ public abstract class NeuralNetworkOptions
     /// <summary>Passes over the training data.</summary>
     public int NumberOfEpochs = 10;
 
-    /// <summary>Mini-batch size.</summary>
+    /// <summary>
+    /// Mini-batch size. With batch normalisation of single values per channel (after a dense layer, or on 1×1 maps) a
+    /// last mini-batch of one row is left out of each epoch (a different row each epoch), and 1 is an error.
+    /// </summary>
     public int BatchSize = 64;
 
     /// <summary>Seed for initialisation, shuffling and dropout; when null it is drawn from the MLContext's seed.</summary>
@@ -79,6 +82,9 @@ public abstract class NeuralNetworkOptions
     /// <summary>Called after every epoch with the epoch's loss, metrics and seconds.</summary>
     public Action<EpochResult>? ProgressCallback;
 
-    /// <summary>Cancels training between mini-batches.</summary>
+    /// <summary>
+    /// Cancels Fit with an <see cref="OperationCanceledException"/>: before the data are read, every 256 rows while the
+    /// training and validation rows are read, and between mini-batches.
+    /// </summary>
     public CancellationToken CancellationToken;
 }

@@ -52,7 +52,7 @@ public abstract class NeuralNetworkTrainerBase : IEstimator<NeuralNetworkTransfo
                     $"The pipeline has MlNetDeep image steps, but column '{o.FeatureColumnName}' was rewritten after them by another transform, so training sees no augmentation. Put the image steps last, right before the trainer.");
             }
 
-            (x, y) = NetworkInput.Read(input, schema[o.FeatureColumnName], o.LabelColumnName, Task, shape, "training");
+            (x, y) = NetworkInput.Read(input, schema[o.FeatureColumnName], o.LabelColumnName, Task, shape, "training", o.CancellationToken);
         }
         else
         {
@@ -64,7 +64,7 @@ public abstract class NeuralNetworkTrainerBase : IEstimator<NeuralNetworkTransfo
             }
 
             channel.Info(MessageSensitivity.None, $"Augmenting every training mini-batch from column '{chain.Source.Name}' ({chain.InputShape}): {chain.Describe()}.");
-            (x, y) = NetworkInput.Read(input, chain.Source, o.LabelColumnName, Task, [chain.InputShape.Channels, chain.InputShape.Height, chain.InputShape.Width], "training");
+            (x, y) = NetworkInput.Read(input, chain.Source, o.LabelColumnName, Task, [chain.InputShape.Channels, chain.InputShape.Height, chain.InputShape.Width], "training", o.CancellationToken);
         }
 
         Tensor? vx = null, vy = null;
@@ -188,7 +188,7 @@ public abstract class NeuralNetworkTrainerBase : IEstimator<NeuralNetworkTransfo
                     $"Column '{source.Name}' of the validation set is {source.Type}; the image steps read {chain.InputShape} images ({chain.InputShape.Length} values a row).");
             }
 
-            var (raw, targets) = NetworkInput.Read(validation, source, label, Task, [chain.InputShape.Channels, chain.InputShape.Height, chain.InputShape.Width], "validation");
+            var (raw, targets) = NetworkInput.Read(validation, source, label, Task, [chain.InputShape.Channels, chain.InputShape.Height, chain.InputShape.Width], "validation", _options.CancellationToken);
             var scored = new Tensor([raw.Rows, .. chain.Augmentation.OutputShape(raw.Shape[1..])]);
             chain.Augmentation.Apply(raw, Enumerable.Range(0, raw.Rows).ToArray(), 0, 0, training: false, scored);
             return (scored, targets);
@@ -201,7 +201,7 @@ public abstract class NeuralNetworkTrainerBase : IEstimator<NeuralNetworkTransfo
             throw new ArgumentException($"Column '{training}' is {features.Type} in the validation set; the network takes {Tensor.ProductOf(shape)} values a row ([{string.Join(", ", shape)}]).");
         }
 
-        return NetworkInput.Read(validation, features, label, Task, shape, "validation");
+        return NetworkInput.Read(validation, features, label, Task, shape, "validation", _options.CancellationToken);
     }
 
     private string ExpectedLabel() => Task switch

@@ -2,8 +2,8 @@ namespace MlNetDeep.Training;
 
 /// <summary>What one epoch of training produced.</summary>
 /// <param name="Epoch">The 1-based epoch number.</param>
-/// <param name="TrainLoss">The mean cost over the epoch's mini-batches (with the L1/L2 penalty).</param>
-/// <param name="TrainAccuracy">The fraction of training samples classified correctly during the epoch (while the weights moved), or null for regression.</param>
+/// <param name="TrainLoss">The mean cost over the <see cref="TrainRows"/> rows of the epoch's mini-batches (with the L1/L2 penalty).</param>
+/// <param name="TrainAccuracy">The fraction of the <see cref="TrainRows"/> training samples classified correctly during the epoch (while the weights moved), or null for regression.</param>
 /// <param name="ValidationLoss">The mean cost on the validation set after the epoch, or null without one.</param>
 /// <param name="ValidationAccuracy">The validation accuracy after the epoch, or null.</param>
 /// <param name="LearningRate">The learning rate used for the epoch's last update.</param>
@@ -15,4 +15,11 @@ public sealed record EpochResult(
     double? ValidationLoss,
     double? ValidationAccuracy,
     float LearningRate,
-    double Seconds);
+    double Seconds)
+{
+    /// <summary>
+    /// The rows the epoch trained on: every training row, but for a last mini-batch of one row that
+    /// <see cref="Trainer"/> leaves out when a batch-normalisation layer could not normalise it.
+    /// </summary>
+    public int TrainRows { get; init; }
+}

@@ -11,6 +11,14 @@ namespace MlNetDeep.Training;
 /// seed, and for every mini-batch runs forward, the cost, backward, L1/L2, clipping, and one optimizer step
 /// at the scheduled learning rate. Buffers are reused: a step allocates nothing in steady state.
 /// </summary>
+/// <remarks>
+/// When the network has a <see cref="BatchNormalization"/> layer that sees one value per channel in a row (a dense
+/// input, or 1×1 maps), a last partial mini-batch of exactly one row cannot be normalised (the layer throws, as PyTorch
+/// does): it is left out of the epoch, a different row each epoch when shuffling, and the epoch's
+/// <see cref="EpochResult.TrainRows"/>, <see cref="EpochResult.TrainLoss"/> and <see cref="EpochResult.TrainAccuracy"/>
+/// count only the rows trained. A single training row or a <see cref="TrainingOptions.BatchSize"/> of 1 with such a
+/// layer is an error.
+/// </remarks>
 public static class Trainer
 {
     /// <summary>Trains <paramref name="network"/> on (<paramref name="features"/>, <paramref name="targets"/>).</summary>
@@ -70,6 +78,15 @@ public static class Trainer
             rows = rows[..^held];
         }
 
+        if ((rows.Length == 1 || options.BatchSize == 1) && NormalizesSingleValues(network) is { } bn)
+        {
+            throw new ArgumentException(
+                (rows.Length == 1 ? $"The training data have a single row{(options.ValidationFraction > 0 ? " once the validation rows are held out" : string.Empty)}"
+                    : "BatchSize is 1")
+                + $", but batch-normalisation layer '{bn.Name}' needs mini-batches of at least 2 rows (a single value per channel is its own mean). "
+                + "Train on at least 2 rows with a BatchSize of at least 2, or use GroupNormalization, which normalises each sample on its own.");
+        }
+
         return new Run(network, features, targets, options, rows, random, validationFeatures, validationTargets).Execute();
     }
 
@@ -123,6 +140,15 @@ public static class Trainer
         }
     }
 
+    /// <summary>The first batch-normalisation layer of <paramref name="layer"/> that sees one value per channel in a row (a dense input or 1×1 maps), or null.</summary>
+    private static BatchNormalization? NormalizesSingleValues(Layer layer) => layer switch
+    {
+        BatchNormalization bn => Tensor.ProductOf(bn.InputShape) == bn.InputShape[0] ? bn : null,
+        Sequential sequential => sequential.Layers.Select(NormalizesSingleValues).FirstOrDefault(b => b is not null),
+        Graph graph => graph.Nodes.Select(n => n.Layer is { } inner ? NormalizesSingleValues(inner) : null).FirstOrDefault(b => b is not null),
+        _ => null,
+    };
+
     internal static void CheckInputShape(Layer network, int rows, int[] sampleShape, string role)
     {
         if (!sampleShape.AsSpan().SequenceEqual(network.InputShape) && Tensor.ProductOf(sampleShape) != Tensor.ProductOf(network.InputShape))
@@ -160,7 +186,10 @@ public static class Trainer
             network.ComputeInputGradient = false;
             var history = new TrainingHistory();
             var batchSize = Math.Min(options.BatchSize, rows.Length);
-            var stepsPerEpoch = (rows.Length + batchSize - 1) / batchSize;
+
+            // Batch normalisation cannot normalise a last mini-batch of one row: leave it out (see the remarks).
+            var trained = rows.Length % batchSize == 1 && batchSize > 1 && NormalizesSingleValues(network) is not null ? rows.Length - 1 : rows.Length;
+            var stepsPerEpoch = (trained + batchSize - 1) / batchSize;
             var xShape = options.Augmentation?.OutputShape(features.Shape[1..]) ?? features.Shape[1..].ToArray();
             var yShape = targets.Shape[1..].ToArray();
             Tensor? xb = null, yb = null, grad = null;
@@ -186,7 +215,7 @@ public static class Trainer
                 {
                     options.CancellationToken.ThrowIfCancellationRequested();
                     var start = b * batchSize;
-                    var count = Math.Min(batchSize, rows.Length - start);
+                    var count = Math.Min(batchSize, trained - start);
                     var batchRows = rows.AsSpan(start, count);
                     Tensor.Ensure(ref xb, count, xShape);
                     Tensor.Ensure(ref yb, count, yShape);
@@ -252,12 +281,12 @@ public static class Trainer
 
                 var result = new EpochResult(
                     epoch,
-                    lossSum / rows.Length,
+                    lossSum / trained,
                     options.Loss.IsClassification ? (double)correct / decisions : null,
                     valLoss,
                     valAcc,
                     rate,
-                    clock.Elapsed.TotalSeconds);
+                    clock.Elapsed.TotalSeconds) { TrainRows = trained };
                 history.Add(result);
                 options.EpochCompleted?.Invoke(result);
 

@@ -19,7 +19,11 @@ public sealed class TrainingOptions
     /// <summary>Passes over the training data.</summary>
     public int Epochs { get; set; } = 10;
 
-    /// <summary>Mini-batch size: 1 is stochastic gradient descent, the data size is batch gradient descent.</summary>
+    /// <summary>
+    /// Mini-batch size: 1 is stochastic gradient descent, the data size is batch gradient descent. The last mini-batch
+    /// of an epoch holds the remaining rows; with batch normalisation over single values per channel (a dense input or
+    /// 1×1 maps) a last mini-batch of one row is left out, and a size of 1 is an error (see <see cref="Trainer"/>).
+    /// </summary>
     public int BatchSize { get; set; } = 64;
 
     /// <summary>Seeds initialisation, shuffling and dropout: the same seed gives the same run.</summary>

@@ -166,8 +166,8 @@ public static class ImageAugmentationCatalog
 
     /// <summary>Per-feature input normalisation (x − μ_j)/σ_j (seed 001) with μ and σ fitted on the training data; deterministic.</summary>
     /// <param name="catalog">The transforms catalog.</param>
-    /// <param name="outputColumnName">The column written (a Vector&lt;Single, C, H, W&gt;).</param>
-    /// <param name="inputColumnName">The column read (CHW pixels); the output column when null.</param>
+    /// <param name="outputColumnName">The column written (the input's shape: Vector&lt;Single, C, H, W&gt;, or a flat vector for a flat input).</param>
+    /// <param name="inputColumnName">The column read (CHW pixels, or any flat feature vector); the output column when null.</param>
     public static ImageAugmentationEstimator NormalizeInput(
         this TransformsCatalog catalog,
         string outputColumnName = "Features",

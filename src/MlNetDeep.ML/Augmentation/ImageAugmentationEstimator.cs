@@ -26,11 +26,13 @@ public sealed class ImageAugmentationEstimator : IEstimator<ImageAugmentationTra
 
     private string InputColumnName => _options.InputColumnName ?? _options.OutputColumnName;
 
+    private string StepName => _options.GetType().Name.Replace("Options", string.Empty, StringComparison.Ordinal);
+
     /// <summary>Fits the step on <paramref name="input"/> (statistics where the step has any).</summary>
     public ImageAugmentationTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var shape = ImageColumns.ShapeOf(input.Schema, InputColumnName, _options.ImageShape);
+        var shape = ImageColumns.ShapeOf(input.Schema, InputColumnName, _options.ImageShape, (StepName, _options.NeedsImageShape));
         var column = input.Schema[InputColumnName];
         var step = _options.CreateStep(() => ImageColumns.Read(input, column, shape));
         step.OutputShape(shape);
@@ -38,7 +40,11 @@ public sealed class ImageAugmentationEstimator : IEstimator<ImageAugmentationTra
         return new ImageAugmentationTransformer(step, _options.OutputColumnName, InputColumnName, shape, seed);
     }
 
-    /// <summary>The input columns plus the image column written; fails early on a missing or mistyped column.</summary>
+    /// <summary>
+    /// The input columns plus the image column written; fails early on a missing or mistyped column. The image shape
+    /// (a flat vector without <see cref="ImageAugmentationOptions.ImageShape"/>) is checked by <see cref="Fit"/>, before
+    /// any row is read: a <see cref="SchemaShape"/> carries no vector dimensions.
+    /// </summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);

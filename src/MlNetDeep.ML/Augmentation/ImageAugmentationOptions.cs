@@ -18,7 +18,10 @@ public abstract class ImageAugmentationOptions
 
     /// <summary>
     /// The image shape <c>[C, H, W]</c> of the input column when its type does not carry it (a flat vector); by default
-    /// it comes from the column type (<c>ExtractPixels</c> gives <c>Vector&lt;Single, C, H, W&gt;</c>).
+    /// it comes from the column type (<c>ExtractPixels</c> gives <c>Vector&lt;Single, C, H, W&gt;</c>; a
+    /// <c>Vector&lt;Single, H, W&gt;</c> is one channel). A flat vector without it is an error when the step is fitted,
+    /// since its shape cannot be known (784 values may be 28×28 or 16×49); only NormalizeInput, which works per
+    /// feature, takes a flat vector as it is.
     /// </summary>
     public int[]? ImageShape;
 
@@ -27,6 +30,12 @@ public abstract class ImageAugmentationOptions
 
     /// <summary>The seed of the draws when <see cref="AlwaysRandom"/> is set (epoch 0, row = the row's id, its index for in-memory data); drawn from the MLContext when null.</summary>
     public int? Seed;
+
+    /// <summary>
+    /// False for a step that does not depend on the image geometry (per-feature normalisation), which may then read a
+    /// flat vector without <see cref="ImageShape"/>; every other step needs the shape and rejects a flat vector.
+    /// </summary>
+    internal virtual bool NeedsImageShape => true;
 
     /// <summary>Creates the step; <paramref name="readImages"/> reads the training images for a step that fits statistics.</summary>
     internal abstract ImageAugmentation CreateStep(Func<Tensor> readImages);

@@ -57,11 +57,25 @@ public sealed class ImageAugmentationTransformer : ITransformer, IColumnMapper
             throw new ArgumentException($"Column '{InputColumnName}' must be a Vector<Single> of {InputShape.Length} values ({InputShape}), as when this step was fitted; it is {source.Type}.");
         }
 
+        // A column that carries a shape must carry the fitted one: the same number of values as other images would be
+        // mirrored, cropped and normalised along the wrong axes. A flat column takes the fitted (declared) shape.
+        var dims = vector.Dimensions;
+        var flat = dims.Length == 1;
+        if (!flat && !(dims.Length == 3 && new ImageShape(dims[0], dims[1], dims[2]) == InputShape) && !(dims.Length == 2 && new ImageShape(1, dims[0], dims[1]) == InputShape))
+        {
+            throw new ArgumentException(
+                $"Column '{InputColumnName}' is {source.Type}, but this step was fitted on images {InputShape.Channels}×{InputShape.Height}×{InputShape.Width} (CHW); " +
+                "give it images of that shape (or a flat vector of their values).");
+        }
+
         // Built when read (by a trainer), not with every schema: a fitted normaliser's statistics can be large.
         var (index, name) = (source.Index, source.Name);
         var annotations = new DataViewSchema.Annotations.Builder();
         annotations.Add(ImageColumns.AugmentationAnnotation, TextDataViewType.Instance, (ref ReadOnlyMemory<char> value) => value = Describe(index, name).AsMemory());
-        var type = new VectorDataViewType(NumberDataViewType.Single, OutputShape.Channels, OutputShape.Height, OutputShape.Width);
+        // A flat vector read as 1×1×n (per-feature normalisation) stays flat: 1×1×n dimensions would let a later image step take it for an image.
+        var type = flat && InputShape.Channels == 1 && InputShape.Height == 1 && OutputShape == InputShape
+            ? new VectorDataViewType(NumberDataViewType.Single, OutputShape.Length)
+            : new VectorDataViewType(NumberDataViewType.Single, OutputShape.Channels, OutputShape.Height, OutputShape.Width);
         return OutputColumns.Append(inputSchema, [new DataViewSchema.DetachedColumn(OutputColumnName, type, annotations.ToAnnotations())]);
     }
 

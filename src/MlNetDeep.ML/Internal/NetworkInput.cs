@@ -65,19 +65,24 @@ internal static class NetworkInput
     }
 
     /// <summary>Reads every row: features into [N, ..shape], labels into [N] (class index, 0/1 or value).</summary>
-    public static (Tensor Features, Tensor Targets) Read(IDataView data, DataViewSchema.Column features, string labelColumn, NeuralNetworkTask task, int[] shape, string role)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was cancelled before or while the rows were read.</exception>
+    public static (Tensor Features, Tensor Targets) Read(IDataView data, DataViewSchema.Column features, string labelColumn, NeuralNetworkTask task, int[] shape, string role, CancellationToken cancellation = default)
     {
         var y = new List<float>();
-        var x = ReadRows(data, features, data.Schema[labelColumn], task, shape, role, y);
+        var x = ReadRows(data, features, data.Schema[labelColumn], task, shape, role, y, cancellation);
         return (x, new Tensor([.. y], y.Count));
     }
 
     /// <summary>Reads the features of every row into [N, ..shape] (e.g. the images a step fits its statistics on).</summary>
     public static Tensor ReadFeatures(IDataView data, DataViewSchema.Column features, int[] shape, string role) =>
-        ReadRows(data, features, null, default, shape, role, null);
+        ReadRows(data, features, null, default, shape, role, null, default);
 
-    private static Tensor ReadRows(IDataView data, DataViewSchema.Column features, DataViewSchema.Column? label, NeuralNetworkTask task, int[] shape, string role, List<float>? y)
+    /// <summary>Rows read between two looks at the cancellation token: cheap, and a cancelled read stops within this many rows.</summary>
+    private const int CancellationInterval = 256;
+
+    private static Tensor ReadRows(IDataView data, DataViewSchema.Column features, DataViewSchema.Column? label, NeuralNetworkTask task, int[] shape, string role, List<float>? y, CancellationToken cancellation)
     {
+        cancellation.ThrowIfCancellationRequested();
         var featureColumn = features.Name;
         var width = Tensor.ProductOf(shape);
         var x = new List<float>();
@@ -112,6 +117,10 @@ internal static class NetworkInput
             }
 
             index++;
+            if (index % CancellationInterval == 0)
+            {
+                cancellation.ThrowIfCancellationRequested();
+            }
         }
 
         if (index == 0)

@@ -15,8 +15,13 @@ namespace MlNetDeep.Layers;
 /// Training: μ and the biased σ² = (1/m)Σ(z − μ)² of the mini-batch (m = N, or N·H·W) normalise the batch, and the
 /// running averages are updated as in the seed, μ̄ := β₁μ̄ + (1 − β₁)μ and σ̄² := β₁σ̄² + (1 − β₁)σ²_unbiased, with
 /// β₁ = <see cref="Momentum"/>. As PyTorch does, the running variance takes the unbiased estimate m/(m − 1)·σ²
-/// (with m = 1 it is left unchanged). The training-mode output depends only on the batch, never on the running
-/// averages, so repeated training forwards (a gradient check) see the same function.
+/// (m ≥ 2). The training-mode output depends only on the batch, never on the running averages, so repeated training
+/// forwards (a gradient check) see the same function.
+/// </para>
+/// <para>
+/// A training batch with a single value per channel (one row of a dense input, or one image of 1×1 maps) throws, as in
+/// PyTorch: its mean is the value itself, so the output would be β whatever the input. <see cref="Training.Trainer"/>
+/// leaves out a last partial mini-batch of one row for this reason.
 /// </para>
 /// <para>
 /// <see cref="Momentum"/> is the seed's β₁, the weight of the OLD value (default 0.9). PyTorch's <c>momentum</c>
@@ -144,6 +149,16 @@ public sealed class BatchNormalization : Layer
     protected override Tensor OnForward(Tensor input, bool training)
     {
         var n = input.Rows;
+        if (training && (long)n * _inner == 1)
+        {
+            // One value per channel is its own mean: every output would be β and every gradient 0 (PyTorch refuses too).
+            throw new ArgumentException(
+                $"Layer '{Name}' got a training batch {Tensor.Format(input.Shape)} with one value per channel, which batch normalisation cannot normalise " +
+                "(each value is its own mean, so the output would be β whatever the input). Train with mini-batches of at least 2 rows " +
+                "(Trainer leaves out a last partial batch of one row), use GroupNormalization (per sample), or call Forward with training: false.",
+                nameof(input));
+        }
+
         var y = Tensor.Ensure(ref _output, n, InputShape);
         _input = input;
         _trainingForward = training;

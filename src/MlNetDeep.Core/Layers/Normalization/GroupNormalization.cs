@@ -90,6 +90,15 @@ public sealed class GroupNormalization : Layer
         }
 
         _inner = Tensor.ProductOf(inputShape) / _channels;
+        if (_channels / Groups * _inner == 1)
+        {
+            // A group of one value is its own mean: the output would be β whatever the input.
+            throw new ArgumentException(
+                $"Layer '{Name}': {Groups} groups of the input {Tensor.Format(inputShape)} hold one value each, which normalises every value to 0 " +
+                "(the output would be β whatever the input); use fewer groups (1 is layer normalisation).",
+                nameof(inputShape));
+        }
+
         _gamma = new Parameter("gamma", false, _channels);
         _gamma.Value.Fill(1f);
         _beta = new Parameter("beta", false, _channels);

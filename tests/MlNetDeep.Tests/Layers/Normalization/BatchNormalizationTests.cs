@@ -193,16 +193,35 @@ public class BatchNormalizationTests
         Assert.That(bn.Gamma.IsWeight || bn.Beta.IsWeight, Is.False, "γ and β are not L1/L2-regularised");
     }
 
-    [Test]
-    public void ABatchOfOneTrainsWithoutChangingTheRunningVariance()
+    [TestCase(3)]
+    [TestCase(3, 1, 1)]
+    public void ATrainingBatchWithOneValuePerChannelIsRejectedNamingTheFix(params int[] shape)
     {
-        var bn = Built(3);
+        // Dense: one row; convolutional: one image of 1×1 maps. Each value would be its own mean and the output β.
+        var bn = Built(shape);
+        bn.Name = "bn1";
+        var x = TestData.Random(4, [1, .. shape]);
 
-        var y = bn.Forward(new Tensor([1f, 2f, 3f], 1, 3), true);
+        var e = Assert.Throws<ArgumentException>(() => bn.Forward(x, true));
 
-        Assert.That(y.Span.ToArray(), Is.All.EqualTo(0f), "x − μ = 0; the output is β");
+        Assert.That(e!.Message, Does.Contain("'bn1'").And.Contain(Tensor.Format([1, .. shape])).And.Contain("one value per channel")
+            .And.Contain("at least 2 rows").And.Contain("GroupNormalization"));
+        Assert.That(bn.RunningMean.Span.ToArray(), Is.All.EqualTo(0f), "nothing was learnt from it");
         Assert.That(bn.RunningVariance.Span.ToArray(), Is.All.EqualTo(1f));
-        Assert.That(bn.RunningMean[2], Is.EqualTo(0.3f).Within(1e-6));
+        Assert.That(bn.Forward(x, false).Span.ToArray(), Is.EqualTo(x.Span.ToArray().Select(v => v / MathF.Sqrt(1 + 1e-5f))).Within(1e-6),
+            "one row is fine at inference");
+    }
+
+    [Test]
+    public void OneImageWithSeveralPixelsPerChannelTrains()
+    {
+        // As in PyTorch: the statistics of a convolutional layer are over N·H·W values, here 1·2·2.
+        var bn = Built(3, 2, 2);
+        var y = bn.Forward(Shifted(4, 1, 3, 2, 2), true).Span.ToArray();
+        for (var c = 0; c < 3; c++)
+        {
+            Assert.That(y.AsSpan(c * 4, 4).ToArray().Average(), Is.EqualTo(0).Within(1e-5));
+        }
     }
 
     [Test]

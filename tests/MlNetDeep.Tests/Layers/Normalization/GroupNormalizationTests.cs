@@ -86,6 +86,29 @@ public class GroupNormalizationTests
         Assert.That(gn.ParameterCount, Is.EqualTo(8), "γ and β per channel");
     }
 
+    [TestCase(4, 4)]
+    [TestCase(2, 2, 1, 1)]
+    public void GroupsOfASingleValueAreRejected(int groups, params int[] shape)
+    {
+        var e = Assert.Throws<ArgumentException>(() => new GroupNormalization(groups).Build(shape, new RandomSource(1)));
+        Assert.That(e!.Message, Does.Contain("GroupNormalization").And.Contain("one value").And.Contain("fewer groups"));
+    }
+
+    [Test]
+    public void ASingleSampleTrainsAsWithinABatch()
+    {
+        // Unlike batch normalisation, a mini-batch of one row is fine: each sample is normalised on its own, dense or not.
+        var gn = Built(2, 4);
+        var x = TestData.Random(10, 5, 4);
+        var batch = gn.Forward(x, true).Span.ToArray();
+        var alone = gn.Forward(new Tensor(x.Row(3).ToArray(), 1, 4), true).Span.ToArray();
+        Assert.That(alone, Is.EqualTo(batch.AsSpan(3 * 4, 4).ToArray()));
+        var normalised = alone.Select((v, c) => (v - gn.Beta.Value[c]) / gn.Gamma.Value[c]).ToArray();
+        Assert.That(normalised[0] + normalised[1], Is.EqualTo(0).Within(1e-5), "each group of the one sample has mean 0");
+        Assert.That(normalised[2] + normalised[3], Is.EqualTo(0).Within(1e-5));
+        Assert.That(alone.Distinct().Count(), Is.GreaterThan(1), "not collapsed to β");
+    }
+
     [Test]
     public void LargeBatchesMatchADoublePrecisionReference()
     {
