@@ -138,6 +138,8 @@ public abstract class ImageAugmentation : BatchAugmentation
 
             rows.CopyTo(_rows);
             (_count, _source, _destination, _input, _seed, _epoch, _training) = (rows.Length, source, destination, input, seed, epoch, training);
+            // Each row draws from its own context (seed, epoch, row) and is written by one item, so the split may follow the
+            // core count without changing a bit.
             var items = Math.Min(rows.Length, 4 * WorkerPool.MaxDegreeOfParallelism);
             _chunk = items == 0 ? 1 : (rows.Length + items - 1) / items;
             try

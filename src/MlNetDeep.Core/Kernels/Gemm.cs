@@ -21,7 +21,9 @@ namespace MlNetDeep.Kernels;
 /// column blocks of ≤ 1024), A packed into 8-row panels and B into 32-column panels (or read in place
 /// when the layout already suits the micro-kernel), and an 8×32 register-tile AVX-512 FMA micro-kernel
 /// with AVX2 and scalar fallbacks. Calls with at least 64k multiply-adds (m·n·k) are split by rows or columns
-/// across <see cref="WorkerPool"/>; smaller ones run on the calling thread. Packing buffers are per
+/// across <see cref="WorkerPool"/>; smaller ones run on the calling thread. The split never cuts the depth k and its
+/// boundaries fall on whole register tiles, so every element of C is summed by the same kernel in the same order
+/// whatever the thread count: results are bitwise the same on any number of cores. Packing buffers are per
 /// thread and reused, so steady-state calls allocate nothing.
 /// </para>
 /// </remarks>

@@ -57,6 +57,10 @@ public static unsafe class WorkerPool
     /// The most threads (the caller included) one call uses. Defaults to <see cref="Environment.ProcessorCount"/>;
     /// values below 1 are treated as 1. Set it between calls, not during one.
     /// </summary>
+    /// <remarks>
+    /// It changes speed, never results: the engine's kernels cut their work into pieces fixed by the problem's size and
+    /// add partial sums in a fixed order, so the same seed gives the same bits at any setting and on any core count.
+    /// </remarks>
     public static int MaxDegreeOfParallelism
     {
         get => maxDegree;

@@ -12,10 +12,11 @@ namespace MlNetDeep.Layers;
 /// </summary>
 /// <remarks>
 /// Per sample and per group, one GEMM on the group's rows of the column matrix (weights [Co/g, Ci/g·kh·kw]). A batch is
-/// cut into min(N, 2·cores) fixed chunks of consecutive samples, each with its own weight/bias gradient accumulators;
-/// the cores claim chunks through <see cref="WorkerPool"/> (so a core slowed by other work takes fewer), each running
-/// chunk borrowing one of min(chunks, cores) column buffers, and the accumulators are added into the parameters'
-/// gradients in chunk order, so results do not depend on scheduling. The GEMMs inside a sample run on its thread. A batch of one sample runs on the calling thread so that its GEMMs can use every core. 1x1 convolutions with stride 1 and no
+/// cut into min(N, 8) chunks of consecutive samples, each with its own weight/bias gradient accumulators; the cores
+/// claim chunks through <see cref="WorkerPool"/> (so a core slowed by other work takes fewer), each running chunk
+/// borrowing one of min(chunks, cores) column buffers, and the accumulators are added into the parameters' gradients in
+/// chunk order. The chunks depend on the batch size only, never on the core count or on scheduling, so the same seed
+/// gives the same bits on any machine and any <see cref="WorkerPool.MaxDegreeOfParallelism"/>. The GEMMs inside a sample run on its thread. A batch of one sample runs on the calling thread so that its GEMMs can use every core. 1x1 convolutions with stride 1 and no
 /// padding use the image itself as the column matrix. Small stride-1 convolutions
 /// (<see cref="DirectConvolution.Supports"/>) skip im2col in the forward and backward passes of a convolution: the direct
 /// AVX-512 kernels work on a zero-bordered copy of each sample, and weight gradients are kept as 16 partial sums per
@@ -23,6 +24,13 @@ namespace MlNetDeep.Layers;
 /// </remarks>
 internal sealed unsafe class ConvolutionEngine
 {
+    /// <summary>
+    /// The most chunks a batch is cut into, whatever the core count: the weight and bias gradients are sums over chunks,
+    /// so the chunks must not depend on the machine for the same seed to give the same bits everywhere. Eight keep two
+    /// cores busy to the end of a batch when one is slowed by other work, and let up to eight cores share a batch.
+    /// </summary>
+    private const int MaxChunks = 8;
+
     private readonly SampleJob _job;
     private readonly List<float[]> _columns = [];
     private readonly List<float[]> _weightGradients = [];
@@ -92,7 +100,7 @@ internal sealed unsafe class ConvolutionEngine
     private void Run(Mode mode, Tensor image, Tensor columnSide, Tensor weight, Tensor? bias, Tensor? dWeight, Tensor? dBias, Tensor? target)
     {
         var samples = image.Rows;
-        var chunks = Math.Min(samples, 2 * WorkerPool.MaxDegreeOfParallelism);
+        var chunks = Math.Min(samples, MaxChunks);
         var slots = Math.Min(chunks, WorkerPool.MaxDegreeOfParallelism);
         var direct = _direct && mode is Mode.Lower or Mode.LowerBackward;
         var needColumns = !Geometry.IsPointwise && (mode != Mode.RaiseBackward || dWeight is not null || target is not null);
@@ -143,8 +151,8 @@ internal sealed unsafe class ConvolutionEngine
             _job.Clear();
         }
 
-        // Chunks are fixed runs of samples with their own accumulators, reduced in chunk order: the sums do not depend
-        // on which core ran which chunk, so the same seed gives the same run.
+        // Chunks are runs of samples fixed by the batch size, with their own accumulators, reduced in chunk order: the sums
+        // depend neither on the core count nor on which core ran which chunk, so the same seed gives the same bits.
         for (var chunk = 0; chunk < chunks; chunk++)
         {
             if (dWeight is not null)

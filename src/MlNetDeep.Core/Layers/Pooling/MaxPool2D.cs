@@ -131,6 +131,8 @@ public sealed class MaxPool2D : Pooling2D
         }
 
         (_pairInput, _pairOutput, _pairOutputGradient, _pairInputGradient) = (x, y, dy, dx);
+        // Each output row is written by one chunk and nothing is summed across chunks, so the split may follow the core
+        // count without changing a bit.
         _pairChunks = x.Length >= PairParallelThreshold ? Math.Min(_pairRows, 4 * WorkerPool.MaxDegreeOfParallelism) : 1;
         try
         {
