@@ -46,6 +46,24 @@ public class HostileNetworkFileTests
     }
 
     [Test]
+    public void ALayerOverAHugeInputLoadsWithoutAllocatingForTheInput()
+    {
+        // Batch norm over one channel of 46000x46000: four saved values, a valid network. Building it (on save and on
+        // load) used to allocate six per-sample scratch rows, 51 GB; they now wait for the first forward pass.
+        var network = new Sequential(new BatchNormalization());
+        network.Build([1, 46000, 46000], new RandomSource(1));
+        var path = Path.Combine(_dir, "wide.mndn");
+        NetworkFile.Save(network, path);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var loaded = NetworkFile.Load(path);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.That(loaded.InputShape.ToArray(), Is.EqualTo(new[] { 1, 46000, 46000 }));
+        Assert.That(allocated, Is.LessThan(16 << 20));
+    }
+
+    [Test]
     public void ADeclaredLayerLargerThanItsSavedWeightsIsRejected()
     {
         // The file holds the 3x4 weights of a Dense(3) on 4 inputs but declares Dense(3) on 4,000,000 inputs.

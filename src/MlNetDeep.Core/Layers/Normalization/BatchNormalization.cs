@@ -64,6 +64,7 @@ public sealed class BatchNormalization : Layer
     private float[] _rowC = [];
     private float[] _colSum = [];
     private float[] _colSq = [];
+    private int _rowSize;
 
     /// <summary>Creates a batch-normalisation layer.</summary>
     /// <param name="momentum">β₁ of the running averages, the weight of the old value (PyTorch's 0.1 is 0.9 here); in [0, 1].</param>
@@ -136,18 +137,33 @@ public sealed class BatchNormalization : Layer
         _runningVar.Fill(1f);
         _mean = new double[_channels];
         _invStd = new double[_channels];
-        _rowMean = new float[rowSize];
-        _rowA = new float[rowSize];
-        _rowB = new float[rowSize];
-        _rowC = new float[rowSize];
-        _colSum = new float[rowSize];
-        _colSq = new float[rowSize];
+        _rowSize = rowSize;
         return inputShape;
+    }
+
+    /// <summary>
+    /// Allocates the per-sample scratch rows on first use, not in <see cref="OnBuild"/>: building then takes only what the
+    /// parameters and running statistics need, which is what a network file's loader can check against the values it holds.
+    /// </summary>
+    private void EnsureScratch()
+    {
+        if (_rowMean.Length == _rowSize)
+        {
+            return;
+        }
+
+        _rowMean = new float[_rowSize];
+        _rowA = new float[_rowSize];
+        _rowB = new float[_rowSize];
+        _rowC = new float[_rowSize];
+        _colSum = new float[_rowSize];
+        _colSq = new float[_rowSize];
     }
 
     /// <inheritdoc />
     protected override Tensor OnForward(Tensor input, bool training)
     {
+        EnsureScratch();
         var n = input.Rows;
         if (training && (long)n * _inner == 1)
         {
