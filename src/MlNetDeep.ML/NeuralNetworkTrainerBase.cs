@@ -101,6 +101,8 @@ public abstract class NeuralNetworkTrainerBase : IEstimator<NeuralNetworkTransfo
             L1 = o.L1Regularization,
             L2 = o.L2Regularization,
             GradientClipNorm = o.GradientClipNorm,
+            DetectDivergence = o.DetectDivergence,
+            DivergenceFactor = o.DivergenceFactor,
             ValidationFraction = o.ValidationFraction,
             EarlyStopping = o.EarlyStopping,
             CancellationToken = o.CancellationToken,

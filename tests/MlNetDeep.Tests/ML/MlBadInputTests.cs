@@ -2,6 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetDeep.Layers;
 using MlNetDeep.ML;
+using MlNetDeep.Training;
 
 namespace MlNetDeep.Tests.ML;
 
@@ -117,6 +118,27 @@ public class MlBadInputTests
         var e = Assert.Throws<InvalidOperationException>(() => trainer.Fit(new UnreadableDataView(data)));
 
         Assert.That(e!.Message, Does.Contain($"has {networkOutputs} outputs").And.Contain($"needs {expected}"));
+    }
+
+    [Test]
+    public void ADivergingRunStopsUnlessTheOptionsTurnDetectionOff()
+    {
+        var data = Ml.Transforms.Conversion.MapValueToKey("Label").Fit(Points(8, i => i % 3, rows: 256)).Transform(Points(8, i => i % 3, rows: 256));
+        NeuralNetworkMulticlassTrainer.Options Options(bool detect) => new()
+        {
+            HiddenLayers = [16],
+            LearningRate = 1e6f,
+            NumberOfEpochs = 2,
+            BatchSize = 32,
+            Seed = 1,
+            DetectDivergence = detect,
+        };
+
+        var e = Assert.Throws<TrainingDivergedException>(() => Ml.MulticlassClassification.Trainers.NeuralNetwork(Options(detect: true)).Fit(data));
+        Assert.That(e!.Message, Does.Contain("at epoch 1, batch"));
+
+        var model = Ml.MulticlassClassification.Trainers.NeuralNetwork(Options(detect: false)).Fit(data);
+        Assert.That(model.History!.Epochs, Has.Count.EqualTo(2));
     }
 
     /// <summary>A data view with a schema and nothing behind it: opening a cursor fails the test.</summary>
