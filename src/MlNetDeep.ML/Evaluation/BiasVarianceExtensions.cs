@@ -40,8 +40,9 @@ public static class BiasVarianceExtensions
         double Error(IDataView data, string role)
         {
             var scored = model.Transform(data);
+            var accuracy = catalog.Evaluate(scored, labelColumnName, scoreColumnName, predictedLabelColumnName).MicroAccuracy;
             RequireFiniteScores(scored, scoreColumnName, role);
-            return 1 - catalog.Evaluate(scored, labelColumnName, scoreColumnName, predictedLabelColumnName).MicroAccuracy;
+            return 1 - accuracy;
         }
 
         return BiasVarianceDiagnosis.FromErrors(Error(trainingData, "training"), Error(validationData, "validation"), baseError, threshold);
@@ -84,8 +85,9 @@ public static class BiasVarianceExtensions
         double Error(IDataView data, string role)
         {
             var scored = model.Transform(data);
+            var accuracy = BinaryEvaluationExtensions.Evaluate(catalog, scored, labelColumnName, scoreColumnName, probabilityColumnName, predictedLabelColumnName).Accuracy;
             RequireFiniteScores(scored, scoreColumnName, role);
-            return 1 - BinaryEvaluationExtensions.Evaluate(catalog, scored, labelColumnName, scoreColumnName, probabilityColumnName, predictedLabelColumnName).Accuracy;
+            return 1 - accuracy;
         }
 
         return BiasVarianceDiagnosis.FromErrors(Error(trainingData, "training"), Error(validationData, "validation"), baseError, threshold);
