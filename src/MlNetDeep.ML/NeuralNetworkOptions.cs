@@ -70,6 +70,19 @@ public abstract class NeuralNetworkOptions
     /// <summary>When set, gradients are clipped to this global L2 norm.</summary>
     public float? GradientClipNorm;
 
+    /// <summary>
+    /// Stop training with <see cref="TrainingDivergedException"/> as soon as it diverges: a NaN or infinite output,
+    /// gradient or parameter, or a mini-batch loss above <see cref="DivergenceFactor"/> times the untrained network's.
+    /// On by default; see <see cref="TrainingOptions.DetectDivergence"/>.
+    /// </summary>
+    public bool DetectDivergence = true;
+
+    /// <summary>
+    /// How many times the untrained network's loss a mini-batch loss may reach before training counts as diverged
+    /// (1e4 by default; greater than 1, or +∞ for no bound); see <see cref="TrainingOptions.DivergenceFactor"/>.
+    /// </summary>
+    public double DivergenceFactor = 1e4;
+
     /// <summary>Early stopping on the validation loss; none when null.</summary>
     public EarlyStopping? EarlyStopping;
 

@@ -7,6 +7,7 @@ using MlNetDeep.Losses;
 using MlNetDeep.ML.Internal;
 using MlNetDeep.Models;
 using MlNetDeep.Optimizers;
+using MlNetDeep.Tensors;
 using MlNetDeep.Training;
 
 namespace MlNetDeep.ML;
@@ -43,6 +44,28 @@ public abstract class NeuralNetworkTrainerBase : IEstimator<NeuralNetworkTransfo
         var (outputs, keyValues) = CheckLabel(schema);
         using var channel = _host.Start("Training");
         var chain = AugmentationChain.Find(schema, o.FeatureColumnName);
+        if (chain is not null)
+        {
+            var augmented = chain.Augmentation.OutputShape(chain.InputShape);
+            if (augmented.Length != Tensor.ProductOf(shape))
+            {
+                throw new InvalidOperationException(
+                    $"The image steps behind column '{o.FeatureColumnName}' produce {augmented} images, which do not fit the feature shape [{string.Join(", ", shape)}].");
+            }
+        }
+
+        // The network is built and checked before any data is read: a wrong output count fails now, not after training
+        // (or at Transform, as "Destination is too short"). It is built as Trainer.Fit would build it, from the same
+        // sample shape and seed, which then finds it built: the run is the same.
+        var seed = (ulong)(uint)(o.Seed ?? _host.Rand.Next());
+        int[] sampleShape = chain is null ? shape : chain.Augmentation.OutputShape([chain.InputShape.Channels, chain.InputShape.Height, chain.InputShape.Width]);
+        var network = o.Network?.Invoke((int[])shape.Clone(), outputs) ?? DenseModels.Mlp(o.HiddenLayers, outputs, o.Activation, o.KeepProbability);
+        if (!network.IsBuilt)
+        {
+            network.Build(sampleShape, new RandomSource(seed));
+        }
+
+        CheckOutputCount(network, outputs);
         Tensor x, y;
         if (chain is null)
         {
@@ -56,13 +79,6 @@ public abstract class NeuralNetworkTrainerBase : IEstimator<NeuralNetworkTransfo
         }
         else
         {
-            var augmented = chain.Augmentation.OutputShape(chain.InputShape);
-            if (augmented.Length != Tensor.ProductOf(shape))
-            {
-                throw new InvalidOperationException(
-                    $"The image steps behind column '{o.FeatureColumnName}' produce {augmented} images, which do not fit the feature shape [{string.Join(", ", shape)}].");
-            }
-
             channel.Info(MessageSensitivity.None, $"Augmenting every training mini-batch from column '{chain.Source.Name}' ({chain.InputShape}): {chain.Describe()}.");
             (x, y) = NetworkInput.Read(input, chain.Source, o.LabelColumnName, Task, [chain.InputShape.Channels, chain.InputShape.Height, chain.InputShape.Width], "training", o.CancellationToken);
         }
@@ -73,9 +89,7 @@ public abstract class NeuralNetworkTrainerBase : IEstimator<NeuralNetworkTransfo
             (vx, vy) = ReadValidation(validationSet, schema, chain, shape);
         }
 
-        var network = o.Network?.Invoke((int[])shape.Clone(), outputs) ?? DenseModels.Mlp(o.HiddenLayers, outputs, o.Activation, o.KeepProbability);
         var optimizer = o.Optimizer ?? new Adam(o.LearningRate);
-        var seed = (ulong)(uint)(o.Seed ?? _host.Rand.Next());
         var training = new TrainingOptions
         {
             Loss = CreateLoss(),
@@ -87,6 +101,8 @@ public abstract class NeuralNetworkTrainerBase : IEstimator<NeuralNetworkTransfo
             L1 = o.L1Regularization,
             L2 = o.L2Regularization,
             GradientClipNorm = o.GradientClipNorm,
+            DetectDivergence = o.DetectDivergence,
+            DivergenceFactor = o.DivergenceFactor,
             ValidationFraction = o.ValidationFraction,
             EarlyStopping = o.EarlyStopping,
             CancellationToken = o.CancellationToken,
@@ -144,6 +160,24 @@ public abstract class NeuralNetworkTrainerBase : IEstimator<NeuralNetworkTransfo
         NeuralNetworkTask.BinaryClassification => new BinaryCrossEntropy(),
         _ => new QuadraticCost(),
     };
+
+    /// <summary>Throws unless the network has one output per class (multiclass) or one output (binary, regression).</summary>
+    private void CheckOutputCount(Layer network, int expected)
+    {
+        var actual = Tensor.ProductOf(network.OutputShape);
+        if (actual != expected)
+        {
+            var what = Task switch
+            {
+                NeuralNetworkTask.MulticlassClassification => $"multiclass classification of label '{_options.LabelColumnName}' needs {expected}, one logit per class",
+                NeuralNetworkTask.BinaryClassification => $"binary classification needs {expected}, the logit of the positive class",
+                _ => $"regression needs {expected}, the predicted value",
+            };
+            throw new InvalidOperationException(
+                $"Network '{network.Name}' has {actual} outputs (output shape [{string.Join(", ", network.OutputShape.ToArray())}]), but {what}. " +
+                $"Build the network from the output count that {nameof(NeuralNetworkOptions)}.{nameof(NeuralNetworkOptions.Network)} is given.");
+        }
+    }
 
     private (int Outputs, LabelKeyValues? KeyValues) CheckLabel(DataViewSchema schema)
     {

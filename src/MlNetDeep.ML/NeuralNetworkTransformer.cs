@@ -14,6 +14,25 @@ namespace MlNetDeep.ML;
 /// transformer is a row-to-row mapper, so CreatePredictionEngine works. Save it with
 /// <c>mlContext.Model.SaveWithNetworks</c>; <c>mlContext.Model.Save</c> cannot save third-party transformers.
 /// </summary>
+/// <remarks>
+/// <para>
+/// Probabilities are finite for any finite logit: the softmax subtracts the row's largest logit before exponentiating
+/// and the sigmoid saturates, so a logit of 1e4 gives a probability of 1, not NaN.
+/// </para>
+/// <para>
+/// The features column of a row must hold exactly the values the network was trained on: a vector of another length
+/// (such as a null or short float[] given to a PredictionEngine) is an <see cref="ArgumentException"/> naming the column,
+/// the expected and the actual length.
+/// </para>
+/// <para>
+/// A row with a NaN or infinite feature has no score, and neither has a row for which the network's outputs are not
+/// finite (a diverged or overflowing network). Following ML.NET's convention for a missing value, such a row gets:
+/// multiclass, Score all NaN and PredictedLabel the missing key (raw value 0); binary, Score NaN, Probability NaN and
+/// PredictedLabel false (ML.NET's decision for a NaN score); regression, Score NaN. Transform and PredictionEngine take
+/// the same path. ML.NET's evaluators leave rows with non-finite scores out as bad scores; <c>EvaluateWithReport</c>
+/// does the same and counts them, and <c>Diagnose</c> refuses a verdict while there are any.
+/// </para>
+/// </remarks>
 public sealed class NeuralNetworkTransformer : ITransformer, IColumnMapper
 {
     internal NeuralNetworkTransformer(NeuralNetworkTask task, Layer network, int[] featureShape, string featureColumnName, int outputCount, LabelKeyValues? keyValues, TrainingHistory? history)

@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace MlNetDeep.Losses;
 
 /// <summary>
@@ -35,16 +37,19 @@ public sealed class BinaryCrossEntropy : Loss
         var n = prediction.Rows;
         var scale = 1f / n;
         double sum = 0;
-        var g = gradient is null ? default : gradient.Span;
         for (var i = 0; i < z.Length; i++)
         {
             double zi = z[i];
             sum += Math.Max(zi, 0) - (zi * y[i]) + Math.Log(1 + Math.Exp(-Math.Abs(zi)));
-            if (gradient is not null)
-            {
-                var a = 1f / (1f + MathF.Exp(-z[i]));
-                g[i] = (a - y[i]) * scale;
-            }
+        }
+
+        if (gradient is not null)
+        {
+            // δ = (σ(z) − y)/n; σ saturates to exactly 0 or 1 for large |z| instead of overflowing.
+            var g = gradient.Span;
+            TensorPrimitives.Sigmoid(z, g);
+            TensorPrimitives.Subtract(g, y, g);
+            TensorPrimitives.Multiply(g, scale, g);
         }
 
         return sum / n;

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Numerics.Tensors;
+using MlNetDeep.Tensors;
 
 namespace MlNetDeep.Losses;
 
@@ -59,78 +61,74 @@ public sealed class SoftmaxCrossEntropy : Loss
             RequireSameLength(prediction, target);
         }
 
-        var scale = 1f / n;
-        double sum = 0;
-        for (var r = 0; r < n; r++)
+        // The probabilities go into the gradient (which becomes a − y); without one, into a scratch row.
+        float[]? rented = null;
+        var scratch = gradient is not null ? default : k <= 256 ? stackalloc float[k] : (rented = ArrayPool<float>.Shared.Rent(k)).AsSpan(0, k);
+        try
         {
-            var z = prediction.Data.AsSpan(r * k, k);
-            var max = TensorPrimitives.Max(z);
-            double sumExp = 0;
-            for (var j = 0; j < k; j++)
+            var scale = 1f / n;
+            double sum = 0;
+            for (var r = 0; r < n; r++)
             {
-                sumExp += Math.Exp(z[j] - max);
-            }
+                var z = prediction.Data.AsSpan(r * k, k);
+                var a = gradient is null ? scratch : gradient.Data.AsSpan(r * k, k);
 
-            var logSum = max + Math.Log(sumExp);
-            if (indices)
-            {
-                var label = (int)target[r];
-                if ((uint)label >= (uint)k)
-                {
-                    throw new ArgumentException($"Label {target[r]} at row {r} is out of range; expected a class index in 0..{k - 1}.", nameof(target));
-                }
-
-                sum += (1 - LabelSmoothing) * (logSum - z[label]);
-                if (LabelSmoothing > 0)
-                {
-                    for (var j = 0; j < k; j++)
-                    {
-                        sum += LabelSmoothing / k * (logSum - z[j]);
-                    }
-                }
-            }
-            else
-            {
-                var y = target.Data.AsSpan(r * k, k);
-                for (var j = 0; j < k; j++)
-                {
-                    sum += y[j] * (logSum - z[j]);
-                }
-            }
-
-            if (gradient is not null)
-            {
-                var g = gradient.Data.AsSpan(r * k, k);
-                var ls = (float)logSum;
-                for (var j = 0; j < k; j++)
-                {
-                    g[j] = MathF.Exp(z[j] - ls) * scale;
-                }
-
+                // −ln a_j = (max − z_j) + ln Σ e^{z − max}, in double and in that order (max + ln Σ would lose ln Σ
+                // next to a max of 3e38): finite for any finite logits.
+                var (max, logSum) = VectorOps.Softmax(z, a);
                 if (indices)
                 {
-                    if (LabelSmoothing > 0)
+                    var label = (int)target[r];
+                    if ((uint)label >= (uint)k)
                     {
-                        var spread = LabelSmoothing / k * scale;
-                        for (var j = 0; j < k; j++)
-                        {
-                            g[j] -= spread;
-                        }
+                        throw new ArgumentException($"Label {target[r]} at row {r} is out of range; expected a class index in 0..{k - 1}.", nameof(target));
                     }
 
-                    g[(int)target[r]] -= (1 - LabelSmoothing) * scale;
+                    sum += (1 - LabelSmoothing) * (((double)max - z[label]) + logSum);
+                    if (LabelSmoothing > 0)
+                    {
+                        for (var j = 0; j < k; j++)
+                        {
+                            sum += LabelSmoothing / k * (((double)max - z[j]) + logSum);
+                        }
+                    }
                 }
                 else
                 {
                     var y = target.Data.AsSpan(r * k, k);
                     for (var j = 0; j < k; j++)
                     {
-                        g[j] -= y[j] * scale;
+                        sum += y[j] * (((double)max - z[j]) + logSum);
+                    }
+                }
+
+                if (gradient is not null)
+                {
+                    TensorPrimitives.Multiply(a, scale, a);
+                    if (indices)
+                    {
+                        if (LabelSmoothing > 0)
+                        {
+                            TensorPrimitives.Subtract(a, LabelSmoothing / k * scale, a);
+                        }
+
+                        a[(int)target[r]] -= (1 - LabelSmoothing) * scale;
+                    }
+                    else
+                    {
+                        TensorPrimitives.MultiplyAdd(target.Data.AsSpan(r * k, k), -scale, a, a);
                     }
                 }
             }
-        }
 
-        return sum / n;
+            return sum / n;
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<float>.Shared.Return(rented);
+            }
+        }
     }
 }

@@ -1,6 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 
 namespace MlNetDeep.Tensors;
 
@@ -215,33 +213,7 @@ public sealed class Tensor
     public int IndexOfNonFinite() => IndexOfNonFinite(Span);
 
     /// <summary>Index of the first value of <paramref name="values"/> that is NaN or infinite, or -1 (vectorised).</summary>
-    public static int IndexOfNonFinite(ReadOnlySpan<float> values)
-    {
-        var i = 0;
-        if (Vector256.IsHardwareAccelerated && values.Length >= Vector256<float>.Count)
-        {
-            // x − x is 0 for a finite x and NaN for ±∞ or NaN, so one compare finds both.
-            ref var start = ref MemoryMarshal.GetReference(values);
-            for (; i <= values.Length - Vector256<float>.Count; i += Vector256<float>.Count)
-            {
-                var v = Vector256.LoadUnsafe(ref start, (nuint)i);
-                if (!Vector256.EqualsAll(v - v, Vector256<float>.Zero))
-                {
-                    break;
-                }
-            }
-        }
-
-        for (; i < values.Length; i++)
-        {
-            if (!float.IsFinite(values[i]))
-            {
-                return i;
-            }
-        }
-
-        return -1;
-    }
+    public static int IndexOfNonFinite(ReadOnlySpan<float> values) => VectorOps.IndexOfNonFinite(values);
 
     /// <inheritdoc />
     public override string ToString() => $"Tensor{Format(Shape)}";

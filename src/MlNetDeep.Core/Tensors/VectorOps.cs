@@ -393,6 +393,113 @@ internal static class VectorOps
         v[15] = r15;
     }
 
+    /// <summary>
+    /// a = softmax(z) = e^{z − max z} / Σ_k e^{z_k − max z}, finite and summing to 1 for any finite <paramref name="z"/>:
+    /// TensorPrimitives.SoftMax exponentiates z itself, so a logit above ~88.7 overflows to ∞ and the row becomes NaN.
+    /// Subtracting the maximum leaves every exponent ≤ 0, and the maximum's own term is e^0 = 1, so the sum is in
+    /// [1, K]. Far-apart logits such as ±3e38 make z − max = −∞ in float, whose exponential is exactly 0.
+    /// A NaN or infinite logit gives a NaN row.
+    /// </summary>
+    /// <param name="z">The logits of one row.</param>
+    /// <param name="a">The probabilities, of the same length (may be <paramref name="z"/> itself).</param>
+    /// <returns>max z and ln Σ_k e^{z_k − max z} (in [0, ln K]): ln a_j = z_j − max − that, computed in double by the caller.</returns>
+    public static (float Max, double LogSum) Softmax(ReadOnlySpan<float> z, Span<float> a)
+    {
+        var max = TensorPrimitives.Max(z);
+        TensorPrimitives.Subtract(z, max, a);
+        TensorPrimitives.Exp(a, a);
+        var sum = TensorPrimitives.Sum(a);
+        TensorPrimitives.Divide(a, sum, a);
+        return (max, Math.Log(sum));
+    }
+
+    /// <summary>
+    /// True when every value is finite (neither NaN nor ±∞): one vectorised pass that tests the exponent bits
+    /// (all ones only for NaN and ∞), cheap enough to run on every mini-batch's outputs and every parameter.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static bool AllFinite(ReadOnlySpan<float> x)
+    {
+        ref var r = ref Unsafe.As<float, int>(ref MemoryMarshal.GetReference(x));
+        var n = x.Length;
+        var i = 0;
+        const int exponent = 0x7F800000;
+        // AVX-512 whenever the CPU has it: .NET prefers 256-bit vectors on some AVX-512 machines (this one included),
+        // and this scan runs over every parameter after every update, so its speed is the cost of divergence detection.
+        if (Avx512F.IsSupported && n >= 16)
+        {
+            var mask = Vector512.Create(exponent);
+            Vector512<int> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (; i <= n - 64; i += 64)
+            {
+                // Equal to the mask only where all exponent bits are set; OR the lanes' verdicts together.
+                a0 |= Vector512.Equals(Vector512.LoadUnsafe(ref r, (nuint)i) & mask, mask);
+                a1 |= Vector512.Equals(Vector512.LoadUnsafe(ref r, (nuint)(i + 16)) & mask, mask);
+                a2 |= Vector512.Equals(Vector512.LoadUnsafe(ref r, (nuint)(i + 32)) & mask, mask);
+                a3 |= Vector512.Equals(Vector512.LoadUnsafe(ref r, (nuint)(i + 48)) & mask, mask);
+            }
+
+            for (; i <= n - 16; i += 16)
+            {
+                a0 |= Vector512.Equals(Vector512.LoadUnsafe(ref r, (nuint)i) & mask, mask);
+            }
+
+            if ((a0 | a1 | a2 | a3) != Vector512<int>.Zero)
+            {
+                return false;
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated && n >= 8)
+        {
+            var mask = Vector256.Create(exponent);
+            Vector256<int> a0 = default, a1 = default;
+            for (; i <= n - 16; i += 16)
+            {
+                a0 |= Vector256.Equals(Vector256.LoadUnsafe(ref r, (nuint)i) & mask, mask);
+                a1 |= Vector256.Equals(Vector256.LoadUnsafe(ref r, (nuint)(i + 8)) & mask, mask);
+            }
+
+            for (; i <= n - 8; i += 8)
+            {
+                a0 |= Vector256.Equals(Vector256.LoadUnsafe(ref r, (nuint)i) & mask, mask);
+            }
+
+            if ((a0 | a1) != Vector256<int>.Zero)
+            {
+                return false;
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            if ((Unsafe.Add(ref r, i) & exponent) == exponent)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The index of the first NaN or infinite value, or −1 when all are finite.</summary>
+    public static int IndexOfNonFinite(ReadOnlySpan<float> x)
+    {
+        if (AllFinite(x))
+        {
+            return -1;
+        }
+
+        for (var i = 0; i < x.Length; i++)
+        {
+            if (!float.IsFinite(x[i]))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
     /// <summary>Adds <paramref name="bias"/> to each of the <paramref name="rows"/> rows of <paramref name="matrix"/>.</summary>
     public static void AddRowVector(Span<float> matrix, int rows, ReadOnlySpan<float> bias)
     {

@@ -99,7 +99,8 @@ public sealed class ClassificationReport
         {
             if ((uint)truth[i] >= (uint)k || (uint)predicted[i] >= (uint)k)
             {
-                throw new ArgumentOutOfRangeException(nameof(truth), $"Row {i}: true class {truth[i]} or predicted class {predicted[i]} is outside 0..{k - 1}.");
+                throw new ArgumentOutOfRangeException(nameof(truth),
+                    $"Row {i}: true class {truth[i]} or predicted class {predicted[i]} is outside 0..{k - 1}{(predicted[i] == -1 ? " (−1: Inference.PredictClasses found NaN or infinite outputs for that row)" : string.Empty)}.");
             }
 
             confusion[truth[i], predicted[i]]++;

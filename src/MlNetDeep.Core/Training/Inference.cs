@@ -23,7 +23,10 @@ public static class Inference
         return result;
     }
 
-    /// <summary>The predicted class of every row: the argmax of the outputs, or output &gt; 0 for a single logit.</summary>
+    /// <summary>
+    /// The predicted class of every row: the argmax of the outputs, or output &gt; 0 for a single logit; −1 (no
+    /// prediction) for a row whose outputs are NaN or infinite, such as from a diverged network.
+    /// </summary>
     public static int[] PredictClasses(Layer network, Tensor features, int batchSize = 256)
     {
         var outputs = Predict(network, features, batchSize);
@@ -31,7 +34,7 @@ public static class Inference
         var classes = new int[outputs.Rows];
         for (var r = 0; r < classes.Length; r++)
         {
-            classes[r] = k == 1 ? (outputs[r] > 0 ? 1 : 0) : Metrics.ArgMax(outputs.Row(r));
+            classes[r] = k == 1 ? (float.IsFinite(outputs[r]) ? (outputs[r] > 0 ? 1 : 0) : -1) : Metrics.ArgMax(outputs.Row(r));
         }
 
         return classes;

@@ -1,5 +1,6 @@
 using MlNetDeep.Layers;
 using MlNetDeep.Losses;
+using MlNetDeep.Tensors;
 
 namespace MlNetDeep.Training;
 
@@ -8,7 +9,8 @@ internal static class Metrics
 {
     /// <summary>
     /// Correct decisions in a batch: one per row for a multi-output softmax (argmax against the class index or
-    /// the target's argmax), one per output for sigmoid outputs (z &gt; 0 against y &gt; 0.5).
+    /// the target's argmax), one per output for sigmoid outputs (z &gt; 0 against y &gt; 0.5). A NaN or infinite
+    /// output is never a correct decision.
     /// </summary>
     public static (long Correct, long Decisions) CountCorrect(Tensor output, Tensor target, Loss loss)
     {
@@ -18,7 +20,7 @@ internal static class Metrics
         {
             for (var i = 0; i < output.Length; i++)
             {
-                if ((output[i] > 0) == (target[i] > 0.5f))
+                if (float.IsFinite(output[i]) && (output[i] > 0) == (target[i] > 0.5f))
                 {
                     correct++;
                 }
@@ -64,8 +66,14 @@ internal static class Metrics
         return (lossSum / features.Rows, loss.IsClassification ? (double)correct / decisions : null);
     }
 
+    /// <summary>The index of the largest value, or −1 when a value is NaN or infinite (a row with no prediction).</summary>
     public static int ArgMax(ReadOnlySpan<float> values)
     {
+        if (!VectorOps.AllFinite(values))
+        {
+            return -1;
+        }
+
         var best = 0;
         for (var j = 1; j < values.Length; j++)
         {

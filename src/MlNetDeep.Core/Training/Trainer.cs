@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using MlNetDeep.Layers;
 using MlNetDeep.Losses;
 using MlNetDeep.Optimizers;
@@ -9,7 +10,9 @@ namespace MlNetDeep.Training;
 /// <summary>
 /// Mini-batch training by backpropagation (seed 000 algorithm 1.2): each epoch shuffles the data with the
 /// seed, and for every mini-batch runs forward, the cost, backward, L1/L2, clipping, and one optimizer step
-/// at the scheduled learning rate. Buffers are reused: a step allocates nothing in steady state.
+/// at the scheduled learning rate. Buffers are reused: a step allocates nothing in steady state. A run that diverges
+/// stops with <see cref="TrainingDivergedException"/> at the mini-batch where it happens
+/// (<see cref="TrainingOptions.DetectDivergence"/>, <see cref="TrainingOptions.DivergenceFactor"/>).
 /// </summary>
 /// <remarks>
 /// When the network has a <see cref="BatchNormalization"/> layer that sees one value per channel in a row (a dense
@@ -178,8 +181,15 @@ public static class Trainer
         Tensor? validationFeatures,
         Tensor? validationTargets)
     {
+        /// <summary>The reference loss of <see cref="TrainingOptions.DivergenceFactor"/> is the mean over at least this many rows.</summary>
+        private const int ReferenceRows = 32;
+
         private readonly Parameter[] _parameters = [.. network.Parameters];
+        private readonly string[] _parameterNames = [.. network.ParameterNames()];
         private readonly Tensor[] _state = [.. network.Parameters.Select(p => p.Value), .. network.Buffers.Select(b => b.Value)];
+        private double _referenceSum;
+        private int _referenceCount;
+        private double _referenceLoss = double.NaN;
 
         public TrainingHistory Execute()
         {
@@ -235,7 +245,15 @@ public static class Trainer
                         p.Gradient.Clear();
                     }
 
+                    step++;
+                    rate = options.Schedule?.Rate(options.Optimizer.LearningRate, epoch, step, stepsPerEpoch, options.Epochs)
+                           ?? options.Optimizer.LearningRate;
                     var output = network.Forward(xb!, training: true);
+                    if (options.DetectDivergence)
+                    {
+                        CheckOutputs(output, epoch, b + 1, rate);
+                    }
+
                     Tensor.Ensure(ref grad, count, network.OutputShape);
                     var loss = options.Loss.Compute(output, yb!, grad);
                     if (options.L1 > 0 || options.L2 > 0)
@@ -243,12 +261,14 @@ public static class Trainer
                         loss += Regularization.Penalty(_parameters, options.L1, options.L2);
                     }
 
-                    step++;
-                    rate = options.Schedule?.Rate(options.Optimizer.LearningRate, epoch, step, stepsPerEpoch, options.Epochs)
-                           ?? options.Optimizer.LearningRate;
                     if (!double.IsFinite(loss))
                     {
                         throw new TrainingDivergedException(epoch, b + 1, loss, rate);
+                    }
+
+                    if (options.DetectDivergence)
+                    {
+                        CheckLoss(loss, count, epoch, b + 1, b == stepsPerEpoch - 1, rate);
                     }
 
                     if (options.Loss.IsClassification)
@@ -271,6 +291,10 @@ public static class Trainer
                     }
 
                     options.Optimizer.Step(_parameters, rate);
+                    if (options.DetectDivergence)
+                    {
+                        CheckParameters(epoch, b + 1, loss, rate);
+                    }
                 }
 
                 double? valLoss = null, valAcc = null;
@@ -316,6 +340,73 @@ public static class Trainer
             }
 
             return history;
+        }
+
+        /// <summary>Throws when an output of the forward pass is NaN or infinite.</summary>
+        private static void CheckOutputs(Tensor output, int epoch, int batch, float rate)
+        {
+            var bad = VectorOps.IndexOfNonFinite(output.Span);
+            if (bad >= 0)
+            {
+                throw new TrainingDivergedException(epoch, batch, double.NaN, rate, DivergenceCause.NonFiniteOutputs, null,
+                    string.Create(CultureInfo.InvariantCulture, $"{output.Span[bad]} at row {bad / output.RowSize} of the mini-batch, output {bad % output.RowSize}"));
+            }
+        }
+
+        /// <summary>
+        /// Throws when the loss exceeds <see cref="TrainingOptions.DivergenceFactor"/> times the reference: the mean loss
+        /// of the run's first mini-batches, up to <see cref="ReferenceRows"/> rows or the end of the first epoch.
+        /// </summary>
+        private void CheckLoss(double loss, int rows, int epoch, int batch, bool lastOfEpoch, float rate)
+        {
+            if (double.IsNaN(_referenceLoss))
+            {
+                _referenceSum += loss * rows;
+                _referenceCount += rows;
+
+                // A reference of 0 (a network that fits its first rows exactly) would make any later loss an explosion.
+                if (_referenceSum > 0 && (_referenceCount >= ReferenceRows || lastOfEpoch))
+                {
+                    _referenceLoss = _referenceSum / _referenceCount;
+                }
+
+                return;
+            }
+
+            if (loss > options.DivergenceFactor * _referenceLoss)
+            {
+                throw new TrainingDivergedException(epoch, batch, loss, rate, DivergenceCause.LossExploded, null,
+                    string.Create(CultureInfo.InvariantCulture,
+                        $"more than {nameof(TrainingOptions.DivergenceFactor)} ({options.DivergenceFactor:G4}) times the untrained network's loss {_referenceLoss:G4}"));
+            }
+        }
+
+        /// <summary>
+        /// Throws when a parameter is NaN or infinite after the update, naming its gradient as the cause when that is
+        /// non-finite too (the update carries a NaN or ∞ gradient into the parameter), else the parameter.
+        /// </summary>
+        private void CheckParameters(int epoch, int batch, double loss, float rate)
+        {
+            for (var i = 0; i < _parameters.Length; i++)
+            {
+                var p = _parameters[i];
+                if (p.Frozen || VectorOps.AllFinite(p.Value.Span))
+                {
+                    continue;
+                }
+
+                var ci = CultureInfo.InvariantCulture;
+                var g = VectorOps.IndexOfNonFinite(p.Gradient.Span);
+                if (g >= 0)
+                {
+                    throw new TrainingDivergedException(epoch, batch, loss, rate, DivergenceCause.NonFiniteGradient, _parameterNames[i],
+                        string.Create(ci, $"{p.Gradient.Span[g]} at index {g} of {Tensor.Format(p.Gradient.Shape)}"));
+                }
+
+                var v = VectorOps.IndexOfNonFinite(p.Value.Span);
+                throw new TrainingDivergedException(epoch, batch, loss, rate, DivergenceCause.NonFiniteParameter, _parameterNames[i],
+                    string.Create(ci, $"{p.Value.Span[v]} at index {v} of {Tensor.Format(p.Value.Shape)}, from a finite gradient"));
+            }
         }
 
         /// <summary>Copies the weights and buffers (such as running statistics), reusing <paramref name="into"/>.</summary>

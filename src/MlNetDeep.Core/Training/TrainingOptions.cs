@@ -61,6 +61,28 @@ public sealed class TrainingOptions
     /// </summary>
     public BatchAugmentation? Augmentation { get; set; }
 
+    /// <summary>
+    /// Stop with <see cref="TrainingDivergedException"/> as soon as training diverges: when a mini-batch's outputs, a
+    /// gradient or a parameter becomes NaN or infinite, or the loss exceeds <see cref="DivergenceFactor"/> times the
+    /// untrained network's loss. On by default; the checks are one vectorised pass over the outputs per mini-batch and
+    /// one over the parameters after each update (a NaN or infinite gradient becomes a NaN or infinite parameter in the
+    /// update, and is then named as the cause). A NaN or infinite loss stops training even when this is off.
+    /// </summary>
+    public bool DetectDivergence { get; set; } = true;
+
+    /// <summary>
+    /// With <see cref="DetectDivergence"/>, training stops when a mini-batch loss exceeds this many times the reference
+    /// loss: the loss of the run's first mini-batch, the untrained network's (the mean over the first mini-batches
+    /// while they hold fewer than 32 rows in all, so that one lucky row does not set it). The default, 1e4, is far above
+    /// anything a converging run reaches: softmax cross-entropy starts near ln K (2.3 for 10 classes) and only falls,
+    /// so a loss above ~2e4 means a gap of 1e4 between logits, the mark of a step that threw the weights far off; the
+    /// quadratic cost of a regression 1e4 times its start means errors 100 times those of the untrained network.
+    /// Adam at learning rate 1e6 on MNIST passes it within a few mini-batches. Raise it (or set
+    /// <see cref="double.PositiveInfinity"/>) for a run whose loss legitimately grows, such as fine-tuning a network that
+    /// already fits its first mini-batch almost exactly; must be greater than 1.
+    /// </summary>
+    public double DivergenceFactor { get; set; } = 1e4;
+
     internal void Validate()
     {
         ArgumentNullException.ThrowIfNull(Loss, nameof(Loss));
@@ -72,6 +94,7 @@ public sealed class TrainingOptions
         Check(GradientClipNorm is null || GradientClipNorm > 0, nameof(GradientClipNorm), GradientClipNorm, "positive");
         Check(ValidationFraction >= 0 && ValidationFraction < 1, nameof(ValidationFraction), ValidationFraction, "in [0, 1)");
         Check(EarlyStopping is null || EarlyStopping.Patience >= 1, "EarlyStopping.Patience", EarlyStopping?.Patience, "at least 1");
+        Check(DivergenceFactor > 1, nameof(DivergenceFactor), DivergenceFactor, "greater than 1 (or +∞ for no bound)");
     }
 
     private static void Check(bool ok, string name, object? value, string expected)

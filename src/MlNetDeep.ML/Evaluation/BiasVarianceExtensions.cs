@@ -21,6 +21,7 @@ public static class BiasVarianceExtensions
     /// <returns>The diagnosis.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="baseError"/> or <paramref name="threshold"/> is out of range.</exception>
+    /// <exception cref="InvalidOperationException">The model scores some rows NaN or infinite (ML.NET's evaluators would leave them out of the error).</exception>
     public static BiasVarianceDiagnosis Diagnose(
         this MulticlassClassificationCatalog catalog,
         ITransformer model,
@@ -36,9 +37,15 @@ public static class BiasVarianceExtensions
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(trainingData);
         ArgumentNullException.ThrowIfNull(validationData);
-        double Error(IDataView data) =>
-            1 - catalog.Evaluate(model.Transform(data), labelColumnName, scoreColumnName, predictedLabelColumnName).MicroAccuracy;
-        return BiasVarianceDiagnosis.FromErrors(Error(trainingData), Error(validationData), baseError, threshold);
+        double Error(IDataView data, string role)
+        {
+            var scored = model.Transform(data);
+            var accuracy = catalog.Evaluate(scored, labelColumnName, scoreColumnName, predictedLabelColumnName).MicroAccuracy;
+            RequireFiniteScores(scored, scoreColumnName, role);
+            return 1 - accuracy;
+        }
+
+        return BiasVarianceDiagnosis.FromErrors(Error(trainingData, "training"), Error(validationData, "validation"), baseError, threshold);
     }
 
     /// <summary>
@@ -58,6 +65,7 @@ public static class BiasVarianceExtensions
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException">A scored column is missing or has the wrong type.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="baseError"/> or <paramref name="threshold"/> is out of range.</exception>
+    /// <exception cref="InvalidOperationException">The model scores some rows NaN or infinite (ML.NET's evaluators would leave them out of the error).</exception>
     public static BiasVarianceDiagnosis Diagnose(
         this BinaryClassificationCatalog catalog,
         ITransformer model,
@@ -74,8 +82,31 @@ public static class BiasVarianceExtensions
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(trainingData);
         ArgumentNullException.ThrowIfNull(validationData);
-        double Error(IDataView data) =>
-            1 - BinaryEvaluationExtensions.Evaluate(catalog, model.Transform(data), labelColumnName, scoreColumnName, probabilityColumnName, predictedLabelColumnName).Accuracy;
-        return BiasVarianceDiagnosis.FromErrors(Error(trainingData), Error(validationData), baseError, threshold);
+        double Error(IDataView data, string role)
+        {
+            var scored = model.Transform(data);
+            var accuracy = BinaryEvaluationExtensions.Evaluate(catalog, scored, labelColumnName, scoreColumnName, probabilityColumnName, predictedLabelColumnName).Accuracy;
+            RequireFiniteScores(scored, scoreColumnName, role);
+            return 1 - accuracy;
+        }
+
+        return BiasVarianceDiagnosis.FromErrors(Error(trainingData, "training"), Error(validationData, "validation"), baseError, threshold);
+    }
+
+    /// <summary>
+    /// ML.NET's evaluators leave rows with a NaN or infinite score out of the accuracy, so an error rate over the rest
+    /// would hide them and the verdict could read "fine" for a model that scores half the rows NaN: refuse instead.
+    /// </summary>
+    private static void RequireFiniteScores(IDataView scored, string scoreColumnName, string role)
+    {
+        var score = ScoredColumns.Require(scored, scoreColumnName, "score", "Single or a vector of Single", nameof(scoreColumnName));
+        var bad = ScoredColumns.CountNonFiniteScores(scored, score);
+        if (bad > 0)
+        {
+            throw new InvalidOperationException(
+                $"The model gave NaN or infinite scores (column '{score.Name}') to {bad} {(bad == 1 ? "row" : "rows")} of the {role} data, which an error rate " +
+                "would leave out, so no bias/variance verdict is given. Such rows have non-finite features or meet a diverged network: " +
+                "fix or filter those rows (for example mlContext.Data.FilterRowsByMissingValues), or retrain the model.");
+        }
     }
 }

@@ -10,10 +10,17 @@ namespace MlNetDeep.ML.Evaluation;
 /// </summary>
 public sealed class BinaryClassificationReport
 {
-    internal BinaryClassificationReport(BinaryClassificationMetrics metrics)
+    internal BinaryClassificationReport(BinaryClassificationMetrics metrics, long skippedRows)
     {
         Metrics = metrics;
+        SkippedRows = skippedRows;
     }
+
+    /// <summary>
+    /// Rows left out because their score was NaN or infinite (ML.NET's evaluator counts them as bad scores and leaves
+    /// them out of every metric; an MlNetDeep model scores a row with non-finite features that way).
+    /// </summary>
+    public long SkippedRows { get; }
 
     /// <summary>ML.NET's metrics: a <see cref="CalibratedBinaryClassificationMetrics"/> when the data had a probability column.</summary>
     public BinaryClassificationMetrics Metrics { get; }
@@ -42,7 +49,10 @@ public sealed class BinaryClassificationReport
     /// <summary>ML.NET's confusion matrix: row and column 0 are the positive class, 1 the negative; rows are the true class.</summary>
     public ConfusionMatrix ConfusionMatrix => Metrics.ConfusionMatrix;
 
-    /// <summary>A plain-text summary: accuracy, precision, recall, F1, AUC (and log-loss when calibrated), then the confusion matrix.</summary>
+    /// <summary>
+    /// A plain-text summary: accuracy, precision, recall, F1, AUC (and log-loss when calibrated), the rows skipped for a
+    /// NaN or infinite score if any, then the confusion matrix.
+    /// </summary>
     public override string ToString()
     {
         var ci = CultureInfo.InvariantCulture;
@@ -51,6 +61,11 @@ public sealed class BinaryClassificationReport
         if (CalibratedMetrics is { } calibrated)
         {
             sb.Append(ci, $"log-loss   {calibrated.LogLoss:F4}\n");
+        }
+
+        if (SkippedRows > 0)
+        {
+            sb.Append(ci, $"{SkippedRows} {(SkippedRows == 1 ? "row" : "rows")} skipped (NaN or infinite score)\n");
         }
 
         var counts = ConfusionMatrix.Counts;

@@ -10,6 +10,8 @@ public static class BinaryEvaluationExtensions
     /// <summary>
     /// Evaluates scored binary data with ML.NET: <see cref="BinaryClassificationCatalog.Evaluate(IDataView, string, string, string, string)"/>
     /// when the data has a probability column, otherwise <see cref="BinaryClassificationCatalog.EvaluateNonCalibrated"/>.
+    /// As ML.NET's evaluator does, rows whose score is NaN or infinite are left out; the report counts them in
+    /// <see cref="BinaryClassificationReport.SkippedRows"/> and its text says so.
     /// </summary>
     /// <param name="catalog">The binary catalog, <c>mlContext.BinaryClassification</c>.</param>
     /// <param name="scored">Scored data, for example the output of a fitted model's <c>Transform</c>.</param>
@@ -30,7 +32,8 @@ public static class BinaryEvaluationExtensions
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(scored);
-        return new BinaryClassificationReport(Evaluate(catalog, scored, labelColumnName, scoreColumnName, probabilityColumnName, predictedLabelColumnName));
+        var metrics = Evaluate(catalog, scored, labelColumnName, scoreColumnName, probabilityColumnName, predictedLabelColumnName);
+        return new BinaryClassificationReport(metrics, ScoredColumns.CountNonFiniteScores(scored, scored.Schema[scoreColumnName]));
     }
 
     /// <summary>Checks the columns and evaluates, calibrated when the probability column exists.</summary>

@@ -12,16 +12,21 @@ namespace MlNetDeep.ML.Evaluation;
 /// </summary>
 /// <remarks>
 /// Precision = TP/(TP+FP), recall = TP/(TP+FN), F1 = 2PR/(P+R); a class never predicted has precision 0, a class
-/// with no true samples recall 0. Rows whose label or predicted label is missing (raw key 0) are skipped and counted
-/// in <see cref="SkippedRows"/>.
+/// with no true samples recall 0. As in ML.NET's evaluator, a row is left out when its label is missing (raw key 0)
+/// or its scores are NaN or infinite (an MlNetDeep model scores a row with non-finite features that way, and predicts
+/// the missing key 0); a row whose predicted label is missing is left out too. <see cref="SkippedRows"/> counts them
+/// all, and the text says how many of each.
 /// </remarks>
 public sealed class MulticlassClassificationReport
 {
-    internal MulticlassClassificationReport(MulticlassClassificationMetrics metrics, ClassificationReport report, long skippedRows)
+    internal MulticlassClassificationReport(MulticlassClassificationMetrics metrics, ClassificationReport report, long missingLabelRows, long nonFiniteScoreRows, long missingPredictionRows)
     {
         Metrics = metrics;
         Report = report;
-        SkippedRows = skippedRows;
+        MissingLabelRows = missingLabelRows;
+        NonFiniteScoreRows = nonFiniteScoreRows;
+        MissingPredictionRows = missingPredictionRows;
+        SkippedRows = missingLabelRows + nonFiniteScoreRows + missingPredictionRows;
         var total = report.Support.Sum();
         WeightedPrecision = total == 0 ? 0 : Enumerable.Range(0, report.ClassNames.Count).Sum(c => report.Precision[c] * report.Support[c]) / total;
         WeightedRecall = total == 0 ? 0 : Enumerable.Range(0, report.ClassNames.Count).Sum(c => report.Recall[c] * report.Support[c]) / total;
@@ -33,8 +38,17 @@ public sealed class MulticlassClassificationReport
     /// <summary>The per-class report computed from the label and predicted-label columns.</summary>
     public ClassificationReport Report { get; }
 
-    /// <summary>Rows skipped because their label or predicted label was missing (raw key value 0).</summary>
+    /// <summary>Rows left out of the report: <see cref="MissingLabelRows"/> + <see cref="NonFiniteScoreRows"/> + <see cref="MissingPredictionRows"/>.</summary>
     public long SkippedRows { get; }
+
+    /// <summary>Rows left out because their label was missing (raw key value 0).</summary>
+    public long MissingLabelRows { get; }
+
+    /// <summary>Rows left out because a score was NaN or infinite (what ML.NET's evaluator counts as bad scores).</summary>
+    public long NonFiniteScoreRows { get; }
+
+    /// <summary>Rows left out because their predicted label was missing (raw key value 0) while their scores were finite.</summary>
+    public long MissingPredictionRows { get; }
 
     /// <summary>The rows counted: those with both a label and a predicted label.</summary>
     public long RowCount => Report.Support.Sum();
@@ -102,7 +116,23 @@ public sealed class MulticlassClassificationReport
         sb.Append(ci, $"log-loss {Metrics.LogLoss:F4}, log-loss reduction {Metrics.LogLossReduction:F4}");
         if (SkippedRows > 0)
         {
-            sb.Append(ci, $", {SkippedRows} {(SkippedRows == 1 ? "row" : "rows")} skipped (missing label or prediction)");
+            var reasons = new List<string>();
+            if (MissingLabelRows > 0)
+            {
+                reasons.Add(string.Create(ci, $"{MissingLabelRows} without a label"));
+            }
+
+            if (NonFiniteScoreRows > 0)
+            {
+                reasons.Add(string.Create(ci, $"{NonFiniteScoreRows} with NaN or infinite scores"));
+            }
+
+            if (MissingPredictionRows > 0)
+            {
+                reasons.Add(string.Create(ci, $"{MissingPredictionRows} without a predicted label"));
+            }
+
+            sb.Append(ci, $", {SkippedRows} {(SkippedRows == 1 ? "row" : "rows")} skipped ({string.Join(", ", reasons)})");
         }
 
         sb.Append("\n\nconfusion matrix (rows: true class, columns: predicted class)\n");

@@ -51,19 +51,36 @@ public static class MulticlassEvaluationExtensions
 
         var truth = new List<int>();
         var predictions = new List<int>();
-        long skipped = 0;
-        using (var cursor = scored.GetRowCursor([label, predicted]))
+        long missingLabels = 0, badScores = 0, missingPredictions = 0;
+        using (var cursor = scored.GetRowCursor([label, predicted, score]))
         {
             var getLabel = ScoredColumns.KeyGetter(cursor, label);
             var getPredicted = ScoredColumns.KeyGetter(cursor, predicted);
+            var getScores = cursor.GetGetter<VBuffer<float>>(score);
+            VBuffer<float> scores = default;
             ulong t = 0, p = 0;
             while (cursor.MoveNext())
             {
                 getLabel(ref t);
                 getPredicted(ref p);
-                if (t == 0 || p == 0)
+                getScores(ref scores);
+
+                // As ML.NET's evaluator: a row without a label, or whose scores are NaN or ∞ (no prediction), is left out.
+                if (t == 0)
                 {
-                    skipped++;
+                    missingLabels++;
+                    continue;
+                }
+
+                if (!ScoredColumns.AllFinite(scores))
+                {
+                    badScores++;
+                    continue;
+                }
+
+                if (p == 0)
+                {
+                    missingPredictions++;
                     continue;
                 }
 
@@ -84,6 +101,6 @@ public static class MulticlassEvaluationExtensions
             System.Runtime.InteropServices.CollectionsMarshal.AsSpan(truth),
             System.Runtime.InteropServices.CollectionsMarshal.AsSpan(predictions),
             names);
-        return new MulticlassClassificationReport(metrics, report, skipped);
+        return new MulticlassClassificationReport(metrics, report, missingLabels, badScores, missingPredictions);
     }
 }

@@ -60,6 +60,52 @@ internal static class ScoredColumns
         return column;
     }
 
+    /// <summary>True when every value of the vector is finite (implicit zeros of a sparse vector are).</summary>
+    public static bool AllFinite(in VBuffer<float> values)
+    {
+        foreach (var v in values.GetValues())
+        {
+            if (!float.IsFinite(v))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The number of rows of <paramref name="scored"/> whose score column (a Single or a vector of Single) holds a NaN or
+    /// an infinity: the rows ML.NET's evaluators leave out as bad scores.
+    /// </summary>
+    public static long CountNonFiniteScores(IDataView scored, DataViewSchema.Column score)
+    {
+        long bad = 0;
+        using var cursor = scored.GetRowCursor([score]);
+        if (score.Type is VectorDataViewType)
+        {
+            var getter = cursor.GetGetter<VBuffer<float>>(score);
+            VBuffer<float> values = default;
+            while (cursor.MoveNext())
+            {
+                getter(ref values);
+                bad += AllFinite(values) ? 0 : 1;
+            }
+        }
+        else
+        {
+            var getter = cursor.GetGetter<float>(score);
+            var value = 0f;
+            while (cursor.MoveNext())
+            {
+                getter(ref value);
+                bad += float.IsFinite(value) ? 0 : 1;
+            }
+        }
+
+        return bad;
+    }
+
     /// <summary>A getter that reads a key column's raw value (0 = missing, 1..K = the classes) as an unsigned long.</summary>
     public static ValueGetter<ulong> KeyGetter(DataViewRowCursor cursor, DataViewSchema.Column column)
     {

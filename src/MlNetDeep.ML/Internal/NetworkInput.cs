@@ -87,10 +87,10 @@ internal static class NetworkInput
         var width = Tensor.ProductOf(shape);
         var x = new List<float>();
         using var cursor = data.GetRowCursor(label is { } l ? [features, l] : [features]);
-        var readFeatures = FeatureReader(cursor, features);
+        long index = 0;
+        var readFeatures = FeatureReader(cursor, features, () => $" at row {index} of the {role} data");
         var readLabel = label is { } column ? LabelReader(cursor, column, task) : null;
         var row = new float[width];
-        long index = 0;
         while (cursor.MoveNext())
         {
             readFeatures(row);
@@ -131,16 +131,31 @@ internal static class NetworkInput
         return new Tensor([.. x], [(int)index, .. shape]);
     }
 
-    /// <summary>A reader that copies the current row's features (dense) into a span of the column's size.</summary>
-    public static Action<float[]> FeatureReader(DataViewRow row, DataViewSchema.Column column)
+    /// <summary>
+    /// A reader that copies the current row's features (dense) into an array of the column's size. A vector of another
+    /// length is an <see cref="ArgumentException"/> naming the column, the expected and the actual length: ML.NET
+    /// hands a null or short float[] of a typed input (PredictionEngine, LoadFromEnumerable) through as a shorter
+    /// vector, and copying it would leave the previous row's values in the rest of the array.
+    /// </summary>
+    /// <param name="row">The row or cursor.</param>
+    /// <param name="column">The features column.</param>
+    /// <param name="where">Says where the row is, for the message (such as " at row 12 of the training data"); empty when unknown.</param>
+    public static Action<float[]> FeatureReader(DataViewRow row, DataViewSchema.Column column, Func<string>? where = null)
     {
         if (column.Type is VectorDataViewType)
         {
             var getter = row.GetGetter<VBuffer<float>>(column);
             VBuffer<float> buffer = default;
+            var name = column.Name;
             return destination =>
             {
                 getter(ref buffer);
+                if (buffer.Length != destination.Length)
+                {
+                    throw new ArgumentException(
+                        $"Column '{name}' holds {buffer.Length} values{where?.Invoke()}{(buffer.Length == 0 ? " (a missing or empty vector)" : string.Empty)}; expected {destination.Length}, the column's declared size.");
+                }
+
                 buffer.CopyTo(destination);
             };
         }

@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetDeep.Layers;
+using MlNetDeep.Layers.Activations;
 using MlNetDeep.Serialization;
 
 namespace MlNetDeep.ML.Internal;
@@ -29,7 +30,10 @@ internal sealed class NetworkScorer
         _outputs = new float[model.OutputCount];
     }
 
-    /// <summary>The network's outputs for the last scored row: softmax probabilities (multiclass), the logit or the value.</summary>
+    /// <summary>
+    /// The network's outputs for the last scored row: softmax probabilities (multiclass), the logit or the value; all
+    /// NaN when the row's features or the network's outputs were not finite (ML.NET's convention for a missing score).
+    /// </summary>
     public ReadOnlySpan<float> Outputs => _outputs;
 
     /// <summary>
@@ -45,23 +49,43 @@ internal sealed class NetworkScorer
             return;
         }
 
-        _features.CopyTo(_scoredFeatures, 0);
-        _hasScored = true;
+        // Forget the last row first: should the network throw, a retry of the same row must not find its outputs.
+        _hasScored = false;
         _features.CopyTo(_input.Span);
-        var output = _network.Forward(_input, training: false).Span;
-        if (_model.Task == NeuralNetworkTask.MulticlassClassification)
+        if (_input.IndexOfNonFinite() >= 0)
         {
-            System.Numerics.Tensors.TensorPrimitives.SoftMax(output, _outputs);
+            // A NaN or ∞ feature has no score: a layer such as max pooling could drop it and return a confident answer.
+            _outputs.AsSpan().Fill(float.NaN);
         }
         else
         {
-            output.CopyTo(_outputs);
+            var output = _network.Forward(_input, training: false);
+            if (output.IndexOfNonFinite() >= 0)
+            {
+                _outputs.AsSpan().Fill(float.NaN);
+            }
+            else if (_model.Task == NeuralNetworkTask.MulticlassClassification)
+            {
+                Softmax.Compute(output.Span, _outputs);
+            }
+            else
+            {
+                output.Span.CopyTo(_outputs);
+            }
         }
+
+        _features.CopyTo(_scoredFeatures, 0);
+        _hasScored = true;
     }
 
-    /// <summary>The predicted 1-based key: the argmax of the probabilities.</summary>
+    /// <summary>The predicted 1-based key: the argmax of the probabilities, or 0 (missing) when they are NaN.</summary>
     public uint PredictedKey()
     {
+        if (float.IsNaN(_outputs[0]))
+        {
+            return 0;
+        }
+
         var best = 0;
         for (var j = 1; j < _outputs.Length; j++)
         {
@@ -74,8 +98,13 @@ internal sealed class NetworkScorer
         return (uint)best + 1;
     }
 
-    /// <summary>σ(logit).</summary>
-    public float Probability() => 1f / (1f + MathF.Exp(-_outputs[0]));
+    /// <summary>σ(logit): in [0, 1] for any finite logit, NaN for a missing score.</summary>
+    public float Probability()
+    {
+        Span<float> p = stackalloc float[1];
+        Sigmoid.Compute(_outputs.AsSpan(0, 1), p);
+        return p[0];
+    }
 
     /// <summary>A getter for an output column; the outputs are computed once per distinct feature vector.</summary>
     public Delegate Getter(Action<float[]> readFeatures, string column)
@@ -99,6 +128,8 @@ internal sealed class NetworkScorer
             (NeuralNetworkTask.BinaryClassification, OutputColumns.PredictedLabel) => (ValueGetter<bool>)((ref bool dst) =>
             {
                 Ensure();
+
+                // False for a NaN score, as ML.NET's binary scorers decide.
                 dst = _outputs[0] > 0;
             }),
             (NeuralNetworkTask.BinaryClassification, OutputColumns.Probability) => (ValueGetter<float>)((ref float dst) =>

@@ -1,6 +1,8 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MlNetDeep.Layers;
 using MlNetDeep.ML;
+using MlNetDeep.Training;
 
 namespace MlNetDeep.Tests.ML;
 
@@ -91,6 +93,68 @@ public class MlBadInputTests
 
         Assert.Throws<OperationCanceledException>(() => trainer.Fit(Points(3, i => i)));
         Assert.That(seen, Is.EqualTo(new[] { 1 }));
+    }
+
+    [TestCase(NeuralNetworkTask.MulticlassClassification, 5, 3)]
+    [TestCase(NeuralNetworkTask.BinaryClassification, 2, 1)]
+    [TestCase(NeuralNetworkTask.Regression, 3, 1)]
+    public void ANetworkWithTheWrongOutputCountIsRejectedBeforeAnyDataIsRead(NeuralNetworkTask task, int networkOutputs, int expected)
+    {
+        var keyed = Ml.Transforms.Conversion.MapValueToKey("Label").Fit(Points(3, i => i % 3)).Transform(Points(3, i => i % 3));
+        var data = task switch
+        {
+            NeuralNetworkTask.MulticlassClassification => keyed,
+            NeuralNetworkTask.BinaryClassification => Ml.Transforms.Expression("Label", "x => x > 0", "Label").Fit(Points(3, i => i % 2)).Transform(Points(3, i => i % 2)),
+            _ => Points(3, i => i),
+        };
+        Func<int[], int, Layer> wrong = (_, _) => new Sequential(new Dense(networkOutputs));
+        IEstimator<ITransformer> trainer = task switch
+        {
+            NeuralNetworkTask.MulticlassClassification => Ml.MulticlassClassification.Trainers.NeuralNetwork(new NeuralNetworkMulticlassTrainer.Options { Network = wrong }),
+            NeuralNetworkTask.BinaryClassification => Ml.BinaryClassification.Trainers.NeuralNetwork(new NeuralNetworkBinaryTrainer.Options { Network = wrong }),
+            _ => Ml.Regression.Trainers.NeuralNetwork(new NeuralNetworkRegressionTrainer.Options { Network = wrong }),
+        };
+
+        var e = Assert.Throws<InvalidOperationException>(() => trainer.Fit(new UnreadableDataView(data)));
+
+        Assert.That(e!.Message, Does.Contain($"has {networkOutputs} outputs").And.Contain($"needs {expected}"));
+    }
+
+    [Test]
+    public void ADivergingRunStopsUnlessTheOptionsTurnDetectionOff()
+    {
+        var data = Ml.Transforms.Conversion.MapValueToKey("Label").Fit(Points(8, i => i % 3, rows: 256)).Transform(Points(8, i => i % 3, rows: 256));
+        NeuralNetworkMulticlassTrainer.Options Options(bool detect) => new()
+        {
+            HiddenLayers = [16],
+            LearningRate = 1e6f,
+            NumberOfEpochs = 2,
+            BatchSize = 32,
+            Seed = 1,
+            DetectDivergence = detect,
+        };
+
+        var e = Assert.Throws<TrainingDivergedException>(() => Ml.MulticlassClassification.Trainers.NeuralNetwork(Options(detect: true)).Fit(data));
+        Assert.That(e!.Message, Does.Contain("at epoch 1, batch"));
+
+        var model = Ml.MulticlassClassification.Trainers.NeuralNetwork(Options(detect: false)).Fit(data);
+        Assert.That(model.History!.Epochs, Has.Count.EqualTo(2));
+    }
+
+    /// <summary>A data view with a schema and nothing behind it: opening a cursor fails the test.</summary>
+    private sealed class UnreadableDataView(IDataView inner) : IDataView
+    {
+        public bool CanShuffle => false;
+
+        public DataViewSchema Schema => inner.Schema;
+
+        public long? GetRowCount() => null;
+
+        public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) =>
+            throw new AssertionException("a cursor was opened: the data was read before the network was checked");
+
+        public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
+            throw new AssertionException("a cursor set was opened: the data was read before the network was checked");
     }
 
     private sealed class TextRow

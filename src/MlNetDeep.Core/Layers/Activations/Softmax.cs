@@ -17,6 +17,24 @@ public sealed class Softmax : Layer
     /// <inheritdoc />
     public override LayerDescription Describe() => new("Softmax", Name);
 
+    /// <summary>
+    /// The softmax of one row of logits, as this layer computes it: finite probabilities summing to 1 for any finite
+    /// logits (the row's maximum is subtracted before exponentiating, so a logit of 1e4 does not overflow); a NaN or
+    /// infinite logit gives a row of NaN.
+    /// </summary>
+    /// <param name="logits">The logits z.</param>
+    /// <param name="probabilities">Receives softmax(z); the same length as <paramref name="logits"/> (may be the same span).</param>
+    /// <exception cref="ArgumentException">The lengths differ.</exception>
+    public static void Compute(ReadOnlySpan<float> logits, Span<float> probabilities)
+    {
+        if (logits.Length != probabilities.Length || logits.IsEmpty)
+        {
+            throw new ArgumentException($"Softmax of {logits.Length} logits needs a destination of the same length, not {probabilities.Length}.", nameof(probabilities));
+        }
+
+        VectorOps.Softmax(logits, probabilities);
+    }
+
     /// <inheritdoc />
     protected override int[] OnBuild(int[] inputShape, RandomSource random) => inputShape;
 
@@ -27,13 +45,7 @@ public sealed class Softmax : Layer
         var width = input.RowSize;
         for (var r = 0; r < input.Rows; r++)
         {
-            var z = input.Data.AsSpan(r * width, width);
-            var a = y.Data.AsSpan(r * width, width);
-
-            // Subtracting the row's maximum keeps e^z finite for large logits.
-            TensorPrimitives.Subtract(z, TensorPrimitives.Max(z), a);
-            TensorPrimitives.Exp(a, a);
-            TensorPrimitives.Divide(a, TensorPrimitives.Sum(a), a);
+            VectorOps.Softmax(input.Data.AsSpan(r * width, width), y.Data.AsSpan(r * width, width));
         }
 
         return y;
