@@ -233,24 +233,7 @@ public static class NetworkFile
     {
         var bytes = body.AsSpan(0, bodyLength);
         var r = new SpanReader(bytes);
-        var rank = r.Int32();
-        if (rank is < 1 or > 8)
-        {
-            throw new InvalidDataException($"the input shape has rank {rank}; the file is corrupt.");
-        }
-
-        var inputShape = new int[rank];
-        long inputLength = 1;
-        for (var d = 0; d < rank; d++)
-        {
-            inputShape[d] = r.Int32();
-            inputLength *= inputShape[d];
-            if (inputShape[d] <= 0 || inputLength > int.MaxValue)
-            {
-                throw new InvalidDataException($"the input shape has dimension {inputShape[d]} (or holds more than {int.MaxValue} values); the file is corrupt.");
-            }
-        }
-
+        var inputShape = r.Shape("the input shape");
         var description = Read(ref r, 0);
         var weightsLength = r.Int32();
         if (weightsLength < 0 || weightsLength != r.Remaining)

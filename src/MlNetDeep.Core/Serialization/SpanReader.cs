@@ -57,6 +57,33 @@ internal ref struct SpanReader(ReadOnlySpan<byte> bytes, int position = 0)
         return text;
     }
 
+    /// <summary>Reads a shape — an int32 rank of 1 to 8, then that many int32 dimensions — checking that every dimension is
+    /// positive and that the values it holds fit in an int.</summary>
+    /// <param name="what">Names the shape in the message, such as "the input shape" or "tensor 'w'".</param>
+    public int[] Shape(string what)
+    {
+        var rank = Int32();
+        if (rank is < 1 or > 8)
+        {
+            throw new InvalidDataException($"{what} has rank {rank}; expected 1 to 8: the file is corrupt.");
+        }
+
+        var shape = new int[rank];
+        long length = 1;
+        for (var d = 0; d < rank; d++)
+        {
+            shape[d] = Int32();
+            length *= Math.Max(shape[d], 1);
+            if (shape[d] <= 0 || length > int.MaxValue)
+            {
+                throw new InvalidDataException(
+                    $"{what} has dimension {d} of {shape[d]}{(shape[d] > 0 ? $", which makes more than {int.MaxValue} values" : string.Empty)}: the file is corrupt.");
+            }
+        }
+
+        return shape;
+    }
+
     /// <summary>Skips <paramref name="count"/> bytes.</summary>
     public void Skip(int count)
     {

@@ -18,7 +18,6 @@ public static class WeightsFile
     public const int FormatVersion = 1;
 
     private const int HeaderLength = 12;
-    private const int MaxRank = 8;
 
     private static ReadOnlySpan<byte> Magic => "MNDW"u8;
 
@@ -117,24 +116,8 @@ public static class WeightsFile
         for (var i = 0; i < count; i++)
         {
             var name = reader.String();
-            var rank = reader.Int32();
-            if (rank is < 1 or > MaxRank)
-            {
-                throw new InvalidDataException($"tensor '{name}' has rank {rank}; expected 1 to {MaxRank}: the file is corrupt.");
-            }
-
-            var shape = new int[rank];
-            long length = 1;
-            for (var d = 0; d < rank; d++)
-            {
-                shape[d] = reader.Int32();
-                length *= shape[d];
-                if (shape[d] <= 0 || length > int.MaxValue)
-                {
-                    throw new InvalidDataException($"tensor '{name}' has an invalid shape (dimension {d} is {shape[d]}): the file is corrupt.");
-                }
-            }
-
+            var shape = reader.Shape($"tensor '{name}'");
+            long length = Tensor.ProductOf(shape);
             var offset = reader.Position;
             if (length * sizeof(float) > payload.Length - offset)
             {

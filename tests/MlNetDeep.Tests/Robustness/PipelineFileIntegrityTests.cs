@@ -54,6 +54,14 @@ public class PipelineFileIntegrityTests
 
     private InvalidDataException Rejected() => Assert.Throws<InvalidDataException>(() => Ml.Model.LoadWithNetworks(_path, out _))!;
 
+    /// <summary>The rejection and the bytes this thread allocated on the way to it.</summary>
+    private (InvalidDataException Error, long Allocated) RejectedCounting()
+    {
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Rejected();
+        return (e, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     /// <summary>The edits a fuzzing trial made to manifests that loaded and then scored differently or failed later.</summary>
     private static IEnumerable<TestCaseData> Edits()
     {
@@ -137,9 +145,7 @@ public class PipelineFileIntegrityTests
         PipelineFiles.ReplaceEntry(_path, network, new byte[128 << 20], CompressionLevel.Optimal);
         Assert.That(new FileInfo(_path).Length, Is.LessThan(4 << 20));
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        var e = Rejected();
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        var (e, allocated) = RejectedCounting();
 
         Assert.That(e.Message, Does.Contain(_path).And.Contain("zip bomb"));
         Assert.That(allocated, Is.LessThan(64 << 20));
@@ -154,9 +160,7 @@ public class PipelineFileIntegrityTests
         MlNetDeep.Fuzz.ZipEntries.PatchDeclaredLength(bytes, network, 1000);
         File.WriteAllBytes(_path, bytes);
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        var e = Rejected();
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        var (e, allocated) = RejectedCounting();
 
         Assert.That(e.Message, Does.Contain(_path).And.Contain(network));
         Assert.That(allocated, Is.LessThan(64 << 20));
@@ -182,9 +186,7 @@ public class PipelineFileIntegrityTests
             record["sha256"] = Convert.ToHexStringLower(SHA256.HashData(bomb));
         }));
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        var e = Rejected();
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        var (e, allocated) = RejectedCounting();
 
         Assert.That(e.Message, Does.Contain(_path).And.Contain("zip bomb"));
         Assert.That(allocated, Is.LessThan(64 << 20));
