@@ -296,6 +296,7 @@ public static class NetworkModelPersistence
             ? KeyValuesFromJson(JsonFields.Object(kv, where + "'s 'keyValues'"), where + "'s 'keyValues'")
             : null;
         var network = NetworkFile.Load(new MemoryStream(bytes, writable: false));
+
         // The transformer feeds [N, ..featureShape]: a flat shape needs the same size, any other the network's very shape.
         var fits = featureShape.Length == 1
             ? Tensor.ProductOf(network.InputShape) == featureShape[0]
