@@ -231,7 +231,7 @@ internal sealed class ExperimentRunner(MLContext ml, ExperimentDefinition defini
         if (model is not null && double.IsFinite(result.Score) && (_best is null || _best.IsBaseline || Rank(result.Score) < Rank(_best.Score)))
         {
             _best = result;
-            _bestModel = ((TransformerChain<ITransformer>)_preprocessing).Append(model);
+            _bestModel = new TransformerChain<ITransformer>(_preprocessing, model);
         }
 
         progress?.Trial?.Invoke(result);

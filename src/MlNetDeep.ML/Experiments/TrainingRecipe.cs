@@ -16,6 +16,8 @@ namespace MlNetDeep.ML.Experiments;
 /// </summary>
 public sealed class TrainingRecipe
 {
+    private static readonly int[] DefaultHidden = [256, 128];
+
     /// <summary>The networks by name.</summary>
     public static readonly IReadOnlyList<string> Models = ["mlp", "logistic", "lenet5", "lenet5-bn", "lenet5-classic", "inception", "small-convnet"];
 
@@ -151,7 +153,7 @@ public sealed class TrainingRecipe
         Initializer? init = Init switch { "xavier" => new XavierUniform(), "fan-in" => new FanInUniform(), _ => null };
         options.Network = Model switch
         {
-            "mlp" => NetworkArchitecture.Mlp(Hidden ?? [256, 128], Activation.ReLU, KeepProbability, init),
+            "mlp" => NetworkArchitecture.Mlp(Hidden ?? DefaultHidden, Activation.ReLU, KeepProbability, init),
             "logistic" => NetworkArchitecture.LogisticRegression(),
             "lenet5" => NetworkArchitecture.LeNet5(keepProbability: KeepProbability),
             "lenet5-bn" => NetworkArchitecture.LeNet5(batchNorm: true, keepProbability: KeepProbability),
@@ -194,7 +196,7 @@ public sealed class TrainingRecipe
 
     /// <summary>One line: the network, optimizer, rate and the other settings.</summary>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"{Model}{(Model == "mlp" ? $" {string.Join("-", Hidden ?? [256, 128])}" : string.Empty)}, {Optimizer} {LearningRate:G4} ({Schedule}), batch {BatchSize}, {Epochs} epoch(s), L2 {L2:G3}, keep {KeepProbability:G3}, seed {Seed}");
+        $"{Model}{(Model == "mlp" ? " " + string.Join("-", Hidden ?? DefaultHidden) : string.Empty)}, {Optimizer} {LearningRate:G4} ({Schedule}), batch {BatchSize}, {Epochs} epoch(s), L2 {L2:G3}, keep {KeepProbability:G3}, seed {Seed}");
 
     /// <summary>The JSON options experiment files are read with: camelCase names, comments and trailing commas allowed.</summary>
     internal static readonly JsonSerializerOptions Json = new()
