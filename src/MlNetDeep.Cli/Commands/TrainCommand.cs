@@ -77,7 +77,7 @@ internal static class TrainCommand
             var recipe = new TrainingRecipe
             {
                 Model = modelName,
-                Hidden = p.GetValue(hidden),
+                Hidden = p.GetValue(hidden) is { Length: > 0 } layers ? layers : null,
                 Epochs = p.GetValue(epochs),
                 BatchSize = Given(p, batch) ? p.GetValue(batch) : mlp ? 64 : 32,
                 LearningRate = p.GetValue(lr),

@@ -4,8 +4,9 @@ namespace MlNetDeep.ML.Experiments;
 
 /// <summary>
 /// Hyper-parameter search on the MLContext: <c>mlContext.Model.RunExperiment(ExperimentDefinition.Load("experiment.json"), "runs/mnist")</c>,
-/// or a definition built in C#. The same definition and seeds give the same table: every trial trains with fixed seeds
-/// and the search draws from its own seed (a budget in minutes is the one exception).
+/// or a definition built in C#. The same definition and seeds give the same table: every trial trains with fixed seeds,
+/// the search draws from its own seed, and the run uses an MLContext of its own seeded from the first seed (a budget in
+/// minutes is the one exception).
 /// </summary>
 public static class ExperimentCatalog
 {
@@ -19,6 +20,9 @@ public static class ExperimentCatalog
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(experiment);
         ArgumentException.ThrowIfNullOrWhiteSpace(outputDirectory);
-        return new ExperimentRunner(Internal.CatalogEnvironment.MLContextOf(catalog), experiment, outputDirectory, progress).Run();
+        experiment.Validate();
+
+        // The experiment's own MLContext, seeded from its first seed: the same file gives the same table whichever context runs it.
+        return new ExperimentRunner(new MLContext(seed: experiment.Seeds[0]), experiment, outputDirectory, progress).Run();
     }
 }

@@ -198,7 +198,7 @@ public sealed class TrainingRecipe
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"{Model}{(Model == "mlp" ? " " + string.Join("-", Hidden ?? DefaultHidden) : string.Empty)}, {Optimizer} {LearningRate:G4} ({Schedule}), batch {BatchSize}, {Epochs} epoch(s), L2 {L2:G3}, keep {KeepProbability:G3}, seed {Seed}");
 
-    /// <summary>The JSON options experiment files are read with: camelCase names, comments and trailing commas allowed.</summary>
+    /// <summary>The JSON options experiment files are read with: camelCase names, kebab-case strategies ("coarse-to-fine"), comments and trailing commas allowed, unknown fields refused.</summary>
     internal static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
@@ -207,6 +207,7 @@ public sealed class TrainingRecipe
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
     };
 
     private static void OneOf(string name, string value, IReadOnlyList<string> allowed)

@@ -14,11 +14,6 @@ internal static class CatalogEnvironment
 
     public static IHostEnvironment Of(TransformsCatalog catalog) => Of((object)catalog, typeof(TransformsCatalog));
 
-    /// <summary>The MLContext whose <c>Model</c> catalog this is.</summary>
-    public static MLContext MLContextOf(ModelOperationsCatalog catalog) =>
-        Of((object)catalog, typeof(ModelOperationsCatalog)) as MLContext
-        ?? throw new InvalidOperationException("The model catalog does not belong to an MLContext.");
-
     private static IHostEnvironment Of(object catalog, Type type)
     {
         ArgumentNullException.ThrowIfNull(catalog);
