@@ -1,3 +1,3 @@
 using MlNetDeep.Cli;
 
-return CommandLine.Run(args);
+return CliApp.Run(args, Console.Out, Console.Error, Console.IsOutputRedirected);

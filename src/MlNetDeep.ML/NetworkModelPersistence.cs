@@ -144,6 +144,9 @@ public static class NetworkModelPersistence
                     ["featureShape"] = new JsonArray([.. network.FeatureShapeArray.Select(d => (JsonNode)d)]),
                     ["outputs"] = network.OutputCount,
                     ["keyValues"] = KeyValuesJson(network.KeyValues),
+                    ["scoreColumn"] = network.ColumnNames.Score,
+                    ["predictedLabelColumn"] = network.ColumnNames.PredictedLabel,
+                    ["probabilityColumn"] = network.ColumnNames.Probability,
                 }));
                 schema = network.GetOutputSchema(schema);
                 start++;
@@ -315,7 +318,22 @@ public static class NetworkModelPersistence
                 $"{where} records {outputs} outputs for {task}{(keyValues is null ? string.Empty : $" with {keyValues.Count} classes")}, but its network has {networkOutputs}.");
         }
 
-        return new NeuralNetworkTransformer(task, network, featureShape, featureColumn, outputs, keyValues, history: null);
+        // Files written before the output column names were options have none: ML.NET's defaults.
+        var d = OutputColumnNames.Default;
+        OutputColumnNames names;
+        try
+        {
+            names = new OutputColumnNames(
+                JsonFields.OptionalString(stage, "scoreColumn", where) ?? d.Score,
+                JsonFields.OptionalString(stage, "predictedLabelColumn", where) ?? d.PredictedLabel,
+                JsonFields.OptionalString(stage, "probabilityColumn", where) ?? d.Probability).Checked();
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{where}: {e.Message}", e);
+        }
+
+        return new NeuralNetworkTransformer(task, network, featureShape, featureColumn, outputs, keyValues, history: null, names);
     }
 
     private static JsonNode? KeyValuesJson(LabelKeyValues? keyValues) => keyValues is null ? null : new JsonObject

@@ -16,5 +16,7 @@ public sealed class NeuralNetworkBinaryTrainer : NeuralNetworkTrainerBase
     /// <summary>The options of <see cref="NeuralNetworkBinaryTrainer"/>.</summary>
     public sealed class Options : NeuralNetworkOptions
     {
+        /// <summary>The name of the output column with σ(Score), the probability of the positive class (ML.NET's <c>Probability</c>).</summary>
+        public string ProbabilityColumnName = "Probability";
     }
 }

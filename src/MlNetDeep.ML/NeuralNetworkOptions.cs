@@ -20,6 +20,26 @@ public abstract class NeuralNetworkOptions
     public string FeatureColumnName = "Features";
 
     /// <summary>
+    /// The optional example weight column (a Single per row, finite and ≥ 0), as ML.NET's trainers with weights name it:
+    /// each mini-batch's cost becomes the weighted mean Σ w_i·C_i / Σ w_i, so a row of weight 2 pulls as hard as two
+    /// copies of it and a row of weight 0 not at all. The reported accuracy and the validation metrics are not weighted.
+    /// </summary>
+    public string? ExampleWeightColumnName;
+
+    /// <summary>
+    /// The name of the output column with the scores (multiclass: the class probabilities; binary: the logit;
+    /// regression: the value). Same meaning and default as <c>ImageClassificationTrainer.Options.ScoreColumnName</c> of
+    /// ML.NET's image trainers; give the same name to the evaluator (<c>Evaluate(data, scoreColumnName: ...)</c>).
+    /// </summary>
+    public string ScoreColumnName = "Score";
+
+    /// <summary>
+    /// The name of the output column with the predicted label (multiclass: a key; binary: a Boolean; regression has
+    /// none). Same meaning and default as <c>ImageClassificationTrainer.Options.PredictedLabelColumnName</c>.
+    /// </summary>
+    public string PredictedLabelColumnName = "PredictedLabel";
+
+    /// <summary>
     /// The per-sample shape of the features, such as <c>[1, 28, 28]</c>, when the column is a flat vector; when null the
     /// column type's dimensions are used (ExtractPixels gives [C, H, W]).
     /// </summary>
@@ -94,6 +114,18 @@ public abstract class NeuralNetworkOptions
 
     /// <summary>Called after every epoch with the epoch's loss, metrics and seconds.</summary>
     public Action<EpochResult>? ProgressCallback;
+
+    /// <summary>
+    /// Called after every mini-batch with the epoch's running loss and accuracy, for a progress bar
+    /// (<see cref="TrainingOptions.BatchCompleted"/>); keep it cheap.
+    /// </summary>
+    public Action<BatchResult>? BatchProgressCallback;
+
+    /// <summary>
+    /// Training hooks, in order (<see cref="TrainingOptions.Callbacks"/>): <see cref="ModelCheckpoint"/> saves the best
+    /// network (MlNetDeep's network file), <see cref="ReduceLearningRateOnPlateau"/>, <see cref="CsvLogger"/>, or your own.
+    /// </summary>
+    public IList<TrainingCallback> Callbacks = [];
 
     /// <summary>
     /// Cancels Fit with an <see cref="OperationCanceledException"/>: before the data are read, every 256 rows while the

@@ -41,6 +41,7 @@ public abstract class NeuralNetworkTrainerBase : IEstimator<NeuralNetworkTransfo
         var o = _options;
         var schema = input.Schema;
         var shape = NetworkInput.FeatureShape(schema, o.FeatureColumnName, o.FeatureShape);
+        ColumnNames();
         var (outputs, keyValues) = CheckLabel(schema);
         using var channel = _host.Start("Training");
         var chain = AugmentationChain.Find(schema, o.FeatureColumnName);
@@ -83,6 +84,12 @@ public abstract class NeuralNetworkTrainerBase : IEstimator<NeuralNetworkTransfo
             (x, y) = NetworkInput.Read(input, chain.Source, o.LabelColumnName, Task, [chain.InputShape.Channels, chain.InputShape.Height, chain.InputShape.Width], "training", o.CancellationToken);
         }
 
+        var weights = o.ExampleWeightColumnName is { } weightColumn ? NetworkInput.ReadWeights(input, weightColumn, "training", o.CancellationToken) : null;
+        if (weights is not null && weights.Length != x.Rows)
+        {
+            throw new InvalidOperationException($"The data gave {x.Rows} rows of features but {weights.Length} example weights from column '{o.ExampleWeightColumnName}'.");
+        }
+
         Tensor? vx = null, vy = null;
         if (o.ValidationSet is { } validationSet)
         {
@@ -107,6 +114,8 @@ public abstract class NeuralNetworkTrainerBase : IEstimator<NeuralNetworkTransfo
             EarlyStopping = o.EarlyStopping,
             CancellationToken = o.CancellationToken,
             Augmentation = chain?.Augmentation,
+            BatchCompleted = o.BatchProgressCallback,
+            Callbacks = o.Callbacks,
             EpochCompleted = e =>
             {
                 channel.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture,
@@ -115,8 +124,8 @@ public abstract class NeuralNetworkTrainerBase : IEstimator<NeuralNetworkTransfo
             },
         };
         channel.Info(MessageSensitivity.None, $"Training {network.Name} on {x.Rows} rows of shape [{string.Join(", ", shape)}] for {Task}, seed {seed}.");
-        var history = Trainer.Fit(network, x, y, training, vx, vy);
-        return new NeuralNetworkTransformer(Task, network, shape, o.FeatureColumnName, outputs, keyValues, history);
+        var history = Trainer.Fit(network, x, y, training, vx, vy, weights);
+        return new NeuralNetworkTransformer(Task, network, shape, o.FeatureColumnName, outputs, keyValues, history, ColumnNames());
     }
 
     /// <summary>The input columns plus the columns the transformer will add; fails early on a missing or mistyped column.</summary>
@@ -151,8 +160,20 @@ public abstract class NeuralNetworkTrainerBase : IEstimator<NeuralNetworkTransfo
                 $"Label column '{_options.LabelColumnName}' must be {ExpectedLabel()}; it is {(label.IsKey ? "a key of " : string.Empty)}{label.ItemType}.");
         }
 
-        return SchemaShapeColumns.Append(inputSchema, OutputColumns.Shapes(Task, label));
+        if (_options.ExampleWeightColumnName is { } weight
+            && (SchemaShapeColumns.Find(inputSchema, weight) is not { } weights || weights.ItemType != NumberDataViewType.Single || weights.Kind != SchemaShape.Column.VectorKind.Scalar))
+        {
+            throw new ArgumentException($"The example weight column '{weight}' must be a Single column of the input.");
+        }
+
+        return SchemaShapeColumns.Append(inputSchema, OutputColumns.Shapes(Task, label, ColumnNames()));
     }
+
+    /// <summary>The output column names the options give, checked.</summary>
+    private OutputColumnNames ColumnNames() => new OutputColumnNames(
+        _options.ScoreColumnName,
+        _options.PredictedLabelColumnName,
+        _options is NeuralNetworkBinaryTrainer.Options binary ? binary.ProbabilityColumnName : OutputColumns.Probability).Checked();
 
     private Loss CreateLoss() => Task switch
     {

@@ -32,11 +32,20 @@ namespace MlNetDeep.ML;
 /// the same path. ML.NET's evaluators leave rows with non-finite scores out as bad scores; <c>EvaluateWithReport</c>
 /// does the same and counts them, and <c>Diagnose</c> refuses a verdict while there are any.
 /// </para>
+/// <para>
+/// It is ML.NET's <see cref="ISingleFeaturePredictionTransformer{TModel}"/> with the network as its
+/// <see cref="Model"/>, so ML.NET's permutation feature importance works on it:
+/// <c>mlContext.BinaryClassification.PermutationFeatureImportance(model.LastTransformer, scoredInput, ...)</c> (and the
+/// Multiclass and Regression counterparts), given the transformer itself, typed — <c>LastTransformer</c> of the chain
+/// that <c>pipeline.Fit</c> returns. The overloads that take a whole <c>ITransformer</c> chain do not work with any
+/// third-party transformer: they look for ML.NET's internal <c>ISingleFeaturePredictionTransformer</c>.
+/// </para>
 /// </remarks>
-public sealed class NeuralNetworkTransformer : ITransformer, IColumnMapper
+public sealed class NeuralNetworkTransformer : ISingleFeaturePredictionTransformer<Layer>, IColumnMapper
 {
-    internal NeuralNetworkTransformer(NeuralNetworkTask task, Layer network, int[] featureShape, string featureColumnName, int outputCount, LabelKeyValues? keyValues, TrainingHistory? history)
+    internal NeuralNetworkTransformer(NeuralNetworkTask task, Layer network, int[] featureShape, string featureColumnName, int outputCount, LabelKeyValues? keyValues, TrainingHistory? history, OutputColumnNames? columnNames = null)
     {
+        ColumnNames = columnNames ?? OutputColumnNames.Default;
         Task = task;
         Network = network;
         FeatureShapeArray = featureShape;
@@ -51,6 +60,18 @@ public sealed class NeuralNetworkTransformer : ITransformer, IColumnMapper
 
     /// <summary>The trained network. Scoring uses copies of it; do not change it while the transformer is in use.</summary>
     public Layer Network { get; }
+
+    /// <summary>The trained network, as ML.NET's prediction transformers call their model (the same object as <see cref="Network"/>).</summary>
+    public Layer Model => Network;
+
+    /// <summary>The type of the features column the network reads: a vector of Single of the network's input size.</summary>
+    public DataViewType FeatureColumnType => new VectorDataViewType(NumberDataViewType.Single, Tensor.ProductOf(FeatureShapeArray));
+
+    /// <summary>The name of the score column this transformer adds.</summary>
+    public string ScoreColumnName => ColumnNames.Score;
+
+    /// <summary>The name of the predicted-label column this transformer adds (none for regression).</summary>
+    public string PredictedLabelColumnName => ColumnNames.PredictedLabel;
 
     /// <summary>The per-sample shape the features are read as.</summary>
     public IReadOnlyList<int> FeatureShape => FeatureShapeArray;
@@ -71,6 +92,8 @@ public sealed class NeuralNetworkTransformer : ITransformer, IColumnMapper
 
     internal LabelKeyValues? KeyValues { get; }
 
+    internal OutputColumnNames ColumnNames { get; }
+
     /// <inheritdoc />
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
@@ -82,7 +105,7 @@ public sealed class NeuralNetworkTransformer : ITransformer, IColumnMapper
                 $"Column '{FeatureColumnName}' holds {Tensor.ProductOf(shape)} values a row; this network was trained on {Tensor.ProductOf(FeatureShapeArray)} ([{string.Join(", ", FeatureShapeArray)}]).");
         }
 
-        return OutputColumns.Append(inputSchema, OutputColumns.Detached(Task, OutputCount, KeyValues));
+        return OutputColumns.Append(inputSchema, OutputColumns.Detached(Task, OutputCount, KeyValues, ColumnNames));
     }
 
     /// <inheritdoc />
@@ -110,7 +133,7 @@ public sealed class NeuralNetworkTransformer : ITransformer, IColumnMapper
         {
             if (isActive(i))
             {
-                getters[i] = scorer.Getter(read, outputSchema[i].Name);
+                getters[i] = scorer.Getter(read, ColumnNames.Role(outputSchema[i].Name));
             }
         }
 

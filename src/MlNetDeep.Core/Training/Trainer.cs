@@ -31,6 +31,11 @@ public static class Trainer
     /// <param name="options">How to train.</param>
     /// <param name="validationFeatures">Optional validation inputs; when null, <see cref="TrainingOptions.ValidationFraction"/> may hold some out.</param>
     /// <param name="validationTargets">Validation targets, with <paramref name="validationFeatures"/>.</param>
+    /// <param name="exampleWeights">
+    /// Optional weights of the training rows, [N], finite and ≥ 0: each mini-batch's cost is then the weighted mean
+    /// Σ w_i·C_i / Σ w_i (<see cref="Loss.Compute(Tensor, Tensor, Tensor?, ReadOnlySpan{float})"/>). The reported
+    /// accuracy and the validation metrics are not weighted.
+    /// </param>
     /// <returns>The per-epoch history.</returns>
     public static TrainingHistory Fit(
         Layer network,
@@ -38,7 +43,8 @@ public static class Trainer
         Tensor targets,
         TrainingOptions options,
         Tensor? validationFeatures = null,
-        Tensor? validationTargets = null)
+        Tensor? validationTargets = null,
+        Tensor? exampleWeights = null)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(options);
@@ -47,6 +53,11 @@ public static class Trainer
         if ((validationFeatures is null) != (validationTargets is null))
         {
             throw new ArgumentException("Give both validation features and validation targets, or neither.");
+        }
+
+        if (exampleWeights is not null)
+        {
+            CheckWeights(exampleWeights, features.Rows);
         }
 
         var sampleShape = options.Augmentation?.OutputShape(features.Shape[1..]) ?? features.Shape[1..].ToArray();
@@ -90,7 +101,24 @@ public static class Trainer
                 + "Train on at least 2 rows with a BatchSize of at least 2, or use GroupNormalization, which normalises each sample on its own.");
         }
 
-        return new Run(network, features, targets, options, rows, random, validationFeatures, validationTargets).Execute();
+        return new Run(network, features, targets, options, rows, random, validationFeatures, validationTargets) { Weights = exampleWeights }.Execute();
+    }
+
+    private static void CheckWeights(Tensor weights, int rows)
+    {
+        if (weights.Length != rows)
+        {
+            throw new ArgumentException($"There are {weights.Length} example weights for {rows} training rows; expected one a row.");
+        }
+
+        var span = weights.Span;
+        for (var i = 0; i < span.Length; i++)
+        {
+            if (!(span[i] >= 0 && float.IsFinite(span[i])))
+            {
+                throw new ArgumentException($"The example weight of training row {i} is {span[i]}; every weight must be a finite value ≥ 0.");
+            }
+        }
     }
 
     /// <summary>Copies the given rows of <paramref name="source"/> into a new tensor, through <paramref name="augmentation"/>'s scoring mode if given.</summary>
@@ -191,6 +219,9 @@ public static class Trainer
         private int _referenceCount;
         private double _referenceLoss = double.NaN;
 
+        /// <summary>The training rows' example weights, [N], or null.</summary>
+        public Tensor? Weights { get; init; }
+
         public TrainingHistory Execute()
         {
             network.ComputeInputGradient = false;
@@ -202,18 +233,26 @@ public static class Trainer
             var stepsPerEpoch = (trained + batchSize - 1) / batchSize;
             var xShape = options.Augmentation?.OutputShape(features.Shape[1..]) ?? features.Shape[1..].ToArray();
             var yShape = targets.Shape[1..].ToArray();
-            Tensor? xb = null, yb = null, grad = null;
-            var best = double.PositiveInfinity;
+            Tensor? xb = null, yb = null, grad = null, wb = null;
+            var best = double.NaN;
             var bestEpoch = 0;
             float[][]? bestWeights = null;
             var sinceBest = 0;
             var step = options.Optimizer.Steps;
             var clock = new Stopwatch();
             var rate = options.Optimizer.LearningRate;
+            var context = new TrainingContext(network, options);
+            var callbacks = options.Callbacks;
+            var reportBatches = options.BatchCompleted is not null || callbacks.Count > 0;
+            for (var i = 0; i < callbacks.Count; i++)
+            {
+                callbacks[i].OnTrainBegin(context);
+            }
 
             for (var epoch = 1; epoch <= options.Epochs; epoch++)
             {
                 clock.Restart();
+                context.Epoch = epoch;
                 if (options.Shuffle)
                 {
                     random.Shuffle(rows);
@@ -246,8 +285,8 @@ public static class Trainer
                     }
 
                     step++;
-                    rate = options.Schedule?.Rate(options.Optimizer.LearningRate, epoch, step, stepsPerEpoch, options.Epochs)
-                           ?? options.Optimizer.LearningRate;
+                    rate = (options.Schedule?.Rate(options.Optimizer.LearningRate, epoch, step, stepsPerEpoch, options.Epochs)
+                            ?? options.Optimizer.LearningRate) * context.LearningRateFactor;
                     var output = network.Forward(xb!, training: true);
                     if (options.DetectDivergence)
                     {
@@ -255,7 +294,17 @@ public static class Trainer
                     }
 
                     Tensor.Ensure(ref grad, count, network.OutputShape);
-                    var loss = options.Loss.Compute(output, yb!, grad);
+                    double loss;
+                    if (Weights is not null)
+                    {
+                        GatherInto(Weights, batchRows, Tensor.Ensure(ref wb, count, []));
+                        loss = options.Loss.Compute(output, yb!, grad, wb!.Span);
+                    }
+                    else
+                    {
+                        loss = options.Loss.Compute(output, yb!, grad);
+                    }
+
                     if (options.L1 > 0 || options.L2 > 0)
                     {
                         loss += Regularization.Penalty(_parameters, options.L1, options.L2);
@@ -295,6 +344,13 @@ public static class Trainer
                     {
                         CheckParameters(epoch, b + 1, loss, rate);
                     }
+
+                    if (reportBatches)
+                    {
+                        var done = start + count;
+                        ReportBatch(context, new BatchResult(
+                            epoch, b + 1, stepsPerEpoch, done, lossSum / done, decisions > 0 ? (double)correct / decisions : null, rate, clock.Elapsed.TotalSeconds));
+                    }
                 }
 
                 double? valLoss = null, valAcc = null;
@@ -313,9 +369,14 @@ public static class Trainer
                     clock.Elapsed.TotalSeconds) { TrainRows = trained };
                 history.Add(result);
                 options.EpochCompleted?.Invoke(result);
+                for (var i = 0; i < callbacks.Count; i++)
+                {
+                    callbacks[i].OnEpochEnd(context, result);
+                }
 
-                var monitored = valLoss ?? result.TrainLoss;
-                if (monitored < best - (options.EarlyStopping?.MinDelta ?? 0))
+                var metric = options.EarlyStopping?.Monitor ?? MonitoredMetric.ValidationLoss;
+                var monitored = metric.Value(result);
+                if (metric.Improves(monitored, best, options.EarlyStopping?.MinDelta ?? 0))
                 {
                     best = monitored;
                     bestEpoch = epoch;
@@ -328,6 +389,14 @@ public static class Trainer
                 else if (options.EarlyStopping is { } stopping && ++sinceBest >= stopping.Patience)
                 {
                     history.StoppedEarly = epoch < options.Epochs;
+                    history.StopReason = $"early stopping: {metric.Name()} did not improve for {stopping.Patience} epoch(s) after epoch {bestEpoch}";
+                    break;
+                }
+
+                if (context.StopTraining)
+                {
+                    history.StoppedEarly = epoch < options.Epochs;
+                    history.StopReason = context.StopReason ?? "a callback stopped training";
                     break;
                 }
             }
@@ -339,7 +408,23 @@ public static class Trainer
                 history.BestEpoch = bestEpoch;
             }
 
+            for (var i = 0; i < callbacks.Count; i++)
+            {
+                callbacks[i].OnTrainEnd(context, history);
+            }
+
             return history;
+        }
+
+        /// <summary>Hands a finished mini-batch to <see cref="TrainingOptions.BatchCompleted"/> and the callbacks.</summary>
+        private void ReportBatch(TrainingContext context, in BatchResult batch)
+        {
+            options.BatchCompleted?.Invoke(batch);
+            var callbacks = options.Callbacks;
+            for (var i = 0; i < callbacks.Count; i++)
+            {
+                callbacks[i].OnBatchEnd(context, batch);
+            }
         }
 
         /// <summary>Throws when an output of the forward pass is NaN or infinite.</summary>

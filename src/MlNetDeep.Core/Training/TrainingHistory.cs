@@ -14,6 +14,9 @@ public sealed class TrainingHistory
     /// <summary>True when early stopping ended training before the last epoch.</summary>
     public bool StoppedEarly { get; internal set; }
 
+    /// <summary>Why training ended before its last epoch (early stopping or a callback), or null.</summary>
+    public string? StopReason { get; internal set; }
+
     /// <summary>The last epoch's result.</summary>
     public EpochResult Last => _epochs.Count > 0 ? _epochs[^1] : throw new InvalidOperationException("No epoch has completed.");
 

@@ -50,6 +50,19 @@ public sealed class TrainingOptions
     /// <summary>Called after every epoch.</summary>
     public Action<EpochResult>? EpochCompleted { get; set; }
 
+    /// <summary>
+    /// Called after every mini-batch's update with the epoch's running loss and accuracy (what a progress bar shows).
+    /// It runs on the training thread between two mini-batches: keep it cheap (a <see cref="BatchResult"/> is a value,
+    /// so the call allocates nothing).
+    /// </summary>
+    public Action<BatchResult>? BatchCompleted { get; set; }
+
+    /// <summary>
+    /// Hooks called as training goes (Keras's callbacks), in order: <see cref="ModelCheckpoint"/>,
+    /// <see cref="ReduceLearningRateOnPlateau"/>, <see cref="CsvLogger"/> or your own <see cref="TrainingCallback"/>.
+    /// </summary>
+    public IList<TrainingCallback> Callbacks { get; set; } = [];
+
     /// <summary>Cancels training between mini-batches.</summary>
     public CancellationToken CancellationToken { get; set; }
 
@@ -94,6 +107,8 @@ public sealed class TrainingOptions
         Check(GradientClipNorm is null || GradientClipNorm > 0, nameof(GradientClipNorm), GradientClipNorm, "positive");
         Check(ValidationFraction >= 0 && ValidationFraction < 1, nameof(ValidationFraction), ValidationFraction, "in [0, 1)");
         Check(EarlyStopping is null || EarlyStopping.Patience >= 1, "EarlyStopping.Patience", EarlyStopping?.Patience, "at least 1");
+        Check(EarlyStopping is null || EarlyStopping.MinDelta >= 0, "EarlyStopping.MinDelta", EarlyStopping?.MinDelta, "≥ 0");
+        ArgumentNullException.ThrowIfNull(Callbacks, nameof(Callbacks));
         Check(DivergenceFactor > 1, nameof(DivergenceFactor), DivergenceFactor, "greater than 1 (or +∞ for no bound)");
     }
 

@@ -73,6 +73,37 @@ internal static class NetworkInput
         return (x, new Tensor([.. y], y.Count));
     }
 
+    /// <summary>Reads an example weight column (Single, finite, ≥ 0) into [N].</summary>
+    public static Tensor ReadWeights(IDataView data, string columnName, string role, CancellationToken cancellation)
+    {
+        var column = Column(data.Schema, columnName, "the example weights");
+        if (column.Type != NumberDataViewType.Single)
+        {
+            throw new ArgumentException($"Example weight column '{columnName}' must be Single; it is {Describe(column.Type)}.");
+        }
+
+        var weights = new List<float>();
+        using var cursor = data.GetRowCursor([column]);
+        var getter = cursor.GetGetter<float>(column);
+        var w = 0f;
+        while (cursor.MoveNext())
+        {
+            getter(ref w);
+            if (!(w >= 0 && float.IsFinite(w)))
+            {
+                throw new ArgumentException($"The {role} data hold the example weight {w} in column '{columnName}' at row {weights.Count}; every weight must be a finite value ≥ 0.");
+            }
+
+            weights.Add(w);
+            if (weights.Count % CancellationInterval == 0)
+            {
+                cancellation.ThrowIfCancellationRequested();
+            }
+        }
+
+        return new Tensor([.. weights], Math.Max(1, weights.Count));
+    }
+
     /// <summary>Reads the features of every row into [N, ..shape] (e.g. the images a step fits its statistics on).</summary>
     public static Tensor ReadFeatures(IDataView data, DataViewSchema.Column features, int[] shape, string role) =>
         ReadRows(data, features, null, default, shape, role, null, default);

@@ -11,21 +11,25 @@ internal static class OutputColumns
     public const string Probability = "Probability";
 
     /// <summary>The added columns with their types and annotations.</summary>
-    public static IReadOnlyList<DataViewSchema.DetachedColumn> Detached(NeuralNetworkTask task, int classes, LabelKeyValues? keyValues) => task switch
+    public static IReadOnlyList<DataViewSchema.DetachedColumn> Detached(NeuralNetworkTask task, int classes, LabelKeyValues? keyValues, OutputColumnNames? names = null)
     {
-        NeuralNetworkTask.MulticlassClassification =>
-        [
-            new(Score, new VectorDataViewType(NumberDataViewType.Single, classes), keyValues?.SlotNamesAnnotations()),
-            new(PredictedLabel, new KeyDataViewType(typeof(uint), classes), keyValues?.KeyValuesAnnotations()),
-        ],
-        NeuralNetworkTask.BinaryClassification =>
-        [
-            new(Score, NumberDataViewType.Single),
-            new(Probability, NumberDataViewType.Single),
-            new(PredictedLabel, BooleanDataViewType.Instance),
-        ],
-        _ => [new(Score, NumberDataViewType.Single)],
-    };
+        var n = names ?? OutputColumnNames.Default;
+        return task switch
+        {
+            NeuralNetworkTask.MulticlassClassification =>
+            [
+                new(n.Score, new VectorDataViewType(NumberDataViewType.Single, classes), keyValues?.SlotNamesAnnotations()),
+                new(n.PredictedLabel, new KeyDataViewType(typeof(uint), classes), keyValues?.KeyValuesAnnotations()),
+            ],
+            NeuralNetworkTask.BinaryClassification =>
+            [
+                new(n.Score, NumberDataViewType.Single),
+                new(n.Probability, NumberDataViewType.Single),
+                new(n.PredictedLabel, BooleanDataViewType.Instance),
+            ],
+            _ => [new(n.Score, NumberDataViewType.Single)],
+        };
+    }
 
     /// <summary>The input schema followed by the added columns (a later column hides an earlier one of the same name).</summary>
     public static DataViewSchema Append(DataViewSchema input, IEnumerable<DataViewSchema.DetachedColumn> added)
@@ -37,24 +41,25 @@ internal static class OutputColumns
     }
 
     /// <summary>The same columns as schema shapes, for an estimator's GetOutputSchema.</summary>
-    public static IEnumerable<SchemaShape.Column> Shapes(NeuralNetworkTask task, SchemaShape.Column? label)
+    public static IEnumerable<SchemaShape.Column> Shapes(NeuralNetworkTask task, SchemaShape.Column? label, OutputColumnNames? names = null)
     {
+        var n = names ?? OutputColumnNames.Default;
         var keyValues = label?.Annotations.Where(a => a.Name == "KeyValues").ToArray() ?? [];
         var textKeys = keyValues.Length == 1 && keyValues[0].ItemType is TextDataViewType;
         switch (task)
         {
             case NeuralNetworkTask.MulticlassClassification:
-                yield return SchemaShapeColumns.Create(Score, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false,
+                yield return SchemaShapeColumns.Create(n.Score, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false,
                     textKeys ? new SchemaShape([SchemaShapeColumns.Create("SlotNames", SchemaShape.Column.VectorKind.Vector, TextDataViewType.Instance, false)]) : null);
-                yield return SchemaShapeColumns.Create(PredictedLabel, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.UInt32, true, new SchemaShape(keyValues));
+                yield return SchemaShapeColumns.Create(n.PredictedLabel, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.UInt32, true, new SchemaShape(keyValues));
                 break;
             case NeuralNetworkTask.BinaryClassification:
-                yield return SchemaShapeColumns.Create(Score, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, false);
-                yield return SchemaShapeColumns.Create(Probability, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, false);
-                yield return SchemaShapeColumns.Create(PredictedLabel, SchemaShape.Column.VectorKind.Scalar, BooleanDataViewType.Instance, false);
+                yield return SchemaShapeColumns.Create(n.Score, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, false);
+                yield return SchemaShapeColumns.Create(n.Probability, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, false);
+                yield return SchemaShapeColumns.Create(n.PredictedLabel, SchemaShape.Column.VectorKind.Scalar, BooleanDataViewType.Instance, false);
                 break;
             default:
-                yield return SchemaShapeColumns.Create(Score, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, false);
+                yield return SchemaShapeColumns.Create(n.Score, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, false);
                 break;
         }
     }

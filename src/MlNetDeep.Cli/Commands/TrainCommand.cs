@@ -1,0 +1,156 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MlNetDeep.Data;
+using MlNetDeep.ML;
+using MlNetDeep.ML.Experiments;
+using MlNetDeep.Training;
+
+namespace MlNetDeep.Cli.Commands;
+
+/// <summary><c>mlnetdeep train</c>: a network on a CSV/TSV file, an image folder or MNIST, inside an ML.NET pipeline; held-out metrics; the pipeline saved.</summary>
+internal static class TrainCommand
+{
+    private static readonly string[] Tasks = ["auto", "multiclass", "binary", "regression"];
+    private static readonly string[] Monitors = ["val-loss", "val-accuracy"];
+
+    public static Command Create(Terminal terminal)
+    {
+        var dataset = Options.InputPath("--dataset", "A CSV or TSV file with a header, a folder of MNIST IDX files, or an image folder with one subfolder per class (default: the committed MNIST digits)", required: false);
+        var label = new Option<string>("--label-col") { Description = "The label column of a CSV/TSV file (default Label)", DefaultValueFactory = _ => "Label" };
+        var features = new Option<string?>("--features-col") { Description = "The feature columns of a CSV/TSV file, separated by commas (default: every other column)" };
+        var task = Options.Choice("--task", "What to predict", "auto", Tasks);
+        var model = Options.Choice("--model", "The network (default: lenet5 for MNIST, small-convnet for image folders, mlp for tables)", null, TrainingRecipe.Models);
+        var hidden = Options.Sizes("--hidden", "Hidden layer sizes of --model mlp, such as 256,128 (mlp only)");
+        var epochs = Options.Int("--epochs", "Passes over the training data", 10, 1, 100_000);
+        var batch = Options.Int("--batch-size", "Mini-batch size (default 64 for mlp, else 32)", 32, 1, 1_000_000);
+        var lr = Options.Float("--lr", "Learning rate (the one-cycle peak)", 5e-3f, v => v > 0 && v <= 10, "in (0, 10]");
+        var keep = Options.Float("--keep-prob", "Dropout keep probability (default 0.9 for mlp, else 0.8)", 0.8f, v => v > 0 && v <= 1, "in (0, 1]");
+        var l2 = Options.Float("--l2", "L2 strength", 1e-4f, v => v >= 0 && v <= 1, "in [0, 1]");
+        var smoothing = Options.Float("--label-smoothing", "Label smoothing ε (multiclass)", 0.1f, v => v >= 0 && v < 1, "in [0, 1)");
+        var optimizer = Options.Choice("--optimizer", "The optimizer", "adam", TrainingRecipe.Optimizers);
+        var schedule = Options.Choice("--schedule", "The learning-rate schedule", "one-cycle", TrainingRecipe.Schedules);
+        var init = Options.Choice("--init", "Weight initialisation of the mlp", "kaiming", TrainingRecipe.Initializations);
+        var seed = Options.Int("--seed", "Seeds initialisation, shuffling, dropout and the held-out split", 0, 0, int.MaxValue);
+        var testFraction = Options.Float("--test-fraction", "Share of the rows held out for the metrics when the data set has no test part", 0.2f, v => v > 0 && v < 1, "in (0, 1)");
+        var imageSize = Options.Int("--image-size", "The side images are resized to (image folders)", 32, 8, 1024);
+        var patience = Options.Int("--early-stopping", "Stop after this many epochs without improvement of --monitor, keeping the best weights (0: off)", 0, 0, 10_000);
+        var monitor = Options.Choice("--monitor", "The metric early stopping and --checkpoint watch", "val-loss", Monitors);
+        var save = Options.OutputFile("--save", "Save the fitted pipeline here (load with LoadWithNetworks, or use with evaluate and predict)");
+        var plot = Options.OutputFile("--plot", "Write the per-epoch curves here as SVG (loss and accuracy, training and held-out), with the numbers beside it as CSV");
+        var checkpoint = Options.OutputFile("--checkpoint", "Save the network of the best epoch (by --monitor) here as it trains (MlNetDeep network file)");
+        var log = Options.OutputFile("--log", "Append one CSV line per epoch here as it trains");
+        var command = new Command("train", "Train a network on a CSV/TSV file, an image folder or MNIST inside an ML.NET pipeline; report held-out metrics; save the pipeline.")
+        {
+            dataset, label, features, task, model, hidden, epochs, batch, lr, keep, l2, smoothing, optimizer, schedule, init, seed, testFraction, imageSize, patience, monitor, save, plot, checkpoint, log,
+        };
+        command.Validators.Add(r =>
+        {
+            if (r.GetResult(hidden) is not null && r.GetValue(model) is { } m && m != "mlp")
+            {
+                r.AddError($"--hidden sets the layers of --model mlp only; --model {m} has fixed layers.");
+            }
+        });
+        command.SetAction(p =>
+        {
+            var path = p.GetValue(dataset) is { Length: > 0 } given ? given : DatasetPaths.Find("mnist");
+            var ml = new MLContext(seed: p.GetValue(seed));
+            var taskName = p.GetValue(task)!;
+            var data = UserDataset.Load(ml, path, new DatasetOptions
+            {
+                LabelColumn = p.GetValue(label)!,
+                FeatureColumns = p.GetValue(features)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
+                Task = taskName == "auto" ? null : ExperimentRunnerTask(taskName),
+                ImageSize = p.GetValue(imageSize),
+                TestFraction = p.GetValue(testFraction),
+                Seed = p.GetValue(seed),
+            });
+            var modelName = p.GetValue(model) ?? data.Kind switch { DatasetKind.Mnist => "lenet5", DatasetKind.ImageFolder => "small-convnet", _ => "mlp" };
+            if (data.Kind == DatasetKind.Text && modelName is not ("mlp" or "logistic"))
+            {
+                throw new ArgumentException($"--model {modelName} reads images; for the columns of a table use mlp or logistic.");
+            }
+
+            var mlp = modelName == "mlp";
+            var recipe = new TrainingRecipe
+            {
+                Model = modelName,
+                Hidden = p.GetValue(hidden) is { Length: > 0 } layers ? layers : null,
+                Epochs = p.GetValue(epochs),
+                BatchSize = Given(p, batch) ? p.GetValue(batch) : mlp ? 64 : 32,
+                LearningRate = p.GetValue(lr),
+                KeepProbability = Given(p, keep) ? p.GetValue(keep) : mlp ? 0.9f : 0.8f,
+                L2 = p.GetValue(l2),
+                LabelSmoothing = p.GetValue(smoothing),
+                Optimizer = p.GetValue(optimizer)!,
+                Schedule = p.GetValue(schedule)!,
+                Init = p.GetValue(init)!,
+                Seed = p.GetValue(seed),
+            };
+            recipe.Validate();
+            var metric = p.GetValue(monitor) == "val-accuracy" ? MonitoredMetric.ValidationAccuracy : MonitoredMetric.ValidationLoss;
+            terminal.Line(data.Description);
+            terminal.Line($"{recipe}");
+
+            var preprocessing = data.CreatePreprocessing(ml).Fit(data.Train);
+            var train = ml.Data.Cache(preprocessing.Transform(data.Train));
+            var test = ml.Data.Cache(preprocessing.Transform(data.Test));
+            var progress = new TrainingProgress(terminal, recipe.Epochs);
+            var trainer = recipe.CreateTrainer(ml, data.Task, o =>
+            {
+                o.FeatureShape = data.FeatureShape;
+                o.ValidationSet = test;
+                o.BatchProgressCallback = progress.Batch;
+                o.ProgressCallback = progress.Epoch;
+                o.EarlyStopping = p.GetValue(patience) is > 0 and var n ? new EarlyStopping { Patience = n, Monitor = metric } : null;
+                if (p.GetValue(checkpoint) is { } file)
+                {
+                    o.Callbacks.Add(new ModelCheckpoint(file, metric));
+                }
+
+                if (p.GetValue(log) is { } csv)
+                {
+                    o.Callbacks.Add(new CsvLogger(csv));
+                }
+            });
+            var clock = Stopwatch.StartNew();
+            var network = progress.Run(() => trainer.Fit(train));
+            var seconds = clock.Elapsed.TotalSeconds;
+            var fitted = new TransformerChain<ITransformer>(preprocessing, network);
+            if (network.History is { StopReason: { } reason })
+            {
+                terminal.Line($"stopped: {reason}; the network has the weights of epoch {network.History.BestEpoch}");
+            }
+
+            terminal.Line(string.Create(CultureInfo.InvariantCulture, $"trained in {seconds:F1} s; held-out rows:"));
+            Metrics.Show(terminal, ml, network.Task, network.Transform(test));
+            if (p.GetValue(save) is { } savePath)
+            {
+                ml.Model.SaveWithNetworks(fitted, data.Train.Schema, savePath);
+                terminal.Line($"pipeline saved to {savePath}");
+            }
+
+            if (p.GetValue(plot) is { } plotPath && network.History is { } history)
+            {
+                var csvPath = Path.ChangeExtension(plotPath, ".csv");
+                File.WriteAllText(plotPath, SvgChart.TrainingCurves(history, $"{modelName} on {Path.GetFileName(Path.TrimEndingDirectorySeparator(data.Path))}"));
+                CsvLogger.Write(history, csvPath);
+                terminal.Line($"curves written to {plotPath} and {csvPath}");
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static bool Given<T>(ParseResult p, Option<T> option) => p.GetResult(option) is { Implicit: false };
+
+    private static NeuralNetworkTask ExperimentRunnerTask(string name) => name switch
+    {
+        "binary" => NeuralNetworkTask.BinaryClassification,
+        "regression" => NeuralNetworkTask.Regression,
+        _ => NeuralNetworkTask.MulticlassClassification,
+    };
+}
