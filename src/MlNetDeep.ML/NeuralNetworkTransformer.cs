@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetDeep.Layers;
@@ -61,6 +62,14 @@ public sealed class NeuralNetworkTransformer : ISingleFeaturePredictionTransform
     /// activations stay within tens of megabytes.
     /// </summary>
     private const int BlockValues = 1 << 19;
+
+    /// <summary>
+    /// The largest network (in parameters) whose copies are kept between Transform cursors: cloning it costs little
+    /// against scoring, while keeping copies of a large one would hold its weights several times over.
+    /// </summary>
+    private const long PooledParameterLimit = 1 << 20;
+
+    private readonly ConcurrentBag<NetworkCopy> _copies = [];
 
     internal NeuralNetworkTransformer(NeuralNetworkTask task, Layer network, int[] featureShape, string featureColumnName, int outputCount, LabelKeyValues? keyValues, TrainingHistory? history, OutputColumnNames? columnNames = null)
     {
@@ -156,6 +165,27 @@ public sealed class NeuralNetworkTransformer : ISingleFeaturePredictionTransform
         }
 
         return getters;
+    }
+
+    /// <summary>A copy of the network for a Transform cursor: from the pool (its values refreshed) or a new clone.</summary>
+    internal NetworkCopy RentCopy()
+    {
+        if (_copies.TryTake(out var copy))
+        {
+            copy.Refresh();
+            return copy;
+        }
+
+        return new NetworkCopy(Network, FeatureShapeArray, ((IBlockColumnMapper)this).BlockRows, OutputCount);
+    }
+
+    /// <summary>Takes back a cursor's copy for the next cursor, if the network is small enough to keep copies of.</summary>
+    internal void ReturnCopy(NetworkCopy copy)
+    {
+        if (Network.ParameterCount <= PooledParameterLimit && _copies.Count < Environment.ProcessorCount)
+        {
+            _copies.Add(copy);
+        }
     }
 
     int IBlockColumnMapper.BlockRows => Math.Clamp(BlockValues / Tensor.ProductOf(FeatureShapeArray), 1, MaxBlockRows);

@@ -161,6 +161,7 @@ internal sealed class BlockCursor : DataViewRowCursor
     {
         if (disposing)
         {
+            _scorer.Dispose();
             _input.Dispose();
         }
 

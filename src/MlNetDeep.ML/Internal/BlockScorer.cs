@@ -7,7 +7,7 @@ namespace MlNetDeep.ML.Internal;
 /// <see cref="BlockCursor"/> has it read each input row into a slot, and the getters score the whole block once, at
 /// the first call after the block was filled.
 /// </summary>
-internal abstract class BlockScorer
+internal abstract class BlockScorer : IDisposable
 {
     /// <summary>Reads what the added columns need from the input's current row into <paramref name="slot"/>.</summary>
     /// <param name="slot">The row's index in the block.</param>
@@ -15,4 +15,9 @@ internal abstract class BlockScorer
 
     /// <summary>The getters of the added columns (null where inactive), indexed as the output schema.</summary>
     public abstract Delegate?[] Getters { get; }
+
+    /// <summary>Gives back what the scorer borrowed (a pooled network copy); its getters must not be called after.</summary>
+    public virtual void Dispose()
+    {
+    }
 }

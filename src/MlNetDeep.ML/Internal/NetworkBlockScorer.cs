@@ -1,26 +1,20 @@
 using Microsoft.ML;
-using MlNetDeep.Layers;
-using MlNetDeep.Serialization;
 
 namespace MlNetDeep.ML.Internal;
 
 /// <summary>
-/// Scores a cursor's <see cref="RowBlock"/> with one forward pass of a private copy of the network, then serves each
-/// row's outputs. A row's outputs are the bits <see cref="NetworkScorer"/> gives it alone: the engine's layers compute
-/// every sample of a batch in the same order whatever the batch. A row with a non-finite feature is zeroed before the
-/// pass and scored as missing, so it cannot touch the other rows of its block.
+/// Scores a cursor's <see cref="RowBlock"/> with one forward pass of a private copy of the network
+/// (<see cref="NetworkCopy"/>), then serves each row's outputs. A row's outputs are the bits <see cref="NetworkScorer"/>
+/// gives it alone: the engine's layers compute every sample of a batch in the same order whatever the batch. A row with
+/// a non-finite feature is zeroed before the pass and scored as missing, so it cannot touch the other rows of its block.
 /// </summary>
 internal sealed class NetworkBlockScorer : BlockScorer, IScoreSource
 {
     private readonly NeuralNetworkTransformer _model;
     private readonly RowBlock _block;
     private readonly ReadFeatures _readFeatures;
-    private readonly Layer _network;
-    private readonly Tensor _input;
-    private readonly int[] _inputShape;
     private readonly int _width;
-    private readonly bool[] _finite;
-    private readonly float[] _outputs;
+    private NetworkCopy? _copy;
     private long _scoredVersion = -1;
 
     public NetworkBlockScorer(NeuralNetworkTransformer model, DataViewRow input, DataViewSchema outputSchema, Func<int, bool> isActive, RowBlock block)
@@ -28,12 +22,8 @@ internal sealed class NetworkBlockScorer : BlockScorer, IScoreSource
         _model = model;
         _block = block;
         _readFeatures = NetworkInput.FeatureReader(input, input.Schema[model.FeatureColumnName]);
-        _network = NetworkFile.Clone(model.Network);
-        _inputShape = [block.Capacity, .. model.FeatureShapeArray];
-        _input = new Tensor((int[])_inputShape.Clone());
-        _width = _input.RowSize;
-        _finite = new bool[block.Capacity];
-        _outputs = new float[block.Capacity * model.OutputCount];
+        _copy = model.RentCopy();
+        _width = _copy.Input.RowSize;
         var getters = new Delegate?[outputSchema.Count];
         for (var i = input.Schema.Count; i < outputSchema.Count; i++)
         {
@@ -48,49 +38,61 @@ internal sealed class NetworkBlockScorer : BlockScorer, IScoreSource
 
     public override Delegate?[] Getters { get; }
 
+    private NetworkCopy Copy => _copy ?? throw new ObjectDisposedException(nameof(BlockCursor), "The cursor was disposed.");
+
     // The tensor keeps storage for a whole block, so a shorter last block reuses it.
-    public override void Read(int slot) => _readFeatures(_input.Data.AsSpan(slot * _width, _width));
+    public override void Read(int slot) => _readFeatures(Copy.Input.Data.AsSpan(slot * _width, _width));
 
     public ReadOnlySpan<float> Current()
     {
         _block.ThrowIfCurrentFailed(addedColumn: true);
+        var copy = Copy;
         if (_scoredVersion != _block.Version)
         {
-            Score(_block.ReadableCount);
+            Score(copy, _block.ReadableCount);
             _scoredVersion = _block.Version;
         }
 
         var k = _model.OutputCount;
-        return _outputs.AsSpan(_block.Slot * k, k);
+        return copy.Outputs.AsSpan(_block.Slot * k, k);
     }
 
-    private void Score(int rows)
+    public override void Dispose()
+    {
+        if (_copy is { } copy)
+        {
+            _copy = null;
+            _model.ReturnCopy(copy);
+        }
+    }
+
+    private void Score(NetworkCopy copy, int rows)
     {
         var anyFinite = false;
         for (var r = 0; r < rows; r++)
         {
-            var row = _input.Data.AsSpan(r * _width, _width);
-            _finite[r] = Tensor.IndexOfNonFinite(row) < 0;
-            if (!_finite[r])
+            var row = copy.Input.Data.AsSpan(r * _width, _width);
+            copy.Finite[r] = Tensor.IndexOfNonFinite(row) < 0;
+            if (!copy.Finite[r])
             {
                 row.Clear();
             }
 
-            anyFinite |= _finite[r];
+            anyFinite |= copy.Finite[r];
         }
 
         var k = _model.OutputCount;
         Tensor? logits = null;
         if (anyFinite)
         {
-            _inputShape[0] = rows;
-            _input.Reshape(_inputShape);
-            logits = _network.Forward(_input, training: false);
+            copy.InputShape[0] = rows;
+            copy.Input.Reshape(copy.InputShape);
+            logits = copy.Network.Forward(copy.Input, training: false);
         }
 
         for (var r = 0; r < rows; r++)
         {
-            ScoreOutputs.Compute(_model.Task, _finite[r], _finite[r] ? logits!.Row(r) : default, _outputs.AsSpan(r * k, k));
+            ScoreOutputs.Compute(_model.Task, copy.Finite[r], copy.Finite[r] ? logits!.Row(r) : default, copy.Outputs.AsSpan(r * k, k));
         }
     }
 }

@@ -315,6 +315,45 @@ public class BlockScoringTests
         Assert.That(allocated, Is.Zero, "ten blocks of 64 rows");
     }
 
+    [Test]
+    public void ASecondTransformReusesTheFirstOnesNetworkCopyAndSeesChangedWeights()
+    {
+        var ml = new MLContext(seed: 1);
+        var model = Multiclass(ml, lenet: true);
+        var test = ml.Data.Cache(MlData.Mnist(ml, "test"));
+        long Allocated()
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            var scored = model.Transform(test);
+            using var cursor = scored.GetRowCursor([scored.Schema["Score"]]);
+            var score = cursor.GetGetter<VBuffer<float>>(scored.Schema["Score"]);
+            VBuffer<float> s = default;
+            while (cursor.MoveNext())
+            {
+                score(ref s);
+            }
+
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+
+        var first = Allocated();
+        var second = Allocated();
+        TestContext.Out.WriteLine($"first cursor {first:N0} bytes, second {second:N0}");
+        Assert.That(second, Is.LessThan(100_000), "no clone and no activations the second time");
+        Assert.That(first, Is.GreaterThan(10 * second), "the first cursor cloned the network and sized its activations");
+
+        // A copy kept from the first cursors must not keep the old weights.
+        var network = Network(model).Network;
+        var before = model.Transform(test).GetColumn<float[]>("Score").First();
+        var bias = network.Parameters[^1].Value;
+        bias[3] += 5f;
+        var after = model.Transform(test).GetColumn<float[]>("Score").First();
+        var probabilities = new float[10];
+        Softmax.Compute(Inference.Predict(network, MnistTest.Features).Row(0), probabilities);
+        Assert.That(Bits(after), Is.EqualTo(Bits(probabilities)));
+        Assert.That(Bits(after), Is.Not.EqualTo(Bits(before)));
+    }
+
     public sealed class Scored
     {
         public float[] Score { get; set; } = [];
