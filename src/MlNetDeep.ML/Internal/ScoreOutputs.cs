@@ -54,7 +54,8 @@ internal static class ScoreOutputs
     /// <summary>σ(logit): in [0, 1] for any finite logit, NaN for a missing score.</summary>
     public static float Probability(float logit)
     {
-        Span<float> p = [logit];
+        Span<float> p = stackalloc float[1];
+        p[0] = logit;
         Sigmoid.Compute(p, p);
         return p[0];
     }
