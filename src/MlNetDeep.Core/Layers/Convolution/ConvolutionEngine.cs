@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Numerics.Tensors;
 using MlNetDeep.Kernels;
@@ -31,6 +32,18 @@ internal sealed unsafe class ConvolutionEngine
     /// </summary>
     private const int MaxChunks = 8;
 
+    /// <summary>
+    /// Below this many output positions a convolution's samples are folded into the GEMM's columns (see
+    /// <see cref="BatchFolding"/>); at and above it one sample already gives the GEMM enough columns.
+    /// </summary>
+    private const int FoldPositions = 512;
+
+    /// <summary>The fewest GEMM columns (samples × positions) a folded chunk gets, so that small images still give wide GEMMs.</summary>
+    private const int FoldChunkColumns = 256;
+
+    /// <summary>The most GEMM columns of one folded block (bounds the column buffer).</summary>
+    private const int FoldBlockColumns = 1024;
+
     private readonly SampleJob _job;
     private readonly List<float[]> _columns = [];
     private readonly List<float[]> _weightGradients = [];
@@ -39,6 +52,7 @@ internal sealed unsafe class ConvolutionEngine
     private readonly List<float[]> _paddedGradients = [];
     private readonly List<float[]> _lanes = [];
     private readonly List<float[]> _staging = [];
+    private readonly List<float[]> _foldedSides = [];
     private readonly bool _direct;
     private readonly bool _directInputGradient;
     private readonly DirectPlan _forwardPlan;
@@ -75,6 +89,13 @@ internal sealed unsafe class ConvolutionEngine
 
     public ConvolutionGeometry Geometry { get; }
 
+    /// <summary>
+    /// Switch for tests and tuning: when true (the default), a convolution with few output positions
+    /// (&lt; <see cref="FoldPositions"/>) that goes through im2col + GEMM puts the samples of a block side by side in the
+    /// column matrix, so that one GEMM of Co × (samples·Ho·Wo) × (Ci·kh·kw) replaces one narrow GEMM per sample.
+    /// </summary>
+    internal static bool BatchFolding { get; set; } = true;
+
     /// <summary>columnSide[n] = W·im2col(image[n]) + bias (one per column-side channel).</summary>
     public void Lower(Tensor image, Tensor columnSide, Tensor weight, Tensor? bias) =>
         Run(Mode.Lower, image, columnSide, weight, bias, null, null, null);
@@ -100,9 +121,14 @@ internal sealed unsafe class ConvolutionEngine
     private void Run(Mode mode, Tensor image, Tensor columnSide, Tensor weight, Tensor? bias, Tensor? dWeight, Tensor? dBias, Tensor? target)
     {
         var samples = image.Rows;
-        var chunks = Math.Min(samples, MaxChunks);
-        var slots = Math.Min(chunks, WorkerPool.MaxDegreeOfParallelism);
         var direct = _direct && mode is Mode.Lower or Mode.LowerBackward;
+        var fold = !direct && BatchFolding && mode is Mode.Lower or Mode.LowerBackward && Geometry.Positions < FoldPositions && samples > 1;
+
+        // Folded chunks get at least FoldChunkColumns columns each; the count depends on the batch and the geometry only.
+        var chunks = fold
+            ? Math.Clamp(samples * Geometry.Positions / FoldChunkColumns, 1, Math.Min(samples, MaxChunks))
+            : Math.Min(samples, MaxChunks);
+        var slots = Math.Min(chunks, WorkerPool.MaxDegreeOfParallelism);
         var needColumns = !Geometry.IsPointwise && (mode != Mode.RaiseBackward || dWeight is not null || target is not null);
         if (_slotBusy.Length < slots)
         {
@@ -115,12 +141,27 @@ internal sealed unsafe class ConvolutionEngine
             PrepareDirect(mode, weight, dWeight is not null, target is not null, slots);
         }
 
-        for (var slot = 0; slot < slots && needColumns; slot++)
+        var blockSamples = 1;
+        if (fold)
         {
-            Ensure(_columns, slot, Geometry.ColumnsSize);
+            // A block is at most FoldBlockColumns wide (one sample at least); its column matrix is Ci·kh·kw × block.
+            blockSamples = Math.Min((samples + chunks - 1) / chunks, Math.Max(1, FoldBlockColumns / Geometry.Positions));
+            needColumns = true;
+            for (var slot = 0; slot < slots; slot++)
+            {
+                Ensure(_foldedSides, slot, Geometry.ColumnChannels * Geometry.Positions * blockSamples);
+            }
         }
 
-        for (var chunk = 0; chunk < chunks; chunk++)
+        for (var slot = 0; slot < slots && needColumns; slot++)
+        {
+            Ensure(_columns, slot, Geometry.ColumnsSize * blockSamples);
+        }
+
+        // A single chunk adds straight into the gradients (nothing to order), and runs on the calling thread so that its
+        // GEMMs use every core (they split rows or columns, never the depth, so the sums do not depend on the core count).
+        var accumulate = chunks > 1;
+        for (var chunk = 0; chunk < chunks && accumulate; chunk++)
         {
             if (dWeight is not null)
             {
@@ -133,10 +174,10 @@ internal sealed unsafe class ConvolutionEngine
             }
         }
 
-        _job.Set(mode, image, columnSide, weight, bias, dWeight, dBias, target, chunks, direct);
+        _job.Set(mode, image, columnSide, weight, bias, dWeight, dBias, target, chunks, direct, fold, blockSamples, accumulate);
         try
         {
-            if (samples == 1)
+            if (chunks == 1)
             {
                 // On the calling thread, so that the GEMMs can use every core.
                 _job.Execute(0);
@@ -153,7 +194,7 @@ internal sealed unsafe class ConvolutionEngine
 
         // Chunks are runs of samples fixed by the batch size, with their own accumulators, reduced in chunk order: the sums
         // depend neither on the core count nor on which core ran which chunk, so the same seed gives the same bits.
-        for (var chunk = 0; chunk < chunks; chunk++)
+        for (var chunk = 0; chunk < chunks && accumulate; chunk++)
         {
             if (dWeight is not null)
             {
@@ -250,14 +291,24 @@ internal sealed unsafe class ConvolutionEngine
 
         try
         {
-            if (j.WeightGradient is not null)
+            if (j.WeightGradient is not null && j.Accumulate)
             {
                 _weightGradients[chunk].AsSpan(0, j.WeightGradient.Length).Clear();
             }
 
-            if (j.BiasGradient is not null)
+            if (j.BiasGradient is not null && j.Accumulate)
             {
                 _biasGradients[chunk].AsSpan(0, j.BiasGradient.Length).Clear();
+            }
+
+            if (j.Fold)
+            {
+                for (var n = first; n < end; n += j.BlockSamples)
+                {
+                    RunFoldedBlock(j, n, Math.Min(j.BlockSamples, end - n), slot, chunk);
+                }
+
+                return;
             }
 
             var lanes = j.Direct && j.WeightGradient is not null ? _lanes[slot] : null;
@@ -276,7 +327,7 @@ internal sealed unsafe class ConvolutionEngine
 
             if (lanes is not null)
             {
-                fixed (float* l = lanes, dW = _weightGradients[chunk])
+                fixed (float* l = lanes, dW = j.Accumulate ? _weightGradients[chunk] : j.WeightGradient!.Data)
                 {
                     DirectConvolution.FinishWeightGradient(_forwardPlan, l, dW);
                 }
@@ -292,8 +343,8 @@ internal sealed unsafe class ConvolutionEngine
     {
         var g = Geometry;
         var columnsBuffer = _columns.Count > slot ? _columns[slot] : null;
-        var dWeightArray = j.WeightGradient is null ? null : _weightGradients[chunk];
-        var dBiasArray = j.BiasGradient is null ? null : _biasGradients[chunk];
+        var dWeightArray = j.WeightGradient is null ? null : j.Accumulate ? _weightGradients[chunk] : j.WeightGradient.Data;
+        var dBiasArray = j.BiasGradient is null ? null : j.Accumulate ? _biasGradients[chunk] : j.BiasGradient.Data;
         fixed (float* image0 = j.Image!.Data, side0 = j.ColumnSide!.Data, w = j.Weight!.Data, bias = j.Bias?.Data, target0 = j.Target?.Data)
         fixed (float* buffer = columnsBuffer, dW = dWeightArray, dB = dBiasArray)
         {
@@ -361,7 +412,7 @@ internal sealed unsafe class ConvolutionEngine
         var paddedGradient = _paddedGradients.Count > slot ? _paddedGradients[slot] : null;
         var columnsBuffer = _columns.Count > slot ? _columns[slot] : null;
         var lanesArray = j.WeightGradient is null ? null : _lanes[slot];
-        var dBiasArray = j.BiasGradient is null ? null : _biasGradients[chunk];
+        var dBiasArray = j.BiasGradient is null ? null : j.Accumulate ? _biasGradients[chunk] : j.BiasGradient.Data;
         fixed (float* image0 = j.Image!.Data, side0 = j.ColumnSide!.Data, bias = j.Bias?.Data, target0 = j.Target?.Data, w = j.Weight!.Data)
         fixed (float* buffer = padded, gradientBuffer = paddedGradient, columns = columnsBuffer, lanes = lanesArray, dB = dBiasArray)
         fixed (float* forwardWeights = _forwardWeights, flippedWeights = _flippedWeights, staging = _staging[slot])
@@ -398,6 +449,124 @@ internal sealed unsafe class ConvolutionEngine
                 else
                 {
                     RaiseSample(g, w, side, target, columns, null);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> samples from <paramref name="first"/> of <see cref="Mode.Lower"/> or <see cref="Mode.LowerBackward"/>
+    /// as one GEMM per group: the samples' column matrices side by side (Ci·kh·kw × count·Ho·Wo), the column side gathered
+    /// into (or scattered from) Co × count·Ho·Wo.
+    /// </summary>
+    private void RunFoldedBlock(SampleJob j, int first, int count, int slot, int chunk)
+    {
+        var g = Geometry;
+        var p = g.Positions;
+        var width = count * p;
+        var rows = g.GroupRows;
+        var outputs = g.GroupColumnChannels;
+        var dWeightArray = j.WeightGradient is null ? null : j.Accumulate ? _weightGradients[chunk] : j.WeightGradient.Data;
+        var dBiasArray = j.BiasGradient is null ? null : j.Accumulate ? _biasGradients[chunk] : j.BiasGradient.Data;
+        fixed (float* image0 = j.Image!.Data, side0 = j.ColumnSide!.Data, w = j.Weight!.Data, bias = j.Bias?.Data, target0 = j.Target?.Data)
+        fixed (float* columns = _columns[slot], folded = _foldedSides[slot], dW = dWeightArray, dB = dBiasArray)
+        {
+            var image = image0 + ((long)first * g.ImageSize);
+            var side = side0 + ((long)first * g.ColumnSideSize);
+            if (j.Mode == Mode.Lower || dW != null)
+            {
+                for (var s = 0; s < count; s++)
+                {
+                    Im2Col.Lower(g, image + ((long)s * g.ImageSize), columns + ((long)s * p), width);
+                }
+            }
+
+            if (j.Mode == Mode.Lower)
+            {
+                for (var group = 0; group < g.Groups; group++)
+                {
+                    Gemm.Multiply(
+                        false, false, outputs, width, rows, 1f,
+                        w + ((long)group * outputs * rows), rows,
+                        columns + ((long)group * rows * width), width,
+                        0f, folded + ((long)group * outputs * width), width);
+                }
+
+                Unfold(folded, side, g.ColumnChannels, p, count, bias);
+                return;
+            }
+
+            // image = x, side = ∂C/∂y, target = ∂C/∂x.
+            Fold(side, folded, g.ColumnChannels, p, count);
+            if (dW != null)
+            {
+                for (var group = 0; group < g.Groups; group++)
+                {
+                    Gemm.Multiply(
+                        false, true, outputs, rows, width, 1f,
+                        folded + ((long)group * outputs * width), width,
+                        columns + ((long)group * rows * width), width,
+                        1f, dW + ((long)group * outputs * rows), rows);
+                }
+            }
+
+            if (dB != null)
+            {
+                AddChannelSums(folded, g.ColumnChannels, width, dB);
+            }
+
+            if (target0 != null)
+            {
+                // The column buffer is free again: it takes Wᵀ·∂C/∂y, which col2im adds into the zeroed input gradients.
+                for (var group = 0; group < g.Groups; group++)
+                {
+                    Gemm.Multiply(
+                        true, false, rows, width, outputs, 1f,
+                        w + ((long)group * outputs * rows), rows,
+                        folded + ((long)group * outputs * width), width,
+                        0f, columns + ((long)group * rows * width), width);
+                }
+
+                var target = target0 + ((long)first * g.ImageSize);
+                new Span<float>(target, count * g.ImageSize).Clear();
+                for (var s = 0; s < count; s++)
+                {
+                    Im2Col.Raise(g, columns + ((long)s * p), target + ((long)s * g.ImageSize), width);
+                }
+            }
+        }
+    }
+
+    /// <summary>folded[c, s·p + i] = side[s, c, i]: the column sides of <paramref name="count"/> samples as one Co × count·p matrix.</summary>
+    private static void Fold(float* side, float* folded, int channels, int p, int count)
+    {
+        var width = (long)count * p;
+        for (var s = 0; s < count; s++)
+        {
+            for (var c = 0; c < channels; c++)
+            {
+                Unsafe.CopyBlockUnaligned(folded + (c * width) + ((long)s * p), side + (((long)s * channels) + c) * p, (uint)p * sizeof(float));
+            }
+        }
+    }
+
+    /// <summary>side[s, c, i] = folded[c, s·p + i] (+ bias[c]): the inverse of <see cref="Fold"/>.</summary>
+    private static void Unfold(float* folded, float* side, int channels, int p, int count, float* bias)
+    {
+        var width = (long)count * p;
+        for (var s = 0; s < count; s++)
+        {
+            for (var c = 0; c < channels; c++)
+            {
+                var source = new ReadOnlySpan<float>(folded + (c * width) + ((long)s * p), p);
+                var destination = new Span<float>(side + (((long)s * channels) + c) * p, p);
+                if (bias != null)
+                {
+                    TensorPrimitives.Add(source, bias[c], destination);
+                }
+                else
+                {
+                    source.CopyTo(destination);
                 }
             }
         }
@@ -530,10 +699,22 @@ internal sealed unsafe class ConvolutionEngine
 
         public bool Direct { get; private set; }
 
-        public void Set(Mode mode, Tensor image, Tensor columnSide, Tensor weight, Tensor? bias, Tensor? dWeight, Tensor? dBias, Tensor? target, int chunks, bool direct = false)
+        public bool Fold { get; private set; }
+
+        public int BlockSamples { get; private set; }
+
+        /// <summary>True when chunks add into their own accumulators (reduced in chunk order afterwards); false for a single chunk, which adds into the gradients.</summary>
+        public bool Accumulate { get; private set; }
+
+        public void Set(
+            Mode mode, Tensor image, Tensor columnSide, Tensor weight, Tensor? bias, Tensor? dWeight, Tensor? dBias, Tensor? target, int chunks,
+            bool direct = false, bool fold = false, int blockSamples = 1, bool accumulate = true)
         {
             Chunks = chunks;
             Direct = direct;
+            Fold = fold;
+            BlockSamples = blockSamples;
+            Accumulate = accumulate;
             Mode = mode;
             Image = image;
             ColumnSide = columnSide;

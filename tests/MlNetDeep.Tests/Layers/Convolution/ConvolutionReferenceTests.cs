@@ -29,6 +29,14 @@ public class ConvolutionReferenceTests
             [1, 16, 12, 12, 32, 3, 3, 1, 1, Padding.Same, 1, 1, 1, true],
             [7, 1, 28, 28, 6, 5, 5, 1, 1, (Padding)2, 1, 1, 1, true],
             [5, 6, 14, 14, 16, 5, 5, 1, 1, Padding.Valid, 1, 1, 1, true],
+
+            // Batch-folded GEMMs: several blocks per chunk (40 samples of 16x16 outputs), one chunk whose GEMMs use every
+            // core (16 samples of 4x4), groups, 1x1 outputs and a strided 1x1 projection.
+            [40, 2, 32, 32, 4, 3, 3, 2, 2, (Padding)1, 1, 1, 1, true],
+            [16, 64, 4, 4, 24, 3, 3, 1, 1, Padding.Same, 1, 1, 1, false],
+            [9, 8, 5, 5, 6, 3, 3, 2, 2, Padding.Same, 1, 1, 2, true],
+            [64, 8, 2, 2, 16, 3, 3, 2, 2, (Padding)1, 1, 1, 1, false],
+            [24, 16, 8, 8, 32, 1, 1, 2, 2, Padding.Valid, 1, 1, 1, false],
         ];
         foreach (var c in cases)
         {
@@ -117,6 +125,26 @@ public class ConvolutionReferenceTests
         finally
         {
             DirectConvolution.Enabled = true;
+        }
+    }
+
+    /// <summary>
+    /// The same checks with batch folding switched off too, so that the per-sample GEMMs (which large images use) stay
+    /// covered for the small shapes that are folded by default.
+    /// </summary>
+    [TestCaseSource(nameof(Shapes))]
+    [NonParallelizable]
+    public void Conv2DSampleBySampleMatchesDirectLoops(
+        int n, int cin, int h, int w, int cout, int kh, int kw, int sh, int sw, Padding padding, int dh, int dw, int groups, bool bias)
+    {
+        ConvolutionEngine.BatchFolding = false;
+        try
+        {
+            Conv2DThroughIm2ColMatchesDirectLoops(n, cin, h, w, cout, kh, kw, sh, sw, padding, dh, dw, groups, bias);
+        }
+        finally
+        {
+            ConvolutionEngine.BatchFolding = true;
         }
     }
 
