@@ -38,6 +38,7 @@ public class LayerThreadCountDeterminismTests
             yield return Case("Conv2D folded 8x8", () => new Conv2D(64, 3, padding: 1, useBias: false), n, 64, 8, 8);
             yield return Case("Conv2D folded 2x2", () => new Conv2D(128, 3, padding: 1), n, 64, 2, 2);
             yield return Case("Conv2D folded 1x1/2", () => new Conv2D(32, 1, stride: 2, useBias: false), n, 16, 8, 8);
+            yield return Case("Conv2D folded, trimmed to its centre tap", () => new Conv2D(96, 3, padding: 1), n, 32, 1, 1);
         }
 
         yield return Case("Conv2D 1x1", () => new Conv2D(32, 1), 5, 16, 12, 12);

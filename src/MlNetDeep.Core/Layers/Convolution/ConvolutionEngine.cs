@@ -53,6 +53,10 @@ internal sealed unsafe class ConvolutionEngine
     private readonly List<float[]> _lanes = [];
     private readonly List<float[]> _staging = [];
     private readonly List<float[]> _foldedSides = [];
+    private readonly ConvolutionGeometry _trimmed;
+    private readonly bool _trim;
+    private float[] _trimmedWeights = [];
+    private float[] _trimmedGradient = [];
     private readonly bool _direct;
     private readonly bool _directInputGradient;
     private readonly DirectPlan _forwardPlan;
@@ -77,6 +81,7 @@ internal sealed unsafe class ConvolutionEngine
         _forwardWeightsSource = _direct ? new float[geometry.WeightSize] : [];
         _flippedWeights = _directInputGradient ? new float[geometry.WeightSize] : [];
         _flippedWeightsSource = _directInputGradient ? new float[geometry.WeightSize] : [];
+        (_trimmed, _trim) = Trim(geometry);
     }
 
     private enum Mode
@@ -142,6 +147,8 @@ internal sealed unsafe class ConvolutionEngine
         }
 
         var blockSamples = 1;
+        var trim = fold && _trim;
+        var fg = trim ? _trimmed : Geometry;
         if (fold)
         {
             // A block is at most FoldBlockColumns wide (one sample at least); its column matrix is Ci·kh·kw × block.
@@ -153,9 +160,29 @@ internal sealed unsafe class ConvolutionEngine
             }
         }
 
+        if (trim)
+        {
+            // Only the taps that reach the image for some output position: the others multiply padding zeros.
+            if (_trimmedWeights.Length < fg.WeightSize)
+            {
+                _trimmedWeights = new float[fg.WeightSize];
+                _trimmedGradient = new float[fg.WeightSize];
+            }
+
+            fixed (float* w = weight.Data, t = _trimmedWeights)
+            {
+                CopyTaps(Geometry, _trimmed, w, t, false);
+            }
+
+            if (dWeight is not null)
+            {
+                _trimmedGradient.AsSpan(0, fg.WeightSize).Clear();
+            }
+        }
+
         for (var slot = 0; slot < slots && needColumns; slot++)
         {
-            Ensure(_columns, slot, Geometry.ColumnsSize * blockSamples);
+            Ensure(_columns, slot, fg.ColumnsSize * blockSamples);
         }
 
         // A single chunk adds straight into the gradients (nothing to order), and runs on the calling thread so that its
@@ -165,7 +192,7 @@ internal sealed unsafe class ConvolutionEngine
         {
             if (dWeight is not null)
             {
-                Ensure(_weightGradients, chunk, dWeight.Length);
+                Ensure(_weightGradients, chunk, fg.WeightSize);
             }
 
             if (dBias is not null)
@@ -175,6 +202,7 @@ internal sealed unsafe class ConvolutionEngine
         }
 
         _job.Set(mode, image, columnSide, weight, bias, dWeight, dBias, target, chunks, direct, fold, blockSamples, accumulate);
+        _job.SetFolded(fg, trim ? _trimmedWeights : weight.Data, dWeight is null ? null : trim ? _trimmedGradient : dWeight.Data);
         try
         {
             if (chunks == 1)
@@ -198,12 +226,109 @@ internal sealed unsafe class ConvolutionEngine
         {
             if (dWeight is not null)
             {
-                TensorPrimitives.Add(dWeight.Span, _weightGradients[chunk].AsSpan(0, dWeight.Length), dWeight.Span);
+                var sum = trim ? _trimmedGradient.AsSpan(0, fg.WeightSize) : dWeight.Span;
+                TensorPrimitives.Add(sum, _weightGradients[chunk].AsSpan(0, fg.WeightSize), sum);
             }
 
             if (dBias is not null)
             {
                 TensorPrimitives.Add(dBias.Span, _biasGradients[chunk].AsSpan(0, dBias.Length), dBias.Span);
+            }
+        }
+
+        if (trim && dWeight is not null)
+        {
+            fixed (float* dW = dWeight.Data, t = _trimmedGradient)
+            {
+                CopyTaps(Geometry, _trimmed, dW, t, true);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The geometry without the kernel rows and columns that fall into the padding for every output position (a 3x3
+    /// convolution padded by 1 on a 1x1 image only ever uses its centre tap): the same outputs from fewer taps. False when
+    /// every tap is used (or none is).
+    /// </summary>
+    internal static (ConvolutionGeometry Trimmed, bool Smaller) Trim(in ConvolutionGeometry g)
+    {
+        var (top, bottom) = UsedTaps(g.KernelHeight, g.StrideHeight, g.PadTop, g.DilationHeight, g.ImageHeight, g.OutputHeight);
+        var (left, right) = UsedTaps(g.KernelWidth, g.StrideWidth, g.PadLeft, g.DilationWidth, g.ImageWidth, g.OutputWidth);
+        if (bottom <= top || right <= left || (top == 0 && left == 0 && bottom == g.KernelHeight && right == g.KernelWidth))
+        {
+            return (g, false);
+        }
+
+        return (g with
+        {
+            KernelHeight = bottom - top,
+            KernelWidth = right - left,
+            PadTop = g.PadTop - (top * g.DilationHeight),
+            PadLeft = g.PadLeft - (left * g.DilationWidth),
+        }, true);
+    }
+
+    /// <summary>The taps [first, end) along one axis that reach the image for at least one output position.</summary>
+    private static (int First, int End) UsedTaps(int kernel, int stride, int pad, int dilation, int size, int outputs)
+    {
+        int first = kernel, end = 0;
+        for (var k = 0; k < kernel; k++)
+        {
+            // Input positions o·stride − pad + k·dilation for o in [0, outputs): used when one lies in [0, size).
+            var lowest = (k * dilation) - pad;
+            var highest = lowest + ((outputs - 1) * stride);
+            var used = highest >= 0 && lowest < size && (stride == 1 || UsedAt(lowest, stride, outputs, size));
+            if (used)
+            {
+                first = Math.Min(first, k);
+                end = k + 1;
+            }
+        }
+
+        return (first, end);
+    }
+
+    private static bool UsedAt(int lowest, int stride, int outputs, int size)
+    {
+        for (var o = 0; o < outputs; o++)
+        {
+            var i = lowest + (o * stride);
+            if (i >= 0 && i < size)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// trimmed[co, c, i, j] = full[co, c, i + top, j + left] (the trimmed kernel's weights), or with <paramref name="add"/>
+    /// full[co, c, i + top, j + left] += trimmed[co, c, i, j] (its weight gradient into the full one).
+    /// </summary>
+    private static void CopyTaps(in ConvolutionGeometry full, in ConvolutionGeometry trimmed, float* w, float* t, bool add)
+    {
+        var top = (full.PadTop - trimmed.PadTop) / full.DilationHeight;
+        var left = (full.PadLeft - trimmed.PadLeft) / full.DilationWidth;
+        int kh = full.KernelHeight, kw = full.KernelWidth, th = trimmed.KernelHeight, tw = trimmed.KernelWidth;
+        var planes = (long)full.ColumnChannels * (full.ImageChannels / full.Groups);
+        for (long plane = 0; plane < planes; plane++)
+        {
+            for (var i = 0; i < th; i++)
+            {
+                var source = w + (((plane * kh) + i + top) * kw) + left;
+                var destination = t + (((plane * th) + i) * tw);
+                for (var j = 0; j < tw; j++)
+                {
+                    if (add)
+                    {
+                        source[j] += destination[j];
+                    }
+                    else
+                    {
+                        destination[j] = source[j];
+                    }
+                }
             }
         }
     }
@@ -293,7 +418,7 @@ internal sealed unsafe class ConvolutionEngine
         {
             if (j.WeightGradient is not null && j.Accumulate)
             {
-                _weightGradients[chunk].AsSpan(0, j.WeightGradient.Length).Clear();
+                _weightGradients[chunk].AsSpan(0, j.Fold ? j.FoldGeometry.WeightSize : j.WeightGradient.Length).Clear();
             }
 
             if (j.BiasGradient is not null && j.Accumulate)
@@ -461,14 +586,14 @@ internal sealed unsafe class ConvolutionEngine
     /// </summary>
     private void RunFoldedBlock(SampleJob j, int first, int count, int slot, int chunk)
     {
-        var g = Geometry;
+        var g = j.FoldGeometry;
         var p = g.Positions;
         var width = count * p;
         var rows = g.GroupRows;
         var outputs = g.GroupColumnChannels;
-        var dWeightArray = j.WeightGradient is null ? null : j.Accumulate ? _weightGradients[chunk] : j.WeightGradient.Data;
+        var dWeightArray = j.WeightGradient is null ? null : j.Accumulate ? _weightGradients[chunk] : j.FoldGradient;
         var dBiasArray = j.BiasGradient is null ? null : j.Accumulate ? _biasGradients[chunk] : j.BiasGradient.Data;
-        fixed (float* image0 = j.Image!.Data, side0 = j.ColumnSide!.Data, w = j.Weight!.Data, bias = j.Bias?.Data, target0 = j.Target?.Data)
+        fixed (float* image0 = j.Image!.Data, side0 = j.ColumnSide!.Data, w = j.FoldWeights, bias = j.Bias?.Data, target0 = j.Target?.Data)
         fixed (float* columns = _columns[slot], folded = _foldedSides[slot], dW = dWeightArray, dB = dBiasArray)
         {
             var image = image0 + ((long)first * g.ImageSize);
@@ -703,6 +828,22 @@ internal sealed unsafe class ConvolutionEngine
 
         public int BlockSamples { get; private set; }
 
+        /// <summary>The geometry the folded GEMMs use: the layer's, or the one without unused taps (<see cref="Trim"/>).</summary>
+        public ConvolutionGeometry FoldGeometry { get; private set; }
+
+        /// <summary>The weights in <see cref="FoldGeometry"/>'s layout.</summary>
+        public float[]? FoldWeights { get; private set; }
+
+        /// <summary>Where a single folded chunk adds its weight gradient (in <see cref="FoldGeometry"/>'s layout).</summary>
+        public float[]? FoldGradient { get; private set; }
+
+        public void SetFolded(in ConvolutionGeometry geometry, float[]? weights, float[]? gradient)
+        {
+            FoldGeometry = geometry;
+            FoldWeights = weights;
+            FoldGradient = gradient;
+        }
+
         /// <summary>True when chunks add into their own accumulators (reduced in chunk order afterwards); false for a single chunk, which adds into the gradients.</summary>
         public bool Accumulate { get; private set; }
 
@@ -725,7 +866,11 @@ internal sealed unsafe class ConvolutionEngine
             Target = target;
         }
 
-        public void Clear() => Set(Mode.Lower, null!, null!, null!, null, null, null, null, 0);
+        public void Clear()
+        {
+            Set(Mode.Lower, null!, null!, null!, null, null, null, null, 0);
+            SetFolded(default, null, null);
+        }
 
         public override void Execute(int index) => engine.RunChunk(this, index);
     }

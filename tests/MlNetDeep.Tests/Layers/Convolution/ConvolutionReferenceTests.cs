@@ -37,6 +37,12 @@ public class ConvolutionReferenceTests
             [9, 8, 5, 5, 6, 3, 3, 2, 2, Padding.Same, 1, 1, 2, true],
             [64, 8, 2, 2, 16, 3, 3, 2, 2, (Padding)1, 1, 1, 1, false],
             [24, 16, 8, 8, 32, 1, 1, 2, 2, Padding.Valid, 1, 1, 1, false],
+
+            // Taps that only ever see padding are trimmed: 3x3 on 1x1 images (the centre tap), dilated 3x3 on 2x1, and a
+            // 5x4 kernel with stride 2 on 1x2 images padded 3 and 2 with two groups (rows 1 and 3 used, row 2 kept between them).
+            [6, 16, 1, 1, 8, 3, 3, 1, 1, (Padding)1, 1, 1, 1, true],
+            [5, 4, 2, 1, 6, 3, 3, 1, 1, (Padding)2, 2, 2, 1, false],
+            [4, 4, 1, 2, 6, 5, 4, 2, 1, Padding.Explicit(3, 3, 2, 2), 1, 1, 2, true],
         ];
         foreach (var c in cases)
         {
@@ -146,6 +152,19 @@ public class ConvolutionReferenceTests
         {
             ConvolutionEngine.BatchFolding = true;
         }
+    }
+
+    [TestCase(3, 3, 1, 1, 1, 1, 1, 1, ExpectedResult = "1x1 pad 0,0")]
+    [TestCase(3, 3, 2, 1, 2, 2, 1, 1, ExpectedResult = "2x2 pad 0,0")]
+    [TestCase(3, 3, 1, 1, 8, 8, 8, 8, ExpectedResult = "untrimmed")]
+    [TestCase(7, 7, 2, 3, 2, 2, 1, 1, ExpectedResult = "2x2 pad 0,0")]
+    [TestCase(5, 3, 1, 2, 1, 3, 1, 5, ExpectedResult = "1x3 pad 0,2")]
+    [TestCase(5, 4, 2, 3, 1, 2, 2, 3, ExpectedResult = "3x4 pad 2,3")]
+    public string TrimmingKeepsTheTapsThatReachTheImage(int kh, int kw, int stride, int pad, int h, int w, int ho, int wo)
+    {
+        var g = new ConvolutionGeometry(2, h, w, 3, ho, wo, kh, kw, stride, stride, pad, pad, 1, 1, 1);
+        var (t, smaller) = ConvolutionEngine.Trim(g);
+        return smaller ? $"{t.KernelHeight}x{t.KernelWidth} pad {t.PadTop},{t.PadLeft}" : "untrimmed";
     }
 
     [TestCaseSource(nameof(Shapes))]
