@@ -53,8 +53,12 @@ internal sealed unsafe class ConvolutionEngine
     private readonly List<float[]> _lanes = [];
     private readonly List<float[]> _staging = [];
     private readonly List<float[]> _foldedSides = [];
-    private readonly ConvolutionGeometry _trimmed;
-    private readonly bool _trim;
+    private readonly Part[] _parts;
+    private readonly Part[] _wholePart;
+    private readonly bool _partsCopyWeights;
+    private readonly int _partWeights;
+    private readonly int _partColumns;
+    private readonly int _narrowestPart;
     private float[] _trimmedWeights = [];
     private float[] _trimmedGradient = [];
     private readonly bool _direct;
@@ -81,7 +85,12 @@ internal sealed unsafe class ConvolutionEngine
         _forwardWeightsSource = _direct ? new float[geometry.WeightSize] : [];
         _flippedWeights = _directInputGradient ? new float[geometry.WeightSize] : [];
         _flippedWeightsSource = _directInputGradient ? new float[geometry.WeightSize] : [];
-        (_trimmed, _trim) = Trim(geometry);
+        _parts = Decompose(geometry);
+        _wholePart = [new Part(geometry, 0, 0, 0, 0, 0)];
+        _partsCopyWeights = _parts.Length > 1 || _parts[0].Geometry != geometry;
+        _partWeights = _parts.Sum(part => part.Geometry.WeightSize);
+        _partColumns = _parts.Max(part => part.Geometry.ColumnsSize);
+        _narrowestPart = _parts.Min(part => part.Geometry.Positions);
     }
 
     private enum Mode
@@ -129,9 +138,10 @@ internal sealed unsafe class ConvolutionEngine
         var direct = _direct && mode is Mode.Lower or Mode.LowerBackward;
         var fold = !direct && BatchFolding && mode is Mode.Lower or Mode.LowerBackward && Geometry.Positions < FoldPositions && samples > 1;
 
-        // Folded chunks get at least FoldChunkColumns columns each; the count depends on the batch and the geometry only.
+        // Folded chunks get at least FoldChunkColumns columns each (in the narrowest part); the count depends on the batch
+        // and the geometry only.
         var chunks = fold
-            ? Math.Clamp(samples * Geometry.Positions / FoldChunkColumns, 1, Math.Min(samples, MaxChunks))
+            ? Math.Clamp(samples * _narrowestPart / FoldChunkColumns, 1, Math.Min(samples, MaxChunks))
             : Math.Min(samples, MaxChunks);
         var slots = Math.Min(chunks, WorkerPool.MaxDegreeOfParallelism);
         var needColumns = !Geometry.IsPointwise && (mode != Mode.RaiseBackward || dWeight is not null || target is not null);
@@ -147,8 +157,8 @@ internal sealed unsafe class ConvolutionEngine
         }
 
         var blockSamples = 1;
-        var trim = fold && _trim;
-        var fg = trim ? _trimmed : Geometry;
+        var trim = fold && _partsCopyWeights;
+        var weightSize = trim ? _partWeights : Geometry.WeightSize;
         if (fold)
         {
             // A block is at most FoldBlockColumns wide (one sample at least); its column matrix is Ci·kh·kw × block.
@@ -162,27 +172,30 @@ internal sealed unsafe class ConvolutionEngine
 
         if (trim)
         {
-            // Only the taps that reach the image for some output position: the others multiply padding zeros.
-            if (_trimmedWeights.Length < fg.WeightSize)
+            // Each part's weights: only the taps that reach the image from its outputs (the others multiply padding zeros).
+            if (_trimmedWeights.Length < weightSize)
             {
-                _trimmedWeights = new float[fg.WeightSize];
-                _trimmedGradient = new float[fg.WeightSize];
+                _trimmedWeights = new float[weightSize];
+                _trimmedGradient = new float[weightSize];
             }
 
             fixed (float* w = weight.Data, t = _trimmedWeights)
             {
-                CopyTaps(Geometry, _trimmed, w, t, false);
+                foreach (var part in _parts)
+                {
+                    CopyTaps(Geometry, part, w, t + part.WeightOffset, false);
+                }
             }
 
             if (dWeight is not null)
             {
-                _trimmedGradient.AsSpan(0, fg.WeightSize).Clear();
+                _trimmedGradient.AsSpan(0, weightSize).Clear();
             }
         }
 
         for (var slot = 0; slot < slots && needColumns; slot++)
         {
-            Ensure(_columns, slot, fg.ColumnsSize * blockSamples);
+            Ensure(_columns, slot, (fold ? _partColumns : Geometry.ColumnsSize) * blockSamples);
         }
 
         // A single chunk adds straight into the gradients (nothing to order), and runs on the calling thread so that its
@@ -192,7 +205,7 @@ internal sealed unsafe class ConvolutionEngine
         {
             if (dWeight is not null)
             {
-                Ensure(_weightGradients, chunk, fg.WeightSize);
+                Ensure(_weightGradients, chunk, weightSize);
             }
 
             if (dBias is not null)
@@ -202,7 +215,7 @@ internal sealed unsafe class ConvolutionEngine
         }
 
         _job.Set(mode, image, columnSide, weight, bias, dWeight, dBias, target, chunks, direct, fold, blockSamples, accumulate);
-        _job.SetFolded(fg, trim ? _trimmedWeights : weight.Data, dWeight is null ? null : trim ? _trimmedGradient : dWeight.Data);
+        _job.SetFolded(weightSize, trim ? _trimmedWeights : weight.Data, dWeight is null ? null : trim ? _trimmedGradient : dWeight.Data);
         try
         {
             if (chunks == 1)
@@ -226,8 +239,8 @@ internal sealed unsafe class ConvolutionEngine
         {
             if (dWeight is not null)
             {
-                var sum = trim ? _trimmedGradient.AsSpan(0, fg.WeightSize) : dWeight.Span;
-                TensorPrimitives.Add(sum, _weightGradients[chunk].AsSpan(0, fg.WeightSize), sum);
+                var sum = trim ? _trimmedGradient.AsSpan(0, weightSize) : dWeight.Span;
+                TensorPrimitives.Add(sum, _weightGradients[chunk].AsSpan(0, weightSize), sum);
             }
 
             if (dBias is not null)
@@ -240,9 +253,98 @@ internal sealed unsafe class ConvolutionEngine
         {
             fixed (float* dW = dWeight.Data, t = _trimmedGradient)
             {
-                CopyTaps(Geometry, _trimmed, dW, t, true);
+                foreach (var part in _parts)
+                {
+                    CopyTaps(Geometry, part, dW, t + part.WeightOffset, true);
+                }
             }
         }
+    }
+
+    /// <summary>
+    /// The parts a folded convolution is computed in. Usually one: the whole output, with the kernel rows and columns
+    /// that never reach the image dropped (<see cref="Trim"/>). On small outputs (at most 16 positions) where padding makes
+    /// up a quarter or more of the taps (3x3 padded by 1 on 4x4 or 2x2 images), the output is cut into rectangles whose
+    /// positions use the same taps (corners, edges, inside), each a convolution of its own with only those taps, so that
+    /// no multiplication by a padding zero is left.
+    /// </summary>
+    internal static Part[] Decompose(in ConvolutionGeometry g)
+    {
+        var rows = Segments(g.KernelHeight, g.StrideHeight, g.PadTop, g.DilationHeight, g.ImageHeight, g.OutputHeight);
+        var columns = Segments(g.KernelWidth, g.StrideWidth, g.PadLeft, g.DilationWidth, g.ImageWidth, g.OutputWidth);
+        long used = 0;
+        var empty = false;
+        foreach (var r in rows)
+        {
+            foreach (var c in columns)
+            {
+                used += (long)(r.End - r.First) * (c.End - c.First) * (r.Last - r.Tap) * (c.Last - c.Tap);
+                empty |= r.Last <= r.Tap || c.Last <= c.Tap;
+            }
+        }
+
+        var all = (long)g.Positions * g.KernelHeight * g.KernelWidth;
+        if (empty || g.Positions > 16 || rows.Count * columns.Count == 1 || used * 4 > all * 3)
+        {
+            var (trimmed, _) = Trim(g);
+            var top = (g.PadTop - trimmed.PadTop) / g.DilationHeight;
+            var left = (g.PadLeft - trimmed.PadLeft) / g.DilationWidth;
+            return [new Part(trimmed, 0, 0, top, left, 0)];
+        }
+
+        var parts = new List<Part>();
+        var offset = 0;
+        foreach (var r in rows)
+        {
+            foreach (var c in columns)
+            {
+                // Output (r.First + i, c.First + j) with tap (r.Tap + a, c.Tap + b) reads input row
+                // (r.First + i)·s − pad + (r.Tap + a)·d = i·s − (pad − r.First·s − r.Tap·d) + a·d.
+                var part = g with
+                {
+                    OutputHeight = r.End - r.First,
+                    OutputWidth = c.End - c.First,
+                    KernelHeight = r.Last - r.Tap,
+                    KernelWidth = c.Last - c.Tap,
+                    PadTop = g.PadTop - (r.First * g.StrideHeight) - (r.Tap * g.DilationHeight),
+                    PadLeft = g.PadLeft - (c.First * g.StrideWidth) - (c.Tap * g.DilationWidth),
+                };
+                parts.Add(new Part(part, r.First, c.First, r.Tap, c.Tap, offset));
+                offset += part.WeightSize;
+            }
+        }
+
+        return [.. parts];
+    }
+
+    /// <summary>Runs of consecutive outputs [First, End) along one axis that use the same taps [Tap, Last).</summary>
+    private static List<(int First, int End, int Tap, int Last)> Segments(int kernel, int stride, int pad, int dilation, int size, int outputs)
+    {
+        var segments = new List<(int First, int End, int Tap, int Last)>();
+        for (var o = 0; o < outputs; o++)
+        {
+            int first = kernel, last = 0;
+            for (var k = 0; k < kernel; k++)
+            {
+                var i = (o * stride) - pad + (k * dilation);
+                if (i >= 0 && i < size)
+                {
+                    first = Math.Min(first, k);
+                    last = k + 1;
+                }
+            }
+
+            if (segments.Count > 0 && segments[^1].Tap == first && segments[^1].Last == last && segments[^1].End == o)
+            {
+                segments[^1] = (segments[^1].First, o + 1, first, last);
+            }
+            else
+            {
+                segments.Add((o, o + 1, first, last));
+            }
+        }
+
+        return segments;
     }
 
     /// <summary>
@@ -303,14 +405,13 @@ internal sealed unsafe class ConvolutionEngine
     }
 
     /// <summary>
-    /// trimmed[co, c, i, j] = full[co, c, i + top, j + left] (the trimmed kernel's weights), or with <paramref name="add"/>
+    /// trimmed[co, c, i, j] = full[co, c, i + top, j + left] (a part's kernel weights), or with <paramref name="add"/>
     /// full[co, c, i + top, j + left] += trimmed[co, c, i, j] (its weight gradient into the full one).
     /// </summary>
-    private static void CopyTaps(in ConvolutionGeometry full, in ConvolutionGeometry trimmed, float* w, float* t, bool add)
+    private static void CopyTaps(in ConvolutionGeometry full, in Part part, float* w, float* t, bool add)
     {
-        var top = (full.PadTop - trimmed.PadTop) / full.DilationHeight;
-        var left = (full.PadLeft - trimmed.PadLeft) / full.DilationWidth;
-        int kh = full.KernelHeight, kw = full.KernelWidth, th = trimmed.KernelHeight, tw = trimmed.KernelWidth;
+        int top = part.Top, left = part.Left;
+        int kh = full.KernelHeight, kw = full.KernelWidth, th = part.Geometry.KernelHeight, tw = part.Geometry.KernelWidth;
         var planes = (long)full.ColumnChannels * (full.ImageChannels / full.Groups);
         for (long plane = 0; plane < planes; plane++)
         {
@@ -418,7 +519,7 @@ internal sealed unsafe class ConvolutionEngine
         {
             if (j.WeightGradient is not null && j.Accumulate)
             {
-                _weightGradients[chunk].AsSpan(0, j.Fold ? j.FoldGeometry.WeightSize : j.WeightGradient.Length).Clear();
+                _weightGradients[chunk].AsSpan(0, j.Fold ? j.FoldWeightSize : j.WeightGradient.Length).Clear();
             }
 
             if (j.BiasGradient is not null && j.Accumulate)
@@ -586,116 +687,147 @@ internal sealed unsafe class ConvolutionEngine
     /// </summary>
     private void RunFoldedBlock(SampleJob j, int first, int count, int slot, int chunk)
     {
-        var g = j.FoldGeometry;
-        var p = g.Positions;
-        var width = count * p;
-        var rows = g.GroupRows;
-        var outputs = g.GroupColumnChannels;
+        var full = Geometry;
         var dWeightArray = j.WeightGradient is null ? null : j.Accumulate ? _weightGradients[chunk] : j.FoldGradient;
         var dBiasArray = j.BiasGradient is null ? null : j.Accumulate ? _biasGradients[chunk] : j.BiasGradient.Data;
-        fixed (float* image0 = j.Image!.Data, side0 = j.ColumnSide!.Data, w = j.FoldWeights, bias = j.Bias?.Data, target0 = j.Target?.Data)
-        fixed (float* columns = _columns[slot], folded = _foldedSides[slot], dW = dWeightArray, dB = dBiasArray)
+        var parts = j.FoldWeights == j.Weight!.Data ? _wholePart : _parts;
+        fixed (float* image0 = j.Image!.Data, side0 = j.ColumnSide!.Data, w0 = j.FoldWeights, bias = j.Bias?.Data, target0 = j.Target?.Data)
+        fixed (float* columns = _columns[slot], folded = _foldedSides[slot], dW0 = dWeightArray, dB = dBiasArray)
         {
-            var image = image0 + ((long)first * g.ImageSize);
-            var side = side0 + ((long)first * g.ColumnSideSize);
-            if (j.Mode == Mode.Lower || dW != null)
+            var image = image0 + ((long)first * full.ImageSize);
+            var side = side0 + ((long)first * full.ColumnSideSize);
+            var target = target0 == null ? null : target0 + ((long)first * full.ImageSize);
+            if (target != null)
             {
-                for (var s = 0; s < count; s++)
-                {
-                    Im2Col.Lower(g, image + ((long)s * g.ImageSize), columns + ((long)s * p), width);
-                }
+                new Span<float>(target, count * full.ImageSize).Clear();
             }
 
-            if (j.Mode == Mode.Lower)
+            foreach (var part in parts)
             {
-                for (var group = 0; group < g.Groups; group++)
+                var g = part.Geometry;
+                var p = g.Positions;
+                var width = count * p;
+                var rows = g.GroupRows;
+                var outputs = g.GroupColumnChannels;
+                var w = w0 + part.WeightOffset;
+                var dW = dW0 == null ? null : dW0 + part.WeightOffset;
+                if (j.Mode == Mode.Lower || dW != null)
                 {
-                    Gemm.Multiply(
-                        false, false, outputs, width, rows, 1f,
-                        w + ((long)group * outputs * rows), rows,
-                        columns + ((long)group * rows * width), width,
-                        0f, folded + ((long)group * outputs * width), width);
+                    for (var s = 0; s < count; s++)
+                    {
+                        Im2Col.Lower(g, image + ((long)s * g.ImageSize), columns + ((long)s * p), width);
+                    }
                 }
 
-                Unfold(folded, side, g.ColumnChannels, p, count, bias);
-                return;
-            }
-
-            // image = x, side = ∂C/∂y, target = ∂C/∂x.
-            Fold(side, folded, g.ColumnChannels, p, count);
-            if (dW != null)
-            {
-                for (var group = 0; group < g.Groups; group++)
+                if (j.Mode == Mode.Lower)
                 {
-                    Gemm.Multiply(
-                        false, true, outputs, rows, width, 1f,
-                        folded + ((long)group * outputs * width), width,
-                        columns + ((long)group * rows * width), width,
-                        1f, dW + ((long)group * outputs * rows), rows);
-                }
-            }
+                    for (var group = 0; group < g.Groups; group++)
+                    {
+                        Gemm.Multiply(
+                            false, false, outputs, width, rows, 1f,
+                            w + ((long)group * outputs * rows), rows,
+                            columns + ((long)group * rows * width), width,
+                            0f, folded + ((long)group * outputs * width), width);
+                    }
 
-            if (dB != null)
-            {
-                AddChannelSums(folded, g.ColumnChannels, width, dB);
-            }
-
-            if (target0 != null)
-            {
-                // The column buffer is free again: it takes Wᵀ·∂C/∂y, which col2im adds into the zeroed input gradients.
-                for (var group = 0; group < g.Groups; group++)
-                {
-                    Gemm.Multiply(
-                        true, false, rows, width, outputs, 1f,
-                        w + ((long)group * outputs * rows), rows,
-                        folded + ((long)group * outputs * width), width,
-                        0f, columns + ((long)group * rows * width), width);
+                    Unfold(folded, side, full, part, count, bias);
+                    continue;
                 }
 
-                var target = target0 + ((long)first * g.ImageSize);
-                new Span<float>(target, count * g.ImageSize).Clear();
-                for (var s = 0; s < count; s++)
+                // image = x, side = ∂C/∂y, target = ∂C/∂x.
+                Fold(side, folded, full, part, count);
+                if (dW != null)
                 {
-                    Im2Col.Raise(g, columns + ((long)s * p), target + ((long)s * g.ImageSize), width);
+                    for (var group = 0; group < g.Groups; group++)
+                    {
+                        Gemm.Multiply(
+                            false, true, outputs, rows, width, 1f,
+                            folded + ((long)group * outputs * width), width,
+                            columns + ((long)group * rows * width), width,
+                            1f, dW + ((long)group * outputs * rows), rows);
+                    }
+                }
+
+                if (dB != null)
+                {
+                    AddChannelSums(folded, g.ColumnChannels, width, dB);
+                }
+
+                if (target != null)
+                {
+                    // The column buffer is free again: it takes Wᵀ·∂C/∂y, which col2im adds into the input gradients.
+                    for (var group = 0; group < g.Groups; group++)
+                    {
+                        Gemm.Multiply(
+                            true, false, rows, width, outputs, 1f,
+                            w + ((long)group * outputs * rows), rows,
+                            folded + ((long)group * outputs * width), width,
+                            0f, columns + ((long)group * rows * width), width);
+                    }
+
+                    for (var s = 0; s < count; s++)
+                    {
+                        Im2Col.Raise(g, columns + ((long)s * p), target + ((long)s * g.ImageSize), width);
+                    }
                 }
             }
         }
     }
 
-    /// <summary>folded[c, s·p + i] = side[s, c, i]: the column sides of <paramref name="count"/> samples as one Co × count·p matrix.</summary>
-    private static void Fold(float* side, float* folded, int channels, int p, int count)
+    /// <summary>
+    /// folded[c, s·p + i] = side[s, c, the part's output position i]: the part's outputs of <paramref name="count"/> samples
+    /// as one Co × count·p matrix.
+    /// </summary>
+    private static void Fold(float* side, float* folded, in ConvolutionGeometry full, in Part part, int count) =>
+        Move(side, folded, full, part, count, null, true);
+
+    /// <summary>The inverse of <see cref="Fold"/> (+ bias[c]).</summary>
+    private static void Unfold(float* folded, float* side, in ConvolutionGeometry full, in Part part, int count, float* bias) =>
+        Move(side, folded, full, part, count, bias, false);
+
+    private static void Move(float* side, float* folded, in ConvolutionGeometry full, in Part part, int count, float* bias, bool fold)
     {
+        var channels = full.ColumnChannels;
+        int rh = part.Geometry.OutputHeight, rw = part.Geometry.OutputWidth, wo = full.OutputWidth;
+        var p = rh * rw;
+        var whole = rw == wo;
         var width = (long)count * p;
         for (var s = 0; s < count; s++)
         {
             for (var c = 0; c < channels; c++)
             {
-                Unsafe.CopyBlockUnaligned(folded + (c * width) + ((long)s * p), side + (((long)s * channels) + c) * p, (uint)p * sizeof(float));
+                var plane = side + ((((long)s * channels) + c) * full.Positions) + (part.Row * wo) + part.Column;
+                var block = folded + (c * width) + ((long)s * p);
+                var runs = whole ? 1 : rh;
+                var run = whole ? p : rw;
+                for (var i = 0; i < runs; i++)
+                {
+                    var a = new Span<float>(plane + ((long)i * wo), run);
+                    var b = new Span<float>(block + ((long)i * rw), run);
+                    if (fold)
+                    {
+                        a.CopyTo(b);
+                    }
+                    else if (bias != null)
+                    {
+                        TensorPrimitives.Add(b, bias[c], a);
+                    }
+                    else
+                    {
+                        b.CopyTo(a);
+                    }
+                }
             }
         }
     }
 
-    /// <summary>side[s, c, i] = folded[c, s·p + i] (+ bias[c]): the inverse of <see cref="Fold"/>.</summary>
-    private static void Unfold(float* folded, float* side, int channels, int p, int count, float* bias)
-    {
-        var width = (long)count * p;
-        for (var s = 0; s < count; s++)
-        {
-            for (var c = 0; c < channels; c++)
-            {
-                var source = new ReadOnlySpan<float>(folded + (c * width) + ((long)s * p), p);
-                var destination = new Span<float>(side + (((long)s * channels) + c) * p, p);
-                if (bias != null)
-                {
-                    TensorPrimitives.Add(source, bias[c], destination);
-                }
-                else
-                {
-                    source.CopyTo(destination);
-                }
-            }
-        }
-    }
+    /// <summary>
+    /// One rectangle of a folded convolution's output: <see cref="Geometry"/> is the convolution restricted to it (output
+    /// size, only its taps, padding shifted), <see cref="Row"/> and <see cref="Column"/> its place in the output,
+    /// <see cref="Top"/> and <see cref="Left"/> its first tap in the full kernel, <see cref="WeightOffset"/> where its
+    /// weights start in the parts' weight buffer.
+    /// </summary>
+    internal readonly record struct Part(ConvolutionGeometry Geometry, int Row, int Column, int Top, int Left, int WeightOffset);
 
     /// <summary>The column matrix of one image: the image itself for a pointwise convolution, else im2col into the buffer.</summary>
     private static float* Columns(in ConvolutionGeometry g, float* image, float* buffer)
@@ -828,18 +960,18 @@ internal sealed unsafe class ConvolutionEngine
 
         public int BlockSamples { get; private set; }
 
-        /// <summary>The geometry the folded GEMMs use: the layer's, or the one without unused taps (<see cref="Trim"/>).</summary>
-        public ConvolutionGeometry FoldGeometry { get; private set; }
+        /// <summary>Values of the weights in the folded layout (all parts).</summary>
+        public int FoldWeightSize { get; private set; }
 
-        /// <summary>The weights in <see cref="FoldGeometry"/>'s layout.</summary>
+        /// <summary>The weights the folded GEMMs read: the layer's, or the parts' (<see cref="Decompose"/>).</summary>
         public float[]? FoldWeights { get; private set; }
 
-        /// <summary>Where a single folded chunk adds its weight gradient (in <see cref="FoldGeometry"/>'s layout).</summary>
+        /// <summary>Where a single folded chunk adds its weight gradient (in the layout of <see cref="FoldWeights"/>).</summary>
         public float[]? FoldGradient { get; private set; }
 
-        public void SetFolded(in ConvolutionGeometry geometry, float[]? weights, float[]? gradient)
+        public void SetFolded(int weightSize, float[]? weights, float[]? gradient)
         {
-            FoldGeometry = geometry;
+            FoldWeightSize = weightSize;
             FoldWeights = weights;
             FoldGradient = gradient;
         }
@@ -869,7 +1001,7 @@ internal sealed unsafe class ConvolutionEngine
         public void Clear()
         {
             Set(Mode.Lower, null!, null!, null!, null, null, null, null, 0);
-            SetFolded(default, null, null);
+            SetFolded(0, null, null);
         }
 
         public override void Execute(int index) => engine.RunChunk(this, index);

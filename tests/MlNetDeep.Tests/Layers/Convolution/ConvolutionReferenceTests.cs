@@ -43,6 +43,13 @@ public class ConvolutionReferenceTests
             [6, 16, 1, 1, 8, 3, 3, 1, 1, (Padding)1, 1, 1, 1, true],
             [5, 4, 2, 1, 6, 3, 3, 1, 1, (Padding)2, 2, 2, 1, false],
             [4, 4, 1, 2, 6, 5, 4, 2, 1, Padding.Explicit(3, 3, 2, 2), 1, 1, 2, true],
+
+            // Small outputs cut into corners, edges and inside, each with only its taps: 3x3 padded by 1 on 4x4 and 2x2,
+            // 5x5 padded by 2 on 3x4 with two groups, and 3x2 with dilation 2 on 4x3.
+            [20, 32, 4, 4, 16, 3, 3, 1, 1, (Padding)1, 1, 1, 1, true],
+            [40, 64, 2, 2, 24, 3, 3, 1, 1, (Padding)1, 1, 1, 1, false],
+            [7, 4, 3, 4, 6, 5, 5, 1, 1, (Padding)2, 1, 1, 2, true],
+            [9, 3, 4, 3, 5, 3, 2, 1, 1, Padding.Explicit(2, 2, 1, 1), 2, 2, 1, true],
         ];
         foreach (var c in cases)
         {
@@ -165,6 +172,19 @@ public class ConvolutionReferenceTests
         var g = new ConvolutionGeometry(2, h, w, 3, ho, wo, kh, kw, stride, stride, pad, pad, 1, 1, 1);
         var (t, smaller) = ConvolutionEngine.Trim(g);
         return smaller ? $"{t.KernelHeight}x{t.KernelWidth} pad {t.PadTop},{t.PadLeft}" : "untrimmed";
+    }
+
+    [TestCase(4, 4, ExpectedResult = "9 parts: 1x1 2x2, 1x2 2x3, 1x1 2x2, 2x1 3x2, 2x2 3x3, 2x1 3x2, 1x1 2x2, 1x2 2x3, 1x1 2x2")]
+    [TestCase(2, 2, ExpectedResult = "4 parts: 1x1 2x2, 1x1 2x2, 1x1 2x2, 1x1 2x2")]
+    [TestCase(8, 8, ExpectedResult = "1 parts: 8x8 3x3")]
+    [TestCase(1, 1, ExpectedResult = "1 parts: 1x1 1x1")]
+    public string SmallOutputsAreCutIntoPartsThatUseTheSameTaps(int h, int w)
+    {
+        var g = new ConvolutionGeometry(2, h, w, 3, h, w, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        var parts = ConvolutionEngine.Decompose(g);
+        Assert.That(parts.Sum(p => p.Geometry.Positions), Is.EqualTo(h * w), "every output position in exactly one part");
+        return $"{parts.Length} parts: " + string.Join(", ", parts.Select(p =>
+            $"{p.Geometry.OutputHeight}x{p.Geometry.OutputWidth} {p.Geometry.KernelHeight}x{p.Geometry.KernelWidth}"));
     }
 
     [TestCaseSource(nameof(Shapes))]
