@@ -85,6 +85,33 @@ public static class ConvProfile
                 continue;
             }
 
+            if (options.Contains("--ab"))
+            {
+                // Alternates the layer built with and without the small-output parts, best of each.
+                var best = new double[2];
+                best[0] = best[1] = double.MaxValue;
+                for (var round = 0; round < 4; round++)
+                {
+                    for (var variant = 0; variant < 2; variant++)
+                    {
+                        ConvolutionEngine.SplitSmallOutputs = variant == 0;
+                        var l = new Conv2D(co, k, stride: s, padding: p, useBias: false);
+                        var os = l.Build([ci, side, side], new RandomSource(1));
+                        var xi = Random([batch, ci, side, side], 2);
+                        var dyi = Random([batch, .. os], 3);
+                        best[variant] = Math.Min(best[variant], Time(() =>
+                        {
+                            l.Forward(xi, true);
+                            l.Backward(dyi);
+                        }));
+                    }
+                }
+
+                ConvolutionEngine.SplitSmallOutputs = true;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{label,-28} parts {best[0] * 1e3:F3} ms, whole {best[1] * 1e3:F3} ms"));
+                continue;
+            }
+
             var layer = new Conv2D(co, k, stride: s, padding: p, useBias: false);
             var outShape = layer.Build([ci, side, side], new RandomSource(1));
             var x = Random([batch, ci, side, side], 2);

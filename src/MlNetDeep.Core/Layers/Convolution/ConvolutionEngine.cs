@@ -110,6 +110,9 @@ internal sealed unsafe class ConvolutionEngine
     /// </summary>
     internal static bool BatchFolding { get; set; } = true;
 
+    /// <summary>Switch for tests and tuning: false keeps every folded convolution in one part (see <see cref="Decompose"/>); read when a layer is built.</summary>
+    internal static bool SplitSmallOutputs { get; set; } = true;
+
     /// <summary>columnSide[n] = W·im2col(image[n]) + bias (one per column-side channel).</summary>
     public void Lower(Tensor image, Tensor columnSide, Tensor weight, Tensor? bias) =>
         Run(Mode.Lower, image, columnSide, weight, bias, null, null, null);
@@ -264,7 +267,7 @@ internal sealed unsafe class ConvolutionEngine
     /// <summary>
     /// The parts a folded convolution is computed in. Usually one: the whole output, with the kernel rows and columns
     /// that never reach the image dropped (<see cref="Trim"/>). On small outputs (at most 16 positions) where padding makes
-    /// up a quarter or more of the taps (3x3 padded by 1 on 4x4 or 2x2 images), the output is cut into rectangles whose
+    /// up 40 % or more of the taps (3x3 padded by 1 on 2x2 images: 56 %), the output is cut into rectangles whose
     /// positions use the same taps (corners, edges, inside), each a convolution of its own with only those taps, so that
     /// no multiplication by a padding zero is left.
     /// </summary>
@@ -284,7 +287,7 @@ internal sealed unsafe class ConvolutionEngine
         }
 
         var all = (long)g.Positions * g.KernelHeight * g.KernelWidth;
-        if (empty || g.Positions > 16 || rows.Count * columns.Count == 1 || used * 4 > all * 3)
+        if (!SplitSmallOutputs || empty || g.Positions > 16 || rows.Count * columns.Count == 1 || used * 5 > all * 3)
         {
             var (trimmed, _) = Trim(g);
             var top = (g.PadTop - trimmed.PadTop) / g.DilationHeight;
