@@ -13,7 +13,7 @@ namespace MlNetDeep.Benchmarks;
 /// does not depend on the values): training steps (zero-grad, forward, softmax cross-entropy, backward, SGD with classical
 /// momentum 0.9) and inference batches, images/s as the median of 5 timed rounds after a warm-up of at least a second.
 /// pytorch_vision.py is the PyTorch side, with the same networks and protocol. Usage:
-/// <c>yardstick resnet18-cifar [--batch 64] [--threads 2] [--infer-batch 256] [--train-only|--infer-only]</c>.
+/// <c>yardstick resnet18-cifar [--batch 64] [--threads 2] [--infer-batch 256] [--train-only|--infer-only] [--no-fold]</c>.
 /// </summary>
 public static class VisionWorkloads
 {
@@ -35,6 +35,9 @@ public static class VisionWorkloads
         var threads = Option(options, "--threads", 2);
         var saved = Kernels.WorkerPool.MaxDegreeOfParallelism;
         Kernels.WorkerPool.MaxDegreeOfParallelism = threads;
+
+        // For before/after comparisons of the kernels: --no-fold runs every convolution sample by sample.
+        ConvolutionEngine.BatchFolding = !options.Contains("--no-fold");
         try
         {
             var (net, shape, classes) = Create(name);
