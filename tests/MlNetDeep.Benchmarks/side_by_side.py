@@ -194,7 +194,7 @@ def main():
                                 "__import__('torchvision').__version__ if u.find_spec('torchvision') else 'no torchvision')"],
                                env=py_env, capture_output=True, text=True)
         if probe.returncode != 0:
-            sys.exit(f"{a.python} cannot import torch; install Debian's python3-torch python3-torchvision libopenblas0-openmp, or pass --ours-only.")
+            sys.exit(f"{a.python} cannot import torch; install Debian's python3-torch libopenblas0-openmp, or pass --ours-only.")
         torch_version = "PyTorch {}, torchvision {}".format(*probe.stdout.split(maxsplit=1)).strip()
 
     started = datetime.datetime.now(datetime.timezone.utc)
