@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetDeep.Layers;
@@ -15,6 +16,16 @@ namespace MlNetDeep.ML;
 /// <c>mlContext.Model.SaveWithNetworks</c>; <c>mlContext.Model.Save</c> cannot save third-party transformers.
 /// </summary>
 /// <remarks>
+/// <para>
+/// Transform's cursors score mini-batches: each reads up to 64 rows ahead (fewer for large inputs, about half a million
+/// feature values a block), runs the network once on them and then serves the rows, so <c>Evaluate(model.Transform(data))</c>
+/// runs at the speed of the engine's batch inference. The columns passed through are buffered with the block (a
+/// column of a type that cannot be copied, such as an image, makes that cursor score row by row). CreatePredictionEngine
+/// scores its one row at once. A row gets the same bits either way, in any block and in any cursor of a set: the
+/// engine computes each sample of a batch in an order fixed by the sample alone. An input row that throws while its
+/// features are read ends its block early; its score getters rethrow when the consumer reaches it, and the rows around
+/// it are scored as usual.
+/// </para>
 /// <para>
 /// Probabilities are finite for any finite logit: the softmax subtracts the row's largest logit before exponentiating
 /// and the sigmoid saturates, so a logit of 1e4 gives a probability of 1, not NaN.
@@ -41,8 +52,25 @@ namespace MlNetDeep.ML;
 /// third-party transformer: they look for ML.NET's internal <c>ISingleFeaturePredictionTransformer</c>.
 /// </para>
 /// </remarks>
-public sealed class NeuralNetworkTransformer : ISingleFeaturePredictionTransformer<Layer>, IColumnMapper
+public sealed class NeuralNetworkTransformer : ISingleFeaturePredictionTransformer<Layer>, IBlockColumnMapper
 {
+    /// <summary>The most rows Transform scores in one forward pass: a mini-batch that keeps the kernels busy.</summary>
+    private const int MaxBlockRows = 64;
+
+    /// <summary>
+    /// The most feature values of one block: large inputs get fewer rows (three 224×224 images), so each cursor's
+    /// activations stay within tens of megabytes.
+    /// </summary>
+    private const int BlockValues = 1 << 19;
+
+    /// <summary>
+    /// The largest network (in parameters) whose copies are kept between Transform cursors: cloning it costs little
+    /// against scoring, while keeping copies of a large one would hold its weights several times over.
+    /// </summary>
+    private const long PooledParameterLimit = 1 << 20;
+
+    private readonly ConcurrentBag<NetworkCopy> _copies = [];
+
     internal NeuralNetworkTransformer(NeuralNetworkTask task, Layer network, int[] featureShape, string featureColumnName, int outputCount, LabelKeyValues? keyValues, TrainingHistory? history, OutputColumnNames? columnNames = null)
     {
         ColumnNames = columnNames ?? OutputColumnNames.Default;
@@ -127,18 +155,43 @@ public sealed class NeuralNetworkTransformer : ISingleFeaturePredictionTransform
     Delegate?[] IColumnMapper.CreateGetters(DataViewRow input, DataViewSchema outputSchema, Func<int, bool> isActive)
     {
         var getters = new Delegate?[outputSchema.Count];
-        var scorer = new NetworkScorer(this);
-        var read = NetworkInput.FeatureReader(input, input.Schema[FeatureColumnName]);
+        var scorer = new NetworkScorer(this, NetworkInput.FeatureReader(input, input.Schema[FeatureColumnName]));
         for (var i = input.Schema.Count; i < outputSchema.Count; i++)
         {
             if (isActive(i))
             {
-                getters[i] = scorer.Getter(read, ColumnNames.Role(outputSchema[i].Name));
+                getters[i] = ScoreOutputs.Getter(Task, ColumnNames.Role(outputSchema[i].Name), scorer);
             }
         }
 
         return getters;
     }
+
+    /// <summary>A copy of the network for a Transform cursor: from the pool (its values refreshed) or a new clone.</summary>
+    internal NetworkCopy RentCopy()
+    {
+        if (_copies.TryTake(out var copy))
+        {
+            copy.Refresh();
+            return copy;
+        }
+
+        return new NetworkCopy(Network, FeatureShapeArray, ((IBlockColumnMapper)this).BlockRows, OutputCount);
+    }
+
+    /// <summary>Takes back a cursor's copy for the next cursor, if the network is small enough to keep copies of.</summary>
+    internal void ReturnCopy(NetworkCopy copy)
+    {
+        if (Network.ParameterCount <= PooledParameterLimit && _copies.Count < Environment.ProcessorCount)
+        {
+            _copies.Add(copy);
+        }
+    }
+
+    int IBlockColumnMapper.BlockRows => Math.Clamp(BlockValues / Tensor.ProductOf(FeatureShapeArray), 1, MaxBlockRows);
+
+    BlockScorer IBlockColumnMapper.CreateBlockScorer(DataViewRow input, DataViewSchema outputSchema, Func<int, bool> isActive, RowBlock block) =>
+        new NetworkBlockScorer(this, input, outputSchema, isActive, block);
 
     /// <summary>Not supported: ML.NET's ModelSaveContext is internal to Microsoft.ML.</summary>
     void ICanSaveModel.Save(ModelSaveContext ctx) => throw NetworkModelPersistence.SaveNotSupported("network");

@@ -15,12 +15,6 @@ if (args.Length > 0 && args[0] == "yardstick")
         return 0;
     }
 
-    if (args.Length > 1 && VisionWorkloads.Knows(args[1]))
-    {
-        VisionWorkloads.Run(args[1], args[2..]);
-        return 0;
-    }
-
     return SideBySide.Run(args[1..]);
 }
 

@@ -1,102 +1,206 @@
 using System.Diagnostics;
 using System.Globalization;
+using MlNetDeep.Kernels;
 using MlNetDeep.Tensors;
 
 namespace MlNetDeep.Benchmarks;
 
 /// <summary>
-/// The PyTorch yardstick's own protocol (../shared/yardstick/yardstick.py), run on MlNetDeep so the two can be
-/// alternated in one session: 30 warm-up steps, then 7 timed rounds of 100 training steps (batch 64) and
-/// 20 inference batches (batch 256), and 2,000 batch-1 calls; medians printed as one JSON object a line.
+/// MlNetDeep's side of the side-by-side comparison with PyTorch (<c>side_by_side.py</c> runs both, alternately;
+/// <c>pytorch_throughput.py</c> is PyTorch's side, with the same workloads, options and protocol). Usage:
+/// <c>yardstick WORKLOAD [--threads 2] [--batch B] [--train-only|--infer-only|--latency-only] [WORKLOAD ...]</c>;
+/// each measure is printed as one JSON object a line. Without a workload: mlp, lenet, lenet_bn.
 /// </summary>
+/// <remarks>
+/// MNIST networks (mlp, lenet, lenet_bn): the yardstick's protocol on the committed training digits — 30 warm-up steps,
+/// 7 timed rounds of 6,400 training images (100 steps at batch 64, 25 at 256), 7 rounds of 20 inference batches of 256,
+/// 2,000 batch-1 calls; medians. The vision networks (<see cref="VisionWorkloads"/>) run on random images for a
+/// fixed time per round. <c>lenet-mlnet</c> (ours only) scores 2,000 test digits through ML.NET; <c>sgemm-1024</c>
+/// times one 1024³ product; <c>placement</c> measures how far apart the two cores are.
+/// </remarks>
 public static class SideBySide
 {
+    /// <summary>The workloads besides <see cref="VisionWorkloads.Names"/>, by the name both sides use.</summary>
+    private static readonly Dictionary<string, Action<YardstickOptions>> Workloads = new()
+    {
+        ["mlp"] = o => Mnist("mlp", o),
+        ["lenet"] = o => Mnist("lenet", o),
+        ["lenet_bn"] = o => Mnist("lenet_bn", o),
+        ["lenet-mlnet"] = MlNetScoring.Run,
+        ["sgemm-1024"] = Sgemm,
+        ["placement"] = o => CorePlacement.Run(),
+        ["augment"] = o => Augment(),
+        ["resnet18"] = o => LargeStep("resnet18"),
+        ["vgg16"] = o => LargeStep("vgg16"),
+    };
+
     public static int Run(string[] args)
     {
-        foreach (var model in args.Length > 0 ? args : ["mlp", "lenet", "lenet_bn"])
+        if (args.Length == 0)
         {
-            if (model is "vgg16" or "resnet18")
+            args = ["mlp", "lenet", "lenet_bn"];
+        }
+
+        var i = 0;
+        while (i < args.Length)
+        {
+            var name = args[i++];
+            var options = new List<string>();
+            while (i < args.Length && args[i].StartsWith("--", StringComparison.Ordinal))
             {
-                LargeStep(model);
+                options.Add(args[i++]);
+                if (i < args.Length && !args[i].StartsWith("--", StringComparison.Ordinal) && !IsWorkload(args[i]))
+                {
+                    options.Add(args[i++]);
+                }
             }
-            else if (model == "augment")
+
+            if (VisionWorkloads.Knows(name))
             {
-                Augment();
+                VisionWorkloads.Run(name, options);
+            }
+            else if (Workloads.TryGetValue(name, out var run))
+            {
+                var parsed = new YardstickOptions(options);
+                var saved = WorkerPool.MaxDegreeOfParallelism;
+                WorkerPool.MaxDegreeOfParallelism = parsed.Threads;
+                try
+                {
+                    run(parsed);
+                }
+                finally
+                {
+                    WorkerPool.MaxDegreeOfParallelism = saved;
+                }
             }
             else
             {
-                Measure(model);
+                Console.Error.WriteLine($"Unknown workload '{name}'; known: {string.Join(", ", Workloads.Keys.Concat(VisionWorkloads.Names))}.");
+                return 2;
             }
         }
 
         return 0;
     }
 
-    private static void Measure(string model)
-    {
-        var fixture = new MnistFixture(model);
-        for (var i = 0; i < 30; i++)
-        {
-            fixture.TrainStep(i);
-        }
+    private static bool IsWorkload(string name) => Workloads.ContainsKey(name) || VisionWorkloads.Knows(name);
 
-        var rates = new List<double>();
-        for (var s = 0; s < 7; s++)
+    private static void Mnist(string model, YardstickOptions options)
+    {
+        var fixture = new MnistFixture(model, options.Batch ?? 64);
+        if (options.Wants("train"))
         {
-            var t = Stopwatch.StartNew();
-            for (var i = 0; i < 100; i++)
+            for (var i = 0; i < 30; i++)
             {
-                fixture.TrainStep((s * 100) + i);
+                fixture.TrainStep(i);
             }
 
-            rates.Add(100 * fixture.Batch / t.Elapsed.TotalSeconds);
-        }
+            // 6,400 images a round at any batch size, so a round lasts as long at batch 64 as at 256.
+            var steps = Math.Max(1, 6400 / fixture.Batch);
+            var rates = new List<double>();
+            for (var s = 0; s < 7; s++)
+            {
+                var t = Stopwatch.StartNew();
+                for (var i = 0; i < steps; i++)
+                {
+                    fixture.TrainStep((s * steps) + i);
+                }
 
-        Emit(model, "train_b64_img_per_s", rates);
+                rates.Add(steps * fixture.Batch / t.Elapsed.TotalSeconds);
+            }
+
+            Emit(model, $"train_b{fixture.Batch}_img_per_s", rates, options.Threads);
+        }
 
         var net = fixture.Network;
         var x = fixture.Features;
-        var batch = new Tensor(256, 1, 28, 28);
-        for (var i = 0; i < 5; i++)
+        if (options.Wants("infer"))
         {
-            net.Forward(batch, training: false);
-        }
-
-        rates.Clear();
-        for (var s = 0; s < 7; s++)
-        {
-            var t = Stopwatch.StartNew();
-            for (var k = 0; k < 20; k++)
+            var batch = new Tensor(256, 1, 28, 28);
+            for (var i = 0; i < 5; i++)
             {
-                var o = ((s * 20) + k) % (x.Rows / 256) * 256;
-                x.Data.AsSpan(o * 784, 256 * 784).CopyTo(batch.Span);
                 net.Forward(batch, training: false);
             }
 
-            rates.Add(20 * 256 / t.Elapsed.TotalSeconds);
+            var rates = new List<double>();
+            for (var s = 0; s < 7; s++)
+            {
+                var t = Stopwatch.StartNew();
+                for (var k = 0; k < 20; k++)
+                {
+                    var o = ((s * 20) + k) % (x.Rows / 256) * 256;
+                    x.Data.AsSpan(o * 784, 256 * 784).CopyTo(batch.Span);
+                    net.Forward(batch, training: false);
+                }
+
+                rates.Add(20 * 256 / t.Elapsed.TotalSeconds);
+            }
+
+            Emit(model, "infer_b256_img_per_s", rates, options.Threads);
         }
 
-        Emit(model, "infer_b256_img_per_s", rates);
-
-        var one = new Tensor(1, 1, 28, 28);
-        var latencies = new List<double>();
-        for (var i = 0; i < 2000; i++)
+        if (options.Wants("latency"))
         {
-            x.Data.AsSpan(i * 784, 784).CopyTo(one.Span);
-            var t = Stopwatch.GetTimestamp();
-            net.Forward(one, training: false);
-            latencies.Add(Stopwatch.GetElapsedTime(t).TotalMicroseconds);
-        }
+            var one = new Tensor(1, 1, 28, 28);
+            var latencies = new List<double>();
+            for (var i = 0; i < 2000; i++)
+            {
+                x.Data.AsSpan(i * 784, 784).CopyTo(one.Span);
+                var t = Stopwatch.GetTimestamp();
+                net.Forward(one, training: false);
+                latencies.Add(Stopwatch.GetElapsedTime(t).TotalMicroseconds);
+            }
 
-        latencies = [.. latencies.Skip(200).Order()];
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{{\"model\": \"{model}\", \"measure\": \"latency_b1_us\", \"median\": {Median(latencies):F2}, \"p99\": {latencies[(int)(0.99 * (latencies.Count - 1))]:F2}, \"engine\": \"mlnetdeep\", \"threads\": {Environment.ProcessorCount}}}"));
+            latencies = [.. latencies.Skip(200).Order()];
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{{\"model\": \"{model}\", \"measure\": \"latency_b1_us\", \"median\": {Median(latencies):F2}, \"p99\": {latencies[(int)(0.99 * (latencies.Count - 1))]:F2}, \"engine\": \"mlnetdeep\", \"threads\": {options.Threads}}}"));
+        }
     }
 
-    /// <summary>One training step (forward, softmax cross-entropy, backward, SGD with momentum) at batch 8 on 224x224 images: 1 warm-up, median of 3.</summary>
+    /// <summary>C = A·B for 1024×1024 matrices: 3 warm-up products, then 7 rounds of at least 0.2 s; GFLOP/s.</summary>
+    private static void Sgemm(YardstickOptions options)
+    {
+        const int n = 1024;
+        var random = new RandomSource(1);
+        var a = new float[n * n];
+        var b = new float[n * n];
+        var c = new float[n * n];
+        for (var i = 0; i < a.Length; i++)
+        {
+            a[i] = random.NextFloat();
+            b[i] = random.NextFloat();
+        }
+
+        void Product() => Gemm.Multiply(false, false, n, n, n, 1f, a, n, b, n, 0f, c, n);
+        for (var i = 0; i < 3; i++)
+        {
+            Product();
+        }
+
+        var rates = new List<double>();
+        for (var r = 0; r < 7; r++)
+        {
+            var t = Stopwatch.StartNew();
+            var count = 0;
+            while (count < 2 || t.Elapsed.TotalSeconds < 0.2)
+            {
+                Product();
+                count++;
+            }
+
+            rates.Add(2.0 * n * n * n * count / t.Elapsed.TotalSeconds / 1e9);
+        }
+
+        Emit("sgemm-1024", "gflop_per_s", rates, options.Threads);
+    }
+
+    /// <summary>
+    /// The earlier form of the 224² rows (pytorch_large_step.py is its PyTorch side): one training step (forward, softmax
+    /// cross-entropy, backward, SGD with momentum) at batch 8 on 224x224 images: 1 warm-up, median of 3 seconds.
+    /// </summary>
     private static void LargeStep(string model)
     {
-        var net = model == "vgg16" ? MlNetDeep.Models.Architectures.Vgg16() : MlNetDeep.Models.Architectures.ResNet18();
+        var net = model == "vgg16" ? Models.Architectures.Vgg16() : Models.Architectures.ResNet18();
         net.Build([3, 224, 224], new RandomSource(0));
         var parameters = net.Parameters.ToArray();
         var x = new Tensor(8, 3, 224, 224);
@@ -108,8 +212,8 @@ public static class SideBySide
 
         var y = new Tensor([1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f], 8);
         var grad = new Tensor(8, 1000);
-        var loss = new MlNetDeep.Losses.SoftmaxCrossEntropy();
-        var optimizer = new MlNetDeep.Optimizers.Momentum(0.01f, 0.9f) { Form = MlNetDeep.Optimizers.MomentumForm.Classical };
+        var loss = new Losses.SoftmaxCrossEntropy();
+        var optimizer = new Optimizers.Momentum(0.01f, 0.9f) { Form = Optimizers.MomentumForm.Classical };
         net.ComputeInputGradient = false;
         var seconds = new List<double>();
         for (var step = 0; step < 4; step++)
@@ -130,7 +234,7 @@ public static class SideBySide
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{{\"model\": \"{model}\", \"measure\": \"train_step_b8_224_s\", \"median\": {Median(seconds):F3}, \"min\": {seconds.Min():F3}, \"max\": {seconds.Max():F3}, \"engine\": \"mlnetdeep\", \"threads\": {Environment.ProcessorCount}}}"));
+            $"{{\"model\": \"{model}\", \"measure\": \"train_step_b8_224_s\", \"median\": {Median(seconds):F3}, \"min\": {seconds.Min():F3}, \"max\": {seconds.Max():F3}, \"engine\": \"mlnetdeep\", \"threads\": {WorkerPool.MaxDegreeOfParallelism}}}"));
     }
 
     /// <summary>
@@ -140,47 +244,40 @@ public static class SideBySide
     /// </summary>
     private static void Augment()
     {
-        var saved = MlNetDeep.Kernels.WorkerPool.MaxDegreeOfParallelism;
-        try
+        foreach (var (threads, fused) in new[] { (2, true), (1, true), (2, false), (1, false) })
         {
-            foreach (var (threads, fused) in new[] { (2, true), (1, true), (2, false), (1, false) })
+            var fixture = new AugmentationFixture(64, fused);
+            WorkerPool.MaxDegreeOfParallelism = threads;
+
+            // Warm up for half a second (at least 10 batches): the kernels must reach their optimised JIT tier.
+            var warm = Stopwatch.StartNew();
+            for (var i = 0; i < 10 || warm.Elapsed.TotalSeconds < 0.5; i++)
             {
-                var fixture = new AugmentationFixture(64, fused);
-                MlNetDeep.Kernels.WorkerPool.MaxDegreeOfParallelism = threads;
-                // Warm up for half a second (at least 10 batches): the kernels must reach their optimised JIT tier.
-                var warm = Stopwatch.StartNew();
-                for (var i = 0; i < 10 || warm.Elapsed.TotalSeconds < 0.5; i++)
+                fixture.Step();
+            }
+
+            var rates = new List<double>();
+            for (var s = 0; s < 7; s++)
+            {
+                var t = Stopwatch.StartNew();
+                for (var i = 0; i < 10; i++)
                 {
                     fixture.Step();
                 }
 
-                var rates = new List<double>();
-                for (var s = 0; s < 7; s++)
-                {
-                    var t = Stopwatch.StartNew();
-                    for (var i = 0; i < 10; i++)
-                    {
-                        fixture.Step();
-                    }
-
-                    rates.Add(10 * fixture.Batch / t.Elapsed.TotalSeconds);
-                }
-
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{{\"model\": \"alexnet_augment\", \"measure\": \"{(fused ? "" : "unfused_")}crop224_mirror_pca_b64_img_per_s\", \"median\": {Median(rates):F1}, \"min\": {rates.Min():F1}, \"max\": {rates.Max():F1}, \"engine\": \"mlnetdeep\", \"threads\": {threads}}}"));
+                rates.Add(10 * fixture.Batch / t.Elapsed.TotalSeconds);
             }
-        }
-        finally
-        {
-            MlNetDeep.Kernels.WorkerPool.MaxDegreeOfParallelism = saved;
+
+            Emit("alexnet_augment", $"{(fused ? "" : "unfused_")}crop224_mirror_pca_b64_img_per_s", rates, threads);
         }
     }
 
-    private static void Emit(string model, string measure, List<double> values) =>
+    /// <summary>Prints the median, minimum and maximum of <paramref name="values"/> as one JSON line.</summary>
+    internal static void Emit(string model, string measure, List<double> values, int threads) =>
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{{\"model\": \"{model}\", \"measure\": \"{measure}\", \"median\": {Median(values):F1}, \"min\": {values.Min():F1}, \"max\": {values.Max():F1}, \"engine\": \"mlnetdeep\", \"threads\": {Environment.ProcessorCount}}}"));
+            $"{{\"model\": \"{model}\", \"measure\": \"{measure}\", \"median\": {Median(values):F1}, \"min\": {values.Min():F1}, \"max\": {values.Max():F1}, \"engine\": \"mlnetdeep\", \"threads\": {threads}}}"));
 
-    private static double Median(List<double> values)
+    internal static double Median(List<double> values)
     {
         var sorted = values.Order().ToArray();
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;

@@ -113,6 +113,36 @@ def emit(model, measure, rates, threads):
                       "max": round(max(rates), 1), "engine": "pytorch", "version": torch.__version__, "threads": threads}), flush=True)
 
 
+def run(name, batch=None, infer_batch=None, threads=2, train=True, infer=True):
+    """Times one workload's training steps and/or inference batches and prints them (pytorch_throughput.py calls it too)."""
+    make, size, classes = WORKLOADS[name]
+    batch = batch or (8 if size == 224 else 64)
+    infer_batch = infer_batch or (8 if size == 224 else 256)
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    model = make()
+    if train:
+        model.train()
+        opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+        x, y = torch.rand(batch, 3, size, size), torch.arange(batch) % classes
+
+        def step():
+            opt.zero_grad(set_to_none=True)
+            F.cross_entropy(model(x), y).backward()
+            opt.step()
+
+        emit(name, f"train_b{batch}_img_per_s", rounds(step, batch), threads)
+    if infer:
+        model.eval()
+        x = torch.rand(infer_batch, 3, size, size)
+
+        def forward():
+            with torch.no_grad():
+                model(x)
+
+        emit(name, f"infer_b{infer_batch}_img_per_s", rounds(forward, infer_batch), threads)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("workload", choices=WORKLOADS)
@@ -122,32 +152,7 @@ def main():
     parser.add_argument("--train-only", action="store_true")
     parser.add_argument("--infer-only", action="store_true")
     a = parser.parse_args()
-    make, size, classes = WORKLOADS[a.workload]
-    batch = a.batch or (8 if size == 224 else 64)
-    infer_batch = a.infer_batch or (8 if size == 224 else 256)
-    torch.set_num_threads(a.threads)
-    torch.manual_seed(0)
-    model = make()
-    if not a.infer_only:
-        model.train()
-        opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-        x, y = torch.rand(batch, 3, size, size), torch.arange(batch) % classes
-
-        def train():
-            opt.zero_grad(set_to_none=True)
-            F.cross_entropy(model(x), y).backward()
-            opt.step()
-
-        emit(a.workload, f"train_b{batch}_img_per_s", rounds(train, batch), a.threads)
-    if not a.train_only:
-        model.eval()
-        x = torch.rand(infer_batch, 3, size, size)
-
-        def infer():
-            with torch.no_grad():
-                model(x)
-
-        emit(a.workload, f"infer_b{infer_batch}_img_per_s", rounds(infer, infer_batch), a.threads)
+    run(a.workload, a.batch, a.infer_batch, a.threads, train=not a.infer_only, infer=not a.train_only)
 
 
 if __name__ == "__main__":

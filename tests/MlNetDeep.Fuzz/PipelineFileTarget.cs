@@ -122,7 +122,13 @@ internal sealed class PipelineFileTarget : FuzzTarget
     public override float[] Score(object model)
     {
         var scored = ((ITransformer)model).Transform(_rows);
-        var scores = scored.GetColumn<float[]>("Score").SelectMany(v => v);
+
+        // The output column names are settings of the network stage (the CLI's output options), so a forged manifest may
+        // rename the score column: that is another valid model, and its scores are the new float-vector column.
+        var score = scored.Schema.GetColumnOrNull("Score")
+            ?? scored.Schema.Last(c => c.Type is VectorDataViewType { ItemType: var item } && item == NumberDataViewType.Single
+                && _rows.Schema.GetColumnOrNull(c.Name) is null);
+        var scores = scored.GetColumn<float[]>(score).SelectMany(v => v);
         var labels = scored.GetColumn<ReadOnlyMemory<char>>("PredictedName").Select(v => (float)v.ToString().GetHashCode(StringComparison.Ordinal));
         return [.. scores, .. labels];
     }

@@ -4,7 +4,8 @@ namespace MlNetDeep.ML.Internal;
 
 /// <summary>
 /// The lazy result of an MlNetDeep transformer's Transform: nothing is computed until a cursor asks for the added
-/// columns; cursor sets map in parallel, each cursor with its own getters (and, for a network, its own copy).
+/// columns; cursor sets map in parallel, each cursor with its own getters (and, for a network, its own copy). A network's
+/// cursors score blocks of rows (<see cref="BlockCursor"/>), other steps' cursors one row at a time.
 /// </summary>
 internal sealed class MappedDataView(IColumnMapper mapper, IDataView input) : IDataView
 {
@@ -17,14 +18,20 @@ internal sealed class MappedDataView(IColumnMapper mapper, IDataView input) : ID
     public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
     {
         var (needed, isActive) = Active(columnsNeeded);
-        return new MappedCursor(mapper, input.GetRowCursor(needed, rand), Schema, isActive);
+        return Cursor(input.GetRowCursor(needed, rand), isActive);
     }
 
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null)
     {
         var (needed, isActive) = Active(columnsNeeded);
-        return [.. input.GetRowCursorSet(needed, n, rand).Select(c => (DataViewRowCursor)new MappedCursor(mapper, c, Schema, isActive))];
+        return [.. input.GetRowCursorSet(needed, n, rand).Select(c => Cursor(c, isActive))];
     }
+
+    /// <summary>A block cursor where the mapper scores blocks and the wanted columns can be buffered, else a row-by-row one.</summary>
+    private DataViewRowCursor Cursor(DataViewRowCursor cursor, Func<int, bool> isActive) =>
+        mapper is IBlockColumnMapper blocks && BlockCursor.Serves(input.Schema, Schema, isActive)
+            ? new BlockCursor(blocks, cursor, Schema, isActive)
+            : new MappedCursor(mapper, cursor, Schema, isActive);
 
     private (IEnumerable<DataViewSchema.Column> Needed, Func<int, bool> IsActive) Active(IEnumerable<DataViewSchema.Column> columnsNeeded)
     {

@@ -163,7 +163,7 @@ internal static class NetworkInput
     }
 
     /// <summary>
-    /// A reader that copies the current row's features (dense) into an array of the column's size. A vector of another
+    /// A reader that copies the current row's features (dense) into a span of the column's size. A vector of another
     /// length is an <see cref="ArgumentException"/> naming the column, the expected and the actual length: ML.NET
     /// hands a null or short float[] of a typed input (PredictionEngine, LoadFromEnumerable) through as a shorter
     /// vector, and copying it would leave the previous row's values in the rest of the array.
@@ -171,7 +171,7 @@ internal static class NetworkInput
     /// <param name="row">The row or cursor.</param>
     /// <param name="column">The features column.</param>
     /// <param name="where">Says where the row is, for the message (such as " at row 12 of the training data"); empty when unknown.</param>
-    public static Action<float[]> FeatureReader(DataViewRow row, DataViewSchema.Column column, Func<string>? where = null)
+    public static ReadFeatures FeatureReader(DataViewRow row, DataViewSchema.Column column, Func<string>? where = null)
     {
         if (column.Type is VectorDataViewType)
         {

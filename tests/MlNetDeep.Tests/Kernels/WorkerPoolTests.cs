@@ -195,4 +195,55 @@ public unsafe class WorkerPoolTests
 
         Assert.That(counts, Is.All.EqualTo(1001));
     }
+
+    [Test]
+    public void EachThreadRunsItsOwnRangeFromTheFrontAndTakesTheOthersFromTheBack()
+    {
+        // Item 0 (the caller's) waits until the worker has started its first item, which then waits until the caller
+        // has run every other item: the caller's own range is 0-3 and it takes the worker's remaining items from the back.
+        WorkerPool.MaxDegreeOfParallelism = 2;
+        var job = new AffinityJob(Environment.CurrentManagedThreadId);
+
+        WorkerPool.For(8, job);
+
+        Assert.That(job.Caller, Is.EqualTo(new[] { 0, 1, 2, 3, 7, 6, 5 }), "the caller's items, in order");
+        Assert.That(job.Worker, Is.EqualTo(new[] { 4 }), "the worker starts at the front of its own range, items 4-7");
+    }
+
+    private sealed class AffinityJob(int callerThread) : ParallelJob
+    {
+        private readonly ManualResetEventSlim _workerStarted = new();
+        private readonly ManualResetEventSlim _callerDone = new();
+
+        public List<int> Caller { get; } = [];
+
+        public List<int> Worker { get; } = [];
+
+        public override void Execute(int index)
+        {
+            if (Environment.CurrentManagedThreadId == callerThread)
+            {
+                if (index == 0)
+                {
+                    _workerStarted.Wait(TimeSpan.FromSeconds(20));
+                }
+
+                Caller.Add(index);
+                if (Caller.Count == 7)
+                {
+                    _callerDone.Set();
+                }
+
+                return;
+            }
+
+            lock (Worker)
+            {
+                Worker.Add(index);
+            }
+
+            _workerStarted.Set();
+            _callerDone.Wait(TimeSpan.FromSeconds(20));
+        }
+    }
 }

@@ -139,7 +139,10 @@ internal sealed unsafe class ConvolutionEngine
     {
         var samples = image.Rows;
         var direct = _direct && mode is Mode.Lower or Mode.LowerBackward;
-        var fold = !direct && BatchFolding && mode is Mode.Lower or Mode.LowerBackward && Geometry.Positions < FoldPositions && samples > 1;
+        // A single sample takes the folded path too: the folded GEMM adds the terms in another order (trimmed taps move the
+        // depth-block boundaries, the bias comes after the product), and a sample must get the same bits alone
+        // (PredictionEngine) as in any batch (Transform's blocks, cursor sets).
+        var fold = !direct && BatchFolding && mode is Mode.Lower or Mode.LowerBackward && Geometry.Positions < FoldPositions;
 
         // Folded chunks get at least FoldChunkColumns columns each (in the narrowest part); the count depends on the batch
         // and the geometry only.

@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.ML;
+using MlNetDeep.Data;
+using MlNetDeep.ML;
+using MlNetDeep.Training;
+
+namespace MlNetDeep.Benchmarks;
+
+/// <summary>
+/// Scoring through ML.NET against the engine's own batch inference on the same rows (ours only: PyTorch has no ML.NET):
+/// LeNet-5 trained for an epoch on the 8,000 training digits, then <c>Evaluate(model.Transform(test))</c> and
+/// <see cref="Inference.Predict"/> on the 2,000 test digits, alternated, 3 warm-up calls each and 7 timed rounds;
+/// then <c>PredictionEngine.Predict</c> on single rows. Median rows/s and µs.
+/// </summary>
+public static class MlNetScoring
+{
+    public static void Run(YardstickOptions options)
+    {
+        var (ml, model, test, network, features) = Setup();
+        var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
+        var evaluate = new List<double>();
+        var predict = new List<double>();
+        for (var round = -3; round < 7; round++)
+        {
+            var t = Stopwatch.StartNew();
+            ml.MulticlassClassification.Evaluate(model.Transform(test));
+            var e = features.Rows / t.Elapsed.TotalSeconds;
+            t.Restart();
+            Inference.Predict(network, features);
+            var p = features.Rows / t.Elapsed.TotalSeconds;
+            if (round >= 0)
+            {
+                evaluate.Add(e);
+                predict.Add(p);
+            }
+        }
+
+        SideBySide.Emit("lenet-mlnet", "evaluate_transform_rows_per_s", evaluate, options.Threads);
+        SideBySide.Emit("lenet-mlnet", "inference_predict_rows_per_s", predict, options.Threads);
+
+        var engine = ml.Model.CreatePredictionEngine<Digit, Prediction>(model);
+        var digits = Enumerable.Range(0, features.Rows).Select(i => new Digit { Features = features.Row(i).ToArray() }).ToArray();
+        var latencies = new List<double>();
+        for (var i = 0; i < 2200; i++)
+        {
+            var row = digits[i % digits.Length];
+            var t = Stopwatch.GetTimestamp();
+            engine.Predict(row);
+            latencies.Add(Stopwatch.GetElapsedTime(t).TotalMicroseconds);
+        }
+
+        latencies = [.. latencies.Skip(200)];
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{{\"model\": \"lenet-mlnet\", \"measure\": \"prediction_engine_latency_us\", \"median\": {SideBySide.Median(latencies):F2}, \"accuracy\": {metrics.MicroAccuracy:F4}, \"engine\": \"mlnetdeep\", \"threads\": {options.Threads}}}"));
+    }
+
+    /// <summary>The trained pipeline (MapValueToKey, LeNet-5), the cached test view, the network and the test features.</summary>
+    public static (MLContext Ml, ITransformer Model, IDataView Test, Layers.Layer Network, Tensor Features) Setup()
+    {
+        var ml = new MLContext(seed: 0);
+        var directory = DatasetPaths.Find("mnist");
+        var train = Mnist.Load(directory, "train");
+        var test = Mnist.Load(directory, "test");
+        var model = ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.MulticlassClassification.Trainers.NeuralNetwork(new NeuralNetworkMulticlassTrainer.Options
+            {
+                Network = NetworkArchitecture.LeNet5(),
+                NumberOfEpochs = 1,
+                Seed = 0,
+            }))
+            .Fit(ml.Data.Cache(train.ToDataView(ml)));
+        return (ml, model, ml.Data.Cache(test.ToDataView(ml)), model.LastTransformer.Network, test.Features);
+    }
+
+    /// <summary>A PredictionEngine's input: one digit, [1, 28, 28] as ToDataView declares it.</summary>
+    public sealed class Digit
+    {
+        [Microsoft.ML.Data.VectorType(1, 28, 28)]
+        public float[] Features { get; set; } = [];
+
+        public string Label { get; set; } = "0";
+    }
+
+    /// <summary>A PredictionEngine's output.</summary>
+    public sealed class Prediction
+    {
+        public float[] Score { get; set; } = [];
+
+        public uint PredictedLabel { get; set; }
+    }
+}
