@@ -98,6 +98,14 @@ public static class ImageFolderCatalog
         return new ImageFolderSplit(View(catalog, trainRows, options), View(catalog, validationRows, options), classes);
     }
 
+    /// <summary>True when <paramref name="folder"/> has a subfolder holding an image (with the default extensions).</summary>
+    internal static bool IsImageFolder(string folder)
+    {
+        var extensions = new HashSet<string>(new ImageFolderOptions().Extensions, StringComparer.OrdinalIgnoreCase);
+        return Directory.Exists(folder) && Directory.EnumerateDirectories(folder)
+            .Any(d => Directory.EnumerateFiles(d, "*", SearchOption.AllDirectories).Any(f => extensions.Contains(Path.GetExtension(f))));
+    }
+
     /// <summary>The images of each class (ordinal order), and the class names.</summary>
     private static (Row[][] Images, string[] Classes) Scan(ImageFolderOptions options)
     {
