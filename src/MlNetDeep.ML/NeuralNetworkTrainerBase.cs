@@ -32,7 +32,8 @@ namespace MlNetDeep.ML;
 /// Streamed without a cache, the rows go through a shuffle pool of <see cref="NeuralNetworkOptions.ShufflePoolSize"/>
 /// rows: reproducible from the seed, but another order, hence another model than in memory (the same one when
 /// <see cref="NeuralNetworkOptions.Shuffle"/> is off). A row's augmentation draws depend on the seed, the epoch and its
-/// index in the view only, so they are the same in every mode.
+/// index in the view only, so they are the same in every mode (but for rows after one that was skipped as unreadable:
+/// in memory and in a pixel cache the readable rows are numbered without the gap, streamed they keep the view's index).
 /// </para>
 /// <para>
 /// A row whose features cannot be read (a missing or undecodable image) stops Fit with an
