@@ -115,7 +115,13 @@ internal sealed class ExperimentRunner(MLContext ml, ExperimentDefinition defini
                 return;
             case SearchStrategy.SuccessiveHalving:
                 var configurations = Enumerable.Range(0, search.Trials).Select(_ => Draw(space, random)).ToList();
-                var rungs = 1 + (int)Math.Floor(Math.Log(search.Trials) / Math.Log(search.Eta));
+                // 1 + ⌊log_η(trials)⌋, counted in integers: the quotient of logarithms can fall just below a whole number.
+                var rungs = 1;
+                for (long power = search.Eta; power <= search.Trials; power *= search.Eta)
+                {
+                    rungs++;
+                }
+
                 for (var rung = 0; rung < rungs && configurations.Count > 0; rung++)
                 {
                     var epochs = Math.Max(1, (int)(definition.Recipe.Epochs / Math.Pow(search.Eta, rungs - 1 - rung)));
