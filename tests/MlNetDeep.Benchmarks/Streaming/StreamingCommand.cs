@@ -24,8 +24,8 @@ namespace MlNetDeep.Benchmarks.Streaming;
 /// <c>huge</c> (one epoch over 2,049 generated 1×1024×1024 rows: 2^31 + 2^20 floats), <c>write-folder</c> (<c>--dir</c>,
 /// <c>--count</c>, <c>--size</c>: generated colour-shape PNGs, one subfolder per class), <c>folder</c> (one epoch over that
 /// folder through LoadImages → ResizeImages → ExtractPixels → RandomMirror → the trainer), <c>mnist</c> (LeNet-5 on the
-/// MNIST digits in memory, streamed and from a pixel cache, alternating, <c>--rounds</c> times: throughput and whether
-/// the models are the same).
+/// MNIST digits in memory, streamed and from a pixel cache, <c>--rounds</c> rounds after a warm-up, the order reversed
+/// every other round: throughput and whether the models are the same).
 /// </remarks>
 internal static class StreamingCommand
 {
@@ -152,10 +152,13 @@ internal static class StreamingCommand
                 seconds[m] = [];
             }
 
-            for (var round = 0; round < rounds; round++)
+            // Round 0 warms up (JIT, first-touch pages) and is not counted; later rounds run the modes forwards and
+            // backwards in turn, so that neither mode always runs first after the other's garbage.
+            for (var round = 0; round <= rounds; round++)
             {
-                for (var m = 0; m < modes.Length; m++)
+                for (var k = 0; k < modes.Length; k++)
                 {
+                    var m = round % 2 == 1 ? k : modes.Length - 1 - k;
                     var ml = new MLContext(seed: 1);
                     var view = Digits(ml, digits);
                     NeuralNetworkTransformer? model = null;
@@ -164,16 +167,22 @@ internal static class StreamingCommand
                     options.Optimizer = new Momentum(0.05f, 0.9f);
                     var clock = Stopwatch.StartNew();
                     model = ml.MulticlassClassification.Trainers.NeuralNetwork(options).Fit(view);
-                    seconds[m].Add(clock.Elapsed.TotalSeconds);
                     weights[m] = [.. model.Network.Parameters.SelectMany(p => p.Value.Span.ToArray())];
-                    Console.WriteLine($"round {round + 1}, {modes[m].Name}: {clock.Elapsed.TotalSeconds:F2} s");
+                    if (round == 0)
+                    {
+                        Console.WriteLine($"warm-up, {modes[m].Name}: {clock.Elapsed.TotalSeconds:F2} s (not counted)");
+                        continue;
+                    }
+
+                    seconds[m].Add(clock.Elapsed.TotalSeconds);
+                    Console.WriteLine($"round {round}, {modes[m].Name}: {clock.Elapsed.TotalSeconds:F2} s");
                 }
             }
 
             var rows = (double)digits.Count * epochs;
             var baseline = Median(seconds[0]);
             Console.WriteLine();
-            Console.WriteLine($"LeNet-5, {digits.Count:N0} MNIST digits, batch 64, {epochs} epochs per Fit, median of {rounds} alternating rounds:");
+            Console.WriteLine($"LeNet-5, {digits.Count:N0} MNIST digits, batch 64, {epochs} epochs per Fit, median of {rounds} rounds (after a warm-up; order reversed every other round):");
             for (var m = 0; m < modes.Length; m++)
             {
                 var s = Median(seconds[m]);
