@@ -129,7 +129,60 @@ public abstract class NeuralNetworkOptions
 
     /// <summary>
     /// Cancels Fit with an <see cref="OperationCanceledException"/>: before the data are read, every 256 rows while the
-    /// training and validation rows are read, and between mini-batches.
+    /// training and validation rows are read (or streamed, or written to a pixel cache), and between mini-batches.
     /// </summary>
     public CancellationToken CancellationToken;
+
+    /// <summary>Reshuffle the training rows every epoch (true by default); when false they train in the view's order.</summary>
+    public bool Shuffle = true;
+
+    /// <summary>
+    /// The most bytes of decoded features the trainer keeps in memory, counted as 32-bit floats (rows × values × 4),
+    /// training and validation together: 1 GiB by default. Data within it are read into memory once; data past it are
+    /// streamed from the data view every epoch (or read from the pixel cache, with <see cref="WorkspacePath"/>), so memory
+    /// holds a shuffle pool and a few mini-batches whatever the row count.
+    /// </summary>
+    public long MemoryBudget = 1L << 30;
+
+    /// <summary>
+    /// Rows of the shuffle pool when the training rows stream from the view without a pixel cache; 0 (the default) takes
+    /// as many as a quarter of <see cref="MemoryBudget"/> holds, and at least two mini-batches. The rows come out in an
+    /// order drawn from the seed and the epoch; a row can come out at most this many places before its place in the view,
+    /// so sorted data need a pool as large as a class, or shuffling beforehand, or <see cref="WorkspacePath"/>.
+    /// </summary>
+    public int ShufflePoolSize;
+
+    /// <summary>
+    /// How many mini-batches a background thread reads, decodes and augments ahead of the one the network trains on,
+    /// when the data stream (2 by default; 0 reads on the training thread). Results do not depend on it.
+    /// </summary>
+    public int ReadAhead = 2;
+
+    /// <summary>
+    /// A folder for pixel caches (as ImageClassificationTrainer's WorkspacePath): when set, the decoded features of the
+    /// training and validation sets are written to files there in one pass (one byte a value when the data have at most
+    /// 256 distinct values, as 8-bit images do; else four), and every epoch reads them back by row index, so images are
+    /// decoded once and shuffled exactly as in memory. Null (the default) keeps no cache.
+    /// </summary>
+    public string? WorkspacePath;
+
+    /// <summary>
+    /// Reuse the pixel caches already in <see cref="WorkspacePath"/> instead of rebuilding them (false by default). A cache
+    /// is reused only if it was made from a view with the same columns, shape, row count and labels; its content is
+    /// trusted to be the same images, so rebuild it when they change. A corrupt cache is an <see cref="InvalidDataException"/>.
+    /// </summary>
+    public bool ReuseCachedPixels;
+
+    /// <summary>The training set's pixel cache in <see cref="WorkspacePath"/>.</summary>
+    public string TrainSetPixelCacheFileName = "TrainSet.pixels";
+
+    /// <summary>The validation set's pixel cache in <see cref="WorkspacePath"/>.</summary>
+    public string ValidationSetPixelCacheFileName = "ValidationSet.pixels";
+
+    /// <summary>
+    /// Skip a row whose features cannot be read (ML.NET's getter fails: a missing or undecodable image), with a warning
+    /// on the MLContext's log naming the row and its text columns, instead of stopping Fit with an
+    /// <see cref="InvalidDataException"/> (the default). A NaN or infinite feature is an error either way.
+    /// </summary>
+    public bool SkipUnreadableRows;
 }

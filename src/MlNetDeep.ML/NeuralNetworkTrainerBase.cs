@@ -14,10 +14,35 @@ using MlNetDeep.Training;
 namespace MlNetDeep.ML;
 
 /// <summary>
-/// What the three MlNetDeep trainers share: schema checks before training, reading the columns into tensors, building
-/// the network, training it with the engine's <see cref="Trainer"/> and reporting each epoch to the MLContext's log
-/// and the options' callback.
+/// What the three MlNetDeep trainers share: schema checks before training, reading the columns (into memory, or
+/// streamed epoch by epoch past <see cref="NeuralNetworkOptions.MemoryBudget"/>), building the network, training it with
+/// the engine's <see cref="Trainer"/> and reporting each epoch to the MLContext's log and the options' callback.
 /// </summary>
+/// <remarks>
+/// <para>
+/// Data of any size: while the decoded features (as floats, training and validation together) fit
+/// <see cref="NeuralNetworkOptions.MemoryBudget"/>, they are read into memory once; past it, every epoch streams them
+/// from the data view, decoding (and augmenting) the next mini-batches on a background thread while the network trains
+/// on the current one, so memory stays bounded whatever the row count (even past the 2^31 values of a .NET array).
+/// With <see cref="NeuralNetworkOptions.WorkspacePath"/> the decoded rows go to a pixel cache on disk in one pass, and
+/// every epoch reads them back by row index.
+/// </para>
+/// <para>
+/// Shuffling and reproducibility: in memory and from a pixel cache, each epoch visits the rows in the permutation that
+/// <see cref="NeuralNetworkOptions.Seed"/> draws, the same in both, so the same seed trains the same model bit for bit.
+/// Streamed without a cache, the rows go through a shuffle pool of <see cref="NeuralNetworkOptions.ShufflePoolSize"/>
+/// rows: reproducible from the seed, but another order, hence another model than in memory (the same one when
+/// <see cref="NeuralNetworkOptions.Shuffle"/> is off). A row's augmentation draws depend on the seed, the epoch and its
+/// index in the view only, so they are the same in every mode (but for rows after one that was skipped as unreadable:
+/// in memory and in a pixel cache the readable rows are numbered without the gap, streamed they keep the view's index).
+/// </para>
+/// <para>
+/// A row whose features cannot be read (a missing or undecodable image) stops Fit with an
+/// <see cref="InvalidDataException"/> naming the row and the view's text columns (such as the image path), or with
+/// <see cref="NeuralNetworkOptions.SkipUnreadableRows"/> is skipped with a warning on the MLContext's log. A failed or
+/// cancelled Fit returns no model.
+/// </para>
+/// </remarks>
 public abstract class NeuralNetworkTrainerBase : ITrainerEstimator<NeuralNetworkTransformer, Layer>
 {
     private readonly IHost _host;
@@ -80,7 +105,9 @@ public abstract class NeuralNetworkTrainerBase : ITrainerEstimator<NeuralNetwork
         }
 
         CheckOutputCount(network, outputs);
-        Tensor x, y;
+        var reader = new DataViewInput(o, Task, new ReadSettings(o.SkipUnreadableRows, o.CancellationToken, channel));
+        DataViewSchema.Column column;
+        int[] rowShape;
         if (chain is null)
         {
             if (AugmentationChain.AnyIn(schema))
@@ -89,25 +116,19 @@ public abstract class NeuralNetworkTrainerBase : ITrainerEstimator<NeuralNetwork
                     $"The pipeline has MlNetDeep image steps, but column '{o.FeatureColumnName}' was rewritten after them by another transform, so training sees no augmentation. Put the image steps last, right before the trainer.");
             }
 
-            (x, y) = NetworkInput.Read(input, schema[o.FeatureColumnName], o.LabelColumnName, Task, shape, "training", o.CancellationToken);
+            (column, rowShape) = (schema[o.FeatureColumnName], shape);
         }
         else
         {
             channel.Info(MessageSensitivity.None, $"Augmenting every training mini-batch from column '{chain.Source.Name}' ({chain.InputShape}): {chain.Describe()}.");
-            (x, y) = NetworkInput.Read(input, chain.Source, o.LabelColumnName, Task, [chain.InputShape.Channels, chain.InputShape.Height, chain.InputShape.Width], "training", o.CancellationToken);
+            (column, rowShape) = (chain.Source, [chain.InputShape.Channels, chain.InputShape.Height, chain.InputShape.Width]);
         }
 
-        var weights = o.ExampleWeightColumnName is { } weightColumn ? NetworkInput.ReadWeights(input, weightColumn, "training", o.CancellationToken) : null;
-        if (weights is not null && weights.Length != x.Rows)
-        {
-            throw new InvalidOperationException($"The data gave {x.Rows} rows of features but {weights.Length} example weights from column '{o.ExampleWeightColumnName}'.");
-        }
-
-        Tensor? vx = null, vy = null;
-        if (o.ValidationSet is { } validationSet)
-        {
-            (vx, vy) = ReadValidation(validationSet, schema, chain, shape);
-        }
+        using var trainingRows = reader.Open(input, column, RowTransform.Identity(rowShape), "training", o.TrainSetPixelCacheFileName);
+        using var validationRows = o.ValidationSet is { } validationSet ? OpenValidation(reader, validationSet, schema, chain, shape) : null;
+        var weights = o.ExampleWeightColumnName is { } weightColumn
+            ? ExampleWeights(NetworkInput.ReadWeights(input, weightColumn, "training", o.CancellationToken), trainingRows, weightColumn)
+            : null;
 
         var optimizer = o.Optimizer ?? new Adam(o.LearningRate);
         var training = new TrainingOptions
@@ -118,6 +139,8 @@ public abstract class NeuralNetworkTrainerBase : ITrainerEstimator<NeuralNetwork
             Epochs = o.NumberOfEpochs,
             BatchSize = o.BatchSize,
             Seed = seed,
+            Shuffle = o.Shuffle,
+            ReadAhead = o.ReadAhead,
             L1 = o.L1Regularization,
             L2 = o.L2Regularization,
             GradientClipNorm = o.GradientClipNorm,
@@ -136,9 +159,28 @@ public abstract class NeuralNetworkTrainerBase : ITrainerEstimator<NeuralNetwork
                 o.ProgressCallback?.Invoke(e);
             },
         };
-        channel.Info(MessageSensitivity.None, $"Training {network.Name} on {x.Rows} rows of shape [{string.Join(", ", shape)}] for {Task}, seed {seed}.");
-        var history = Trainer.Fit(network, x, y, training, vx, vy, weights);
+        channel.Info(MessageSensitivity.None, $"Training {network.Name} on {trainingRows.Rows} rows of shape [{string.Join(", ", shape)}] for {Task}, seed {seed}.");
+        var history = Trainer.Fit(network, trainingRows, training, validationRows, weights);
         return new NeuralNetworkTransformer(Task, network, shape, o.FeatureColumnName, outputs, keyValues, history, ColumnNames());
+    }
+
+    /// <summary>The example weights of the rows of <paramref name="rows"/>, from the weights of the view's rows.</summary>
+    private static Tensor ExampleWeights(Tensor viewWeights, BatchSource rows, string column)
+    {
+        var map = (IViewRowMap)rows;
+        var weights = new Tensor(rows.Rows);
+        for (var r = 0; r < rows.Rows; r++)
+        {
+            var viewRow = map.ViewRow(r);
+            if (viewRow >= viewWeights.Length)
+            {
+                throw new InvalidOperationException($"The data gave more rows of features than the {viewWeights.Length} example weights of column '{column}'.");
+            }
+
+            weights[r] = viewWeights[viewRow];
+        }
+
+        return weights;
     }
 
     /// <summary>The input columns plus the columns the transformer will add; fails early on a missing or mistyped column.</summary>
@@ -231,10 +273,10 @@ public abstract class NeuralNetworkTrainerBase : ITrainerEstimator<NeuralNetwork
     }
 
     /// <summary>
-    /// The validation set's features and targets. With image steps, a validation set already transformed by the fitted
-    /// steps is read as it is (their scoring form); one that still has the source images gets the steps' scoring form here.
+    /// The validation rows. With image steps, a validation set already transformed by the fitted steps is read as it is
+    /// (their scoring form); one that still has the source images gets the steps' scoring form as it is read.
     /// </summary>
-    private (Tensor Features, Tensor Targets) ReadValidation(IDataView validation, DataViewSchema trainingSchema, AugmentationChain? chain, int[] shape)
+    private BatchSource OpenValidation(DataViewInput input, IDataView validation, DataViewSchema trainingSchema, AugmentationChain? chain, int[] shape)
     {
         var training = _options.FeatureColumnName;
         var label = _options.LabelColumnName;
@@ -256,10 +298,7 @@ public abstract class NeuralNetworkTrainerBase : ITrainerEstimator<NeuralNetwork
                     $"Column '{source.Name}' of the validation set is {source.Type}; the image steps read {chain.InputShape} images ({chain.InputShape.Length} values a row).");
             }
 
-            var (raw, targets) = NetworkInput.Read(validation, source, label, Task, [chain.InputShape.Channels, chain.InputShape.Height, chain.InputShape.Width], "validation", _options.CancellationToken);
-            var scored = new Tensor([raw.Rows, .. chain.Augmentation.OutputShape(raw.Shape[1..])]);
-            chain.Augmentation.Apply(raw, Enumerable.Range(0, raw.Rows).ToArray(), 0, 0, training: false, scored);
-            return (scored, targets);
+            return input.Open(validation, source, RowTransform.Score(chain.Augmentation, chain.InputShape), "validation", _options.ValidationSetPixelCacheFileName);
         }
 
         var features = schema.GetColumnOrNull(training) ?? throw new ArgumentException($"The validation set has no column '{training}'.");
@@ -269,7 +308,7 @@ public abstract class NeuralNetworkTrainerBase : ITrainerEstimator<NeuralNetwork
             throw new ArgumentException($"Column '{training}' is {features.Type} in the validation set; the network takes {Tensor.ProductOf(shape)} values a row ([{string.Join(", ", shape)}]).");
         }
 
-        return NetworkInput.Read(validation, features, label, Task, shape, "validation", _options.CancellationToken);
+        return input.Open(validation, features, RowTransform.Identity(shape), "validation", _options.ValidationSetPixelCacheFileName);
     }
 
     private string ExpectedLabel() => Task switch

@@ -60,6 +60,7 @@ public abstract class ImageAugmentation : BatchAugmentation
     }
 
     /// <inheritdoc />
+    /// <remarks>The source rows are read in place, without gathering them first.</remarks>
     public sealed override void Apply(Tensor source, ReadOnlySpan<int> rows, ulong seed, int epoch, bool training, Tensor destination)
     {
         ArgumentNullException.ThrowIfNull(source);
@@ -83,7 +84,32 @@ public abstract class ImageAugmentation : BatchAugmentation
         lock (_batchGate)
         {
             var job = _batchJob ??= new BatchJob(this);
-            job.Run(source, rows, input, seed, epoch, training, destination);
+            job.Run(source, rows, inPlace: true, input, seed, epoch, training, destination);
+        }
+    }
+
+    /// <inheritdoc />
+    public sealed override void ApplyToBatch(Tensor batch, ReadOnlySpan<int> rows, ulong seed, int epoch, bool training, Tensor destination)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(destination);
+        var input = ToImageShape(batch.Shape[1..]);
+        var output = OutputShape(input);
+        if (batch.Rows != rows.Length)
+        {
+            throw new ArgumentException($"The batch has {batch.Rows} rows but {rows.Length} row indices were given.", nameof(rows));
+        }
+
+        if (destination.Rows != rows.Length || destination.RowSize != output.Length)
+        {
+            throw new ArgumentException(
+                $"The destination has shape {Tensor.Format(destination.Shape)}; {rows.Length} rows of {output} are needed.", nameof(destination));
+        }
+
+        lock (_batchGate)
+        {
+            var job = _batchJob ??= new BatchJob(this);
+            job.Run(batch, rows, inPlace: false, input, seed, epoch, training, destination);
         }
     }
 
@@ -116,7 +142,7 @@ public abstract class ImageAugmentation : BatchAugmentation
         }
     }
 
-    /// <summary>Applies the augmentation to a batch of rows in chunks over the worker pool; cached per instance.</summary>
+    /// <summary>Applies the augmentation to the rows of a mini-batch in chunks over the worker pool; cached per instance.</summary>
     private sealed class BatchJob(ImageAugmentation owner) : ParallelJob
     {
         private int[] _rows = [];
@@ -128,8 +154,10 @@ public abstract class ImageAugmentation : BatchAugmentation
         private ulong _seed;
         private int _epoch;
         private bool _training;
+        private bool _inPlace;
 
-        public void Run(Tensor source, ReadOnlySpan<int> rows, ImageShape input, ulong seed, int epoch, bool training, Tensor destination)
+        /// <summary>Augments row <c>i</c> of the destination, drawn as row <c>rows[i]</c>, from source row <c>rows[i]</c> (in place) or <c>i</c> (a gathered batch).</summary>
+        public void Run(Tensor source, ReadOnlySpan<int> rows, bool inPlace, ImageShape input, ulong seed, int epoch, bool training, Tensor destination)
         {
             if (_rows.Length < rows.Length)
             {
@@ -137,7 +165,7 @@ public abstract class ImageAugmentation : BatchAugmentation
             }
 
             rows.CopyTo(_rows);
-            (_count, _source, _destination, _input, _seed, _epoch, _training) = (rows.Length, source, destination, input, seed, epoch, training);
+            (_count, _source, _destination, _input, _seed, _epoch, _training, _inPlace) = (rows.Length, source, destination, input, seed, epoch, training, inPlace);
             // Each row draws from its own context (seed, epoch, row) and is written by one item, so the split may follow the
             // core count without changing a bit.
             var items = Math.Min(rows.Length, 4 * WorkerPool.MaxDegreeOfParallelism);
@@ -158,7 +186,7 @@ public abstract class ImageAugmentation : BatchAugmentation
             for (var i = index * _chunk; i < end; i++)
             {
                 var row = _rows[i];
-                owner.Apply(_source!.Row(row), _destination!.Row(i), _input, new AugmentationContext(_seed, _epoch, row), _training);
+                owner.Apply(_source!.Row(_inPlace ? row : i), _destination!.Row(i), _input, new AugmentationContext(_seed, _epoch, row), _training);
             }
         }
     }

@@ -42,9 +42,13 @@ internal static class TrainCommand
         var plot = Options.OutputFile("--plot", "Write the per-epoch curves here as SVG (loss and accuracy, training and held-out), with the numbers beside it as CSV");
         var checkpoint = Options.OutputFile("--checkpoint", "Save the network of the best epoch (by --monitor) here as it trains (MlNetDeep network file)");
         var log = Options.OutputFile("--log", "Append one CSV line per epoch here as it trains");
+        var budget = Options.Int("--memory-budget", "MiB of decoded features kept in memory; past it every epoch streams them from the data (default 1024)", 1024, 1, 1 << 20);
+        var workspace = new Option<string?>("--workspace") { Description = "A folder for pixel caches: images are decoded once and read back by row index (see WorkspacePath)" };
+        var skip = new Option<bool>("--skip-unreadable") { Description = "Skip (and log) rows whose image is missing or corrupt instead of stopping" };
         var command = new Command("train", "Train a network on a CSV/TSV file, an image folder or MNIST inside an ML.NET pipeline; report held-out metrics; save the pipeline.")
         {
             dataset, label, features, task, model, hidden, epochs, batch, lr, keep, l2, smoothing, optimizer, schedule, init, seed, testFraction, imageSize, patience, monitor, save, plot, checkpoint, log,
+            budget, workspace, skip,
         };
         command.Validators.Add(r =>
         {
@@ -94,14 +98,18 @@ internal static class TrainCommand
             terminal.Line(data.Description);
             terminal.Line($"{recipe}");
 
+            // Not cached: the trainer reads the rows into memory once within --memory-budget, and streams them past it.
             var preprocessing = data.CreatePreprocessing(ml).Fit(data.Train);
-            var train = ml.Data.Cache(preprocessing.Transform(data.Train));
-            var test = ml.Data.Cache(preprocessing.Transform(data.Test));
+            var train = preprocessing.Transform(data.Train);
+            var test = preprocessing.Transform(data.Test);
             var progress = new TrainingProgress(terminal, recipe.Epochs);
             var trainer = recipe.CreateTrainer(ml, data.Task, o =>
             {
                 o.FeatureShape = data.FeatureShape;
                 o.ValidationSet = test;
+                o.MemoryBudget = (long)p.GetValue(budget) << 20;
+                o.WorkspacePath = p.GetValue(workspace);
+                o.SkipUnreadableRows = p.GetValue(skip);
                 o.BatchProgressCallback = progress.Batch;
                 o.ProgressCallback = progress.Epoch;
                 o.EarlyStopping = p.GetValue(patience) is > 0 and var n ? new EarlyStopping { Patience = n, Monitor = metric } : null;

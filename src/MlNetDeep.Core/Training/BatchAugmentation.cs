@@ -6,15 +6,40 @@ namespace MlNetDeep.Training;
 /// for each batch afresh, so every epoch sees new, reproducible draws; a validation set held out of the training data
 /// goes through it in scoring mode (<c>training: false</c>), e.g. the centre crop.
 /// </summary>
-/// <remarks>Implementations live outside Core (MlNetDeep.Vision's <c>ImageAugmentation</c> is one).</remarks>
+/// <remarks>
+/// <para>
+/// The draws of a row depend only on the seed, the epoch and the row's index in the data set, never on the mini-batch
+/// it lands in or the thread that augments it: a source that streams its rows gives the same augmented samples as the
+/// same rows in memory. A <see cref="BatchSource"/> that is not in memory is augmented on the background thread that
+/// reads ahead of training.
+/// </para>
+/// <para>Implementations live outside Core (MlNetDeep.Vision's <c>ImageAugmentation</c> is one).</para>
+/// </remarks>
 public abstract class BatchAugmentation
 {
+    private readonly object _gatherGate = new();
+    private Tensor? _gathered;
+
     /// <summary>The per-sample shape this augmentation produces from samples of shape <paramref name="inputShape"/>.</summary>
     public abstract int[] OutputShape(ReadOnlySpan<int> inputShape);
 
     /// <summary>
+    /// Writes the augmented rows of a mini-batch into <paramref name="destination"/>: row <c>i</c> of the destination
+    /// from row <c>i</c> of <paramref name="batch"/>, which is row <c>rows[i]</c> of the data set.
+    /// </summary>
+    /// <param name="batch">The mini-batch as read, <c>[rows.Length, ..input shape]</c>.</param>
+    /// <param name="rows">The index in the data set of each row of <paramref name="batch"/>: with <paramref name="seed"/> and <paramref name="epoch"/> it determines the row's draws.</param>
+    /// <param name="seed">The training seed.</param>
+    /// <param name="epoch">The epoch (1-based while training).</param>
+    /// <param name="training">True while training; false for the deterministic scoring transform.</param>
+    /// <param name="destination">Receives <c>[rows.Length, ..output shape]</c>.</param>
+    public abstract void ApplyToBatch(Tensor batch, ReadOnlySpan<int> rows, ulong seed, int epoch, bool training, Tensor destination);
+
+    /// <summary>
     /// Writes the augmented <paramref name="rows"/> of <paramref name="source"/> into <paramref name="destination"/>
-    /// (row <c>i</c> of the destination from row <c>rows[i]</c> of the source).
+    /// (row <c>i</c> of the destination from row <c>rows[i]</c> of the source, drawn as that row). By default the rows are
+    /// gathered into a mini-batch buffer that the instance keeps (so a call allocates nothing once warm) and passed to
+    /// <see cref="ApplyToBatch"/>; an implementation may read the source rows in place instead.
     /// </summary>
     /// <param name="source">All samples, <c>[N, ..input shape]</c>.</param>
     /// <param name="rows">The rows of <paramref name="source"/> to use, in batch order.</param>
@@ -22,5 +47,28 @@ public abstract class BatchAugmentation
     /// <param name="epoch">The epoch (1-based while training).</param>
     /// <param name="training">True while training; false for the deterministic scoring transform.</param>
     /// <param name="destination">Receives <c>[rows.Length, ..output shape]</c>.</param>
-    public abstract void Apply(Tensor source, ReadOnlySpan<int> rows, ulong seed, int epoch, bool training, Tensor destination);
+    public virtual void Apply(Tensor source, ReadOnlySpan<int> rows, ulong seed, int epoch, bool training, Tensor destination)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(destination);
+        foreach (var r in rows)
+        {
+            if ((uint)r >= (uint)source.Rows)
+            {
+                throw new ArgumentOutOfRangeException(nameof(rows), r, $"Row {r} is outside the source's {source.Rows} rows.");
+            }
+        }
+
+        if (rows.Length == 0)
+        {
+            return;
+        }
+
+        lock (_gatherGate)
+        {
+            var batch = Tensor.Ensure(ref _gathered, rows.Length, source.Shape[1..]);
+            Trainer.GatherInto(source, rows, batch);
+            ApplyToBatch(batch, rows, seed, epoch, training, destination);
+        }
+    }
 }

@@ -19,7 +19,8 @@ public sealed record EpochResult(
 {
     /// <summary>
     /// The rows the epoch trained on: every training row, but for a last mini-batch of one row that
-    /// <see cref="Trainer"/> leaves out when a batch-normalisation layer could not normalise it.
+    /// <see cref="Trainer"/> leaves out when a batch-normalisation layer could not normalise it, and rows that a streaming
+    /// <see cref="BatchSource"/> skipped because they could not be read.
     /// </summary>
     public int TrainRows { get; init; }
 }

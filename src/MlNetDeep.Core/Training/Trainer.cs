@@ -60,25 +60,88 @@ public static class Trainer
             CheckWeights(exampleWeights, features.Rows);
         }
 
-        var sampleShape = options.Augmentation?.OutputShape(features.Shape[1..]) ?? features.Shape[1..].ToArray();
+        using var training = new TensorBatchSource(features, targets);
+        using var validation = validationFeatures is null ? null : new TensorBatchSource(validationFeatures, validationTargets!);
+        return Train(network, training, options, validation, exampleWeights, checkedTraining: true);
+    }
+
+    /// <summary>
+    /// Trains <paramref name="network"/> on the rows of <paramref name="training"/>, pulled a mini-batch at a time: the
+    /// data need not fit in memory. Augmentation, validation (a source, or rows held out by
+    /// <see cref="TrainingOptions.ValidationFraction"/>), early stopping, divergence detection and the batch-normalisation
+    /// rule work as with tensors; with a source that has random access the rows come in the same order as from tensors,
+    /// so the same seed gives the same model.
+    /// </summary>
+    /// <param name="network">The network; built from the source's (augmented) sample shape and the seed if it is not built yet.</param>
+    /// <param name="training">The training rows.</param>
+    /// <param name="options">How to train.</param>
+    /// <param name="validation">Optional validation rows, already of the network's input shape (not augmented); when null, <see cref="TrainingOptions.ValidationFraction"/> may hold some training rows out.</param>
+    /// <param name="exampleWeights">Optional weights of the training rows, [Rows], indexed as the source's rows, finite and ≥ 0 (see the tensor overload).</param>
+    /// <returns>The per-epoch history.</returns>
+    /// <remarks>
+    /// The rows of a source that is not in memory are checked as they are read: a NaN or infinite value, or a target the
+    /// loss cannot take, stops training with an exception naming the row or the mini-batch. Training then returns nothing:
+    /// the network has the weights of the last completed step, not a trained model.
+    /// </remarks>
+    public static TrainingHistory Fit(Layer network, BatchSource training, TrainingOptions options, BatchSource? validation = null, Tensor? exampleWeights = null)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(training);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (exampleWeights is not null)
+        {
+            CheckWeights(exampleWeights, training.Rows);
+        }
+
+        return Train(network, training, options, validation, exampleWeights, checkedTraining: false);
+    }
+
+    private static TrainingHistory Train(Layer network, BatchSource training, TrainingOptions options, BatchSource? validation, Tensor? weights, bool checkedTraining)
+    {
+        if (training.Rows < 1)
+        {
+            throw new ArgumentException("The training data have no rows.");
+        }
+
+        if (training is TensorBatchSource tensors && !checkedTraining)
+        {
+            CheckData(tensors.Features, tensors.Targets, "training");
+        }
+
+        var sampleShape = options.Augmentation?.OutputShape(training.FeatureShape) ?? training.FeatureShape.ToArray();
         if (!network.IsBuilt)
         {
             network.Build(sampleShape, new RandomSource(options.Seed));
         }
 
-        CheckInputShape(network, features.Rows, sampleShape, options.Augmentation is null ? "training" : "augmented training");
+        CheckInputShape(network, training.Rows, sampleShape, options.Augmentation is null ? "training" : "augmented training");
         var outputs = Tensor.ProductOf(network.OutputShape);
-        CheckTargets(options.Loss, targets, outputs, "training");
-        if (validationFeatures is not null)
+        if (training is TensorBatchSource t)
         {
-            CheckData(validationFeatures, validationTargets!, "validation");
-            CheckInputShape(network, validationFeatures.Rows, validationFeatures.Shape[1..].ToArray(), "validation");
-            CheckTargets(options.Loss, validationTargets!, outputs, "validation");
+            CheckTargets(options.Loss, t.Targets, outputs, "training");
         }
 
-        var rows = Enumerable.Range(0, features.Rows).ToArray();
+        if (validation is not null)
+        {
+            if (validation is TensorBatchSource v)
+            {
+                CheckData(v.Features, v.Targets, "validation");
+            }
+
+            CheckInputShape(network, validation.Rows, validation.FeatureShape.ToArray(), "validation");
+            if (validation is TensorBatchSource vt)
+            {
+                CheckTargets(options.Loss, vt.Targets, outputs, "validation");
+            }
+        }
+
+        var rows = Enumerable.Range(0, training.Rows).ToArray();
         var random = new RandomSource(options.Seed ^ 0x5DEECE66DUL);
-        if (validationFeatures is null && options.ValidationFraction > 0)
+        int[] validationRows;
+        var augmentValidation = false;
+        TensorBatchSource? heldOut = null;
+        if (validation is null && options.ValidationFraction > 0)
         {
             random.Shuffle(rows);
             var held = (int)Math.Round(rows.Length * options.ValidationFraction);
@@ -87,9 +150,29 @@ public static class Trainer
                 throw new ArgumentException($"ValidationFraction {options.ValidationFraction} of {rows.Length} rows leaves no training or no validation rows.");
             }
 
-            validationFeatures = Gather(features, rows.AsSpan(rows.Length - held), options.Augmentation, options.Seed);
-            validationTargets = Gather(targets, rows.AsSpan(rows.Length - held));
+            validationRows = rows[^held..];
             rows = rows[..^held];
+            if (!options.Shuffle)
+            {
+                // Without shuffling the rows train in their order in the data, as a source read in its own order gives them.
+                Array.Sort(rows);
+            }
+
+            if (training is TensorBatchSource all)
+            {
+                // Held-out rows in memory are gathered and transformed once, in scoring mode.
+                heldOut = new TensorBatchSource(Gather(all.Features, validationRows, options.Augmentation, options.Seed), Gather(all.Targets, validationRows));
+                validation = heldOut;
+                validationRows = Enumerable.Range(0, heldOut.Rows).ToArray();
+            }
+            else
+            {
+                augmentValidation = options.Augmentation is not null;
+            }
+        }
+        else
+        {
+            validationRows = validation is null ? [] : Enumerable.Range(0, validation.Rows).ToArray();
         }
 
         if ((rows.Length == 1 || options.BatchSize == 1) && NormalizesSingleValues(network) is { } bn)
@@ -101,7 +184,15 @@ public static class Trainer
                 + "Train on at least 2 rows with a BatchSize of at least 2, or use GroupNormalization, which normalises each sample on its own.");
         }
 
-        return new Run(network, features, targets, options, rows, random, validationFeatures, validationTargets) { Weights = exampleWeights }.Execute();
+        try
+        {
+            var validationSource = validation ?? (validationRows.Length > 0 ? training : null);
+            return new Run(network, training, options, rows, random, validationSource, validationRows, augmentValidation) { Weights = weights }.Execute();
+        }
+        finally
+        {
+            heldOut?.Dispose();
+        }
     }
 
     private static void CheckWeights(Tensor weights, int rows)
@@ -120,6 +211,12 @@ public static class Trainer
             }
         }
     }
+
+    /// <summary>
+    /// Rows per forward pass when evaluating the validation rows: 512, fewer when a row is so large that 512 of them would
+    /// hold more than 2^24 values (64 MB), whatever the source, so that a source and tensors give the same sums.
+    /// </summary>
+    internal static int EvaluationBatchSize(int rowSize) => Math.Clamp((1 << 24) / Math.Max(1, rowSize), 1, 512);
 
     /// <summary>Copies the given rows of <paramref name="source"/> into a new tensor, through <paramref name="augmentation"/>'s scoring mode if given.</summary>
     internal static Tensor Gather(Tensor source, ReadOnlySpan<int> rows, BatchAugmentation? augmentation = null, ulong seed = 0)
@@ -201,13 +298,13 @@ public static class Trainer
     /// <summary>One training run's state and buffers.</summary>
     private sealed class Run(
         Layer network,
-        Tensor features,
-        Tensor targets,
+        BatchSource training,
         TrainingOptions options,
         int[] rows,
         RandomSource random,
-        Tensor? validationFeatures,
-        Tensor? validationTargets)
+        BatchSource? validation,
+        int[] validationRows,
+        bool augmentValidation)
     {
         /// <summary>The reference loss of <see cref="TrainingOptions.DivergenceFactor"/> is the mean over at least this many rows.</summary>
         private const int ReferenceRows = 32;
@@ -215,11 +312,12 @@ public static class Trainer
         private readonly Parameter[] _parameters = [.. network.Parameters];
         private readonly string[] _parameterNames = [.. network.ParameterNames()];
         private readonly Tensor[] _state = [.. network.Parameters.Select(p => p.Value), .. network.Buffers.Select(b => b.Value)];
+        private readonly int _outputs = Tensor.ProductOf(network.OutputShape);
         private double _referenceSum;
         private int _referenceCount;
         private double _referenceLoss = double.NaN;
 
-        /// <summary>The training rows' example weights, [N], or null.</summary>
+        /// <summary>The training rows' example weights, [N] by source row, or null.</summary>
         public Tensor? Weights { get; init; }
 
         public TrainingHistory Execute()
@@ -227,13 +325,13 @@ public static class Trainer
             network.ComputeInputGradient = false;
             var history = new TrainingHistory();
             var batchSize = Math.Min(options.BatchSize, rows.Length);
+            var normalizesSingleValues = NormalizesSingleValues(network) is not null;
 
             // Batch normalisation cannot normalise a last mini-batch of one row: leave it out (see the remarks).
-            var trained = rows.Length % batchSize == 1 && batchSize > 1 && NormalizesSingleValues(network) is not null ? rows.Length - 1 : rows.Length;
-            var stepsPerEpoch = (trained + batchSize - 1) / batchSize;
-            var xShape = options.Augmentation?.OutputShape(features.Shape[1..]) ?? features.Shape[1..].ToArray();
-            var yShape = targets.Shape[1..].ToArray();
-            Tensor? xb = null, yb = null, grad = null, wb = null;
+            var planned = rows.Length % batchSize == 1 && batchSize > 1 && normalizesSingleValues ? rows.Length - 1 : rows.Length;
+            var stepsPerEpoch = (planned + batchSize - 1) / batchSize;
+            var checkTargets = training is not TensorBatchSource;
+            Tensor? grad = null, wb = null;
             var best = double.NaN;
             var bestEpoch = 0;
             float[][]? bestWeights = null;
@@ -249,114 +347,134 @@ public static class Trainer
                 callbacks[i].OnTrainBegin(context);
             }
 
+            using var feed = new BatchFeed(training, options.Augmentation, training.IsInMemory ? 0 : options.ReadAhead);
+            using var validationFeed = validation is null
+                ? null
+                : new BatchFeed(validation, augmentValidation ? options.Augmentation : null, validation.IsInMemory ? 0 : options.ReadAhead);
+
             for (var epoch = 1; epoch <= options.Epochs; epoch++)
             {
                 clock.Restart();
                 context.Epoch = epoch;
-                if (options.Shuffle)
+                if (options.Shuffle && training.HasRandomAccess)
                 {
                     random.Shuffle(rows);
                 }
 
                 double lossSum = 0;
                 long correct = 0, decisions = 0;
-                for (var b = 0; b < stepsPerEpoch; b++)
+                var trained = 0;
+                feed.Start(rows, planned, batchSize, options.Shuffle, options.Seed, epoch, training: true);
+                try
                 {
-                    options.CancellationToken.ThrowIfCancellationRequested();
-                    var start = b * batchSize;
-                    var count = Math.Min(batchSize, trained - start);
-                    var batchRows = rows.AsSpan(start, count);
-                    Tensor.Ensure(ref xb, count, xShape);
-                    Tensor.Ensure(ref yb, count, yShape);
-                    if (options.Augmentation is { } augmentation)
+                    for (var b = 0; b < stepsPerEpoch; b++)
                     {
-                        augmentation.Apply(features, batchRows, options.Seed, epoch, training: true, xb!);
-                    }
-                    else
-                    {
-                        GatherInto(features, batchRows, xb!);
-                    }
+                        options.CancellationToken.ThrowIfCancellationRequested();
+                        if (!feed.Next(out var xb, out var yb, out var batchRows))
+                        {
+                            break;
+                        }
 
-                    GatherInto(targets, batchRows, yb!);
+                        var count = xb.Rows;
+                        if (count == 1 && batchSize > 1 && normalizesSingleValues)
+                        {
+                            // A streamed epoch that skipped unreadable rows can end on a single row: left out as above.
+                            break;
+                        }
 
-                    foreach (var p in _parameters)
-                    {
-                        p.Gradient.Clear();
-                    }
+                        if (checkTargets)
+                        {
+                            CheckBatchTargets(yb, "training", epoch, b + 1);
+                        }
 
-                    step++;
-                    rate = (options.Schedule?.Rate(options.Optimizer.LearningRate, epoch, step, stepsPerEpoch, options.Epochs)
-                            ?? options.Optimizer.LearningRate) * context.LearningRateFactor;
-                    var output = network.Forward(xb!, training: true);
-                    if (options.DetectDivergence)
-                    {
-                        CheckOutputs(output, epoch, b + 1, rate);
-                    }
+                        foreach (var p in _parameters)
+                        {
+                            p.Gradient.Clear();
+                        }
 
-                    Tensor.Ensure(ref grad, count, network.OutputShape);
-                    double loss;
-                    if (Weights is not null)
-                    {
-                        GatherInto(Weights, batchRows, Tensor.Ensure(ref wb, count, []));
-                        loss = options.Loss.Compute(output, yb!, grad, wb!.Span);
-                    }
-                    else
-                    {
-                        loss = options.Loss.Compute(output, yb!, grad);
-                    }
+                        step++;
+                        rate = (options.Schedule?.Rate(options.Optimizer.LearningRate, epoch, step, stepsPerEpoch, options.Epochs)
+                                ?? options.Optimizer.LearningRate) * context.LearningRateFactor;
+                        var output = network.Forward(xb, training: true);
+                        if (options.DetectDivergence)
+                        {
+                            CheckOutputs(output, epoch, b + 1, rate);
+                        }
 
-                    if (options.L1 > 0 || options.L2 > 0)
-                    {
-                        loss += Regularization.Penalty(_parameters, options.L1, options.L2);
-                    }
+                        Tensor.Ensure(ref grad, count, network.OutputShape);
+                        double loss;
+                        if (Weights is not null)
+                        {
+                            GatherInto(Weights, batchRows, Tensor.Ensure(ref wb, count, []));
+                            loss = options.Loss.Compute(output, yb, grad, wb!.Span);
+                        }
+                        else
+                        {
+                            loss = options.Loss.Compute(output, yb, grad);
+                        }
 
-                    if (!double.IsFinite(loss))
-                    {
-                        throw new TrainingDivergedException(epoch, b + 1, loss, rate);
-                    }
+                        if (options.L1 > 0 || options.L2 > 0)
+                        {
+                            loss += Regularization.Penalty(_parameters, options.L1, options.L2);
+                        }
 
-                    if (options.DetectDivergence)
-                    {
-                        CheckLoss(loss, count, epoch, b + 1, b == stepsPerEpoch - 1, rate);
-                    }
+                        if (!double.IsFinite(loss))
+                        {
+                            throw new TrainingDivergedException(epoch, b + 1, loss, rate);
+                        }
 
-                    if (options.Loss.IsClassification)
-                    {
-                        var (c, d) = Metrics.CountCorrect(output, yb!, options.Loss);
-                        correct += c;
-                        decisions += d;
-                    }
+                        if (options.DetectDivergence)
+                        {
+                            CheckLoss(loss, count, epoch, b + 1, b == stepsPerEpoch - 1, rate);
+                        }
 
-                    lossSum += loss * count;
-                    network.Backward(grad!);
-                    if (options.L1 > 0 || options.L2 > 0)
-                    {
-                        Regularization.AddGradients(_parameters, options.L1, options.L2);
-                    }
+                        if (options.Loss.IsClassification)
+                        {
+                            var (c, d) = Metrics.CountCorrect(output, yb, options.Loss);
+                            correct += c;
+                            decisions += d;
+                        }
 
-                    if (options.GradientClipNorm is { } clip)
-                    {
-                        GradientClipping.ClipByGlobalNorm(_parameters, clip);
-                    }
+                        lossSum += loss * count;
+                        trained += count;
+                        network.Backward(grad!);
+                        if (options.L1 > 0 || options.L2 > 0)
+                        {
+                            Regularization.AddGradients(_parameters, options.L1, options.L2);
+                        }
 
-                    options.Optimizer.Step(_parameters, rate);
-                    if (options.DetectDivergence)
-                    {
-                        CheckParameters(epoch, b + 1, loss, rate);
-                    }
+                        if (options.GradientClipNorm is { } clip)
+                        {
+                            GradientClipping.ClipByGlobalNorm(_parameters, clip);
+                        }
 
-                    if (reportBatches)
-                    {
-                        var done = start + count;
-                        ReportBatch(context, new BatchResult(
-                            epoch, b + 1, stepsPerEpoch, done, lossSum / done, decisions > 0 ? (double)correct / decisions : null, rate, clock.Elapsed.TotalSeconds));
+                        options.Optimizer.Step(_parameters, rate);
+                        if (options.DetectDivergence)
+                        {
+                            CheckParameters(epoch, b + 1, loss, rate);
+                        }
+
+                        if (reportBatches)
+                        {
+                            ReportBatch(context, new BatchResult(
+                                epoch, b + 1, stepsPerEpoch, trained, lossSum / trained, decisions > 0 ? (double)correct / decisions : null, rate, clock.Elapsed.TotalSeconds));
+                        }
                     }
+                }
+                finally
+                {
+                    feed.Stop();
+                }
+
+                if (trained == 0)
+                {
+                    throw new InvalidOperationException($"Epoch {epoch} trained on no rows: the source delivered none of its {rows.Length} training rows.");
                 }
 
                 double? valLoss = null, valAcc = null;
-                if (validationFeatures is not null)
+                if (validationFeed is not null)
                 {
-                    (valLoss, valAcc) = Metrics.Evaluate(network, options.Loss, validationFeatures, validationTargets!, 512);
+                    (valLoss, valAcc) = Evaluate(validationFeed, epoch);
                 }
 
                 var result = new EpochResult(
@@ -424,6 +542,64 @@ public static class Trainer
             for (var i = 0; i < callbacks.Count; i++)
             {
                 callbacks[i].OnBatchEnd(context, batch);
+            }
+        }
+
+        /// <summary>Mean loss and accuracy (null for regression losses) over the validation rows, in inference mode.</summary>
+        private (double Loss, double? Accuracy) Evaluate(BatchFeed feed, int epoch)
+        {
+            double lossSum = 0;
+            long correct = 0, decisions = 0, evaluated = 0;
+            var checkTargets = validation is not TensorBatchSource;
+            var batch = EvaluationBatchSize(Tensor.ProductOf(validation!.FeatureShape));
+            feed.Start(validationRows, validationRows.Length, batch, shuffle: false, options.Seed, 0, training: false);
+            try
+            {
+                for (var b = 1; ; b++)
+                {
+                    options.CancellationToken.ThrowIfCancellationRequested();
+                    if (!feed.Next(out var x, out var y, out _))
+                    {
+                        break;
+                    }
+
+                    if (checkTargets)
+                    {
+                        CheckBatchTargets(y, "validation", epoch, b);
+                    }
+
+                    var output = network.Forward(x, training: false);
+                    lossSum += options.Loss.Compute(output, y, null) * x.Rows;
+                    evaluated += x.Rows;
+                    if (options.Loss.IsClassification)
+                    {
+                        var (c, d) = Metrics.CountCorrect(output, y, options.Loss);
+                        correct += c;
+                        decisions += d;
+                    }
+                }
+            }
+            finally
+            {
+                feed.Stop();
+            }
+
+            if (evaluated == 0)
+            {
+                throw new InvalidOperationException($"The validation pass after epoch {epoch} read none of its {validationRows.Length} rows.");
+            }
+
+            return (lossSum / evaluated, options.Loss.IsClassification ? (double)correct / decisions : null);
+        }
+
+        /// <summary>Throws when a streamed mini-batch holds a target the loss cannot take (tensors are checked before training).</summary>
+        private void CheckBatchTargets(Tensor targets, string role, int epoch, int batch)
+        {
+            var problem = options.Loss.Validate(targets, _outputs);
+            if (problem is not null)
+            {
+                throw new ArgumentException(
+                    $"The {role} targets of mini-batch {batch} of epoch {epoch} are invalid for {options.Loss.GetType().Name}: {problem}.");
             }
         }
 

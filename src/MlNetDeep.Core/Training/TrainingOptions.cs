@@ -29,7 +29,10 @@ public sealed class TrainingOptions
     /// <summary>Seeds initialisation, shuffling and dropout: the same seed gives the same run.</summary>
     public ulong Seed { get; set; }
 
-    /// <summary>Reshuffle the training data every epoch.</summary>
+    /// <summary>
+    /// Reshuffle the training data every epoch. When false the rows train in their order in the data (the rows left once
+    /// <see cref="ValidationFraction"/> holds some out, too).
+    /// </summary>
     public bool Shuffle { get; set; } = true;
 
     /// <summary>L1 strength: adds L1·Σ|w| to the cost (weights only).</summary>
@@ -63,13 +66,13 @@ public sealed class TrainingOptions
     /// </summary>
     public IList<TrainingCallback> Callbacks { get; set; } = [];
 
-    /// <summary>Cancels training between mini-batches.</summary>
+    /// <summary>Cancels training between mini-batches (and between the validation mini-batches).</summary>
     public CancellationToken CancellationToken { get; set; }
 
     /// <summary>
     /// Augmentation applied to every training mini-batch (fresh draws each epoch, from <see cref="Seed"/>, the epoch and
     /// the row); none when null. The network then takes the augmentation's output shape, and a validation set passed to
-    /// <see cref="Trainer.Fit"/> must already have that shape (rows held out by <see cref="ValidationFraction"/> are
+    /// <see cref="Trainer"/> must already have that shape (rows held out by <see cref="ValidationFraction"/> are
     /// transformed in scoring mode).
     /// </summary>
     public BatchAugmentation? Augmentation { get; set; }
@@ -96,6 +99,13 @@ public sealed class TrainingOptions
     /// </summary>
     public double DivergenceFactor { get; set; } = 1e4;
 
+    /// <summary>
+    /// How many mini-batches a background thread reads and augments ahead of the one being trained, for a
+    /// <see cref="BatchSource"/> that is not in memory (2 by default; 0 reads on the training thread). Memory grows by
+    /// this many mini-batches; results do not change.
+    /// </summary>
+    public int ReadAhead { get; set; } = 2;
+
     internal void Validate()
     {
         ArgumentNullException.ThrowIfNull(Loss, nameof(Loss));
@@ -109,6 +119,7 @@ public sealed class TrainingOptions
         Check(EarlyStopping is null || EarlyStopping.Patience >= 1, "EarlyStopping.Patience", EarlyStopping?.Patience, "at least 1");
         Check(EarlyStopping is null || EarlyStopping.MinDelta >= 0, "EarlyStopping.MinDelta", EarlyStopping?.MinDelta, "≥ 0");
         ArgumentNullException.ThrowIfNull(Callbacks, nameof(Callbacks));
+        Check(ReadAhead >= 0, nameof(ReadAhead), ReadAhead, "0 or more");
         Check(DivergenceFactor > 1, nameof(DivergenceFactor), DivergenceFactor, "greater than 1 (or +∞ for no bound)");
     }
 

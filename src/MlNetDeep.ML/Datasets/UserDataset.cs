@@ -79,11 +79,10 @@ public sealed class UserDataset
 
             case DatasetKind.ImageFolder:
             {
-                var all = ImageFolderListing.Load(ml, path);
-                var split = ml.Data.TrainTestSplit(all, options.TestFraction, seed: options.Seed);
-                var classes = Directory.GetDirectories(path).Length;
-                return new UserDataset(kind, path, split.TrainSet, split.TestSet, options.Task ?? NeuralNetworkTask.MulticlassClassification, "Label", null,
-                    $"image folder {path}: {Count(all)} images in {classes} class folders, resized to {options.ImageSize}×{options.ImageSize}, {options.TestFraction:P0} held out",
+                // Held out class by class, both sets shuffled: a trainer that streams the images reads them in this order.
+                var split = ml.Data.SplitImageFolder(new ImageFolderOptions { Path = path, ValidationFraction = options.TestFraction, Seed = options.Seed });
+                return new UserDataset(kind, path, split.TrainSet, split.ValidationSet, options.Task ?? NeuralNetworkTask.MulticlassClassification, "Label", null,
+                    $"image folder {path}: {Count(split.TrainSet) + Count(split.ValidationSet)} images in {split.ClassNames.Count} class folders, resized to {options.ImageSize}×{options.ImageSize}, {options.TestFraction:P0} held out",
                     null, ["ImagePath"], options.ImageSize);
             }
 
@@ -148,7 +147,7 @@ public sealed class UserDataset
             case DatasetKind.Mnist:
                 return Rows(ml, Mnist.Load(MnistFolder(path), "test"));
             case DatasetKind.ImageFolder:
-                return ImageFolderListing.Load(ml, path);
+                return ml.Data.LoadFromImageFolder(path, shuffle: false);
             default:
                 var inferred = TextColumnInference.Infer(path);
                 var columns = new List<TextLoader.Column>();
@@ -226,7 +225,7 @@ public sealed class UserDataset
                 return DatasetKind.Mnist;
             }
 
-            return ImageFolderListing.IsImageFolder(path)
+            return ImageFolderCatalog.IsImageFolder(path)
                 ? DatasetKind.ImageFolder
                 : throw new InvalidDataException($"Folder '{path}' is neither MNIST's IDX files (train-images-idx3-ubyte[.gz] …) nor an image folder (one subfolder per class holding images).");
         }

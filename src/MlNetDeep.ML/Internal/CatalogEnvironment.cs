@@ -14,6 +14,8 @@ internal static class CatalogEnvironment
 
     public static IHostEnvironment Of(TransformsCatalog catalog) => Of((object)catalog, typeof(TransformsCatalog));
 
+    public static IHostEnvironment Of(DataOperationsCatalog catalog) => Of((object)catalog, typeof(DataOperationsCatalog));
+
     private static IHostEnvironment Of(object catalog, Type type)
     {
         ArgumentNullException.ThrowIfNull(catalog);

@@ -3,7 +3,7 @@ using Microsoft.ML.Data;
 
 namespace MlNetDeep.ML.Internal;
 
-/// <summary>Checks the feature and label columns of a data view and reads them into tensors.</summary>
+/// <summary>Checks the feature and label columns of a data view, and reads a features column (for fitting statistics or scoring).</summary>
 internal static class NetworkInput
 {
     /// <summary>The per-sample shape of the features column, or an exception naming the column and its type.</summary>
@@ -64,15 +64,6 @@ internal static class NetworkInput
         }
     }
 
-    /// <summary>Reads every row: features into [N, ..shape], labels into [N] (class index, 0/1 or value).</summary>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was cancelled before or while the rows were read.</exception>
-    public static (Tensor Features, Tensor Targets) Read(IDataView data, DataViewSchema.Column features, string labelColumn, NeuralNetworkTask task, int[] shape, string role, CancellationToken cancellation = default)
-    {
-        var y = new List<float>();
-        var x = ReadRows(data, features, data.Schema[labelColumn], task, shape, role, y, cancellation);
-        return (x, new Tensor([.. y], y.Count));
-    }
-
     /// <summary>Reads an example weight column (Single, finite, ≥ 0) into [N].</summary>
     public static Tensor ReadWeights(IDataView data, string columnName, string role, CancellationToken cancellation)
     {
@@ -95,7 +86,7 @@ internal static class NetworkInput
             }
 
             weights.Add(w);
-            if (weights.Count % CancellationInterval == 0)
+            if (weights.Count % ViewRows.CancellationInterval == 0)
             {
                 cancellation.ThrowIfCancellationRequested();
             }
@@ -105,61 +96,27 @@ internal static class NetworkInput
     }
 
     /// <summary>Reads the features of every row into [N, ..shape] (e.g. the images a step fits its statistics on).</summary>
-    public static Tensor ReadFeatures(IDataView data, DataViewSchema.Column features, int[] shape, string role) =>
-        ReadRows(data, features, null, default, shape, role, null, default);
-
-    /// <summary>Rows read between two looks at the cancellation token: cheap, and a cancelled read stops within this many rows.</summary>
-    private const int CancellationInterval = 256;
-
-    private static Tensor ReadRows(IDataView data, DataViewSchema.Column features, DataViewSchema.Column? label, NeuralNetworkTask task, int[] shape, string role, List<float>? y, CancellationToken cancellation)
+    public static Tensor ReadFeatures(IDataView data, DataViewSchema.Column features, int[] shape, string role)
     {
-        cancellation.ThrowIfCancellationRequested();
-        var featureColumn = features.Name;
-        var width = Tensor.ProductOf(shape);
-        var x = new List<float>();
-        using var cursor = data.GetRowCursor(label is { } l ? [features, l] : [features]);
-        long index = 0;
-        var readFeatures = FeatureReader(cursor, features, () => $" at row {index} of the {role} data");
-        var readLabel = label is { } column ? LabelReader(cursor, column, task) : null;
-        var row = new float[width];
-        while (cursor.MoveNext())
+        var rows = new InMemoryBatchSource(shape);
+        using (var view = new ViewRows(data, features, null, default, role, new ReadSettings(false, default, null)))
         {
-            readFeatures(row);
-            for (var j = 0; j < width; j++)
+            while (view.MoveNext())
             {
-                if (!float.IsFinite(row[j]))
-                {
-                    throw new ArgumentException(
-                        $"The {role} data hold {row[j]} in column '{featureColumn}' at row {index}, slot {j}; every feature must be finite.");
-                }
-            }
-
-            x.AddRange(row);
-            if (readLabel is not null)
-            {
-                var target = readLabel();
-                if (float.IsNaN(target))
-                {
-                    throw new ArgumentException(
-                        $"The {role} data have a missing or non-finite label in column '{label?.Name}' at row {index}.");
-                }
-
-                y!.Add(target);
-            }
-
-            index++;
-            if (index % CancellationInterval == 0)
-            {
-                cancellation.ThrowIfCancellationRequested();
+                view.TryReadFeatures(rows.Next());
+                rows.Commit(0, view.Row);
             }
         }
 
-        if (index == 0)
+        if (rows.Rows == 0)
         {
             throw new ArgumentException($"The {role} data have no rows.");
         }
 
-        return new Tensor([.. x], [(int)index, .. shape]);
+        var result = new Tensor([rows.Rows, .. shape]);
+        using var cursor = rows.Open(Enumerable.Range(0, rows.Rows).ToArray(), false, 0, 0);
+        cursor.Read(result, new Tensor(rows.Rows), new int[rows.Rows]);
+        return result;
     }
 
     /// <summary>
@@ -198,37 +155,6 @@ internal static class NetworkInput
             scalar(ref v);
             destination[0] = v;
         };
-    }
-
-    private static Func<float> LabelReader(DataViewRow row, DataViewSchema.Column column, NeuralNetworkTask task)
-    {
-        switch (task)
-        {
-            case NeuralNetworkTask.MulticlassClassification:
-                var key = row.GetGetter<uint>(column);
-                return () =>
-                {
-                    uint v = 0;
-                    key(ref v);
-                    return v == 0 ? float.NaN : v - 1;
-                };
-            case NeuralNetworkTask.BinaryClassification:
-                var flag = row.GetGetter<bool>(column);
-                return () =>
-                {
-                    var v = false;
-                    flag(ref v);
-                    return v ? 1f : 0f;
-                };
-            default:
-                var value = row.GetGetter<float>(column);
-                return () =>
-                {
-                    var v = 0f;
-                    value(ref v);
-                    return float.IsFinite(v) ? v : float.NaN;
-                };
-        }
     }
 
     /// <summary>Column <paramref name="name"/>, or an exception naming it, its <paramref name="role"/> and the columns there are.</summary>

@@ -49,12 +49,12 @@ public class AugmentedTrainingTests
 
         public override int[] OutputShape(ReadOnlySpan<int> inputShape) => [inputShape[0] / 2];
 
-        public override void Apply(Tensor source, ReadOnlySpan<int> rows, ulong seed, int epoch, bool training, Tensor destination)
+        public override void ApplyToBatch(Tensor batch, ReadOnlySpan<int> rows, ulong seed, int epoch, bool training, Tensor destination)
         {
             Calls.Add((rows.ToArray(), seed, epoch, training));
             for (var i = 0; i < rows.Length; i++)
             {
-                var from = source.Row(rows[i]);
+                var from = batch.Row(i);
                 var to = destination.Row(i);
                 for (var j = 0; j < to.Length; j++)
                 {

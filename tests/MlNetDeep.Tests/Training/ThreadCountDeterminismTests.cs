@@ -48,4 +48,43 @@ public class ThreadCountDeterminismTests
             ThreadCounts.AssertSameBits(reference, Train(degree), $"LeNet-5 + batch norm + translation at {degree} threads");
         }
     }
+
+    [Test]
+    public void StreamingWithReadAheadTrainsTheSameBitsAsTensorsOnAnyThreadCount()
+    {
+        // The background reader augments while the training thread runs the kernels: the pool is shared, so either may
+        // run its items serially; neither may change a bit.
+        var digits = Mnist.Load(DatasetPaths.Find("mnist"), "test");
+        var train = digits.Subset([.. Enumerable.Range(0, 320)]);
+
+        List<(string Name, float[] Values)> Train(int degree, bool streamed) => ThreadCounts.With<List<(string Name, float[] Values)>>(degree, () =>
+        {
+            var net = Architectures.LeNet5(batchNorm: true);
+            var options = new TrainingOptions
+            {
+                Optimizer = new Adam(2e-3f),
+                Epochs = 2,
+                BatchSize = 64,
+                Seed = 9,
+                ValidationFraction = 0.2,
+                Augmentation = new RandomTranslation(2, 2),
+            };
+            using var source = new StreamingSource(train.Features, train.LabelTensor(), randomAccess: true);
+            var history = streamed ? Trainer.Fit(net, source, options) : Trainer.Fit(net, train.Features, train.LabelTensor(), options);
+            var names = net.ParameterNames();
+            var losses = history.Epochs.SelectMany(e => new[] { (float)e.TrainLoss, (float)e.ValidationLoss!.Value }).ToArray();
+            return
+            [
+                .. net.Parameters.Select((p, i) => (names[i], p.Value.Span.ToArray())),
+                .. net.Buffers.Select(b => (b.Name, b.Value.Span.ToArray())),
+                ("epoch losses", losses),
+            ];
+        });
+
+        var reference = Train(1, streamed: false);
+        foreach (var degree in ThreadCounts.Degrees)
+        {
+            ThreadCounts.AssertSameBits(reference, Train(degree, streamed: true), $"LeNet-5 streamed with read-ahead at {degree} threads");
+        }
+    }
 }

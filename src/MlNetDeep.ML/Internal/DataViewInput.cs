@@ -1,0 +1,129 @@
+using System.Globalization;
+using Microsoft.ML;
+using MlNetDeep.Training;
+
+namespace MlNetDeep.ML.Internal;
+
+/// <summary>
+/// Turns the training and validation views into the trainer's <see cref="BatchSource"/>s: in memory while the decoded
+/// features (as floats) fit <see cref="NeuralNetworkOptions.MemoryBudget"/>, streamed from the view past it, and
+/// through a pixel cache with random access when <see cref="NeuralNetworkOptions.WorkspacePath"/> is set.
+/// </summary>
+internal sealed class DataViewInput(NeuralNetworkOptions options, NeuralNetworkTask task, ReadSettings settings)
+{
+    private long _budget = options.MemoryBudget;
+
+    /// <summary>
+    /// The rows of <paramref name="data"/>: features from <paramref name="features"/> (handed on through
+    /// <paramref name="transform"/>), targets from the label column.
+    /// </summary>
+    /// <param name="data">The view.</param>
+    /// <param name="features">The column to read (the image steps' source column when the trainer augments).</param>
+    /// <param name="transform">The rows' shape, and the scoring form to apply to them, if any.</param>
+    /// <param name="role">"training" or "validation", for messages.</param>
+    /// <param name="cacheFileName">The pixel cache's file name in the workspace.</param>
+    public BatchSource Open(IDataView data, DataViewSchema.Column features, RowTransform transform, string role, string cacheFileName)
+    {
+        settings.Cancellation.ThrowIfCancellationRequested();
+        var label = data.Schema[options.LabelColumnName];
+        var rowBytes = (long)transform.OutputWidth * sizeof(float);
+        if (options.WorkspacePath is { } workspace)
+        {
+            var cache = PixelCache.OpenOrBuild(
+                Path.Combine(workspace, cacheFileName), data, features, label, task, transform.InputShape, role, options.ReuseCachedPixels, settings);
+            var source = new PixelCacheBatchSource(cache, transform);
+            if (source.Rows * rowBytes > _budget)
+            {
+                settings.Info(Say($"The {role} data ({source.Rows:N0} rows, {Size(source.Rows * rowBytes)} as floats) exceed the memory budget ({Size(_budget)}): each epoch reads them from the pixel cache '{cache.Path}' in the order the seed draws."));
+                return source;
+            }
+
+            using (source)
+            {
+                return Keep(source.ToMemory());
+            }
+        }
+
+        var count = data.GetRowCount();
+        if (count is not { } n || n * rowBytes <= _budget)
+        {
+            var rows = ReadIntoMemory(data, features, label, transform, role, _budget);
+            if (rows is not null)
+            {
+                return Keep(rows);
+            }
+        }
+
+        var targets = ReadLabels(data, label, task, role, settings);
+        var pool = options.ShufflePoolSize > 0
+            ? options.ShufflePoolSize
+            : (int)Math.Clamp(options.MemoryBudget / 4 / Math.Max(1, rowBytes), 2L * options.BatchSize, int.MaxValue);
+        var stream = new DataViewBatchSource(data, features, targets, transform, role, settings, pool);
+        settings.Info(Say(
+            $"The {role} data ({targets.Length:N0} rows, {Size(targets.Length * rowBytes)} as floats) exceed the memory budget ({Size(_budget)}): each epoch streams them from the data view{(role == "training" && options.Shuffle ? $" through a shuffle pool of {stream.PoolRows:N0} rows" : string.Empty)}."));
+        return stream;
+    }
+
+    /// <summary>The label of every row as a target, read in a pass over the label column alone (no features are decoded).</summary>
+    public static float[] ReadLabels(IDataView data, DataViewSchema.Column label, NeuralNetworkTask task, string role, ReadSettings settings)
+    {
+        var targets = new List<float>();
+        using (var rows = new ViewRows(data, null, label, task, role, settings))
+        {
+            while (rows.MoveNext())
+            {
+                targets.Add(rows.ReadLabel());
+            }
+        }
+
+        return targets.Count > 0 ? [.. targets] : throw new ArgumentException($"The {role} data have no rows.");
+    }
+
+    private static string Say(FormattableString message) => message.ToString(CultureInfo.InvariantCulture);
+
+    private static string Size(long bytes) => bytes >= 1L << 30
+        ? string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 30):F2} GiB")
+        : string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 20):F1} MiB");
+
+    private InMemoryBatchSource Keep(InMemoryBatchSource rows)
+    {
+        _budget -= rows.Bytes;
+        return rows;
+    }
+
+    /// <summary>Reads every row into memory, or returns null as soon as the rows exceed <paramref name="limit"/> bytes.</summary>
+    private InMemoryBatchSource? ReadIntoMemory(IDataView data, DataViewSchema.Column features, DataViewSchema.Column label, RowTransform transform, string role, long limit)
+    {
+        var result = new InMemoryBatchSource(transform.OutputShape);
+        var raw = transform.Scoring is null ? null : new float[transform.InputWidth];
+        var skipped = 0;
+        using (var rows = new ViewRows(data, features, label, task, role, settings))
+        {
+            while (rows.MoveNext())
+            {
+                if (result.Bytes + result.RowBytes > limit)
+                {
+                    settings.Info(Say($"The {role} data exceed the memory budget ({Size(limit)}) after {result.Rows:N0} rows: streaming them instead."));
+                    return null;
+                }
+
+                var target = rows.ReadLabel();
+                var destination = result.Next();
+                if (!rows.TryReadFeatures(raw ?? destination))
+                {
+                    skipped++;
+                    continue;
+                }
+
+                if (raw is not null)
+                {
+                    transform.Apply(raw, destination, result.Rows);
+                }
+
+                result.Commit(target, rows.Row);
+            }
+        }
+
+        return result.Rows > 0 ? result : throw new ArgumentException($"The {role} data have no {(skipped > 0 ? "readable " : string.Empty)}rows.");
+    }
+}
