@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
+using Microsoft.ML.Trainers;
 using MlNetDeep.Layers;
 using MlNetDeep.Losses;
 using MlNetDeep.ML.Internal;
@@ -17,7 +18,7 @@ namespace MlNetDeep.ML;
 /// the network, training it with the engine's <see cref="Trainer"/> and reporting each epoch to the MLContext's log
 /// and the options' callback.
 /// </summary>
-public abstract class NeuralNetworkTrainerBase : IEstimator<NeuralNetworkTransformer>
+public abstract class NeuralNetworkTrainerBase : ITrainerEstimator<NeuralNetworkTransformer, Layer>
 {
     private readonly IHost _host;
     private readonly NeuralNetworkOptions _options;
@@ -33,6 +34,18 @@ public abstract class NeuralNetworkTrainerBase : IEstimator<NeuralNetworkTransfo
 
     /// <summary>What the trained network predicts.</summary>
     public NeuralNetworkTask Task { get; }
+
+    /// <summary>
+    /// ML.NET's description of the trainer (of which ML.NET 5.0.1 makes two flags public): it does not need normalised
+    /// features (a network learns any scale, though normalised inputs train faster: see <c>NormalizeInput</c>) and it
+    /// does not want ML.NET's cache (it reads the data itself, into memory or streamed). A validation set is
+    /// <see cref="NeuralNetworkOptions.ValidationSet"/>; probabilities need no calibration (its own sigmoid or softmax).
+    /// </summary>
+    public TrainerInfo Info => SharedInfo;
+
+    // TrainerInfo has no public constructor in ML.NET 5.0.1; the prior trainer's says the same (no normalisation,
+    // no caching, no calibration, no Fit(train, validation) form, no incremental training).
+    private static readonly TrainerInfo SharedInfo = new MLContext().BinaryClassification.Trainers.Prior().Info;
 
     /// <summary>Trains a network on <paramref name="input"/> and returns it as a transformer.</summary>
     public NeuralNetworkTransformer Fit(IDataView input)

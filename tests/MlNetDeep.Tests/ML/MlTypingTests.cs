@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.Trainers;
 using MlNetDeep.Layers;
 using MlNetDeep.ML;
 
@@ -41,6 +42,23 @@ public class MlTypingTests
 
         // Concave points (mean: 7, worst: 27) are the classic strongest signs of malignancy in this data set.
         Assert.That(ranked.Take(5), Does.Contain(7).Or.Contain(27));
+    }
+
+    [Test]
+    public void TheTrainersAreMlNetTrainerEstimators()
+    {
+        var ml = new MLContext(seed: 1);
+        var (train, _) = MlData.BreastCancer(ml);
+        var options = Recipe();
+        options.NumberOfEpochs = 1;
+        ITrainerEstimator<ISingleFeaturePredictionTransformer<Layer>, Layer> trainer = ml.BinaryClassification.Trainers.NeuralNetwork(options);
+
+        Assert.That(trainer.Info.NeedNormalization, Is.False);
+        Assert.That(trainer.Info.WantCaching, Is.False, "the trainer reads the data itself");
+        var fitted = ml.Transforms.NormalizeMeanVariance("Features").Fit(train);
+        var transformer = trainer.Fit(fitted.Transform(train));
+        Assert.That(transformer.Model, Is.InstanceOf<Layer>());
+        Assert.That(transformer.FeatureColumnName, Is.EqualTo("Features"));
     }
 
     [Test]
