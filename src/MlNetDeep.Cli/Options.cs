@@ -102,6 +102,26 @@ internal static class Options
         },
     };
 
+    /// <summary>A chart file to write: writable, ending in .svg or .png (the chart's format).</summary>
+    public static Option<string?> ChartFile(string name, string description) => new(name)
+    {
+        Description = description,
+        CustomParser = r =>
+        {
+            var text = r.Tokens.Count > 0 ? r.Tokens[^1].Value : string.Empty;
+            if (WriteProblem(text) is { } problem)
+            {
+                r.AddError($"{name} '{text}': {problem}");
+            }
+            else if (Path.GetExtension(text).ToLowerInvariant() is not (".svg" or ".png"))
+            {
+                r.AddError($"{name} '{text}': a chart is written as .svg or .png; the file's extension is '{Path.GetExtension(text)}'.");
+            }
+
+            return text;
+        },
+    };
+
     /// <summary>An existing file or folder to read (or "-" for standard input when <paramref name="stdin"/>).</summary>
     public static Option<string> InputPath(string name, string description, bool required, bool stdin = false) => new(name)
     {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.ML;
 using MlNetDeep.ML;
+using MlNetDeep.Training;
 using Spectre.Console;
 
 namespace MlNetDeep.Cli.Commands;
@@ -8,8 +9,10 @@ namespace MlNetDeep.Cli.Commands;
 /// <summary>The metrics table of a scored data view, per task, with ML.NET's evaluators (and MlNetDeep's per-class report).</summary>
 internal static class Metrics
 {
-    public static void Show(Terminal terminal, MLContext ml, NeuralNetworkTask task, IDataView scored, string score = "Score", string predictedLabel = "PredictedLabel")
+    /// <summary>Shows the metrics; returns the per-class report of a multiclass task (for its charts), else null.</summary>
+    public static ClassificationReport? Show(Terminal terminal, MLContext ml, NeuralNetworkTask task, IDataView scored, string score = "Score", string predictedLabel = "PredictedLabel")
     {
+        ClassificationReport? classes = null;
         var table = new Table().AddColumn("metric").AddColumn(new TableColumn("value").RightAligned());
         void Row(string name, double value, string format = "P2") => table.AddRow(name, value.ToString(format, CultureInfo.InvariantCulture));
         switch (task)
@@ -17,6 +20,7 @@ internal static class Metrics
             case NeuralNetworkTask.MulticlassClassification:
                 var report = ml.MulticlassClassification.EvaluateWithReport(scored, predictedLabelColumnName: predictedLabel, scoreColumnName: score);
                 terminal.Line(report.ToString());
+                classes = report.Report;
                 Row("accuracy", report.Accuracy);
                 Row("macro precision", report.MacroPrecision);
                 Row("macro recall", report.MacroRecall);
@@ -39,5 +43,6 @@ internal static class Metrics
         }
 
         terminal.Console.Write(table);
+        return classes;
     }
 }

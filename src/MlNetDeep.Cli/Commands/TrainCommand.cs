@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MlNetDeep.Charts;
 using MlNetDeep.Data;
 using MlNetDeep.ML;
 using MlNetDeep.ML.Experiments;
@@ -39,7 +40,7 @@ internal static class TrainCommand
         var patience = Options.Int("--early-stopping", "Stop after this many epochs without improvement of --monitor, keeping the best weights (0: off)", 0, 0, 10_000);
         var monitor = Options.Choice("--monitor", "The metric early stopping and --checkpoint watch", "val-loss", Monitors);
         var save = Options.OutputFile("--save", "Save the fitted pipeline here (load with LoadWithNetworks, or use with evaluate and predict)");
-        var plot = Options.OutputFile("--plot", "Write the per-epoch curves here as SVG (loss and accuracy, training and held-out), with the numbers beside it as CSV");
+        var plot = Options.ChartFile("--plot", "Write the per-epoch curves here, as .svg or .png (cost, accuracy and learning rate; training and held-out), the numbers beside it as CSV and, for classes, the confusion matrix and per-class precision/recall/F1 as NAME-confusion and NAME-classes");
         var checkpoint = Options.OutputFile("--checkpoint", "Save the network of the best epoch (by --monitor) here as it trains (MlNetDeep network file)");
         var log = Options.OutputFile("--log", "Append one CSV line per epoch here as it trains");
         var budget = Options.Int("--memory-budget", "MiB of decoded features kept in memory; past it every epoch streams them from the data (default 1024)", 1024, 1, 1 << 20);
@@ -133,7 +134,7 @@ internal static class TrainCommand
             }
 
             terminal.Line(string.Create(CultureInfo.InvariantCulture, $"trained in {seconds:F1} s; held-out rows:"));
-            Metrics.Show(terminal, ml, network.Task, network.Transform(test));
+            var classes = Metrics.Show(terminal, ml, network.Task, network.Transform(test));
             if (p.GetValue(save) is { } savePath)
             {
                 ml.Model.SaveWithNetworks(fitted, data.Train.Schema, savePath);
@@ -143,15 +144,26 @@ internal static class TrainCommand
             if (p.GetValue(plot) is { } plotPath && network.History is { } history)
             {
                 var csvPath = Path.ChangeExtension(plotPath, ".csv");
-                File.WriteAllText(plotPath, SvgChart.TrainingCurves(history, $"{modelName} on {Path.GetFileName(Path.TrimEndingDirectorySeparator(data.Path))}"));
+                Plot.TrainingCurves(history, $"{modelName} on {Path.GetFileName(Path.TrimEndingDirectorySeparator(data.Path))}").Save(plotPath);
                 CsvLogger.Write(history, csvPath);
                 terminal.Line($"curves written to {plotPath} and {csvPath}");
+                if (classes is not null)
+                {
+                    var (confusion, perClass) = (Beside(plotPath, "confusion"), Beside(plotPath, "classes"));
+                    Plot.ConfusionMatrix(classes).Save(confusion);
+                    Plot.ClassMetrics(classes).Save(perClass);
+                    terminal.Line($"confusion matrix written to {confusion}, per-class scores to {perClass}");
+                }
             }
 
             return 0;
         });
         return command;
     }
+
+    // "run.svg" → "run-confusion.svg", in the same folder.
+    private static string Beside(string path, string suffix) =>
+        Path.Combine(Path.GetDirectoryName(path) ?? string.Empty, $"{Path.GetFileNameWithoutExtension(path)}-{suffix}{Path.GetExtension(path)}");
 
     private static bool Given<T>(ParseResult p, Option<T> option) => p.GetResult(option) is { Implicit: false };
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using MlNetDeep.Charts;
 
 namespace MlNetDeep.ML.Experiments;
 
@@ -70,9 +71,10 @@ public static class ExperimentReport
             double Cell(string[] r, string name) => double.TryParse(r[Array.IndexOf(header, name)], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : double.NaN;
             var points = rows.Where(r => r[1] != "0").Select(r => (Cell(r, numeric[0]), numeric.Count > 1 ? Cell(r, numeric[1]) : Cell(r, metric), Cell(r, metric))).ToList();
             bool Log(string n) => space is not null && space.TryGetValue(n, out var range) && range.IsLogScale;
-            File.WriteAllText(Path.Combine(directory, "search.svg"), SvgChart.Scatter(
+            Plot.SearchScatter(
                 $"{definition?.Name ?? "search"}: {metric} of {points.Count} trials",
-                numeric[0], numeric.Count > 1 ? numeric[1] : metric, points, Log(numeric[0]), numeric.Count > 1 && Log(numeric[1]), metric == "accuracy"));
+                numeric[0], numeric.Count > 1 ? numeric[1] : metric, points, Log(numeric[0]), numeric.Count > 1 && Log(numeric[1]), metric == "accuracy")
+                .Save(Path.Combine(directory, "search.svg"));
         }
 
         return markdown;

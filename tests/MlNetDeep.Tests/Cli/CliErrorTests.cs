@@ -44,6 +44,7 @@ public class CliErrorTests
     [TestCase("--dataset /no/such/file.csv", "--dataset", "no such file", "/no/such/file.csv")]
     [TestCase("--save /no/such/folder/model.mlnetdeep", "--save", "does not exist", "/no/such/folder")]
     [TestCase("--plot /no/such/folder/curves.svg", "--plot", "does not exist", "/no/such/folder")]
+    [TestCase("--plot curves.pdf", "--plot", ".svg or .png", "'.pdf'")]
     public void ABadTrainArgumentIsOneClearLine(string arguments, string option, string allowed, string actual)
     {
         var clock = Stopwatch.StartNew();
@@ -85,7 +86,7 @@ public class CliErrorTests
         Assert.That(error.Trim(), Is.EqualTo("error: FILE '/no/such/experiment.json': no such experiment file."));
     }
 
-    private static (int Code, string Output, string Error) Run(string[] args)
+    internal static (int Code, string Output, string Error) Run(string[] args)
     {
         Assert.That(File.Exists(Tool), Is.True, $"{Tool} is built with the solution");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };

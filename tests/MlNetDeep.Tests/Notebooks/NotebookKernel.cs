@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using System.Text.RegularExpressions;
 using System.Xml.Linq;
 
 namespace MlNetDeep.Tests.Notebooks;
@@ -42,6 +43,29 @@ internal static class NotebookKernel
         {
             File.Delete(trx);
         }
+    }
+
+    /// <summary>
+    /// The pictures in a cell's displayed output (HTML as the kernel formatted it): each PNG data URI, decoded (its size),
+    /// and each inline SVG element, parsed. Throws when one is broken, naming it.
+    /// </summary>
+    public static IReadOnlyList<string> Pictures(string output)
+    {
+        var pictures = new List<string>();
+        foreach (Match m in Regex.Matches(output, "data:image/png;base64,([A-Za-z0-9+/=]+)"))
+        {
+            using var bitmap = SkiaSharp.SKBitmap.Decode(Convert.FromBase64String(m.Groups[1].Value))
+                ?? throw new InvalidDataException($"A displayed PNG does not decode ({m.Groups[1].Length} base64 characters).");
+            pictures.Add($"PNG {bitmap.Width} × {bitmap.Height}");
+        }
+
+        foreach (Match m in Regex.Matches(output, "<svg[\\s\\S]*?</svg>"))
+        {
+            var svg = XDocument.Parse(m.Value).Root!;
+            pictures.Add($"SVG {(string?)svg.Attribute("width")} × {(string?)svg.Attribute("height")}");
+        }
+
+        return pictures;
     }
 
     private static (int ExitCode, string Output) Run(string folder, TimeSpan timeout, params string[] args)

@@ -2,7 +2,7 @@ namespace MlNetDeep.Tests.Notebooks;
 
 /// <summary>
 /// Every notebooks/*.ipynb is committed clean and runs, cell by cell, in the real .NET Interactive kernel (dotnet-repl):
-/// what users run is what the suite runs. The notebooks load the Release build of src/ (their <c>#r</c> lines).
+/// what users run is what the suite runs, and each shows at least one chart or image. The notebooks load the Release build of src/ (their <c>#r</c> lines).
 /// </summary>
 public sealed class NotebookTests
 {
@@ -52,6 +52,16 @@ public sealed class NotebookTests
         Assert.That(cells, Has.Count.EqualTo(notebook.Cells.Count), $"{name}: the kernel reported every cell\n{console}");
         var failed = cells.Where(c => c.Outcome != "Passed").Select(c => $"{name} {c.Name}: {c.Outcome}\n{c.Error}").ToList();
         Assert.That(failed, Is.Empty, string.Join("\n\n", failed));
+
+        // What the kernel displayed, as the trx records it: a notebook teaches with pictures, so at least one chart or
+        // image must have been shown, and each must be a PNG that decodes (or an SVG that parses).
+        var pictures = cells.SelectMany(c => NotebookKernel.Pictures(c.Output).Select(p => (Cell: c.Name, Picture: p))).ToList();
+        foreach (var (cell, picture) in pictures)
+        {
+            TestContext.Out.WriteLine($"{cell}: {picture}");
+        }
+
+        Assert.That(pictures, Is.Not.Empty, $"{name}: no cell displayed a chart or an image");
     }
 
     private static string FindRepoRoot()

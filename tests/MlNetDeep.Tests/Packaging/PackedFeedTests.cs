@@ -34,7 +34,7 @@ public partial class PackedFeedTests
     {
         Directory.Delete(_work, recursive: true);
         var cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        foreach (var id in new[] { "mlnetdeep.core", "mlnetdeep.vision", "mlnetdeep.ml", "mlnetdeep.cli" })
+        foreach (var id in new[] { "mlnetdeep.core", "mlnetdeep.vision", "mlnetdeep.charts", "mlnetdeep.interactive", "mlnetdeep.ml", "mlnetdeep.cli" })
         {
             var folder = Path.Combine(cache, id, _version);
             if (Directory.Exists(folder))
@@ -62,6 +62,8 @@ public partial class PackedFeedTests
     [TestCase("MlNetDeep.Core")]
     [TestCase("MlNetDeep.Vision")]
     [TestCase("MlNetDeep.ML")]
+    [TestCase("MlNetDeep.Charts")]
+    [TestCase("MlNetDeep.Interactive")]
     [TestCase("MlNetDeep.Cli")]
     public void EveryPackageCarriesTheVersionLicenceReadmeAndSymbols(string id)
     {
@@ -138,7 +140,8 @@ public partial class PackedFeedTests
             "--save", "iris.mlnetdeep", "--plot", "iris.svg");
         Assert.That(trained, Does.Contain("macro F1").And.Contain("pipeline saved to iris.mlnetdeep"));
         Assert.That(Accuracy(trained), Is.GreaterThan(0.7), trained);
-        Assert.That(File.ReadAllText(Path.Combine(_work, "iris.svg")), Does.StartWith("<svg").And.Contain("val_accuracy"));
+        Assert.That(File.ReadAllText(Path.Combine(_work, "iris.svg")), Does.StartWith("<svg").And.Contain(">validation<").And.Contain(">accuracy<"));
+        Assert.That(File.ReadAllText(Path.Combine(_work, "iris-confusion.svg")), Does.Contain(">predicted<"));
         Assert.That(File.ReadAllLines(Path.Combine(_work, "iris.csv")), Has.Length.EqualTo(61), "header and one line per epoch");
         Assert.That(trained, Does.Not.Contain("\u001b["), "no escape sequences when the output is redirected");
 
@@ -181,7 +184,7 @@ public partial class PackedFeedTests
         var best = rows.Skip(1).First(r => r.Split(',')[1] != "0");
         Assert.That(Score(best), Is.GreaterThanOrEqualTo(Score(baseline)), searched);
         Assert.That(Directory.GetFiles(Path.Combine(results, "curves")), Has.Length.EqualTo(13 - rows.Count(r => r.Contains("diverged", StringComparison.Ordinal))));
-        Assert.That(File.ReadAllText(Path.Combine(results, "search.svg")), Does.Contain("<circle"));
+        Assert.That(File.ReadAllText(Path.Combine(results, "search.svg")), Does.Contain(">trials<").And.Contain(">best ("));
         Assert.That(File.ReadAllText(Path.Combine(results, "leaderboard.md")), Does.StartWith("# mnist-mlp-search"));
         Assert.That(Tool("experiment", "report", "search"), Does.Contain("| rank | trial |"));
         Assert.That(Accuracy(Tool("evaluate", "--model", Path.Combine("search", "best.mlnetdeep"), "--dataset", Path.Combine(datasets, "mnist"))),
