@@ -36,6 +36,9 @@ public static class LayerRegistry
         return Factories.ContainsKey(typeKey);
     }
 
+    /// <summary>The registered type keys, built-in and custom, in ordinal order (for tools that must cover every layer type, such as exporters).</summary>
+    public static IReadOnlyList<string> RegisteredTypes => [.. Factories.Keys.Order(StringComparer.Ordinal)];
+
     /// <summary>Creates the (unbuilt) layer described by <paramref name="description"/>, children included, and gives it the described name.</summary>
     /// <exception cref="InvalidDataException">The type key (of the layer or of a child) is not registered, or a setting is missing or invalid.</exception>
     public static Layer Create(LayerDescription description)
