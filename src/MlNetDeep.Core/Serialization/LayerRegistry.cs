@@ -91,8 +91,8 @@ public static class LayerRegistry
             ["Graph"] = Graph.FromDescription,
             ["Conv2D"] = Leaf(Conv2D.FromDescription),
             ["ConvTranspose2D"] = Leaf(ConvTranspose2D.FromDescription),
-            ["MaxPool2D"] = Leaf(d => new MaxPool2D(d.GetInt32("size"), d.GetInt32("stride"), d.GetBoolean("same"))),
-            ["AvgPool2D"] = Leaf(d => new AvgPool2D(d.GetInt32("size"), d.GetInt32("stride"), d.GetBoolean("same"))),
+            ["MaxPool2D"] = Leaf(d => new MaxPool2D(d.GetInt32("size"), d.GetInt32("stride"), Pooling2D.PaddingOf(d))),
+            ["AvgPool2D"] = Leaf(d => new AvgPool2D(d.GetInt32("size"), d.GetInt32("stride"), Pooling2D.PaddingOf(d))),
             ["Subsampling"] = Leaf(d => new Subsampling(d.GetInt32("size"))),
             ["LocalResponseNormalization"] = Leaf(d => new LocalResponseNormalization(
                 d.GetInt32("size"), d.GetSingle("k"), d.GetSingle("alpha"), d.GetSingle("beta"))),

@@ -7,14 +7,15 @@ namespace MlNetDeep.Onnx.Exporters;
 internal static class PoolingPads
 {
     /// <summary>
-    /// Pads [top, left, bottom, right]: none for valid pooling; for "same", TensorFlow's max((out − 1)·s + f − n, 0) with
-    /// the smaller half before, as <see cref="Pooling2D"/> resolves it.
+    /// Pads [top, left, bottom, right]: the explicit amounts (none for valid pooling); for "same", TensorFlow's
+    /// max((out − 1)·s + f − n, 0) with the smaller half before, as <see cref="Pooling2D"/> resolves it.
     /// </summary>
     public static long[] Of(Pooling2D pool)
     {
         if (!pool.Same)
         {
-            return [0, 0, 0, 0];
+            var p = pool.Padding;
+            return [p.Top, p.Left, p.Bottom, p.Right];
         }
 
         var (top, bottom) = Same(pool.InputShape[1], pool.OutputShape[1], pool.Size, pool.Stride);

@@ -124,6 +124,8 @@ public class OnnxExportLayerTests
         yield return Case("MaxPool valid", Net(() => new MaxPool2D(2)), 3, 8, 7);
         yield return Case("MaxPool overlapping", Net(() => new MaxPool2D(3, 2)), 3, 9, 9);
         yield return Case("MaxPool same", Net(() => new MaxPool2D(3, 2, same: true)), 3, 8, 8);
+        yield return Case("MaxPool explicit padding (torchvision's stem)", Net(() => new MaxPool2D(3, 2, padding: 1)), 3, 9, 8);
+        yield return Case("AvgPool explicit asymmetric padding", Net(() => new AvgPool2D(3, 2, Padding.Explicit(2, 0, 1, 2))), 3, 8, 9);
         yield return Case("ReLU + MaxPool 2x2 (fused)", Net(() => new Conv2D(4, 3, padding: 1), () => new ReLU(), () => new MaxPool2D(2)), 3, 8, 8);
         yield return Case("AvgPool valid", Net(() => new AvgPool2D(2)), 3, 8, 8);
         yield return Case("AvgPool same (real inputs only)", Net(() => new AvgPool2D(3, 2, same: true)), 3, 8, 7);
