@@ -64,6 +64,16 @@ internal static class OnnxConstants
 
                 Expect(what, tensor.Int32Data.Count, count, "int32 values");
                 return new ImportedConstant(tensor.Name, dims, null, [.. tensor.Int32Data.Select(v => (long)v)]);
+            case TensorProto.Types.DataType.Bool:
+            case TensorProto.Types.DataType.Uint8:
+                if (raw.Length > 0 || tensor.Int32Data.Count == 0)
+                {
+                    Expect(what, raw.Length, count, "bytes of raw data");
+                    return new ImportedConstant(tensor.Name, dims, null, [.. raw.Span.ToArray().Select(v => (long)v)]);
+                }
+
+                Expect(what, tensor.Int32Data.Count, count, "int32 values");
+                return new ImportedConstant(tensor.Name, dims, null, [.. tensor.Int32Data.Select(v => (long)v)]);
             case TensorProto.Types.DataType.Double:
                 if (raw.Length > 0 || tensor.DoubleData.Count == 0)
                 {
@@ -75,7 +85,7 @@ internal static class OnnxConstants
                 return new ImportedConstant(tensor.Name, dims, [.. tensor.DoubleData.Select(v => (float)v)], null);
             default:
                 throw new InvalidDataException(
-                    $"{what} has element type {(TensorProto.Types.DataType)tensor.DataType} ({tensor.DataType}); MlNetDeep reads float, double, int32 and int64 tensors.");
+                    $"{what} has element type {(TensorProto.Types.DataType)tensor.DataType} ({tensor.DataType}); MlNetDeep reads float, double, int32, int64, uint8 and bool tensors.");
         }
     }
 
