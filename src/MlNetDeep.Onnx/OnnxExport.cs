@@ -91,6 +91,14 @@ public static class OnnxExport
             declared = outputs(graph, value);
         }
 
+        var declaredInput = options.FlatInput ? [Tensor.ProductOf(inputShape)] : inputShape;
+        return Package(graph, [OnnxValue.Float(input, declaredInput)], declared, options.BatchDimensionName);
+    }
+
+    /// <summary>Wraps a finished graph into a model of opset <see cref="OpsetVersion"/>, declaring its inputs and outputs
+    /// (with a symbolic batch dimension named <paramref name="batchName"/>, or per sample when null).</summary>
+    internal static ModelProto Package(OnnxGraphBuilder graph, IEnumerable<OnnxValue> inputs, IEnumerable<OnnxValue> outputs, string? batchName)
+    {
         var model = new ModelProto
         {
             IrVersion = IrVersion,
@@ -99,11 +107,14 @@ public static class OnnxExport
             Graph = graph.Graph,
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = string.Empty, Version = OpsetVersion });
-        var declaredInput = options.FlatInput ? [Tensor.ProductOf(inputShape)] : inputShape;
-        graph.Graph.Input.Add(OnnxValue.Float(input, declaredInput).ToValueInfo(options.BatchDimensionName));
-        foreach (var output in declared)
+        foreach (var input in inputs)
         {
-            graph.Graph.Output.Add(output.ToValueInfo(options.BatchDimensionName));
+            graph.Graph.Input.Add(input.ToValueInfo(batchName));
+        }
+
+        foreach (var output in outputs)
+        {
+            graph.Graph.Output.Add(output.ToValueInfo(batchName));
         }
 
         return model;

@@ -69,6 +69,14 @@ internal sealed class OnnxGraphBuilder
         return tensor.Name;
     }
 
+    /// <summary>Adds a 1-D initializer of another element type (strings, key values) built by the caller; returns its name.</summary>
+    public string TypedInitializer(string hint, TensorProto tensor)
+    {
+        tensor.Name = Unique(hint);
+        Graph.Initializer.Add(tensor);
+        return tensor.Name;
+    }
+
     /// <summary>A 1-D int64 initializer, such as the target shape of a Reshape.</summary>
     public string Int64s(string hint, params long[] values) => Int64Initializer(hint, values, values.Length);
 

@@ -7,10 +7,16 @@ internal sealed record OnnxValue(string Name, TensorProto.Types.DataType Element
 {
     public static OnnxValue Float(string name, int[] perSampleShape) => new(name, TensorProto.Types.DataType.Float, perSampleShape);
 
-    public ValueInfoProto ToValueInfo(string batchName)
+    /// <summary>The declaration, with a symbolic batch dimension named <paramref name="batchName"/> first, or none when null
+    /// (a graph that takes one sample at a time, as ML.NET's ApplyOnnxModel feeds it).</summary>
+    public ValueInfoProto ToValueInfo(string? batchName)
     {
         var shape = new TensorShapeProto();
-        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = batchName });
+        if (batchName is not null)
+        {
+            shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = batchName });
+        }
+
         foreach (var d in PerSampleShape)
         {
             shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
