@@ -56,6 +56,18 @@ public static class StockMlNet
         return new TransformerChain<ITransformer>([.. result]);
     }
 
+    /// <summary>Converts <paramref name="model"/>, fitted on data of <paramref name="inputSchema"/> (such as the schema
+    /// <c>LoadWithNetworks</c> returns).</summary>
+    /// <param name="mlContext">The context whose catalogs build the stock transformers.</param>
+    /// <param name="model">A fitted pipeline.</param>
+    /// <param name="inputSchema">The schema the pipeline was fitted on.</param>
+    /// <returns>A transformer chain of stock ML.NET transformers.</returns>
+    public static TransformerChain<ITransformer> ConvertToStockMlNet(this MLContext mlContext, ITransformer model, DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        return ConvertToStockMlNet(mlContext, model, new SchemaOnlyDataView(inputSchema));
+    }
+
     private static IEnumerable<ITransformer> Flatten(ITransformer model)
     {
         if (model is IEnumerable<ITransformer> chain)
@@ -119,14 +131,32 @@ public static class StockMlNet
             .Append(ml.Transforms.ApplyOnnxModel([outputs], [input], new MemoryStream(bytes)))
             .Fit(data);
         var scored = onnx.Transform(data);
+        var added = model.GetOutputSchema(data.Schema).Skip(data.Schema.Count).ToArray();
         var scorer = model.Task switch
         {
             NeuralNetworkTask.MulticlassClassification => StockScorers.Multiclass(
-                ml, scored.Schema, outputs, model.OutputCount, model.GetOutputSchema(data.Schema)["PredictedLabel"]),
+                ml, scored.Schema, outputs, model.OutputCount, added.Single(c => c.Name == model.PredictedLabelColumnName)),
             NeuralNetworkTask.BinaryClassification => StockScorers.Binary(ml, scored.Schema, outputs),
             _ => StockScorers.Regression(ml, scored.Schema, outputs),
         };
-        var drop = ml.Transforms.DropColumns(input, outputs).Fit(scorer.Transform(scored));
-        return [.. Flatten(onnx), scorer, drop];
+
+        // ML.NET's scorers name their columns Score, Probability and PredictedLabel; the transformer may have been given others.
+        string[] standard = model.Task switch
+        {
+            NeuralNetworkTask.MulticlassClassification => ["Score", "PredictedLabel"],
+            NeuralNetworkTask.BinaryClassification => ["Score", "Probability", "PredictedLabel"],
+            _ => ["Score"],
+        };
+        var renamed = standard.Zip(added.Select(c => c.Name)).Where(p => p.First != p.Second).ToArray();
+        IEstimator<ITransformer> tail = new EstimatorChain<ITransformer>();
+        foreach (var (from, to) in renamed)
+        {
+            tail = tail.Append(ml.Transforms.CopyColumns(to, from));
+        }
+
+        tail = tail.Append(ml.Transforms.DropColumns([input, outputs, .. renamed.Select(p => p.First).Except(added.Select(c => c.Name))]));
+
+        var drop = tail.Fit(scorer.Transform(scored));
+        return [.. Flatten(onnx), scorer, .. Flatten(drop)];
     }
 }

@@ -91,6 +91,29 @@ public class StockMlNetTests
     }
 
     [Test]
+    public void OutputColumnsKeepTheNamesTheTrainerWasGiven()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = Images(ml, 60, 1);
+        var model = ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.MulticlassClassification.Trainers.NeuralNetwork(new NeuralNetworkMulticlassTrainer.Options
+            {
+                HiddenLayers = [6],
+                NumberOfEpochs = 1,
+                ScoreColumnName = "Probabilities",
+                PredictedLabelColumnName = "Animal",
+            }))
+            .Fit(train);
+
+        var converted = ml.ConvertToStockMlNet(model, train);
+
+        var schema = converted.GetOutputSchema(train.Schema);
+        Assert.That(schema.GetColumnOrNull("Score"), Is.Null);
+        Assert.That(schema.GetColumnOrNull("PredictedLabel"), Is.Null);
+        Compare(Read(model.Transform(train), "Probabilities", "Animal"), Read(converted.Transform(train), "Probabilities", "Animal"), "with renamed columns");
+    }
+
+    [Test]
     public void ARegressionPipelineScoresTheSame()
     {
         var ml = new MLContext(seed: 1);
@@ -317,7 +340,7 @@ public class StockMlNetTests
             foreach (var (name, value) in expected[r])
             {
                 Assert.That(actual[r].ContainsKey(name), Is.True, $"column {name} {where}");
-                if (name is "Score" or "Probability")
+                if (name is "Score" or "Probability" or "Probabilities")
                 {
                     var e = value.Split(',').Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray();
                     var a = actual[r][name].Split(',').Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray();
