@@ -3,6 +3,24 @@ using MlNetDeep.Benchmarks;
 
 if (args.Length > 0 && args[0] == "yardstick")
 {
+    if (args.Length > 1 && args[1] == "convprofile")
+    {
+        ConvProfile.Run(args[2..]);
+        return 0;
+    }
+
+    if (args.Length > 2 && args[1] == "netprofile")
+    {
+        NetProfile.Run(args[2], args[3..]);
+        return 0;
+    }
+
+    if (args.Length > 1 && VisionWorkloads.Knows(args[1]))
+    {
+        VisionWorkloads.Run(args[1], args[2..]);
+        return 0;
+    }
+
     return SideBySide.Run(args[1..]);
 }
 

@@ -32,6 +32,16 @@ public class LayerThreadCountDeterminismTests
             yield return Case("Conv2D strided", () => new Conv2D(16, 3, stride: 2, padding: 1), n, 8, 20, 20);
         }
 
+        foreach (var n in new[] { 3, 64 })
+        {
+            // Batch-folded GEMMs: many chunks (8x8), one chunk with GEMMs split across the cores (2x2), strided 1x1.
+            yield return Case("Conv2D folded 8x8", () => new Conv2D(64, 3, padding: 1, useBias: false), n, 64, 8, 8);
+            yield return Case("Conv2D folded 2x2", () => new Conv2D(128, 3, padding: 1), n, 64, 2, 2);
+            yield return Case("Conv2D folded 1x1/2", () => new Conv2D(32, 1, stride: 2, useBias: false), n, 16, 8, 8);
+            yield return Case("Conv2D folded, trimmed to its centre tap", () => new Conv2D(96, 3, padding: 1), n, 32, 1, 1);
+            yield return Case("Conv2D folded in parts 2x2", () => new Conv2D(48, 3, padding: 1), n, 32, 2, 2);
+        }
+
         yield return Case("Conv2D 1x1", () => new Conv2D(32, 1), 5, 16, 12, 12);
         yield return Case("Conv2D dilated, two groups", () => new Conv2D(8, 3, padding: 2, dilation: 2, groups: 2), 5, 4, 16, 16);
         yield return Case("Conv2D depthwise", () => new Conv2D(16, 3, padding: 1, groups: 16), 5, 16, 16, 16);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Numerics.Tensors;
 using MlNetDeep.Kernels;
@@ -31,6 +32,18 @@ internal sealed unsafe class ConvolutionEngine
     /// </summary>
     private const int MaxChunks = 8;
 
+    /// <summary>
+    /// Below this many output positions a convolution's samples are folded into the GEMM's columns (see
+    /// <see cref="BatchFolding"/>); at and above it one sample already gives the GEMM enough columns.
+    /// </summary>
+    private const int FoldPositions = 512;
+
+    /// <summary>The fewest GEMM columns (samples × positions) a folded chunk gets, so that small images still give wide GEMMs.</summary>
+    private const int FoldChunkColumns = 256;
+
+    /// <summary>The most GEMM columns of one folded block (bounds the column buffer).</summary>
+    private const int FoldBlockColumns = 1024;
+
     private readonly SampleJob _job;
     private readonly List<float[]> _columns = [];
     private readonly List<float[]> _weightGradients = [];
@@ -39,6 +52,15 @@ internal sealed unsafe class ConvolutionEngine
     private readonly List<float[]> _paddedGradients = [];
     private readonly List<float[]> _lanes = [];
     private readonly List<float[]> _staging = [];
+    private readonly List<float[]> _foldedSides = [];
+    private readonly Part[] _parts;
+    private readonly Part[] _wholePart;
+    private readonly bool _partsCopyWeights;
+    private readonly int _partWeights;
+    private readonly int _partColumns;
+    private readonly int _narrowestPart;
+    private float[] _trimmedWeights = [];
+    private float[] _trimmedGradient = [];
     private readonly bool _direct;
     private readonly bool _directInputGradient;
     private readonly DirectPlan _forwardPlan;
@@ -63,6 +85,12 @@ internal sealed unsafe class ConvolutionEngine
         _forwardWeightsSource = _direct ? new float[geometry.WeightSize] : [];
         _flippedWeights = _directInputGradient ? new float[geometry.WeightSize] : [];
         _flippedWeightsSource = _directInputGradient ? new float[geometry.WeightSize] : [];
+        _parts = Decompose(geometry);
+        _wholePart = [new Part(geometry, 0, 0, 0, 0, 0)];
+        _partsCopyWeights = _parts.Length > 1 || _parts[0].Geometry != geometry;
+        _partWeights = _parts.Sum(part => part.Geometry.WeightSize);
+        _partColumns = _parts.Max(part => part.Geometry.ColumnsSize);
+        _narrowestPart = _parts.Min(part => part.Geometry.Positions);
     }
 
     private enum Mode
@@ -74,6 +102,16 @@ internal sealed unsafe class ConvolutionEngine
     }
 
     public ConvolutionGeometry Geometry { get; }
+
+    /// <summary>
+    /// Switch for tests and tuning: when true (the default), a convolution with few output positions
+    /// (&lt; <see cref="FoldPositions"/>) that goes through im2col + GEMM puts the samples of a block side by side in the
+    /// column matrix, so that one GEMM of Co × (samples·Ho·Wo) × (Ci·kh·kw) replaces one narrow GEMM per sample.
+    /// </summary>
+    internal static bool BatchFolding { get; set; } = true;
+
+    /// <summary>Switch for tests and tuning: false keeps every folded convolution in one part (see <see cref="Decompose"/>); read when a layer is built.</summary>
+    internal static bool SplitSmallOutputs { get; set; } = true;
 
     /// <summary>columnSide[n] = W·im2col(image[n]) + bias (one per column-side channel).</summary>
     public void Lower(Tensor image, Tensor columnSide, Tensor weight, Tensor? bias) =>
@@ -100,9 +138,15 @@ internal sealed unsafe class ConvolutionEngine
     private void Run(Mode mode, Tensor image, Tensor columnSide, Tensor weight, Tensor? bias, Tensor? dWeight, Tensor? dBias, Tensor? target)
     {
         var samples = image.Rows;
-        var chunks = Math.Min(samples, MaxChunks);
-        var slots = Math.Min(chunks, WorkerPool.MaxDegreeOfParallelism);
         var direct = _direct && mode is Mode.Lower or Mode.LowerBackward;
+        var fold = !direct && BatchFolding && mode is Mode.Lower or Mode.LowerBackward && Geometry.Positions < FoldPositions && samples > 1;
+
+        // Folded chunks get at least FoldChunkColumns columns each (in the narrowest part); the count depends on the batch
+        // and the geometry only.
+        var chunks = fold
+            ? Math.Clamp(samples * _narrowestPart / FoldChunkColumns, 1, Math.Min(samples, MaxChunks))
+            : Math.Min(samples, MaxChunks);
+        var slots = Math.Min(chunks, WorkerPool.MaxDegreeOfParallelism);
         var needColumns = !Geometry.IsPointwise && (mode != Mode.RaiseBackward || dWeight is not null || target is not null);
         if (_slotBusy.Length < slots)
         {
@@ -115,16 +159,56 @@ internal sealed unsafe class ConvolutionEngine
             PrepareDirect(mode, weight, dWeight is not null, target is not null, slots);
         }
 
-        for (var slot = 0; slot < slots && needColumns; slot++)
+        var blockSamples = 1;
+        var trim = fold && _partsCopyWeights;
+        var weightSize = trim ? _partWeights : Geometry.WeightSize;
+        if (fold)
         {
-            Ensure(_columns, slot, Geometry.ColumnsSize);
+            // A block is at most FoldBlockColumns wide (one sample at least); its column matrix is Ci·kh·kw × block.
+            blockSamples = Math.Min((samples + chunks - 1) / chunks, Math.Max(1, FoldBlockColumns / Geometry.Positions));
+            needColumns = true;
+            for (var slot = 0; slot < slots; slot++)
+            {
+                Ensure(_foldedSides, slot, Geometry.ColumnChannels * Geometry.Positions * blockSamples);
+            }
         }
 
-        for (var chunk = 0; chunk < chunks; chunk++)
+        if (trim)
+        {
+            // Each part's weights: only the taps that reach the image from its outputs (the others multiply padding zeros).
+            if (_trimmedWeights.Length < weightSize)
+            {
+                _trimmedWeights = new float[weightSize];
+                _trimmedGradient = new float[weightSize];
+            }
+
+            fixed (float* w = weight.Data, t = _trimmedWeights)
+            {
+                foreach (var part in _parts)
+                {
+                    CopyTaps(Geometry, part, w, t + part.WeightOffset, false);
+                }
+            }
+
+            if (dWeight is not null)
+            {
+                _trimmedGradient.AsSpan(0, weightSize).Clear();
+            }
+        }
+
+        for (var slot = 0; slot < slots && needColumns; slot++)
+        {
+            Ensure(_columns, slot, (fold ? _partColumns : Geometry.ColumnsSize) * blockSamples);
+        }
+
+        // A single chunk adds straight into the gradients (nothing to order), and runs on the calling thread so that its
+        // GEMMs use every core (they split rows or columns, never the depth, so the sums do not depend on the core count).
+        var accumulate = chunks > 1;
+        for (var chunk = 0; chunk < chunks && accumulate; chunk++)
         {
             if (dWeight is not null)
             {
-                Ensure(_weightGradients, chunk, dWeight.Length);
+                Ensure(_weightGradients, chunk, weightSize);
             }
 
             if (dBias is not null)
@@ -133,10 +217,11 @@ internal sealed unsafe class ConvolutionEngine
             }
         }
 
-        _job.Set(mode, image, columnSide, weight, bias, dWeight, dBias, target, chunks, direct);
+        _job.Set(mode, image, columnSide, weight, bias, dWeight, dBias, target, chunks, direct, fold, blockSamples, accumulate);
+        _job.SetFolded(weightSize, trim ? _trimmedWeights : weight.Data, dWeight is null ? null : trim ? _trimmedGradient : dWeight.Data);
         try
         {
-            if (samples == 1)
+            if (chunks == 1)
             {
                 // On the calling thread, so that the GEMMs can use every core.
                 _job.Execute(0);
@@ -153,16 +238,201 @@ internal sealed unsafe class ConvolutionEngine
 
         // Chunks are runs of samples fixed by the batch size, with their own accumulators, reduced in chunk order: the sums
         // depend neither on the core count nor on which core ran which chunk, so the same seed gives the same bits.
-        for (var chunk = 0; chunk < chunks; chunk++)
+        for (var chunk = 0; chunk < chunks && accumulate; chunk++)
         {
             if (dWeight is not null)
             {
-                TensorPrimitives.Add(dWeight.Span, _weightGradients[chunk].AsSpan(0, dWeight.Length), dWeight.Span);
+                var sum = trim ? _trimmedGradient.AsSpan(0, weightSize) : dWeight.Span;
+                TensorPrimitives.Add(sum, _weightGradients[chunk].AsSpan(0, weightSize), sum);
             }
 
             if (dBias is not null)
             {
                 TensorPrimitives.Add(dBias.Span, _biasGradients[chunk].AsSpan(0, dBias.Length), dBias.Span);
+            }
+        }
+
+        if (trim && dWeight is not null)
+        {
+            fixed (float* dW = dWeight.Data, t = _trimmedGradient)
+            {
+                foreach (var part in _parts)
+                {
+                    CopyTaps(Geometry, part, dW, t + part.WeightOffset, true);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The parts a folded convolution is computed in. Usually one: the whole output, with the kernel rows and columns
+    /// that never reach the image dropped (<see cref="Trim"/>). On small outputs (at most 16 positions) where padding makes
+    /// up 40 % or more of the taps (3x3 padded by 1 on 2x2 images: 56 %), the output is cut into rectangles whose
+    /// positions use the same taps (corners, edges, inside), each a convolution of its own with only those taps, so that
+    /// no multiplication by a padding zero is left.
+    /// </summary>
+    internal static Part[] Decompose(in ConvolutionGeometry g)
+    {
+        var rows = Segments(g.KernelHeight, g.StrideHeight, g.PadTop, g.DilationHeight, g.ImageHeight, g.OutputHeight);
+        var columns = Segments(g.KernelWidth, g.StrideWidth, g.PadLeft, g.DilationWidth, g.ImageWidth, g.OutputWidth);
+        long used = 0;
+        var empty = false;
+        foreach (var r in rows)
+        {
+            foreach (var c in columns)
+            {
+                used += (long)(r.End - r.First) * (c.End - c.First) * (r.Last - r.Tap) * (c.Last - c.Tap);
+                empty |= r.Last <= r.Tap || c.Last <= c.Tap;
+            }
+        }
+
+        var all = (long)g.Positions * g.KernelHeight * g.KernelWidth;
+        if (!SplitSmallOutputs || empty || g.Positions > 16 || rows.Count * columns.Count == 1 || used * 5 > all * 3)
+        {
+            var (trimmed, _) = Trim(g);
+            var top = (g.PadTop - trimmed.PadTop) / g.DilationHeight;
+            var left = (g.PadLeft - trimmed.PadLeft) / g.DilationWidth;
+            return [new Part(trimmed, 0, 0, top, left, 0)];
+        }
+
+        var parts = new List<Part>();
+        var offset = 0;
+        foreach (var r in rows)
+        {
+            foreach (var c in columns)
+            {
+                // Output (r.First + i, c.First + j) with tap (r.Tap + a, c.Tap + b) reads input row
+                // (r.First + i)·s − pad + (r.Tap + a)·d = i·s − (pad − r.First·s − r.Tap·d) + a·d.
+                var part = g with
+                {
+                    OutputHeight = r.End - r.First,
+                    OutputWidth = c.End - c.First,
+                    KernelHeight = r.Last - r.Tap,
+                    KernelWidth = c.Last - c.Tap,
+                    PadTop = g.PadTop - (r.First * g.StrideHeight) - (r.Tap * g.DilationHeight),
+                    PadLeft = g.PadLeft - (c.First * g.StrideWidth) - (c.Tap * g.DilationWidth),
+                };
+                parts.Add(new Part(part, r.First, c.First, r.Tap, c.Tap, offset));
+                offset += part.WeightSize;
+            }
+        }
+
+        return [.. parts];
+    }
+
+    /// <summary>Runs of consecutive outputs [First, End) along one axis that use the same taps [Tap, Last).</summary>
+    private static List<(int First, int End, int Tap, int Last)> Segments(int kernel, int stride, int pad, int dilation, int size, int outputs)
+    {
+        var segments = new List<(int First, int End, int Tap, int Last)>();
+        for (var o = 0; o < outputs; o++)
+        {
+            int first = kernel, last = 0;
+            for (var k = 0; k < kernel; k++)
+            {
+                var i = (o * stride) - pad + (k * dilation);
+                if (i >= 0 && i < size)
+                {
+                    first = Math.Min(first, k);
+                    last = k + 1;
+                }
+            }
+
+            if (segments.Count > 0 && segments[^1].Tap == first && segments[^1].Last == last && segments[^1].End == o)
+            {
+                segments[^1] = (segments[^1].First, o + 1, first, last);
+            }
+            else
+            {
+                segments.Add((o, o + 1, first, last));
+            }
+        }
+
+        return segments;
+    }
+
+    /// <summary>
+    /// The geometry without the kernel rows and columns that fall into the padding for every output position (a 3x3
+    /// convolution padded by 1 on a 1x1 image only ever uses its centre tap): the same outputs from fewer taps. False when
+    /// every tap is used (or none is).
+    /// </summary>
+    internal static (ConvolutionGeometry Trimmed, bool Smaller) Trim(in ConvolutionGeometry g)
+    {
+        var (top, bottom) = UsedTaps(g.KernelHeight, g.StrideHeight, g.PadTop, g.DilationHeight, g.ImageHeight, g.OutputHeight);
+        var (left, right) = UsedTaps(g.KernelWidth, g.StrideWidth, g.PadLeft, g.DilationWidth, g.ImageWidth, g.OutputWidth);
+        if (bottom <= top || right <= left || (top == 0 && left == 0 && bottom == g.KernelHeight && right == g.KernelWidth))
+        {
+            return (g, false);
+        }
+
+        return (g with
+        {
+            KernelHeight = bottom - top,
+            KernelWidth = right - left,
+            PadTop = g.PadTop - (top * g.DilationHeight),
+            PadLeft = g.PadLeft - (left * g.DilationWidth),
+        }, true);
+    }
+
+    /// <summary>The taps [first, end) along one axis that reach the image for at least one output position.</summary>
+    private static (int First, int End) UsedTaps(int kernel, int stride, int pad, int dilation, int size, int outputs)
+    {
+        int first = kernel, end = 0;
+        for (var k = 0; k < kernel; k++)
+        {
+            // Input positions o·stride − pad + k·dilation for o in [0, outputs): used when one lies in [0, size).
+            var lowest = (k * dilation) - pad;
+            var highest = lowest + ((outputs - 1) * stride);
+            var used = highest >= 0 && lowest < size && (stride == 1 || UsedAt(lowest, stride, outputs, size));
+            if (used)
+            {
+                first = Math.Min(first, k);
+                end = k + 1;
+            }
+        }
+
+        return (first, end);
+    }
+
+    private static bool UsedAt(int lowest, int stride, int outputs, int size)
+    {
+        for (var o = 0; o < outputs; o++)
+        {
+            var i = lowest + (o * stride);
+            if (i >= 0 && i < size)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// trimmed[co, c, i, j] = full[co, c, i + top, j + left] (a part's kernel weights), or with <paramref name="add"/>
+    /// full[co, c, i + top, j + left] += trimmed[co, c, i, j] (its weight gradient into the full one).
+    /// </summary>
+    private static void CopyTaps(in ConvolutionGeometry full, in Part part, float* w, float* t, bool add)
+    {
+        int top = part.Top, left = part.Left;
+        int kh = full.KernelHeight, kw = full.KernelWidth, th = part.Geometry.KernelHeight, tw = part.Geometry.KernelWidth;
+        var planes = (long)full.ColumnChannels * (full.ImageChannels / full.Groups);
+        for (long plane = 0; plane < planes; plane++)
+        {
+            for (var i = 0; i < th; i++)
+            {
+                var source = w + (((plane * kh) + i + top) * kw) + left;
+                var destination = t + (((plane * th) + i) * tw);
+                for (var j = 0; j < tw; j++)
+                {
+                    if (add)
+                    {
+                        source[j] += destination[j];
+                    }
+                    else
+                    {
+                        destination[j] = source[j];
+                    }
+                }
             }
         }
     }
@@ -250,14 +520,24 @@ internal sealed unsafe class ConvolutionEngine
 
         try
         {
-            if (j.WeightGradient is not null)
+            if (j.WeightGradient is not null && j.Accumulate)
             {
-                _weightGradients[chunk].AsSpan(0, j.WeightGradient.Length).Clear();
+                _weightGradients[chunk].AsSpan(0, j.Fold ? j.FoldWeightSize : j.WeightGradient.Length).Clear();
             }
 
-            if (j.BiasGradient is not null)
+            if (j.BiasGradient is not null && j.Accumulate)
             {
                 _biasGradients[chunk].AsSpan(0, j.BiasGradient.Length).Clear();
+            }
+
+            if (j.Fold)
+            {
+                for (var n = first; n < end; n += j.BlockSamples)
+                {
+                    RunFoldedBlock(j, n, Math.Min(j.BlockSamples, end - n), slot, chunk);
+                }
+
+                return;
             }
 
             var lanes = j.Direct && j.WeightGradient is not null ? _lanes[slot] : null;
@@ -276,7 +556,7 @@ internal sealed unsafe class ConvolutionEngine
 
             if (lanes is not null)
             {
-                fixed (float* l = lanes, dW = _weightGradients[chunk])
+                fixed (float* l = lanes, dW = j.Accumulate ? _weightGradients[chunk] : j.WeightGradient!.Data)
                 {
                     DirectConvolution.FinishWeightGradient(_forwardPlan, l, dW);
                 }
@@ -292,8 +572,8 @@ internal sealed unsafe class ConvolutionEngine
     {
         var g = Geometry;
         var columnsBuffer = _columns.Count > slot ? _columns[slot] : null;
-        var dWeightArray = j.WeightGradient is null ? null : _weightGradients[chunk];
-        var dBiasArray = j.BiasGradient is null ? null : _biasGradients[chunk];
+        var dWeightArray = j.WeightGradient is null ? null : j.Accumulate ? _weightGradients[chunk] : j.WeightGradient.Data;
+        var dBiasArray = j.BiasGradient is null ? null : j.Accumulate ? _biasGradients[chunk] : j.BiasGradient.Data;
         fixed (float* image0 = j.Image!.Data, side0 = j.ColumnSide!.Data, w = j.Weight!.Data, bias = j.Bias?.Data, target0 = j.Target?.Data)
         fixed (float* buffer = columnsBuffer, dW = dWeightArray, dB = dBiasArray)
         {
@@ -361,7 +641,7 @@ internal sealed unsafe class ConvolutionEngine
         var paddedGradient = _paddedGradients.Count > slot ? _paddedGradients[slot] : null;
         var columnsBuffer = _columns.Count > slot ? _columns[slot] : null;
         var lanesArray = j.WeightGradient is null ? null : _lanes[slot];
-        var dBiasArray = j.BiasGradient is null ? null : _biasGradients[chunk];
+        var dBiasArray = j.BiasGradient is null ? null : j.Accumulate ? _biasGradients[chunk] : j.BiasGradient.Data;
         fixed (float* image0 = j.Image!.Data, side0 = j.ColumnSide!.Data, bias = j.Bias?.Data, target0 = j.Target?.Data, w = j.Weight!.Data)
         fixed (float* buffer = padded, gradientBuffer = paddedGradient, columns = columnsBuffer, lanes = lanesArray, dB = dBiasArray)
         fixed (float* forwardWeights = _forwardWeights, flippedWeights = _flippedWeights, staging = _staging[slot])
@@ -402,6 +682,155 @@ internal sealed unsafe class ConvolutionEngine
             }
         }
     }
+
+    /// <summary>
+    /// <paramref name="count"/> samples from <paramref name="first"/> of <see cref="Mode.Lower"/> or <see cref="Mode.LowerBackward"/>
+    /// as one GEMM per group: the samples' column matrices side by side (Ci·kh·kw × count·Ho·Wo), the column side gathered
+    /// into (or scattered from) Co × count·Ho·Wo.
+    /// </summary>
+    private void RunFoldedBlock(SampleJob j, int first, int count, int slot, int chunk)
+    {
+        var full = Geometry;
+        var dWeightArray = j.WeightGradient is null ? null : j.Accumulate ? _weightGradients[chunk] : j.FoldGradient;
+        var dBiasArray = j.BiasGradient is null ? null : j.Accumulate ? _biasGradients[chunk] : j.BiasGradient.Data;
+        var parts = j.FoldWeights == j.Weight!.Data ? _wholePart : _parts;
+        fixed (float* image0 = j.Image!.Data, side0 = j.ColumnSide!.Data, w0 = j.FoldWeights, bias = j.Bias?.Data, target0 = j.Target?.Data)
+        fixed (float* columns = _columns[slot], folded = _foldedSides[slot], dW0 = dWeightArray, dB = dBiasArray)
+        {
+            var image = image0 + ((long)first * full.ImageSize);
+            var side = side0 + ((long)first * full.ColumnSideSize);
+            var target = target0 == null ? null : target0 + ((long)first * full.ImageSize);
+            if (target != null)
+            {
+                new Span<float>(target, count * full.ImageSize).Clear();
+            }
+
+            foreach (var part in parts)
+            {
+                var g = part.Geometry;
+                var p = g.Positions;
+                var width = count * p;
+                var rows = g.GroupRows;
+                var outputs = g.GroupColumnChannels;
+                var w = w0 + part.WeightOffset;
+                var dW = dW0 == null ? null : dW0 + part.WeightOffset;
+                if (j.Mode == Mode.Lower || dW != null)
+                {
+                    for (var s = 0; s < count; s++)
+                    {
+                        Im2Col.Lower(g, image + ((long)s * g.ImageSize), columns + ((long)s * p), width);
+                    }
+                }
+
+                if (j.Mode == Mode.Lower)
+                {
+                    for (var group = 0; group < g.Groups; group++)
+                    {
+                        Gemm.Multiply(
+                            false, false, outputs, width, rows, 1f,
+                            w + ((long)group * outputs * rows), rows,
+                            columns + ((long)group * rows * width), width,
+                            0f, folded + ((long)group * outputs * width), width);
+                    }
+
+                    Unfold(folded, side, full, part, count, bias);
+                    continue;
+                }
+
+                // image = x, side = ∂C/∂y, target = ∂C/∂x.
+                Fold(side, folded, full, part, count);
+                if (dW != null)
+                {
+                    for (var group = 0; group < g.Groups; group++)
+                    {
+                        Gemm.Multiply(
+                            false, true, outputs, rows, width, 1f,
+                            folded + ((long)group * outputs * width), width,
+                            columns + ((long)group * rows * width), width,
+                            1f, dW + ((long)group * outputs * rows), rows);
+                    }
+                }
+
+                if (dB != null)
+                {
+                    AddChannelSums(folded, g.ColumnChannels, width, dB);
+                }
+
+                if (target != null)
+                {
+                    // The column buffer is free again: it takes Wᵀ·∂C/∂y, which col2im adds into the input gradients.
+                    for (var group = 0; group < g.Groups; group++)
+                    {
+                        Gemm.Multiply(
+                            true, false, rows, width, outputs, 1f,
+                            w + ((long)group * outputs * rows), rows,
+                            folded + ((long)group * outputs * width), width,
+                            0f, columns + ((long)group * rows * width), width);
+                    }
+
+                    for (var s = 0; s < count; s++)
+                    {
+                        Im2Col.Raise(g, columns + ((long)s * p), target + ((long)s * g.ImageSize), width);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// folded[c, s·p + i] = side[s, c, the part's output position i]: the part's outputs of <paramref name="count"/> samples
+    /// as one Co × count·p matrix.
+    /// </summary>
+    private static void Fold(float* side, float* folded, in ConvolutionGeometry full, in Part part, int count) =>
+        Move(side, folded, full, part, count, null, true);
+
+    /// <summary>The inverse of <see cref="Fold"/> (+ bias[c]).</summary>
+    private static void Unfold(float* folded, float* side, in ConvolutionGeometry full, in Part part, int count, float* bias) =>
+        Move(side, folded, full, part, count, bias, false);
+
+    private static void Move(float* side, float* folded, in ConvolutionGeometry full, in Part part, int count, float* bias, bool fold)
+    {
+        var channels = full.ColumnChannels;
+        int rh = part.Geometry.OutputHeight, rw = part.Geometry.OutputWidth, wo = full.OutputWidth;
+        var p = rh * rw;
+        var whole = rw == wo;
+        var width = (long)count * p;
+        for (var s = 0; s < count; s++)
+        {
+            for (var c = 0; c < channels; c++)
+            {
+                var plane = side + ((((long)s * channels) + c) * full.Positions) + (part.Row * wo) + part.Column;
+                var block = folded + (c * width) + ((long)s * p);
+                var runs = whole ? 1 : rh;
+                var run = whole ? p : rw;
+                for (var i = 0; i < runs; i++)
+                {
+                    var a = new Span<float>(plane + ((long)i * wo), run);
+                    var b = new Span<float>(block + ((long)i * rw), run);
+                    if (fold)
+                    {
+                        a.CopyTo(b);
+                    }
+                    else if (bias != null)
+                    {
+                        TensorPrimitives.Add(b, bias[c], a);
+                    }
+                    else
+                    {
+                        b.CopyTo(a);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// One rectangle of a folded convolution's output: <see cref="Geometry"/> is the convolution restricted to it (output
+    /// size, only its taps, padding shifted), <see cref="Row"/> and <see cref="Column"/> its place in the output,
+    /// <see cref="Top"/> and <see cref="Left"/> its first tap in the full kernel, <see cref="WeightOffset"/> where its
+    /// weights start in the parts' weight buffer.
+    /// </summary>
+    internal readonly record struct Part(ConvolutionGeometry Geometry, int Row, int Column, int Top, int Left, int WeightOffset);
 
     /// <summary>The column matrix of one image: the image itself for a pointwise convolution, else im2col into the buffer.</summary>
     private static float* Columns(in ConvolutionGeometry g, float* image, float* buffer)
@@ -530,10 +959,38 @@ internal sealed unsafe class ConvolutionEngine
 
         public bool Direct { get; private set; }
 
-        public void Set(Mode mode, Tensor image, Tensor columnSide, Tensor weight, Tensor? bias, Tensor? dWeight, Tensor? dBias, Tensor? target, int chunks, bool direct = false)
+        public bool Fold { get; private set; }
+
+        public int BlockSamples { get; private set; }
+
+        /// <summary>Values of the weights in the folded layout (all parts).</summary>
+        public int FoldWeightSize { get; private set; }
+
+        /// <summary>The weights the folded GEMMs read: the layer's, or the parts' (<see cref="Decompose"/>).</summary>
+        public float[]? FoldWeights { get; private set; }
+
+        /// <summary>Where a single folded chunk adds its weight gradient (in the layout of <see cref="FoldWeights"/>).</summary>
+        public float[]? FoldGradient { get; private set; }
+
+        public void SetFolded(int weightSize, float[]? weights, float[]? gradient)
+        {
+            FoldWeightSize = weightSize;
+            FoldWeights = weights;
+            FoldGradient = gradient;
+        }
+
+        /// <summary>True when chunks add into their own accumulators (reduced in chunk order afterwards); false for a single chunk, which adds into the gradients.</summary>
+        public bool Accumulate { get; private set; }
+
+        public void Set(
+            Mode mode, Tensor image, Tensor columnSide, Tensor weight, Tensor? bias, Tensor? dWeight, Tensor? dBias, Tensor? target, int chunks,
+            bool direct = false, bool fold = false, int blockSamples = 1, bool accumulate = true)
         {
             Chunks = chunks;
             Direct = direct;
+            Fold = fold;
+            BlockSamples = blockSamples;
+            Accumulate = accumulate;
             Mode = mode;
             Image = image;
             ColumnSide = columnSide;
@@ -544,7 +1001,11 @@ internal sealed unsafe class ConvolutionEngine
             Target = target;
         }
 
-        public void Clear() => Set(Mode.Lower, null!, null!, null!, null, null, null, null, 0);
+        public void Clear()
+        {
+            Set(Mode.Lower, null!, null!, null!, null, null, null, null, 0);
+            SetFolded(0, null, null);
+        }
 
         public override void Execute(int index) => engine.RunChunk(this, index);
     }

@@ -12,10 +12,16 @@ namespace MlNetDeep.Layers;
 internal static unsafe class Im2Col
 {
     /// <summary>Fills <paramref name="columns"/> (C·kh·kw × Ho·Wo) from <paramref name="image"/> (C×H×W).</summary>
-    public static void Lower(in ConvolutionGeometry g, float* image, float* columns)
+    public static void Lower(in ConvolutionGeometry g, float* image, float* columns) => Lower(g, image, columns, g.Positions);
+
+    /// <summary>
+    /// Fills the C·kh·kw × Ho·Wo block of a wider column matrix whose rows are <paramref name="rowStride"/> values apart
+    /// (the batch-folded layout: the samples of a block side by side).
+    /// </summary>
+    public static void Lower(in ConvolutionGeometry g, float* image, float* columns, int rowStride)
     {
         var wo = g.OutputWidth;
-        var positions = g.Positions;
+        var positions = rowStride;
         var row = 0;
         for (var c = 0; c < g.ImageChannels; c++)
         {
@@ -66,10 +72,13 @@ internal static unsafe class Im2Col
     }
 
     /// <summary>Adds every entry of <paramref name="columns"/> into the image position it was lowered from (padding is dropped).</summary>
-    public static void Raise(in ConvolutionGeometry g, float* columns, float* image)
+    public static void Raise(in ConvolutionGeometry g, float* columns, float* image) => Raise(g, columns, image, g.Positions);
+
+    /// <summary>As <see cref="Raise(in ConvolutionGeometry, float*, float*)"/>, from a block of a wider column matrix (rows <paramref name="rowStride"/> apart).</summary>
+    public static void Raise(in ConvolutionGeometry g, float* columns, float* image, int rowStride)
     {
         var wo = g.OutputWidth;
-        var positions = g.Positions;
+        var positions = rowStride;
         var row = 0;
         for (var c = 0; c < g.ImageChannels; c++)
         {

@@ -120,6 +120,32 @@ public class ConvolutionBehaviourTests
         Assert.That(e!.Message, Does.Contain("sideways"));
     }
 
+    [TestCase(8, 8, 16)]
+    [TestCase(2, 2, 64)]
+    [TestCase(1, 1, 3)]
+    public void BatchFoldedConvolutionsAllocateNothingInSteadyState(int height, int width, int batch)
+    {
+        // 8x8: folded whole, in chunks; 2x2: in parts (corners); 1x1: trimmed to the centre tap, one chunk.
+        var conv = new Conv2D(16, 3, padding: 1);
+        conv.Build([8, height, width], new RandomSource(1));
+        var x = TestData.Random(2, batch, 8, height, width);
+        var g = TestData.Random(3, batch, 16, height, width);
+        for (var i = 0; i < 3; i++)
+        {
+            conv.Forward(x, true);
+            conv.Backward(g);
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 10; i++)
+        {
+            conv.Forward(x, true);
+            conv.Backward(g);
+        }
+
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
+    }
+
     [TestCase(8)]
     [TestCase(1)]
     public void ForwardAndBackwardAllocateNothingInSteadyState(int batch)

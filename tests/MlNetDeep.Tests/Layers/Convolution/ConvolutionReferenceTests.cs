@@ -29,6 +29,27 @@ public class ConvolutionReferenceTests
             [1, 16, 12, 12, 32, 3, 3, 1, 1, Padding.Same, 1, 1, 1, true],
             [7, 1, 28, 28, 6, 5, 5, 1, 1, (Padding)2, 1, 1, 1, true],
             [5, 6, 14, 14, 16, 5, 5, 1, 1, Padding.Valid, 1, 1, 1, true],
+
+            // Batch-folded GEMMs: several blocks per chunk (40 samples of 16x16 outputs), one chunk whose GEMMs use every
+            // core (16 samples of 4x4), groups, 1x1 outputs and a strided 1x1 projection.
+            [40, 2, 32, 32, 4, 3, 3, 2, 2, (Padding)1, 1, 1, 1, true],
+            [16, 64, 4, 4, 24, 3, 3, 1, 1, Padding.Same, 1, 1, 1, false],
+            [9, 8, 5, 5, 6, 3, 3, 2, 2, Padding.Same, 1, 1, 2, true],
+            [64, 8, 2, 2, 16, 3, 3, 2, 2, (Padding)1, 1, 1, 1, false],
+            [24, 16, 8, 8, 32, 1, 1, 2, 2, Padding.Valid, 1, 1, 1, false],
+
+            // Taps that only ever see padding are trimmed: 3x3 on 1x1 images (the centre tap), dilated 3x3 on 2x1, and a
+            // 5x4 kernel with stride 2 on 1x2 images padded 3 and 2 with two groups (rows 1 and 3 used, row 2 kept between them).
+            [6, 16, 1, 1, 8, 3, 3, 1, 1, (Padding)1, 1, 1, 1, true],
+            [5, 4, 2, 1, 6, 3, 3, 1, 1, (Padding)2, 2, 2, 1, false],
+            [4, 4, 1, 2, 6, 5, 4, 2, 1, Padding.Explicit(3, 3, 2, 2), 1, 1, 2, true],
+
+            // Small outputs cut into corners, edges and inside, each with only its taps: 3x3 padded by 1 on 4x4 (kept whole) and 2x2,
+            // 5x5 padded by 2 on 3x4 with two groups, and 3x2 with dilation 2 on 4x3.
+            [20, 32, 4, 4, 16, 3, 3, 1, 1, (Padding)1, 1, 1, 1, true],
+            [40, 64, 2, 2, 24, 3, 3, 1, 1, (Padding)1, 1, 1, 1, false],
+            [7, 4, 3, 4, 6, 5, 5, 1, 1, (Padding)2, 1, 1, 2, true],
+            [9, 3, 4, 3, 5, 3, 2, 1, 1, Padding.Explicit(2, 2, 1, 1), 2, 2, 1, true],
         ];
         foreach (var c in cases)
         {
@@ -118,6 +139,53 @@ public class ConvolutionReferenceTests
         {
             DirectConvolution.Enabled = true;
         }
+    }
+
+    /// <summary>
+    /// The same checks with batch folding switched off too, so that the per-sample GEMMs (which large images use) stay
+    /// covered for the small shapes that are folded by default.
+    /// </summary>
+    [TestCaseSource(nameof(Shapes))]
+    [NonParallelizable]
+    public void Conv2DSampleBySampleMatchesDirectLoops(
+        int n, int cin, int h, int w, int cout, int kh, int kw, int sh, int sw, Padding padding, int dh, int dw, int groups, bool bias)
+    {
+        ConvolutionEngine.BatchFolding = false;
+        try
+        {
+            Conv2DThroughIm2ColMatchesDirectLoops(n, cin, h, w, cout, kh, kw, sh, sw, padding, dh, dw, groups, bias);
+        }
+        finally
+        {
+            ConvolutionEngine.BatchFolding = true;
+        }
+    }
+
+    [TestCase(3, 3, 1, 1, 1, 1, 1, 1, ExpectedResult = "1x1 pad 0,0")]
+    [TestCase(3, 3, 2, 1, 2, 2, 1, 1, ExpectedResult = "2x2 pad 0,0")]
+    [TestCase(3, 3, 1, 1, 8, 8, 8, 8, ExpectedResult = "untrimmed")]
+    [TestCase(7, 7, 2, 3, 2, 2, 1, 1, ExpectedResult = "2x2 pad 0,0")]
+    [TestCase(5, 3, 1, 2, 1, 3, 1, 5, ExpectedResult = "1x3 pad 0,2")]
+    [TestCase(5, 4, 2, 3, 1, 2, 2, 3, ExpectedResult = "3x4 pad 2,3")]
+    public string TrimmingKeepsTheTapsThatReachTheImage(int kh, int kw, int stride, int pad, int h, int w, int ho, int wo)
+    {
+        var g = new ConvolutionGeometry(2, h, w, 3, ho, wo, kh, kw, stride, stride, pad, pad, 1, 1, 1);
+        var (t, smaller) = ConvolutionEngine.Trim(g);
+        return smaller ? $"{t.KernelHeight}x{t.KernelWidth} pad {t.PadTop},{t.PadLeft}" : "untrimmed";
+    }
+
+    [TestCase(4, 4, ExpectedResult = "1 parts: 4x4 3x3")]
+    [TestCase(3, 2, ExpectedResult = "6 parts: 1x1 2x2, 1x1 2x2, 1x1 3x2, 1x1 3x2, 1x1 2x2, 1x1 2x2")]
+    [TestCase(2, 2, ExpectedResult = "4 parts: 1x1 2x2, 1x1 2x2, 1x1 2x2, 1x1 2x2")]
+    [TestCase(8, 8, ExpectedResult = "1 parts: 8x8 3x3")]
+    [TestCase(1, 1, ExpectedResult = "1 parts: 1x1 1x1")]
+    public string SmallOutputsAreCutIntoPartsThatUseTheSameTaps(int h, int w)
+    {
+        var g = new ConvolutionGeometry(2, h, w, 3, h, w, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        var parts = ConvolutionEngine.Decompose(g);
+        Assert.That(parts.Sum(p => p.Geometry.Positions), Is.EqualTo(h * w), "every output position in exactly one part");
+        return $"{parts.Length} parts: " + string.Join(", ", parts.Select(p =>
+            $"{p.Geometry.OutputHeight}x{p.Geometry.OutputWidth} {p.Geometry.KernelHeight}x{p.Geometry.KernelWidth}"));
     }
 
     [TestCaseSource(nameof(Shapes))]

@@ -1,0 +1,154 @@
+"""PyTorch side of the vision workloads (VisionWorkloads.cs): the same networks as MlNetDeep's Architectures, defined here
+with torch.nn (torchvision not needed), on random images; training steps (zero-grad, forward, cross-entropy, backward,
+SGD lr 0.01 classical momentum 0.9) and inference batches (eval mode, no grad). Warm-up of at least a second (3 calls),
+then 5 rounds of at least 0.5 s each; the median images/s, one JSON object a line, as the C# side prints it.
+
+    /usr/bin/python3 tests/MlNetDeep.Benchmarks/pytorch_vision.py resnet18-cifar [--batch 64] [--infer-batch 256] [--threads 2] [--train-only|--infer-only]
+"""
+import argparse, json, statistics, time
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class BasicBlock(nn.Module):
+    """conv3x3(stride)-BN-ReLU-conv3x3-BN, identity or conv1x1(stride)-BN shortcut, ReLU after the add (Architectures.BasicBlock)."""
+
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.main = nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True),
+                                  nn.Conv2d(cout, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout))
+        self.shortcut = (nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+                         if stride != 1 or cin != cout else nn.Identity())
+
+    def forward(self, x):
+        return F.relu(self.main(x) + self.shortcut(x))
+
+
+def resnet(blocks, classes, size):
+    """Architectures.ResNet: the ImageNet stem (7x7/2 conv, BN, ReLU, 3x3/2 max-pool) at every input size."""
+    layers = [nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(inplace=True), nn.MaxPool2d(3, 2, 1)]
+    cin = 64
+    for stage, count in enumerate(blocks):
+        width = 64 << stage
+        for b in range(count):
+            layers.append(BasicBlock(cin, width, 2 if stage > 0 and b == 0 else 1))
+            cin = width
+    final = -(-size // 32)
+    return nn.Sequential(*layers, nn.AvgPool2d(final), nn.Flatten(), nn.Linear(512, classes))
+
+
+def small_conv_net(classes=10, width=32):
+    layers, cin = [], 3
+    for c in (width, 2 * width, 4 * width):
+        layers += [nn.Conv2d(cin, c, 3, 1, 1, bias=False), nn.BatchNorm2d(c), nn.ReLU(inplace=True), nn.MaxPool2d(2)]
+        cin = c
+    return nn.Sequential(*layers, nn.Flatten(), nn.Linear(4 * width * 16, classes))
+
+
+def vgg_cifar(classes=10):
+    layers, cin = [], 3
+    for c in (64, 0, 128, 0, 256, 256, 0, 512, 512, 0, 512, 512, 0):
+        if c == 0:
+            layers.append(nn.MaxPool2d(2))
+        else:
+            layers += [nn.Conv2d(cin, c, 3, 1, 1, bias=False), nn.BatchNorm2d(c), nn.ReLU(inplace=True)]
+            cin = c
+    return nn.Sequential(*layers, nn.Flatten(), nn.Linear(512, classes))
+
+
+def vgg16(classes=1000):
+    layers, cin = [], 3
+    for c in (64, 64, 0, 128, 128, 0, 256, 256, 256, 0, 512, 512, 512, 0, 512, 512, 512, 0):
+        if c == 0:
+            layers.append(nn.MaxPool2d(2))
+        else:
+            layers += [nn.Conv2d(cin, c, 3, 1, 1), nn.ReLU(inplace=True)]
+            cin = c
+    return nn.Sequential(*layers, nn.Flatten(), nn.Linear(512 * 49, 4096), nn.ReLU(inplace=True), nn.Dropout(0.5),
+                         nn.Linear(4096, 4096), nn.ReLU(inplace=True), nn.Dropout(0.5), nn.Linear(4096, classes))
+
+
+def alexnet(classes=1000):
+    """Architectures.AlexNet(inputSize: 224): the paper's two-group convolutions and LRN (alpha not divided by n there)."""
+    lrn = lambda: nn.LocalResponseNorm(5, alpha=5e-4, beta=0.75, k=2.0)
+    return nn.Sequential(
+        nn.Conv2d(3, 96, 11, 4, 2), nn.ReLU(inplace=True), lrn(), nn.MaxPool2d(3, 2),
+        nn.Conv2d(96, 256, 5, 1, 2, groups=2), nn.ReLU(inplace=True), lrn(), nn.MaxPool2d(3, 2),
+        nn.Conv2d(256, 384, 3, 1, 1), nn.ReLU(inplace=True),
+        nn.Conv2d(384, 384, 3, 1, 1, groups=2), nn.ReLU(inplace=True),
+        nn.Conv2d(384, 256, 3, 1, 1, groups=2), nn.ReLU(inplace=True), nn.MaxPool2d(3, 2),
+        nn.Flatten(), nn.Linear(256 * 36, 4096), nn.ReLU(inplace=True), nn.Dropout(0.5),
+        nn.Linear(4096, 4096), nn.ReLU(inplace=True), nn.Dropout(0.5), nn.Linear(4096, classes))
+
+
+WORKLOADS = {
+    "resnet18-cifar": (lambda: resnet([2, 2, 2, 2], 10, 32), 32, 10),
+    "resnet34-cifar": (lambda: resnet([3, 4, 6, 3], 10, 32), 32, 10),
+    "smallconvnet-cifar": (small_conv_net, 32, 10),
+    "vgg11-cifar": (vgg_cifar, 32, 10),
+    "resnet18-224": (lambda: resnet([2, 2, 2, 2], 1000, 224), 224, 1000),
+    "vgg16-224": (vgg16, 224, 1000),
+    "alexnet-224": (alexnet, 224, 1000),
+}
+
+
+def rounds(step, batch):
+    t0, n = time.perf_counter(), 0
+    while n < 3 or time.perf_counter() - t0 < 1:
+        step()
+        n += 1
+    rates = []
+    for _ in range(5):
+        t0, n = time.perf_counter(), 0
+        while n < 2 or time.perf_counter() - t0 < 0.5:
+            step()
+            n += 1
+        rates.append(n * batch / (time.perf_counter() - t0))
+    return rates
+
+
+def emit(model, measure, rates, threads):
+    print(json.dumps({"model": model, "measure": measure, "median": round(statistics.median(rates), 1), "min": round(min(rates), 1),
+                      "max": round(max(rates), 1), "engine": "pytorch", "version": torch.__version__, "threads": threads}), flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("workload", choices=WORKLOADS)
+    parser.add_argument("--batch", type=int)
+    parser.add_argument("--infer-batch", type=int)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--train-only", action="store_true")
+    parser.add_argument("--infer-only", action="store_true")
+    a = parser.parse_args()
+    make, size, classes = WORKLOADS[a.workload]
+    batch = a.batch or (8 if size == 224 else 64)
+    infer_batch = a.infer_batch or (8 if size == 224 else 256)
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    model = make()
+    if not a.infer_only:
+        model.train()
+        opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+        x, y = torch.rand(batch, 3, size, size), torch.arange(batch) % classes
+
+        def train():
+            opt.zero_grad(set_to_none=True)
+            F.cross_entropy(model(x), y).backward()
+            opt.step()
+
+        emit(a.workload, f"train_b{batch}_img_per_s", rounds(train, batch), a.threads)
+    if not a.train_only:
+        model.eval()
+        x = torch.rand(infer_batch, 3, size, size)
+
+        def infer():
+            with torch.no_grad():
+                model(x)
+
+        emit(a.workload, f"infer_b{infer_batch}_img_per_s", rounds(infer, infer_batch), a.threads)
+
+
+if __name__ == "__main__":
+    main()
