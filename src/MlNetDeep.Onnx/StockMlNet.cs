@@ -12,8 +12,10 @@ namespace MlNetDeep.Onnx;
 /// expect). ML.NET's own transformers are kept as they are; each MlNetDeep image step becomes <c>ApplyOnnxModel</c> of its
 /// scoring form (centre crop, fitted normalisation; random steps are the identity); each network becomes
 /// <c>ApplyOnnxModel</c> of the network followed by ML.NET's own scorer of its task (softmax and argmax into a PredictedLabel
-/// key with the label's KeyValues; the logit, its calibrated Probability and PredictedLabel; the value). The output columns
-/// keep MlNetDeep's names and types.
+/// key with the label's KeyValues; the logit, its calibrated Probability and PredictedLabel; the value). The network reads
+/// the features column it was trained on, and its output columns keep the names the trainer was given (ScoreColumnName,
+/// PredictedLabelColumnName, ProbabilityColumnName) and MlNetDeep's types; a column of the input that ML.NET's standard
+/// names would otherwise hide (an earlier network's Score) stays visible, as it does in the MlNetDeep pipeline.
 /// </summary>
 public static class StockMlNet
 {
@@ -126,8 +128,33 @@ public static class StockMlNet
             throw new NotSupportedException($"{where} cannot be converted to stock ML.NET: {e.Message}", e);
         }
 
+        // ML.NET's scorers write Score, Probability and PredictedLabel; the transformer may have been given other names.
+        (string Standard, string Name)[] names = model.Task switch
+        {
+            NeuralNetworkTask.MulticlassClassification => [("Score", model.ScoreColumnName), ("PredictedLabel", model.PredictedLabelColumnName)],
+            NeuralNetworkTask.BinaryClassification =>
+                [("Score", model.ScoreColumnName), ("Probability", model.ProbabilityColumnName), ("PredictedLabel", model.PredictedLabelColumnName)],
+            _ => [("Score", model.ScoreColumnName)],
+        };
+        var renamed = names.Any(n => n.Standard != n.Name);
+
+        // A column of the input that a standard name would hide for good (the Score of an earlier network when this one
+        // writes Score2) is set aside before the scorer and put back after it, as MlNetDeep's transformer leaves it visible.
+        var finals = names.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+        var kept = names.Select(n => n.Standard)
+            .Where(standard => renamed && !finals.Contains(standard) && data.Schema.GetColumnOrNull(standard) is { IsHidden: false })
+            .ToArray();
+        string Kept(string standard) => $"{TemporaryPrefix}{index}.kept.{standard}";
+        string Moved(string standard) => $"{TemporaryPrefix}{index}.scored.{standard}";
+
         // ONNX gives the network's outputs; ML.NET's own scorer of the task adds Score, PredictedLabel and Probability.
-        var onnx = ml.Transforms.CopyColumns(input, model.FeatureColumnName)
+        IEstimator<ITransformer> head = new EstimatorChain<ITransformer>();
+        foreach (var standard in kept)
+        {
+            head = head.Append(ml.Transforms.CopyColumns(Kept(standard), standard));
+        }
+
+        var onnx = head.Append(ml.Transforms.CopyColumns(input, model.FeatureColumnName))
             .Append(ml.Transforms.ApplyOnnxModel([outputs], [input], new MemoryStream(bytes)))
             .Fit(data);
         var scored = onnx.Transform(data);
@@ -140,22 +167,33 @@ public static class StockMlNet
             _ => StockScorers.Regression(ml, scored.Schema, outputs),
         };
 
-        // ML.NET's scorers name their columns Score, Probability and PredictedLabel; the transformer may have been given others.
-        string[] standard = model.Task switch
-        {
-            NeuralNetworkTask.MulticlassClassification => ["Score", "PredictedLabel"],
-            NeuralNetworkTask.BinaryClassification => ["Score", "Probability", "PredictedLabel"],
-            _ => ["Score"],
-        };
-        var renamed = standard.Zip(added.Select(c => c.Name)).Where(p => p.First != p.Second).ToArray();
+        // Renaming goes through temporaries, so that names that trade places (Score written as PredictedLabel and the other
+        // way round) do not read a column already overwritten.
         IEstimator<ITransformer> tail = new EstimatorChain<ITransformer>();
-        foreach (var (from, to) in renamed)
+        var dropped = new List<string> { input, outputs };
+        if (renamed)
         {
-            tail = tail.Append(ml.Transforms.CopyColumns(to, from));
+            foreach (var (standard, _) in names)
+            {
+                tail = tail.Append(ml.Transforms.CopyColumns(Moved(standard), standard));
+            }
+
+            foreach (var (standard, name) in names)
+            {
+                tail = tail.Append(ml.Transforms.CopyColumns(name, Moved(standard)));
+            }
+
+            foreach (var standard in kept)
+            {
+                tail = tail.Append(ml.Transforms.CopyColumns(standard, Kept(standard)));
+            }
+
+            dropped.AddRange(names.Select(n => Moved(n.Standard)));
+            dropped.AddRange(kept.Select(Kept));
+            dropped.AddRange(names.Select(n => n.Standard).Where(standard => !finals.Contains(standard) && !kept.Contains(standard)));
         }
 
-        tail = tail.Append(ml.Transforms.DropColumns([input, outputs, .. renamed.Select(p => p.First).Except(added.Select(c => c.Name))]));
-
+        tail = tail.Append(ml.Transforms.DropColumns([.. dropped]));
         var drop = tail.Fit(scorer.Transform(scored));
         return [.. Flatten(onnx), scorer, .. Flatten(drop)];
     }

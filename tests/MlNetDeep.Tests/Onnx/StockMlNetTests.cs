@@ -114,6 +114,84 @@ public class StockMlNetTests
     }
 
     [Test]
+    public void CustomColumnNamesAreHonouredInAProcessWithoutMlNetDeep()
+    {
+        // Features and label of other names, two networks in one pipeline: the first with ML.NET's output names, the second
+        // with its own. The second's conversion must not hide or drop the first's Score and PredictedLabel.
+        var ml = new MLContext(seed: 1);
+        var train = Images(ml, 60, 1, "Pixels", "Kind");
+        var test = Images(ml, 9, 2, "Pixels", "Kind");
+        NeuralNetworkMulticlassTrainer.Options Options(int hidden, int seed, string score, string predicted) => new()
+        {
+            FeatureColumnName = "Pixels",
+            LabelColumnName = "Kind",
+            HiddenLayers = [hidden],
+            NumberOfEpochs = 1,
+            Seed = seed,
+            ScoreColumnName = score,
+            PredictedLabelColumnName = predicted,
+        };
+        var model = ml.Transforms.Conversion.MapValueToKey("Kind")
+            .Append(ml.MulticlassClassification.Trainers.NeuralNetwork(Options(6, 3, "Score", "PredictedLabel")))
+            .Append(ml.MulticlassClassification.Trainers.NeuralNetwork(Options(5, 4, "Probabilities", "Animal")))
+            .Fit(train);
+        string[] columns = ["Score", "PredictedLabel", "Probabilities", "Animal"];
+
+        var (path, loaded) = ConvertSaveAndLoad(ml, model, train);
+        try
+        {
+            var schema = loaded.GetOutputSchema(train.Schema);
+            Assert.That(schema.Where(c => !c.IsHidden).Select(c => c.Name), Is.EquivalentTo((string[])["Kind", "Pixels", .. columns]),
+                "the input, both networks' columns and no temporary one");
+            Assert.That(schema["Animal"].Type, Is.EqualTo(new KeyDataViewType(typeof(uint), 3)), "Animal a key of the classes");
+            var expected = Read(model.Transform(test), columns);
+            Assert.That(expected.Select(r => r["Score"]), Is.Not.EqualTo(expected.Select(r => r["Probabilities"])), "two different networks");
+            Compare(expected, Read(loaded.Transform(test), columns), "with custom names, in this process");
+            Compare(expected, RunConsumer(path, test, "Pixels", "Kind", columns), "with custom names, in a process without MlNetDeep");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Test]
+    public void BinaryColumnNamesThatTradePlacesAreHonouredInAProcessWithoutMlNetDeep()
+    {
+        // Score is written as PredictedLabel and PredictedLabel as Score: a rename in place would read an overwritten column.
+        var ml = new MLContext(seed: 1);
+        var train = Flat(ml, 80, 1, "Measurements", "Sick");
+        var test = Flat(ml, 12, 2, "Measurements", "Sick");
+        var model = ml.BinaryClassification.Trainers.NeuralNetwork(new NeuralNetworkBinaryTrainer.Options
+        {
+            FeatureColumnName = "Measurements",
+            LabelColumnName = "Sick",
+            HiddenLayers = [8],
+            NumberOfEpochs = 3,
+            ScoreColumnName = "PredictedLabel",
+            PredictedLabelColumnName = "Score",
+            ProbabilityColumnName = "Chance",
+        }).Fit(train);
+        string[] columns = ["PredictedLabel", "Chance", "Score"];
+
+        var (path, loaded) = ConvertSaveAndLoad(ml, model, train);
+        try
+        {
+            var schema = loaded.GetOutputSchema(train.Schema);
+            Assert.That(schema.Where(c => !c.IsHidden).Select(c => c.Name), Is.EquivalentTo((string[])["Sick", "Measurements", .. columns]));
+            Assert.That(schema["PredictedLabel"].Type, Is.EqualTo(NumberDataViewType.Single), "the score, under the name it was given");
+            Assert.That(schema["Score"].Type, Is.EqualTo(BooleanDataViewType.Instance), "the predicted label, under the name it was given");
+            var expected = Read(model.Transform(test), columns);
+            Compare(expected, Read(loaded.Transform(test), columns), "with traded names, in this process");
+            Compare(expected, RunConsumer(path, test, "Measurements", "Sick", columns), "with traded names, in a process without MlNetDeep");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Test]
     public void ARegressionPipelineScoresTheSame()
     {
         var ml = new MLContext(seed: 1);
@@ -191,7 +269,7 @@ public class StockMlNetTests
     }
 
     /// <summary>The consumer's output for <paramref name="data"/>'s rows; the consumer must find no MlNetDeep assembly.</summary>
-    private static List<Dictionary<string, string>> RunConsumer(string model, IDataView data)
+    private static List<Dictionary<string, string>> RunConsumer(string model, IDataView data, string featuresName = "Features", string labelName = "Label", string[]? columns = null)
     {
         var dll = ConsumerPath();
         Assert.That(Directory.GetFiles(Path.GetDirectoryName(dll)!, "MlNetDeep.*.dll").Select(Path.GetFileName), Is.EqualTo(new[] { "MlNetDeep.StockConsumer.dll" }),
@@ -203,8 +281,8 @@ public class StockMlNetTests
             var lines = new List<string>();
             using (var cursor = data.GetRowCursor(data.Schema))
             {
-                var features = cursor.GetGetter<VBuffer<float>>(data.Schema["Features"]);
-                var label = data.Schema["Label"].Type is BooleanDataViewType ? BoolLabel(cursor) : TextLabel(cursor);
+                var features = cursor.GetGetter<VBuffer<float>>(data.Schema[featuresName]);
+                var label = data.Schema[labelName].Type is BooleanDataViewType ? BoolLabel(cursor, labelName) : TextLabel(cursor, labelName);
                 VBuffer<float> buffer = default;
                 while (cursor.MoveNext())
                 {
@@ -215,7 +293,8 @@ public class StockMlNetTests
 
             File.WriteAllLines(input, lines);
             var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var a in new[] { dll, model, input, output })
+            string[] arguments = columns is null ? [dll, model, input, output] : [dll, model, input, output, featuresName, labelName, string.Join(',', columns)];
+            foreach (var a in arguments)
             {
                 info.ArgumentList.Add(a);
             }
@@ -240,9 +319,9 @@ public class StockMlNetTests
         }
     }
 
-    private static Func<string> TextLabel(DataViewRow row)
+    private static Func<string> TextLabel(DataViewRow row, string name)
     {
-        var getter = row.GetGetter<ReadOnlyMemory<char>>(row.Schema["Label"]);
+        var getter = row.GetGetter<ReadOnlyMemory<char>>(row.Schema[name]);
         return () =>
         {
             ReadOnlyMemory<char> v = default;
@@ -251,9 +330,9 @@ public class StockMlNetTests
         };
     }
 
-    private static Func<string> BoolLabel(DataViewRow row)
+    private static Func<string> BoolLabel(DataViewRow row, string name)
     {
-        var getter = row.GetGetter<bool>(row.Schema["Label"]);
+        var getter = row.GetGetter<bool>(row.Schema[name]);
         return () =>
         {
             var v = false;
@@ -340,9 +419,9 @@ public class StockMlNetTests
             foreach (var (name, value) in expected[r])
             {
                 Assert.That(actual[r].ContainsKey(name), Is.True, $"column {name} {where}");
-                if (name is "Score" or "Probability" or "Probabilities")
+                // Scores and probabilities compare within the tolerance whatever they are called; keys and Booleans exactly.
+                if (Numbers(value) is { } e)
                 {
-                    var e = value.Split(',').Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray();
                     var a = actual[r][name].Split(',').Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray();
                     Assert.That(a.Length, Is.EqualTo(e.Length), $"{name} of row {r} {where}");
                     if (e.All(float.IsNaN))
@@ -366,6 +445,21 @@ public class StockMlNetTests
         TestContext.Out.WriteLine($"{where}: {expected.Count} rows, max relative error of the scores {worst:E2}");
     }
 
+    private static float[]? Numbers(string value)
+    {
+        var parts = value.Split(',');
+        var numbers = new float[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (!float.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out numbers[i]))
+            {
+                return null;
+            }
+        }
+
+        return numbers;
+    }
+
     private static string ConsumerPath()
     {
         // tests/MlNetDeep.Tests/bin/CONFIG/TFM/ → tests/MlNetDeep.StockConsumer/bin/CONFIG/TFM/
@@ -377,14 +471,17 @@ public class StockMlNetTests
         return dll;
     }
 
-    private static SchemaDefinition Definition(bool flat = false)
+    private static SchemaDefinition Definition(bool flat = false, string features = "Features", string label = "Label")
     {
         var definition = SchemaDefinition.Create(typeof(ImageRow));
         definition["Features"].ColumnType = flat ? new VectorDataViewType(NumberDataViewType.Single, 192) : new VectorDataViewType(NumberDataViewType.Single, 3, 8, 8);
+        definition["Features"].ColumnName = features;
+        definition["Label"].ColumnName = label;
         return definition;
     }
 
-    private static IDataView Images(MLContext ml, int count, int seed) => ml.Data.LoadFromEnumerable(Rows(count, seed), Definition());
+    private static IDataView Images(MLContext ml, int count, int seed, string features = "Features", string label = "Label") =>
+        ml.Data.LoadFromEnumerable(Rows(count, seed), Definition(features: features, label: label));
 
     /// <summary>3×8×8 images whose class shows as a brighter channel, plus noise.</summary>
     private static ImageRow[] Rows(int count, int seed)
@@ -403,7 +500,7 @@ public class StockMlNetTests
         })];
     }
 
-    private static IDataView Flat(MLContext ml, int count, int seed)
+    private static IDataView Flat(MLContext ml, int count, int seed, string featuresName = "Features", string labelName = "Label")
     {
         var random = new Random(seed);
         var rows = Enumerable.Range(0, count).Select(i =>
@@ -419,6 +516,8 @@ public class StockMlNetTests
         }).ToArray();
         var definition = SchemaDefinition.Create(typeof(BinaryRow));
         definition["Features"].ColumnType = new VectorDataViewType(NumberDataViewType.Single, 10);
+        definition["Features"].ColumnName = featuresName;
+        definition["Label"].ColumnName = labelName;
         return ml.Data.LoadFromEnumerable(rows, definition);
     }
 
