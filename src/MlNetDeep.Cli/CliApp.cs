@@ -22,8 +22,7 @@ internal static class CliApp
             PredictCommand.Create(console),
             ExperimentCommand.Create(console),
             AugmentPreviewCommand.Create(console),
-
-            // `export` (ONNX, issue 12) joins here as Commands/ExportCommand.cs.
+            ExportCommand.Create(console),
         };
 
         var parsed = root.Parse(args);

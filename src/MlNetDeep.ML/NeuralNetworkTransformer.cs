@@ -101,6 +101,9 @@ public sealed class NeuralNetworkTransformer : ISingleFeaturePredictionTransform
     /// <summary>The name of the predicted-label column this transformer adds (none for regression).</summary>
     public string PredictedLabelColumnName => ColumnNames.PredictedLabel;
 
+    /// <summary>The name of the probability column this transformer adds (binary classification only).</summary>
+    public string ProbabilityColumnName => ColumnNames.Probability;
+
     /// <summary>The per-sample shape the features are read as.</summary>
     public IReadOnlyList<int> FeatureShape => FeatureShapeArray;
 
@@ -147,6 +150,11 @@ public sealed class NeuralNetworkTransformer : ISingleFeaturePredictionTransform
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        if (ForeignOnnxConversion.IsConverting())
+        {
+            throw ForeignOnnxConversion.Refusal($"the MlNetDeep {Task} network reading '{FeatureColumnName}'");
+        }
+
         return new MappedDataView(this, input);
     }
 

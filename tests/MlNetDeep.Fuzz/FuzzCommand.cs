@@ -38,6 +38,11 @@ internal static class FuzzCommand
                 targets.Add(new WeightsFileTarget());
             }
 
+            if (format is "all" or "onnx")
+            {
+                targets.Add(new OnnxFileTarget());
+            }
+
             if (format is "all" or "pipeline")
             {
                 targets.Add(new PipelineFileTarget(folder));

@@ -2,7 +2,7 @@ using System.Globalization;
 using MlNetDeep.Fuzz;
 
 // The fuzzer and the fault-injection child of MlNetDeep's tests (see README.md beside this file):
-//   fuzz [--format pipeline|network|weights|all] [--count N] [--seed S] [--timeout-seconds T]
+//   fuzz [--format pipeline|network|weights|onnx|all] [--count N] [--seed S] [--timeout-seconds T]
 //   save-loop PATH MEGABYTES
 return args.FirstOrDefault() switch
 {
@@ -13,7 +13,7 @@ return args.FirstOrDefault() switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: MlNetDeep.Fuzz fuzz [--format pipeline|network|weights|all] [--count N] [--seed S] [--timeout-seconds T]");
+    Console.Error.WriteLine("usage: MlNetDeep.Fuzz fuzz [--format pipeline|network|weights|onnx|all] [--count N] [--seed S] [--timeout-seconds T]");
     Console.Error.WriteLine("       MlNetDeep.Fuzz save-loop PATH MEGABYTES");
     return 2;
 }

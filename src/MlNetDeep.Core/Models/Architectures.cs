@@ -105,7 +105,11 @@ public static class Architectures
     /// <summary>VGG-11 (configuration A): eight 3x3 convolutions, 132,863,336 parameters for 1000 classes on [3, 224, 224].</summary>
     public static Sequential Vgg11(int classes = 1000) => Vgg([64, 0, 128, 0, 256, 256, 0, 512, 512, 0, 512, 512, 0], classes, "VGG11");
 
-    /// <summary>ResNet-18 (seed 001, seed 004 §4.5): basic residual blocks [2, 2, 2, 2] with 64–512 channels, batch norm, global average pooling.</summary>
+    /// <summary>
+    /// ResNet-18 (seed 001, seed 004 §4.5): basic residual blocks [2, 2, 2, 2] with 64–512 channels, batch norm, global
+    /// average pooling; layer for layer torchvision's <c>resnet18</c> (its stem pools 3x3/2 with padding 1), 11,689,512
+    /// parameters for 1000 classes.
+    /// </summary>
     /// <param name="classes">Output units.</param>
     /// <param name="inputSize">The input's side (224 for ImageNet), which fixes the final average pool.</param>
     public static Sequential ResNet18(int classes = 1000, int inputSize = 224) => ResNet([2, 2, 2, 2], classes, inputSize, "ResNet18");
@@ -236,7 +240,9 @@ public static class Architectures
         net.Add(new Conv2D(64, 7, stride: 2, padding: 3, useBias: false, weightInitializer: new KaimingNormal()));
         net.Add(new BatchNormalization());
         net.Add(new ReLU());
-        net.Add(new MaxPool2D(3, 2, same: true));
+        // torchvision's stem, MaxPool2d(3, 2, padding=1): the same 56x56 output at 224 as TensorFlow's "same", but windows
+        // centred as PyTorch's, so that imported torchvision weights give torchvision's outputs.
+        net.Add(new MaxPool2D(3, 2, padding: 1));
         var channels = 64;
         for (var stage = 0; stage < blocks.Length; stage++)
         {

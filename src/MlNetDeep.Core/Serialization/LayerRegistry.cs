@@ -36,6 +36,9 @@ public static class LayerRegistry
         return Factories.ContainsKey(typeKey);
     }
 
+    /// <summary>The registered type keys, built-in and custom, in ordinal order (for tools that must cover every layer type, such as exporters).</summary>
+    public static IReadOnlyList<string> RegisteredTypes => [.. Factories.Keys.Order(StringComparer.Ordinal)];
+
     /// <summary>Creates the (unbuilt) layer described by <paramref name="description"/>, children included, and gives it the described name.</summary>
     /// <exception cref="InvalidDataException">The type key (of the layer or of a child) is not registered, or a setting is missing or invalid.</exception>
     public static Layer Create(LayerDescription description)
@@ -88,8 +91,8 @@ public static class LayerRegistry
             ["Graph"] = Graph.FromDescription,
             ["Conv2D"] = Leaf(Conv2D.FromDescription),
             ["ConvTranspose2D"] = Leaf(ConvTranspose2D.FromDescription),
-            ["MaxPool2D"] = Leaf(d => new MaxPool2D(d.GetInt32("size"), d.GetInt32("stride"), d.GetBoolean("same"))),
-            ["AvgPool2D"] = Leaf(d => new AvgPool2D(d.GetInt32("size"), d.GetInt32("stride"), d.GetBoolean("same"))),
+            ["MaxPool2D"] = Leaf(d => new MaxPool2D(d.GetInt32("size"), d.GetInt32("stride"), Pooling2D.PaddingOf(d))),
+            ["AvgPool2D"] = Leaf(d => new AvgPool2D(d.GetInt32("size"), d.GetInt32("stride"), Pooling2D.PaddingOf(d))),
             ["Subsampling"] = Leaf(d => new Subsampling(d.GetInt32("size"))),
             ["LocalResponseNormalization"] = Leaf(d => new LocalResponseNormalization(
                 d.GetInt32("size"), d.GetSingle("k"), d.GetSingle("alpha"), d.GetSingle("beta"))),

@@ -90,6 +90,11 @@ public sealed class ImageAugmentationTransformer : ITransformer, IColumnMapper
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        if (ForeignOnnxConversion.IsConverting())
+        {
+            throw ForeignOnnxConversion.Refusal($"the MlNetDeep image step writing '{OutputColumnName}'");
+        }
+
         return new MappedDataView(this, input);
     }
 

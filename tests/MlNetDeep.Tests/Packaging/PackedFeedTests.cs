@@ -34,7 +34,7 @@ public partial class PackedFeedTests
     {
         Directory.Delete(_work, recursive: true);
         var cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        foreach (var id in new[] { "mlnetdeep.core", "mlnetdeep.vision", "mlnetdeep.charts", "mlnetdeep.interactive", "mlnetdeep.ml", "mlnetdeep.cli" })
+        foreach (var id in new[] { "mlnetdeep.core", "mlnetdeep.vision", "mlnetdeep.charts", "mlnetdeep.interactive", "mlnetdeep.ml", "mlnetdeep.onnx", "mlnetdeep.cli" })
         {
             var folder = Path.Combine(cache, id, _version);
             if (Directory.Exists(folder))
@@ -64,6 +64,7 @@ public partial class PackedFeedTests
     [TestCase("MlNetDeep.ML")]
     [TestCase("MlNetDeep.Charts")]
     [TestCase("MlNetDeep.Interactive")]
+    [TestCase("MlNetDeep.Onnx")]
     [TestCase("MlNetDeep.Cli")]
     public void EveryPackageCarriesTheVersionLicenceReadmeAndSymbols(string id)
     {

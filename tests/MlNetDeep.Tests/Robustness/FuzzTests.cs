@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace MlNetDeep.Tests.Robustness;
 
 /// <summary>
-/// Files written by someone else: 2,000 mutations of each format (pipeline file, network file, weights file) are loaded
+/// Files written by someone else: 2,000 mutations of each format (pipeline file, network file, weights file, ONNX model) are loaded
 /// in a child process with a 1 GiB heap cap. Mutations range from raw byte damage to forged edits whose lengths and
 /// checksums are recomputed (so they reach every parser), zip bombs and entries that lie about their size. Every
 /// rejection must be an InvalidDataException naming the file, with no crash-type exception inside; no hang, no
@@ -24,7 +24,7 @@ public class FuzzTests
         Assert.That(line, Is.Not.Null, "the fuzzer finished and reported (a hang or a crash ends it early)");
         using var results = JsonDocument.Parse(line!["RESULT ".Length..]);
         var formats = results.RootElement.EnumerateArray().ToDictionary(r => r.GetProperty("Format").GetString()!);
-        Assert.That(formats.Keys, Is.EquivalentTo(new[] { "network", "weights", "pipeline" }));
+        Assert.That(formats.Keys, Is.EquivalentTo(new[] { "network", "weights", "onnx", "pipeline" }));
         foreach (var (format, report) in formats)
         {
             Assert.That(report.GetProperty("Mutations").GetInt32(), Is.EqualTo(2000), format);

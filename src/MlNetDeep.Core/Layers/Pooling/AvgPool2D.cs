@@ -22,6 +22,16 @@ public sealed class AvgPool2D : Pooling2D
     {
     }
 
+    /// <summary>Creates an average-pooling layer with explicit padding (or <see cref="Padding.Same"/> / <see cref="Padding.Valid"/>).</summary>
+    /// <param name="size">The window's side f.</param>
+    /// <param name="stride">The step s; null for <paramref name="size"/>.</param>
+    /// <param name="padding">The padding; explicit amounts must each be less than <paramref name="size"/>. A window averages its
+    /// real inputs only (PyTorch's <c>count_include_pad=False</c>).</param>
+    public AvgPool2D(int size, int? stride, Padding padding)
+        : base(size, stride, padding)
+    {
+    }
+
     /// <inheritdoc />
     public override LayerDescription Describe() => new("AvgPool2D", Name, GeometrySettings());
 

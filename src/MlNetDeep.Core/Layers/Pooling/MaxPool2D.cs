@@ -47,6 +47,17 @@ public sealed class MaxPool2D : Pooling2D
         _pairJob = new LayerJob(RunPairChunk);
     }
 
+    /// <summary>Creates a max-pooling layer with explicit padding (or <see cref="Padding.Same"/> / <see cref="Padding.Valid"/>).</summary>
+    /// <param name="size">The window's side f.</param>
+    /// <param name="stride">The step s; null for <paramref name="size"/>.</param>
+    /// <param name="padding">The padding; explicit amounts must each be less than <paramref name="size"/> (PyTorch's
+    /// <c>MaxPool2d(3, 2, padding=1)</c> is <c>new MaxPool2D(3, 2, padding: 1)</c>). Padded positions never win.</param>
+    public MaxPool2D(int size, int? stride, Padding padding)
+        : base(size, stride, padding)
+    {
+        _pairJob = new LayerJob(RunPairChunk);
+    }
+
     /// <summary>
     /// True when the whole-batch 2×2 stride-2 kernel applies (even input height and width, no padding, AVX-512):
     /// then a ReLU just before this layer can be fused into it (see <see cref="ForwardRectified"/>).

@@ -6,8 +6,8 @@ using MlNetDeep.Tensors;
 namespace MlNetDeep.Layers;
 
 /// <summary>
-/// The shared part of the 2-D pooling layers (seed 000 §2.2): the window geometry (size f, stride s, valid or
-/// same padding, the same relations as for convolution), shape checks, and the pass over the N·C planes of an
+/// The shared part of the 2-D pooling layers (seed 000 §2.2): the window geometry (size f, stride s, valid, same or
+/// explicit padding, the same relations as for convolution), shape checks, and the pass over the N·C planes of an
 /// NCHW batch, spread over both cores for large inputs. Derived layers supply the per-plane kernels.
 /// </summary>
 /// <remarks>
@@ -17,6 +17,12 @@ namespace MlNetDeep.Layers;
 /// before (top/left), as TensorFlow/Keras do. Padded positions are never part of a result: a max ignores them
 /// and an average divides by the number of real inputs in the window (PyTorch's <c>count_include_pad=false</c>).
 /// Every window holds at least one real input.
+/// </para>
+/// <para>
+/// Explicit padding (top, bottom, left, right), as PyTorch's <c>padding</c> (torchvision's ResNet stem pools with
+/// <c>MaxPool2d(3, 2, padding=1)</c>): output ⌊(n + p_before + p_after − f)/s⌋ + 1. Padded positions are ignored in the
+/// same way; each amount must be less than f, so that every window holds a real input. An average divides by the real
+/// inputs (PyTorch's <c>count_include_pad=False</c>; PyTorch's default counts the padding).
 /// </para>
 /// </remarks>
 public abstract class Pooling2D : Layer
@@ -32,6 +38,15 @@ public abstract class Pooling2D : Layer
     /// <param name="stride">The step s; null for <paramref name="size"/> (non-overlapping windows).</param>
     /// <param name="same">True for same padding (output ⌈n/s⌉), false for valid (no padding).</param>
     protected Pooling2D(int size, int? stride, bool same)
+        : this(size, stride, same ? Padding.Same : Padding.Valid)
+    {
+    }
+
+    /// <summary>Creates the pooling geometry with any padding.</summary>
+    /// <param name="size">The window's side f.</param>
+    /// <param name="stride">The step s; null for <paramref name="size"/> (non-overlapping windows).</param>
+    /// <param name="padding"><see cref="Padding.Valid"/>, <see cref="Padding.Same"/>, or explicit amounts, each less than <paramref name="size"/>.</param>
+    protected Pooling2D(int size, int? stride, Padding padding)
     {
         if (size <= 0)
         {
@@ -44,9 +59,15 @@ public abstract class Pooling2D : Layer
             throw new ArgumentOutOfRangeException(nameof(stride), stride, "The pooling stride must be positive.");
         }
 
+        if (!padding.IsSame && new[] { padding.Top, padding.Bottom, padding.Left, padding.Right }.Any(p => p >= size))
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(padding), padding, $"Each padding amount must be less than the window size {size}, so that every window holds a real input.");
+        }
+
         Size = size;
         Stride = s;
-        Same = same;
+        Padding = padding;
         _job = new LayerJob(RunItem);
     }
 
@@ -56,8 +77,11 @@ public abstract class Pooling2D : Layer
     /// <summary>The step s between windows, in both directions.</summary>
     public int Stride { get; }
 
-    /// <summary>True for same padding, false for valid.</summary>
-    public bool Same { get; }
+    /// <summary>True for same padding (TensorFlow's rule), false for valid or explicit padding.</summary>
+    public bool Same => Padding.IsSame;
+
+    /// <summary>The padding as given: <see cref="Padding.Valid"/>, <see cref="Padding.Same"/> (resolved per input size when built) or explicit amounts.</summary>
+    public Padding Padding { get; }
 
     /// <summary>The number of channels C.</summary>
     protected int Channels { get; private set; }
@@ -74,10 +98,10 @@ public abstract class Pooling2D : Layer
     /// <summary>The output width.</summary>
     protected int OutputWidth { get; private set; }
 
-    /// <summary>Rows of padding above the input (same padding only).</summary>
+    /// <summary>Rows of padding above the input (same or explicit padding).</summary>
     protected int PadTop { get; private set; }
 
-    /// <summary>Columns of padding left of the input (same padding only).</summary>
+    /// <summary>Columns of padding left of the input (same or explicit padding).</summary>
     protected int PadLeft { get; private set; }
 
     /// <summary>
@@ -102,13 +126,31 @@ public abstract class Pooling2D : Layer
         return lanes > 0 && reach <= readable ? lanes : 0;
     }
 
-    /// <summary>The settings every pooling description shares: size, stride and same.</summary>
+    /// <summary>
+    /// The settings every pooling description shares: size, stride and same, and <c>padding</c> (top,bottom,left,right)
+    /// only when the padding is explicit, so that files of valid or same pooling read as before.
+    /// </summary>
     protected KeyValuePair<string, string>[] GeometrySettings() =>
     [
         new("size", LayerDescription.ToSetting(Size)),
         new("stride", LayerDescription.ToSetting(Stride)),
         new("same", LayerDescription.ToSetting(Same)),
+        .. Padding.IsSame || Padding == Padding.Valid ? [] : new KeyValuePair<string, string>[] { new("padding", Padding.ToString()) },
     ];
+
+    /// <summary>Reads the padding <see cref="GeometrySettings"/> wrote: explicit when there is a <c>padding</c> setting, else same or valid.</summary>
+    internal static Padding PaddingOf(LayerDescription description)
+    {
+        var same = description.GetBoolean("same");
+        if (!description.Settings.ContainsKey("padding"))
+        {
+            return same ? Padding.Same : Padding.Valid;
+        }
+
+        return same
+            ? throw new InvalidDataException($"layer '{description.Name}' of type '{description.TypeKey}' has both same=true and an explicit padding.")
+            : Padding.Parse(description.GetString("padding"));
+    }
 
     /// <inheritdoc />
     protected override int[] OnBuild(int[] inputShape, RandomSource random)
@@ -121,8 +163,8 @@ public abstract class Pooling2D : Layer
         }
 
         (Channels, InputHeight, InputWidth) = (inputShape[0], inputShape[1], inputShape[2]);
-        (OutputHeight, PadTop) = Geometry(InputHeight, "height");
-        (OutputWidth, PadLeft) = Geometry(InputWidth, "width");
+        (OutputHeight, PadTop) = Geometry(InputHeight, "height", Padding.Top, Padding.Bottom);
+        (OutputWidth, PadLeft) = Geometry(InputWidth, "width", Padding.Left, Padding.Right);
         var first = (PadLeft + Stride - 1) / Stride;
         var end = Math.Min(OutputWidth, ((InputWidth + PadLeft - Size) / Stride) + 1);
         InteriorColumns = (Math.Min(first, end), end);
@@ -313,7 +355,7 @@ public abstract class Pooling2D : Layer
         return average ? sum / ((h1 - h0) * (w1 - w0)) : sum;
     }
 
-    private (int Output, int PadBefore) Geometry(int extent, string dimension)
+    private (int Output, int PadBefore) Geometry(int extent, string dimension, int before, int after)
     {
         if (Same)
         {
@@ -322,15 +364,16 @@ public abstract class Pooling2D : Layer
             return (output, pad / 2);
         }
 
-        if (Size > extent)
+        if (Size > extent + before + after)
         {
             throw new ArgumentException(
-                $"Layer '{Name}': the {Size}x{Size} pooling window is larger than the input {dimension} {extent} "
-                + $"(per-sample input {Tensor.Format([Channels, InputHeight, InputWidth])}); use a smaller window or same padding.",
+                $"Layer '{Name}': the {Size}x{Size} pooling window is larger than the input {dimension} {extent}"
+                + (before + after > 0 ? $" padded by {before} + {after}" : string.Empty)
+                + $" (per-sample input {Tensor.Format([Channels, InputHeight, InputWidth])}); use a smaller window or same padding.",
                 "inputShape");
         }
 
-        return (((extent - Size) / Stride) + 1, 0);
+        return (((extent + before + after - Size) / Stride) + 1, before);
     }
 
     private void RunItem(int phase, int plane)
