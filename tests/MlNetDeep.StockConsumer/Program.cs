@@ -43,7 +43,7 @@ var columns = wanted.Where(c => scored.Schema.GetColumnOrNull(c) is not null).Se
 var output = new StringBuilder();
 using (var cursor = scored.GetRowCursor(columns))
 {
-    var writers = columns.Select(c => Writer(cursor, c)).ToArray();
+    var writers = columns.Select(c => ScoreText.Writer(cursor, c)).ToArray();
     while (cursor.MoveNext())
     {
         output.AppendLine(string.Join('\t', columns.Select((c, i) => $"{c.Name}={writers[i]()}")));
@@ -63,59 +63,6 @@ if (foreign.Length > 0)
 Console.WriteLine($"scored {lines.Length} rows; columns {string.Join(", ", columns.Select(c => $"{c.Name}: {c.Type}"))}");
 return 0;
 
-static Func<string> Writer(DataViewRow row, DataViewSchema.Column column)
-{
-    string F(float v) => v.ToString("R", CultureInfo.InvariantCulture);
-    switch (column.Type)
-    {
-        case VectorDataViewType:
-        {
-            var getter = row.GetGetter<VBuffer<float>>(column);
-            VBuffer<float> buffer = default;
-            return () =>
-            {
-                getter(ref buffer);
-                return string.Join(',', buffer.DenseValues().Select(F));
-            };
-        }
-
-        case KeyDataViewType:
-        {
-            var getter = row.GetGetter<uint>(column);
-            VBuffer<ReadOnlyMemory<char>> names = default;
-            column.GetKeyValues(ref names);
-            var values = names.DenseValues().Select(v => v.ToString()).ToArray();
-            return () =>
-            {
-                uint key = 0;
-                getter(ref key);
-                return $"{key}:{(key == 0 ? string.Empty : values[key - 1])}";
-            };
-        }
-
-        case BooleanDataViewType:
-        {
-            var getter = row.GetGetter<bool>(column);
-            return () =>
-            {
-                var v = false;
-                getter(ref v);
-                return v ? "true" : "false";
-            };
-        }
-
-        default:
-        {
-            var getter = row.GetGetter<float>(column);
-            return () =>
-            {
-                var v = 0f;
-                getter(ref v);
-                return F(v);
-            };
-        }
-    }
-}
 
 internal sealed class TextRow
 {

@@ -304,15 +304,23 @@ public class BlockScoringTests
             Row();
         }
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 10 * 64; i++)
+        // Steady state: a window of eight blocks that allocates nothing. A thread's kernel scratch is made lazily the first
+        // time that thread runs a part of a block, which on a busy machine may be after the warm-up (the other core took
+        // every part until then), so up to three windows are tried; an allocation per block would show in every one.
+        var windows = new List<long>();
+        for (var w = 0; w < 3 && (windows.Count == 0 || windows[^1] != 0); w++)
         {
-            Row();
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 8 * 64; i++)
+            {
+                Row();
+            }
+
+            windows.Add(GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.That(rows, Is.EqualTo(12 * 64));
-        Assert.That(allocated, Is.Zero, "ten blocks of 64 rows");
+        Assert.That(rows, Is.EqualTo((2 + (8 * windows.Count)) * 64));
+        Assert.That(windows[^1], Is.Zero, $"eight blocks of 64 rows; bytes allocated per window: {string.Join(", ", windows)}");
     }
 
     [Test]

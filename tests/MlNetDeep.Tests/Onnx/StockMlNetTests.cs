@@ -347,7 +347,7 @@ public class StockMlNetTests
         var rows = new List<Dictionary<string, string>>();
         var columns = names.Select(n => scored.Schema[n]).ToArray();
         using var cursor = scored.GetRowCursor(columns);
-        var readers = columns.Select(c => Reader(cursor, c)).ToArray();
+        var readers = columns.Select(c => ScoreText.Writer(cursor, c)).ToArray();
         while (cursor.MoveNext())
         {
             rows.Add(columns.Select((c, i) => (c.Name, readers[i]())).ToDictionary(p => p.Name, p => p.Item2));
@@ -356,59 +356,6 @@ public class StockMlNetTests
         return rows;
     }
 
-    private static Func<string> Reader(DataViewRow row, DataViewSchema.Column column)
-    {
-        static string F(float v) => v.ToString("R", CultureInfo.InvariantCulture);
-        switch (column.Type)
-        {
-            case VectorDataViewType:
-            {
-                var getter = row.GetGetter<VBuffer<float>>(column);
-                VBuffer<float> buffer = default;
-                return () =>
-                {
-                    getter(ref buffer);
-                    return string.Join(',', buffer.DenseValues().Select(F));
-                };
-            }
-
-            case KeyDataViewType:
-            {
-                var getter = row.GetGetter<uint>(column);
-                VBuffer<ReadOnlyMemory<char>> names = default;
-                column.GetKeyValues(ref names);
-                var values = names.DenseValues().Select(v => v.ToString()).ToArray();
-                return () =>
-                {
-                    uint key = 0;
-                    getter(ref key);
-                    return $"{key}:{(key == 0 ? string.Empty : values[key - 1])}";
-                };
-            }
-
-            case BooleanDataViewType:
-            {
-                var getter = row.GetGetter<bool>(column);
-                return () =>
-                {
-                    var v = false;
-                    getter(ref v);
-                    return v ? "true" : "false";
-                };
-            }
-
-            default:
-            {
-                var getter = row.GetGetter<float>(column);
-                return () =>
-                {
-                    var v = 0f;
-                    getter(ref v);
-                    return F(v);
-                };
-            }
-        }
-    }
 
     private static void Compare(List<Dictionary<string, string>> expected, List<Dictionary<string, string>> actual, string where)
     {
