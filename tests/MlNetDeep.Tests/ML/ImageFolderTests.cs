@@ -39,22 +39,6 @@ public class ImageFolderTests
             .Append(ml.Transforms.ResizeImages("Image", 40, 40))
             .Append(ml.Transforms.ExtractPixels("Features", "Image", ImagePixelExtractingEstimator.ColorBits.Rgb, scaleImage: 1f / 255));
 
-    private static List<string> Log(MLContext ml)
-    {
-        var messages = new List<string>();
-        ml.Log += (_, e) =>
-        {
-            if (e.Source.Contains("MlNetDeep", StringComparison.Ordinal))
-            {
-                lock (messages)
-                {
-                    messages.Add(e.Message);
-                }
-            }
-        };
-        return messages;
-    }
-
     [Test]
     public void AFolderBecomesShuffledRowsOfPathAndClassAndSplitsClassByClass()
     {
@@ -92,7 +76,7 @@ public class ImageFolderTests
     public void TheAlexNetRecipeTrainsEndToEndFromAnImageFolderStreamingEveryEpoch()
     {
         var ml = new MLContext(seed: 0);
-        var log = Log(ml);
+        var log = MlLog.Messages(ml);
         var split = ml.Data.SplitImageFolder(_train, validationFraction: 0.2, seed: 0);
         var decode = Decode(ml).Fit(split.TrainSet);
         var epochs = new List<MlNetDeep.Training.EpochResult>();
@@ -133,7 +117,7 @@ public class ImageFolderTests
         var folder = Path.Combine(_root, $"bad-{skip}");
         ImageFolders.Write(folder, ColorShapes.Generate(300, 8));
         var ml = new MLContext(seed: 0);
-        var log = Log(ml);
+        var log = MlLog.Messages(ml);
         var data = ml.Data.LoadFromImageFolder(folder, seed: 2);
         var paths = ml.Data.CreateEnumerable<FolderRow>(data, false).Select(r => r.ImagePath).ToArray();
         File.Delete(paths[117]);

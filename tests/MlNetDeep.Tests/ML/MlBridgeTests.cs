@@ -224,17 +224,7 @@ public class MlBridgeTests
     public void TrainingReportsEachEpochToTheMlContextLogAndTheCallback()
     {
         var ml = new MLContext(seed: 1);
-        var messages = new List<string>();
-        ml.Log += (_, e) =>
-        {
-            if (e.Source.Contains("MlNetDeep", StringComparison.Ordinal))
-            {
-                lock (messages)
-                {
-                    messages.Add(e.Message);
-                }
-            }
-        };
+        var messages = MlLog.Messages(ml);
         var epochs = new List<int>();
         var (train, _) = MlData.BreastCancer(ml);
         ml.BinaryClassification.Trainers.NeuralNetwork(new NeuralNetworkBinaryTrainer.Options

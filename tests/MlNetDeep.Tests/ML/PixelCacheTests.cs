@@ -54,16 +54,7 @@ public class PixelCacheTests
         var ml = new MLContext(seed: 1);
         if (log is not null)
         {
-            ml.Log += (_, e) =>
-            {
-                if (e.Source.Contains("MlNetDeep", StringComparison.Ordinal))
-                {
-                    lock (log)
-                    {
-                        log.Add(e.Message);
-                    }
-                }
-            };
+            MlLog.CollectInto(ml, log);
         }
 
         var trainer = ml.MulticlassClassification.Trainers.NeuralNetwork(options);

@@ -42,27 +42,11 @@ public class StreamingTrainingTests
         return (scores, model);
     }
 
-    private static List<string> Log(MLContext ml)
-    {
-        var messages = new List<string>();
-        ml.Log += (_, e) =>
-        {
-            if (e.Source.Contains("MlNetDeep", StringComparison.Ordinal))
-            {
-                lock (messages)
-                {
-                    messages.Add(e.Message);
-                }
-            }
-        };
-        return messages;
-    }
-
     [Test]
     public void AViewPastTheBudgetStreamsEveryEpochWithoutMaterialisingIt()
     {
         var ml = new MLContext(seed: 1);
-        var log = Log(ml);
+        var log = MlLog.Messages(ml);
         var view = View();
         var (_, model) = Train(ml, view, Options(Tiny));
 
@@ -86,7 +70,7 @@ public class StreamingTrainingTests
     public void AViewOfUnknownLengthPastTheBudgetStopsReadingIntoMemoryAndStreams()
     {
         var ml = new MLContext(seed: 1);
-        var log = Log(ml);
+        var log = MlLog.Messages(ml);
         var view = View(knownRowCount: false);
         var inMemory = Train(new MLContext(seed: 1), View(knownRowCount: false), Options(1L << 30, shuffle: false)).Scores;
 
@@ -111,7 +95,7 @@ public class StreamingTrainingTests
     public void WithSkipUnreadableRowsABadRowIsLoggedOnceAndLeftOut()
     {
         var ml = new MLContext(seed: 1);
-        var log = Log(ml);
+        var log = MlLog.Messages(ml);
         var options = Options(Tiny);
         options.SkipUnreadableRows = true;
         options.ValidationFraction = 0;
