@@ -20,6 +20,10 @@ public sealed class Brightness : RandomImageAugmentation
     public float Delta(AugmentationContext context, bool training) => IsRandom(training) ? Draw(CreateRandom(context)) : 0f;
 
     /// <inheritdoc />
+    /// <remarks>The step changes values, not positions: the identity.</remarks>
+    protected override PixelMap? MapRandom(ImageShape input, ImageShape output, RandomSource random) => PixelMap.Identity(input.Height, input.Width);
+
+    /// <inheritdoc />
     protected override void ApplyRandom(ReadOnlySpan<float> source, Span<float> destination, ImageShape input, RandomSource random)
     {
         TensorPrimitives.Add(source, Draw(random), destination);

@@ -73,6 +73,10 @@ public sealed class ChannelNormalizer : ImageAugmentation
     }
 
     /// <inheritdoc />
+    /// <remarks>The step changes values, not positions: the identity.</remarks>
+    public override PixelMap? Map(ImageShape input, AugmentationContext context, bool training) => PixelMap.Identity(input.Height, input.Width);
+
+    /// <inheritdoc />
     public override ImageShape OutputShape(ImageShape input) =>
         input.Channels == _mean.Length ? input : throw new ArgumentException($"The image has {input.Channels} channels; the normaliser has {_mean.Length}.", nameof(input));
 

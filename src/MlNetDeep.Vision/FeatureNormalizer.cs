@@ -24,6 +24,10 @@ public sealed class FeatureNormalizer : ImageAugmentation
     public static FeatureNormalizer Fit(Tensor features) => new(Standardizer.Fit(features));
 
     /// <inheritdoc />
+    /// <remarks>The step changes values, not positions: the identity.</remarks>
+    public override PixelMap? Map(ImageShape input, AugmentationContext context, bool training) => PixelMap.Identity(input.Height, input.Width);
+
+    /// <inheritdoc />
     public override ImageShape OutputShape(ImageShape input) =>
         input.Length == Standardizer.Mean.Count
             ? input

@@ -70,6 +70,10 @@ public sealed class GaussianBlur : RandomImageAugmentation
     }
 
     /// <inheritdoc />
+    /// <remarks>The step changes values, not positions: the identity.</remarks>
+    protected override PixelMap? MapRandom(ImageShape input, ImageShape output, RandomSource random) => PixelMap.Identity(input.Height, input.Width);
+
+    /// <inheritdoc />
     protected override void ApplyRandom(ReadOnlySpan<float> source, Span<float> destination, ImageShape input, RandomSource random)
     {
         var blur = random.NextDouble() < Probability;

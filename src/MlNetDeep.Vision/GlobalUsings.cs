@@ -1,1 +1,2 @@
 global using MlNetDeep.Tensors;
+global using MlNetDeep.Training;

@@ -29,6 +29,48 @@ public abstract class ImageAugmentation : BatchAugmentation
     /// <param name="training">True while a network trains; false when scoring.</param>
     public abstract void Apply(ReadOnlySpan<float> source, Span<float> destination, ImageShape input, AugmentationContext context, bool training);
 
+    /// <summary>
+    /// Where this step moves the pixels of an image of shape <paramref name="input"/> for <paramref name="context"/> and
+    /// mode — the same draws as <see cref="Apply(ReadOnlySpan{float}, Span{float}, ImageShape, AugmentationContext, bool)"/>
+    /// — or null when the step cannot say. Boxes and masks move with their image through it
+    /// (<see cref="SpatialTargets"/>). By default null; steps that change values but not positions return the identity.
+    /// </summary>
+    /// <param name="input">The input image's shape.</param>
+    /// <param name="context">The seed, epoch and row.</param>
+    /// <param name="training">True while training.</param>
+    public virtual PixelMap? Map(ImageShape input, AugmentationContext context, bool training) => null;
+
+    /// <summary>
+    /// Moves a target (boxes, a mask) as this step moves the pixels of an image of shape <paramref name="input"/> for
+    /// <paramref name="context"/>; false when the step cannot say. By default through <see cref="Map"/>; a pipeline
+    /// moves the target step by step, so that what one step cuts off a later one does not bring back.
+    /// </summary>
+    /// <param name="target">The target, of <paramref name="targetShape"/>.</param>
+    /// <param name="targetShape">The target's shape.</param>
+    /// <param name="kind">How the target moves.</param>
+    /// <param name="destination">Receives the moved target.</param>
+    /// <param name="input">The image's shape.</param>
+    /// <param name="context">The seed, epoch and row.</param>
+    /// <param name="training">True while training.</param>
+    public virtual bool MoveTarget(ReadOnlySpan<float> target, ReadOnlySpan<int> targetShape, SpatialTargets kind, Span<float> destination,
+        ImageShape input, AugmentationContext context, bool training)
+    {
+        ArgumentNullException.ThrowIfNull(kind);
+        if (Map(input, context, training) is not { } map)
+        {
+            return false;
+        }
+
+        kind.Move(target, targetShape, destination, map);
+        return true;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Samples are <c>[C, H, W]</c>, or <c>[H, W]</c> for one channel; row <c>r</c> has context (seed, epoch, r).</remarks>
+    public sealed override bool TryMoveTarget(ReadOnlySpan<float> target, ReadOnlySpan<int> targetShape, SpatialTargets kind, Span<float> destination,
+        ReadOnlySpan<int> inputShape, int row, ulong seed, int epoch, bool training) =>
+        MoveTarget(target, targetShape, kind, destination, ToImageShape(inputShape), new AugmentationContext(seed, epoch, row), training);
+
     /// <summary>Transforms one image into a new array.</summary>
     public float[] Apply(ReadOnlySpan<float> source, ImageShape input, AugmentationContext context, bool training)
     {

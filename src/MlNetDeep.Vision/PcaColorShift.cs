@@ -101,6 +101,10 @@ public sealed class PcaColorShift : RandomImageAugmentation
         input.Channels == 3 ? input : throw new ArgumentException($"PCA colour shift needs 3 channels; the image has {input.Channels}.", nameof(input));
 
     /// <inheritdoc />
+    /// <remarks>The step changes values, not positions: the identity.</remarks>
+    protected override PixelMap? MapRandom(ImageShape input, ImageShape output, RandomSource random) => PixelMap.Identity(input.Height, input.Width);
+
+    /// <inheritdoc />
     protected override void ApplyRandom(ReadOnlySpan<float> source, Span<float> destination, ImageShape input, RandomSource random)
     {
         Span<float> offset = stackalloc float[3];

@@ -76,6 +76,20 @@ public sealed class RandomCrop : RandomImageAugmentation
         Crop(source, destination, input, top, left);
     }
 
+    /// <inheritdoc />
+    protected override PixelMap? MapRandom(ImageShape input, ImageShape output, RandomSource random)
+    {
+        var (top, left) = Draw(input, random);
+        return PixelMap.Translation(-left, -top, input.Height, input.Width, Height, Width);
+    }
+
+    /// <inheritdoc />
+    protected override PixelMap? MapScoring(ImageShape input, ImageShape output)
+    {
+        var (top, left) = Centre(input);
+        return PixelMap.Translation(-left, -top, input.Height, input.Width, Height, Width);
+    }
+
     internal (int Top, int Left) Draw(ImageShape input, RandomSource random) =>
         (random.NextInt(input.Height - Height + 1), random.NextInt(input.Width - Width + 1));
 

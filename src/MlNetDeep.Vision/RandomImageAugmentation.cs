@@ -23,6 +23,45 @@ public abstract class RandomImageAugmentation : ImageAugmentation
     /// <summary>Whether the step draws at random for the given mode.</summary>
     public bool IsRandom(bool training) => training || AlwaysRandom;
 
+    /// <inheritdoc />
+    /// <remarks>Draws as <see cref="ApplyRandom"/> does (<see cref="MapRandom"/>) while random, else <see cref="MapScoring"/>.</remarks>
+    public sealed override PixelMap? Map(ImageShape input, AugmentationContext context, bool training)
+    {
+        input.Validate();
+        var output = OutputShape(input);
+        if (!IsRandom(training))
+        {
+            return MapScoring(input, output);
+        }
+
+        var random = threadRandom ?? new RandomSource(0);
+        threadRandom = null;
+        try
+        {
+            random.Reseed(context.StreamSeed(_stream));
+            return MapRandom(input, output, random);
+        }
+        finally
+        {
+            threadRandom = random;
+        }
+    }
+
+    /// <summary>
+    /// Where <see cref="ApplyRandom"/> moves the pixels when it draws from <paramref name="random"/> (it must make the
+    /// same draws in the same order), or null when the step cannot say. By default null.
+    /// </summary>
+    /// <param name="input">The input image's shape.</param>
+    /// <param name="output">The output image's shape.</param>
+    /// <param name="random">The generator, seeded as for <see cref="ApplyRandom"/>.</param>
+    protected virtual PixelMap? MapRandom(ImageShape input, ImageShape output, RandomSource random) => null;
+
+    /// <summary>Where <see cref="ApplyScoring"/> moves the pixels: the identity unless overridden.</summary>
+    /// <param name="input">The input image's shape.</param>
+    /// <param name="output">The output image's shape.</param>
+    protected virtual PixelMap? MapScoring(ImageShape input, ImageShape output) =>
+        PixelMap.Identity(input.Height, input.Width);
+
     /// <summary>The generator this step uses for <paramref name="context"/>: one stream per step type.</summary>
     public RandomSource CreateRandom(AugmentationContext context) => context.CreateRandom(_stream);
 

@@ -54,6 +54,14 @@ public sealed class RandomMirror : RandomImageAugmentation
         Mirror(source, destination, input, horizontal, vertical);
     }
 
+    /// <inheritdoc />
+    protected override PixelMap? MapRandom(ImageShape input, ImageShape output, RandomSource random)
+    {
+        var (horizontal, vertical) = Draw(random);
+        var (h, w) = (input.Height, input.Width);
+        return new PixelMap(horizontal ? -1 : 1, 0, horizontal ? w - 1 : 0, 0, vertical ? -1 : 1, vertical ? h - 1 : 0, h, w, h, w);
+    }
+
     /// <summary>Whether to flip left–right and top–bottom, from the generator's next two draws.</summary>
     internal (bool Horizontal, bool Vertical) Draw(RandomSource random)
     {

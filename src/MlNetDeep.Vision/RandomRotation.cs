@@ -28,6 +28,14 @@ public sealed class RandomRotation : RandomImageAugmentation
     }
 
     /// <inheritdoc />
+    protected override PixelMap? MapRandom(ImageShape input, ImageShape output, RandomSource random)
+    {
+        var t = Uniform(random, -MaxDegrees, MaxDegrees) * Math.PI / 180;
+        var (cos, sin) = (Math.Cos(t), Math.Sin(t));
+        return PixelMap.FromCentredSampling(cos, -sin, sin, cos, 0, 0, input.Height, input.Width);
+    }
+
+    /// <inheritdoc />
     protected override void ApplyRandom(ReadOnlySpan<float> source, Span<float> destination, ImageShape input, RandomSource random) =>
         Rotate(source, destination, input, Uniform(random, -MaxDegrees, MaxDegrees));
 }

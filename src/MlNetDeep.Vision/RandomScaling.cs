@@ -33,6 +33,13 @@ public sealed class RandomScaling : RandomImageAugmentation
     }
 
     /// <inheritdoc />
+    protected override PixelMap? MapRandom(ImageShape input, ImageShape output, RandomSource random)
+    {
+        var factor = Uniform(random, MinScale, MaxScale);
+        return PixelMap.FromCentredSampling(1 / factor, 0, 0, 1 / factor, 0, 0, input.Height, input.Width);
+    }
+
+    /// <inheritdoc />
     protected override void ApplyRandom(ReadOnlySpan<float> source, Span<float> destination, ImageShape input, RandomSource random) =>
         Scale(source, destination, input, Uniform(random, MinScale, MaxScale));
 }

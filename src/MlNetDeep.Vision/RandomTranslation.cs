@@ -59,10 +59,23 @@ public sealed class RandomTranslation : RandomImageAugmentation
     }
 
     /// <inheritdoc />
-    protected override void ApplyRandom(ReadOnlySpan<float> source, Span<float> destination, ImageShape input, RandomSource random)
+    protected override PixelMap? MapRandom(ImageShape input, ImageShape output, RandomSource random)
+    {
+        var (shiftX, shiftY) = Draw(random);
+        return PixelMap.Translation(shiftX, shiftY, input.Height, input.Width, input.Height, input.Width);
+    }
+
+    private (int X, int Y) Draw(RandomSource random)
     {
         var shiftX = random.NextInt((2 * MaxShiftX) + 1) - MaxShiftX;
         var shiftY = random.NextInt((2 * MaxShiftY) + 1) - MaxShiftY;
+        return (shiftX, shiftY);
+    }
+
+    /// <inheritdoc />
+    protected override void ApplyRandom(ReadOnlySpan<float> source, Span<float> destination, ImageShape input, RandomSource random)
+    {
+        var (shiftX, shiftY) = Draw(random);
         Translate(source, destination, input, shiftX, shiftY);
     }
 }

@@ -1,3 +1,5 @@
+using MlNetDeep.Training;
+
 namespace MlNetDeep.Losses;
 
 /// <summary>
@@ -8,6 +10,12 @@ public abstract class Loss
 {
     /// <summary>True for losses whose targets are class labels (accuracy is then reported).</summary>
     public virtual bool IsClassification => false;
+
+    /// <summary>
+    /// What kind of image-plane target this loss takes (boxes, masks), so that augmentation that moves pixels moves the
+    /// targets too; null (the default) for targets that do not depend on where the pixels are (class labels, values).
+    /// </summary>
+    public virtual SpatialTargets? SpatialTargets => null;
 
     /// <summary>Computes the mean cost over the batch and, when <paramref name="gradient"/> is not null, ∂C/∂prediction.</summary>
     /// <param name="prediction">The network output, [N, K].</param>

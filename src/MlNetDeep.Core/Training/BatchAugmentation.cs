@@ -71,4 +71,57 @@ public abstract class BatchAugmentation
             ApplyToBatch(batch, rows, seed, epoch, training, destination);
         }
     }
+
+    /// <summary>
+    /// Moves one row's target (boxes, a mask) as <see cref="ApplyToBatch"/> moves that row's pixels, for the same seed,
+    /// epoch and mode; returns false when the augmentation cannot say where it moves pixels (then such targets cannot be
+    /// trained with it, and the trainer refuses). By default false.
+    /// </summary>
+    /// <param name="target">The row's target, of <paramref name="targetShape"/>.</param>
+    /// <param name="targetShape">The target's shape.</param>
+    /// <param name="kind">How the target moves with the pixels.</param>
+    /// <param name="destination">Receives the moved target, of <see cref="SpatialTargets.OutputShape"/> for the augmented image's size.</param>
+    /// <param name="inputShape">The per-sample image shape before augmentation, <c>[C, H, W]</c> or <c>[H, W]</c>.</param>
+    /// <param name="row">The row's index in the data set.</param>
+    /// <param name="seed">The training seed.</param>
+    /// <param name="epoch">The epoch (1-based while training).</param>
+    /// <param name="training">True while training; false for the scoring transform.</param>
+    public virtual bool TryMoveTarget(ReadOnlySpan<float> target, ReadOnlySpan<int> targetShape, SpatialTargets kind, Span<float> destination,
+        ReadOnlySpan<int> inputShape, int row, ulong seed, int epoch, bool training) => false;
+
+    /// <summary>
+    /// Moves the targets of a mini-batch as <see cref="ApplyToBatch"/> moved its pixels: row <c>i</c> of
+    /// <paramref name="destination"/> is row <c>i</c> of <paramref name="targets"/> moved as data-set row <c>rows[i]</c>'s
+    /// pixels (<see cref="TryMoveTarget"/>).
+    /// </summary>
+    /// <param name="targets">The mini-batch's targets, <c>[rows.Length, ..target shape]</c>.</param>
+    /// <param name="rows">The data-set index of each row.</param>
+    /// <param name="inputShape">The per-sample image shape before augmentation.</param>
+    /// <param name="kind">How the targets move.</param>
+    /// <param name="seed">The training seed.</param>
+    /// <param name="epoch">The epoch.</param>
+    /// <param name="training">True while training.</param>
+    /// <param name="destination">Receives the moved targets, of <see cref="SpatialTargets.OutputShape"/> per row.</param>
+    public void MoveTargets(Tensor targets, ReadOnlySpan<int> rows, ReadOnlySpan<int> inputShape, SpatialTargets kind, ulong seed, int epoch, bool training, Tensor destination)
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        ArgumentNullException.ThrowIfNull(kind);
+        ArgumentNullException.ThrowIfNull(destination);
+        if (targets.Rows != rows.Length || destination.Rows != rows.Length)
+        {
+            throw new ArgumentException($"{rows.Length} row indices for {targets.Rows} target rows and {destination.Rows} destination rows.", nameof(rows));
+        }
+
+        var targetShape = targets.Shape[1..];
+        var (tw, dw) = (targets.RowSize, destination.RowSize);
+        for (var i = 0; i < rows.Length; i++)
+        {
+            if (!TryMoveTarget(targets.Data.AsSpan(i * tw, tw), targetShape, kind, destination.Data.AsSpan(i * dw, dw), inputShape, rows[i], seed, epoch, training))
+            {
+                throw new InvalidOperationException(
+                    $"{GetType().Name} cannot say where it moves the pixels, so the {kind.GetType().Name} of the loss cannot move with them; "
+                    + "use augmentation steps that report their geometry (crop, mirror, translation, scaling, rotation, colour and normalisation steps) or none.");
+            }
+        }
+    }
 }

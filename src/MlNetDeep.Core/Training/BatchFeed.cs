@@ -20,6 +20,8 @@ internal sealed class BatchFeed : IDisposable
     private readonly int[] _featureShape;
     private readonly int[] _targetShape;
     private readonly int[]? _augmentedShape;
+    private readonly SpatialTargets? _spatial;
+    private readonly int[]? _movedTargetShape;
 
     private BatchCursor? _cursor;
     private Thread? _thread;
@@ -37,13 +39,23 @@ internal sealed class BatchFeed : IDisposable
     private int _delivered;
     private bool _holding;
 
-    public BatchFeed(BatchSource source, BatchAugmentation? augmentation, int readAhead)
+    /// <param name="source">The rows.</param>
+    /// <param name="augmentation">The augmentation, or null.</param>
+    /// <param name="readAhead">Mini-batches to read ahead on a background thread (0: read on the calling thread).</param>
+    /// <param name="spatial">When the targets live in the image plane (boxes, masks), how they move with the augmented pixels.</param>
+    public BatchFeed(BatchSource source, BatchAugmentation? augmentation, int readAhead, SpatialTargets? spatial = null)
     {
         _source = source;
         _augmentation = augmentation;
         _featureShape = source.FeatureShape.ToArray();
         _targetShape = source.TargetShape.ToArray();
         _augmentedShape = augmentation?.OutputShape(_featureShape);
+        if (augmentation is not null && spatial is not null)
+        {
+            _spatial = spatial;
+            var (h, w) = Trainer.ImageSize(_augmentedShape!);
+            _movedTargetShape = spatial.OutputShape(_targetShape, h, w);
+        }
         _slots = new Slot[readAhead + 1];
         for (var i = 0; i < _slots.Length; i++)
         {
@@ -144,7 +156,7 @@ internal sealed class BatchFeed : IDisposable
     private bool Take(Slot slot, out Tensor features, out Tensor targets, out ReadOnlySpan<int> rows)
     {
         features = _augmentation is null ? slot.Raw! : slot.Augmented!;
-        targets = slot.Targets!;
+        targets = _spatial is null ? slot.Targets! : slot.MovedTargets!;
         rows = slot.Rows.AsSpan(0, slot.Count);
         return true;
     }
@@ -208,6 +220,11 @@ internal sealed class BatchFeed : IDisposable
         {
             Tensor.Ensure(ref slot.Augmented, n, _augmentedShape!);
             _augmentation.ApplyToBatch(slot.Raw!, slot.Rows.AsSpan(0, n), _seed, _epoch, _training, slot.Augmented!);
+            if (_spatial is not null)
+            {
+                Tensor.Ensure(ref slot.MovedTargets, n, _movedTargetShape!);
+                _augmentation.MoveTargets(slot.Targets!, slot.Rows.AsSpan(0, n), _featureShape, _spatial, _seed, _epoch, _training, slot.MovedTargets!);
+            }
         }
 
         slot.Count = n;
@@ -220,6 +237,7 @@ internal sealed class BatchFeed : IDisposable
         public Tensor? Raw;
         public Tensor? Augmented;
         public Tensor? Targets;
+        public Tensor? MovedTargets;
         public int[] Rows = [];
         public int Count;
     }

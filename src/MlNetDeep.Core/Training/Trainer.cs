@@ -116,6 +116,15 @@ public static class Trainer
         }
 
         CheckInputShape(network, training.Rows, sampleShape, options.Augmentation is null ? "training" : "augmented training");
+        if (options.Loss.SpatialTargets is { } spatial)
+        {
+            var (h, w) = ImageSize(training.FeatureShape);
+            if (spatial.CheckShape(training.TargetShape, h, w) is { } wrong)
+            {
+                throw new ArgumentException($"The training targets do not suit {options.Loss.GetType().Name}: {wrong}.");
+            }
+        }
+
         var outputs = Tensor.ProductOf(network.OutputShape);
         if (training is TensorBatchSource t)
         {
@@ -161,7 +170,9 @@ public static class Trainer
             if (training is TensorBatchSource all)
             {
                 // Held-out rows in memory are gathered and transformed once, in scoring mode.
-                heldOut = new TensorBatchSource(Gather(all.Features, validationRows, options.Augmentation, options.Seed), Gather(all.Targets, validationRows));
+                heldOut = new TensorBatchSource(
+                    Gather(all.Features, validationRows, options.Augmentation, options.Seed),
+                    GatherTargets(all, validationRows, options.Augmentation, options.Loss.SpatialTargets, options.Seed));
                 validation = heldOut;
                 validationRows = Enumerable.Range(0, heldOut.Rows).ToArray();
             }
@@ -234,6 +245,31 @@ public static class Trainer
         GatherInto(source, rows, result);
         return result;
     }
+
+    /// <summary>The targets of the given rows; moved as the augmentation's scoring mode moves their pixels when they live in the image plane.</summary>
+    private static Tensor GatherTargets(TensorBatchSource all, int[] rows, BatchAugmentation? augmentation, SpatialTargets? spatial, ulong seed)
+    {
+        var targets = Gather(all.Targets, rows);
+        if (augmentation is null || spatial is null)
+        {
+            return targets;
+        }
+
+        var featureShape = all.FeatureShape;
+        var (h, w) = ImageSize(augmentation.OutputShape(featureShape));
+        var moved = new Tensor([rows.Length, .. spatial.OutputShape(all.TargetShape, h, w)]);
+        augmentation.MoveTargets(targets, rows, featureShape, spatial, seed, 0, training: false, moved);
+        return moved;
+    }
+
+    /// <summary>The height and width of per-sample image shape <c>[C, H, W]</c> or <c>[H, W]</c>.</summary>
+    internal static (int Height, int Width) ImageSize(ReadOnlySpan<int> shape) => shape.Length switch
+    {
+        3 => (shape[1], shape[2]),
+        2 => (shape[0], shape[1]),
+        _ => throw new ArgumentException(
+            $"Targets in the image plane (boxes, masks) need image samples of shape [C, H, W] or [H, W]; the samples have shape [{string.Join(", ", shape.ToArray())}]."),
+    };
 
     /// <summary>Copies the given rows of <paramref name="source"/> into <paramref name="destination"/>.</summary>
     internal static void GatherInto(Tensor source, ReadOnlySpan<int> rows, Tensor destination)
@@ -347,10 +383,10 @@ public static class Trainer
                 callbacks[i].OnTrainBegin(context);
             }
 
-            using var feed = new BatchFeed(training, options.Augmentation, training.IsInMemory ? 0 : options.ReadAhead);
+            using var feed = new BatchFeed(training, options.Augmentation, training.IsInMemory ? 0 : options.ReadAhead, options.Loss.SpatialTargets);
             using var validationFeed = validation is null
                 ? null
-                : new BatchFeed(validation, augmentValidation ? options.Augmentation : null, validation.IsInMemory ? 0 : options.ReadAhead);
+                : new BatchFeed(validation, augmentValidation ? options.Augmentation : null, validation.IsInMemory ? 0 : options.ReadAhead, options.Loss.SpatialTargets);
 
             for (var epoch = 1; epoch <= options.Epochs; epoch++)
             {
