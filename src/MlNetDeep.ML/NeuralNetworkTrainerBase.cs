@@ -105,7 +105,7 @@ public abstract class NeuralNetworkTrainerBase : ITrainerEstimator<NeuralNetwork
         }
 
         CheckOutputCount(network, outputs);
-        var reader = new DataViewInput(o, Task, new ReadSettings(o.SkipUnreadableRows, o.CancellationToken, channel));
+        var reader = new DataViewInput(o, CreateTargetReader(), new ReadSettings(o.SkipUnreadableRows, o.CancellationToken, channel));
         DataViewSchema.Column column;
         int[] rowShape;
         if (chain is null)
@@ -229,6 +229,9 @@ public abstract class NeuralNetworkTrainerBase : ITrainerEstimator<NeuralNetwork
         _options.ScoreColumnName,
         _options.PredictedLabelColumnName,
         _options is NeuralNetworkBinaryTrainer.Options binary ? binary.ProbabilityColumnName : OutputColumns.Probability).Checked();
+
+    /// <summary>How the task's targets are read from the label column(s).</summary>
+    private TargetReader CreateTargetReader() => new LabelTargetReader(_options.LabelColumnName, Task);
 
     private Loss CreateLoss() => Task switch
     {

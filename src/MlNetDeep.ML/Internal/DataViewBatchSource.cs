@@ -26,6 +26,9 @@ internal sealed class DataViewBatchSource : BatchSource, IViewRowMap
     private readonly IDataView _data;
     private readonly DataViewSchema.Column _features;
     private readonly float[] _targets;
+    private readonly int[] _targetShape;
+    private readonly int _targetWidth;
+    private readonly int _rows;
     private readonly RowTransform _transform;
     private readonly string _role;
     private readonly ReadSettings _settings;
@@ -33,22 +36,33 @@ internal sealed class DataViewBatchSource : BatchSource, IViewRowMap
     private readonly HashSet<int> _unreadable = [];
     private float[]? _pool;
 
-    public DataViewBatchSource(IDataView data, DataViewSchema.Column features, float[] targets, RowTransform transform, string role, ReadSettings settings, int poolRows)
+    /// <param name="data">The view.</param>
+    /// <param name="features">The features column.</param>
+    /// <param name="targets">Every row's target, read beforehand, row after row.</param>
+    /// <param name="targetShape">One row's target shape.</param>
+    /// <param name="transform">What to do to each row's features.</param>
+    /// <param name="role">For messages.</param>
+    /// <param name="settings">Skipping, cancellation, log.</param>
+    /// <param name="poolRows">The shuffle pool's rows.</param>
+    public DataViewBatchSource(IDataView data, DataViewSchema.Column features, float[] targets, int[] targetShape, RowTransform transform, string role, ReadSettings settings, int poolRows)
     {
         _data = data;
         _features = features;
         _targets = targets;
+        _targetShape = targetShape;
+        _targetWidth = Tensor.ProductOf(targetShape);
+        _rows = targets.Length / _targetWidth;
         _transform = transform;
         _role = role;
         _settings = settings;
-        _poolRows = Math.Max(1, Math.Min(poolRows, targets.Length));
+        _poolRows = Math.Max(1, Math.Min(poolRows, _rows));
     }
 
-    public override int Rows => _targets.Length;
+    public override int Rows => _rows;
 
     public override ReadOnlySpan<int> FeatureShape => _transform.OutputShape;
 
-    public override ReadOnlySpan<int> TargetShape => [];
+    public override ReadOnlySpan<int> TargetShape => _targetShape;
 
     public override bool HasRandomAccess => false;
 
@@ -59,7 +73,7 @@ internal sealed class DataViewBatchSource : BatchSource, IViewRowMap
 
     public override BatchCursor Open(ReadOnlyMemory<int> rows, bool shuffle, ulong seed, int epoch)
     {
-        var member = new bool[_targets.Length];
+        var member = new bool[_rows];
         foreach (var r in rows.Span)
         {
             member[r] = true;
@@ -69,6 +83,9 @@ internal sealed class DataViewBatchSource : BatchSource, IViewRowMap
         var pool = shuffle ? _pool ??= new float[(long)_poolRows * _transform.OutputWidth] : null;
         return new Cursor(this, member, rows.Length, pool, shuffle ? new RandomSource(PassSeed(seed, epoch)) : null);
     }
+
+    private void CopyTarget(int row, Tensor targets, int index) =>
+        _targets.AsSpan(row * _targetWidth, _targetWidth).CopyTo(targets.Data.AsSpan(index * _targetWidth, _targetWidth));
 
     private static ulong PassSeed(ulong seed, int epoch)
     {
@@ -102,7 +119,7 @@ internal sealed class DataViewBatchSource : BatchSource, IViewRowMap
             _random = random;
             _poolIds = pool is null ? [] : new int[source._poolRows];
             _raw = source._transform.Scoring is null ? null : new float[source._transform.InputWidth];
-            _view = new ViewRows(source._data, source._features, null, default, source._role, source._settings);
+            _view = new ViewRows(source._data, source._features, null, source._role, source._settings);
         }
 
         public override int Read(Tensor features, Tensor targets, Span<int> rows)
@@ -113,7 +130,7 @@ internal sealed class DataViewBatchSource : BatchSource, IViewRowMap
             {
                 while (count < features.Rows && NextRow(features.Data.AsSpan(count * width, width), out var row))
                 {
-                    targets.Data[count] = _source._targets[row];
+                    _source.CopyTarget(row, targets, count);
                     rows[count++] = row;
                 }
 
@@ -136,7 +153,7 @@ internal sealed class DataViewBatchSource : BatchSource, IViewRowMap
                 var slot = _pool.AsSpan(j * width, width);
                 slot.CopyTo(features.Data.AsSpan(count * width, width));
                 var id = _poolIds[j];
-                targets.Data[count] = _source._targets[id];
+                _source.CopyTarget(id, targets, count);
                 rows[count++] = id;
                 if (NextRow(slot, out var next))
                 {

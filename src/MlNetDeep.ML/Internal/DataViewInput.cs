@@ -9,13 +9,18 @@ namespace MlNetDeep.ML.Internal;
 /// features (as floats) fit <see cref="NeuralNetworkOptions.MemoryBudget"/>, streamed from the view past it, and
 /// through a pixel cache with random access when <see cref="NeuralNetworkOptions.WorkspacePath"/> is set.
 /// </summary>
-internal sealed class DataViewInput(NeuralNetworkOptions options, NeuralNetworkTask task, ReadSettings settings)
+/// <remarks>
+/// Targets come through a <see cref="TargetReader"/> (a label, or boxes, masks...). When a validation set gets the
+/// scoring form of image steps as it is read and its targets live in the image plane, they are moved with the pixels.
+/// The budget counts targets with features.
+/// </remarks>
+internal sealed class DataViewInput(NeuralNetworkOptions options, TargetReader targets, ReadSettings settings)
 {
     private long _budget = options.MemoryBudget;
 
     /// <summary>
     /// The rows of <paramref name="data"/>: features from <paramref name="features"/> (handed on through
-    /// <paramref name="transform"/>), targets from the label column.
+    /// <paramref name="transform"/>), targets through the target reader.
     /// </summary>
     /// <param name="data">The view.</param>
     /// <param name="features">The column to read (the image steps' source column when the trainer augments).</param>
@@ -25,12 +30,12 @@ internal sealed class DataViewInput(NeuralNetworkOptions options, NeuralNetworkT
     public BatchSource Open(IDataView data, DataViewSchema.Column features, RowTransform transform, string role, string cacheFileName)
     {
         settings.Cancellation.ThrowIfCancellationRequested();
-        var label = data.Schema[options.LabelColumnName];
-        var rowBytes = (long)transform.OutputWidth * sizeof(float);
+        var targetShape = targets.ShapeAfter(transform.InputShape, transform.OutputShape);
+        var rowBytes = ((long)transform.OutputWidth + Tensor.ProductOf(targetShape)) * sizeof(float);
         if (options.WorkspacePath is { } workspace)
         {
             var cache = PixelCache.OpenOrBuild(
-                Path.Combine(workspace, cacheFileName), data, features, label, task, transform.InputShape, role, options.ReuseCachedPixels, settings);
+                Path.Combine(workspace, cacheFileName), data, features, targets, transform.InputShape, role, options.ReuseCachedPixels, settings);
             var source = new PixelCacheBatchSource(cache, transform);
             if (source.Rows * rowBytes > _budget)
             {
@@ -44,39 +49,55 @@ internal sealed class DataViewInput(NeuralNetworkOptions options, NeuralNetworkT
             }
         }
 
-        var count = data.GetRowCount();
-        if (count is not { } n || n * rowBytes <= _budget)
+        var known = data.GetRowCount();
+        if (known is not { } n || n * rowBytes <= _budget)
         {
-            var rows = ReadIntoMemory(data, features, label, transform, role, _budget);
+            var rows = ReadIntoMemory(data, features, transform, targetShape, role, _budget);
             if (rows is not null)
             {
                 return Keep(rows);
             }
         }
 
-        var targets = ReadLabels(data, label, task, role, settings);
+        var values = ReadTargets(data, targets, role, settings, transform);
+        var count = values.Length / Tensor.ProductOf(targetShape);
         var pool = options.ShufflePoolSize > 0
             ? options.ShufflePoolSize
             : (int)Math.Clamp(options.MemoryBudget / 4 / Math.Max(1, rowBytes), 2L * options.BatchSize, int.MaxValue);
-        var stream = new DataViewBatchSource(data, features, targets, transform, role, settings, pool);
+        var stream = new DataViewBatchSource(data, features, values, targetShape, transform, role, settings, pool);
         settings.Info(Say(
-            $"The {role} data ({targets.Length:N0} rows, {Size(targets.Length * rowBytes)} as floats) exceed the memory budget ({Size(_budget)}): each epoch streams them from the data view{(role == "training" && options.Shuffle ? $" through a shuffle pool of {stream.PoolRows:N0} rows" : string.Empty)}."));
+            $"The {role} data ({count:N0} rows, {Size(count * rowBytes)} as floats) exceed the memory budget ({Size(_budget)}): each epoch streams them from the data view{(role == "training" && options.Shuffle ? $" through a shuffle pool of {stream.PoolRows:N0} rows" : string.Empty)}."));
         return stream;
     }
 
-    /// <summary>The label of every row as a target, read in a pass over the label column alone (no features are decoded).</summary>
-    public static float[] ReadLabels(IDataView data, DataViewSchema.Column label, NeuralNetworkTask task, string role, ReadSettings settings)
+    /// <summary>
+    /// The target of every row, row after row, read in a pass over the target columns alone (no features are decoded);
+    /// moved as <paramref name="transform"/>'s scoring form moves the pixels when the targets live in the image plane.
+    /// </summary>
+    public static float[] ReadTargets(IDataView data, TargetReader targets, string role, ReadSettings settings, RowTransform? transform = null)
     {
-        var targets = new List<float>();
-        using (var rows = new ViewRows(data, null, label, task, role, settings))
+        var width = targets.Width;
+        var values = new List<float>();
+        var target = new float[width];
+        var move = transform?.Scoring is not null && targets.Spatial is not null;
+        var moved = move ? new float[Tensor.ProductOf(targets.ShapeAfter(transform!.InputShape, transform.OutputShape))] : null;
+        var index = 0;
+        using (var rows = new ViewRows(data, null, targets, role, settings))
         {
             while (rows.MoveNext())
             {
-                targets.Add(rows.ReadLabel());
+                rows.ReadTarget(target);
+                if (move)
+                {
+                    transform!.MoveTarget(target, targets.Shape, targets.Spatial!, moved!, index);
+                }
+
+                values.AddRange(moved ?? target);
+                index++;
             }
         }
 
-        return targets.Count > 0 ? [.. targets] : throw new ArgumentException($"The {role} data have no rows.");
+        return index > 0 ? [.. values] : throw new ArgumentException($"The {role} data have no rows.");
     }
 
     private static string Say(FormattableString message) => message.ToString(CultureInfo.InvariantCulture);
@@ -92,12 +113,14 @@ internal sealed class DataViewInput(NeuralNetworkOptions options, NeuralNetworkT
     }
 
     /// <summary>Reads every row into memory, or returns null as soon as the rows exceed <paramref name="limit"/> bytes.</summary>
-    private InMemoryBatchSource? ReadIntoMemory(IDataView data, DataViewSchema.Column features, DataViewSchema.Column label, RowTransform transform, string role, long limit)
+    private InMemoryBatchSource? ReadIntoMemory(IDataView data, DataViewSchema.Column features, RowTransform transform, int[] targetShape, string role, long limit)
     {
-        var result = new InMemoryBatchSource(transform.OutputShape);
+        var result = new InMemoryBatchSource(transform.OutputShape, targetShape);
+        var target = new float[targets.Width];
+        var moved = transform.Scoring is not null && targets.Spatial is not null ? new float[Tensor.ProductOf(targetShape)] : null;
         var raw = transform.Scoring is null ? null : new float[transform.InputWidth];
         var skipped = 0;
-        using (var rows = new ViewRows(data, features, label, task, role, settings))
+        using (var rows = new ViewRows(data, features, targets, role, settings))
         {
             while (rows.MoveNext())
             {
@@ -107,7 +130,7 @@ internal sealed class DataViewInput(NeuralNetworkOptions options, NeuralNetworkT
                     return null;
                 }
 
-                var target = rows.ReadLabel();
+                rows.ReadTarget(target);
                 var destination = result.Next();
                 if (!rows.TryReadFeatures(raw ?? destination))
                 {
@@ -120,7 +143,12 @@ internal sealed class DataViewInput(NeuralNetworkOptions options, NeuralNetworkT
                     transform.Apply(raw, destination, result.Rows);
                 }
 
-                result.Commit(target, rows.Row);
+                if (moved is not null)
+                {
+                    transform.MoveTarget(target, targets.Shape, targets.Spatial!, moved, result.Rows);
+                }
+
+                result.Commit(moved ?? target, rows.Row);
             }
         }
 

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using MlNetDeep.Training;
 
 namespace MlNetDeep.ML.Internal;
@@ -15,37 +16,42 @@ internal sealed class InMemoryBatchSource : BatchSource, IViewRowMap
     private readonly List<float> _targets = [];
     private readonly List<int> _viewRows = [];
     private readonly int[] _shape;
+    private readonly int[] _targetShape;
     private readonly int _width;
+    private readonly int _targetWidth;
     private readonly int _chunkRows;
 
-    public InMemoryBatchSource(int[] shape)
+    /// <summary>Rows of features of <paramref name="shape"/> and targets of <paramref name="targetShape"/> (a scalar when not given).</summary>
+    public InMemoryBatchSource(int[] shape, int[]? targetShape = null)
     {
         _shape = shape;
+        _targetShape = targetShape ?? [];
         _width = Tensor.ProductOf(shape);
+        _targetWidth = Tensor.ProductOf(_targetShape);
         _chunkRows = Math.Max(1, ChunkValues / _width);
     }
 
-    /// <summary>The bytes the rows take.</summary>
-    public long Bytes => (long)_targets.Count * _width * sizeof(float);
+    /// <summary>The bytes the rows take (features and targets).</summary>
+    public long Bytes => Rows * RowBytes;
 
     /// <summary>The bytes one more row would add.</summary>
-    public long RowBytes => (long)_width * sizeof(float);
+    public long RowBytes => ((long)_width + _targetWidth) * sizeof(float);
 
-    public override int Rows => _targets.Count;
+    public override int Rows => _viewRows.Count;
 
     public override ReadOnlySpan<int> FeatureShape => _shape;
 
-    public override ReadOnlySpan<int> TargetShape => [];
+    public override ReadOnlySpan<int> TargetShape => _targetShape;
 
     public override bool HasRandomAccess => true;
 
     public override bool IsInMemory => true;
 
-    /// <summary>The space for the next row; <see cref="Commit"/> keeps it.</summary>
+    /// <summary>The space for the next row; <see cref="Commit(ReadOnlySpan{float}, long)"/> keeps it.</summary>
     public Span<float> Next()
     {
-        var index = _targets.Count % _chunkRows;
-        if (index == 0 && _chunks.Count * _chunkRows == _targets.Count)
+        var index = Rows % _chunkRows;
+        if (index == 0 && _chunks.Count * _chunkRows == Rows)
         {
             _chunks.Add(new float[_chunkRows * _width]);
         }
@@ -54,11 +60,19 @@ internal sealed class InMemoryBatchSource : BatchSource, IViewRowMap
     }
 
     /// <summary>Keeps the row written into <see cref="Next"/> with its target; it was row <paramref name="viewRow"/> of the view.</summary>
-    public void Commit(float target, long viewRow)
+    public void Commit(ReadOnlySpan<float> target, long viewRow)
     {
-        _targets.Add(target);
+        if (target.Length != _targetWidth)
+        {
+            throw new ArgumentException($"A target of {target.Length} values where {_targetWidth} were expected.", nameof(target));
+        }
+
+        _targets.AddRange(target);
         _viewRows.Add((int)viewRow);
     }
+
+    /// <summary>Keeps the row written into <see cref="Next"/> with its scalar target.</summary>
+    public void Commit(float target, long viewRow) => Commit([target], viewRow);
 
     public int ViewRow(int row) => _viewRows[row];
 
@@ -76,7 +90,8 @@ internal sealed class InMemoryBatchSource : BatchSource, IViewRowMap
             {
                 var r = rows.Span[_next + i];
                 source._chunks[r / source._chunkRows].AsSpan(r % source._chunkRows * width, width).CopyTo(features.Data.AsSpan(i * width, width));
-                targets.Data[i] = source._targets[r];
+                var t = source._targetWidth;
+                CollectionsMarshal.AsSpan(source._targets).Slice(r * t, t).CopyTo(targets.Data.AsSpan(i * t, t));
                 rowIds[i] = r;
             }
 

@@ -99,7 +99,7 @@ internal static class NetworkInput
     public static Tensor ReadFeatures(IDataView data, DataViewSchema.Column features, int[] shape, string role)
     {
         var rows = new InMemoryBatchSource(shape);
-        using (var view = new ViewRows(data, features, null, default, role, new ReadSettings(false, default, null)))
+        using (var view = new ViewRows(data, features, null, role, new ReadSettings(false, default, null)))
         {
             while (view.MoveNext())
             {

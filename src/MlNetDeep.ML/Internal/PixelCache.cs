@@ -81,14 +81,20 @@ internal sealed class PixelCache : IDisposable
     /// </summary>
     /// <exception cref="InvalidDataException">The file to reuse is corrupt; the message names it.</exception>
     public static PixelCache OpenOrBuild(
-        string path, IDataView data, DataViewSchema.Column features, DataViewSchema.Column label, NeuralNetworkTask task, int[] shape, string role, bool reuse, ReadSettings settings)
+        string path, IDataView data, DataViewSchema.Column features, TargetReader targets, int[] shape, string role, bool reuse, ReadSettings settings)
     {
         var full = System.IO.Path.GetFullPath(path);
-        var description = Describe(features, label, task, shape);
+        if (targets.Width != 1 || targets.Spatial is not null)
+        {
+            throw new NotSupportedException(
+                $"The pixel cache keeps one label a row; the targets of this task have shape [{string.Join(", ", targets.Shape)}]. Train without WorkspacePath: the rows are then read into memory or streamed within MemoryBudget.");
+        }
+
+        var description = Describe(features, targets.Describe(data.Schema), shape);
         if (reuse && File.Exists(full))
         {
             var cache = Open(full, settings.Cancellation);
-            var stale = cache.StaleReason(description, shape, data, label, task, role, settings);
+            var stale = cache.StaleReason(description, shape, data, targets, role, settings);
             if (stale is null)
             {
                 settings.Info($"Reusing the pixel cache '{full}' of the {role} data ({cache.Labels.Length} rows).");
@@ -99,7 +105,7 @@ internal sealed class PixelCache : IDisposable
             settings.Info($"The pixel cache '{full}' was made from other data ({stale}); rebuilding it.");
         }
 
-        Build(full, data, features, label, task, shape, role, description, settings);
+        Build(full, data, features, targets, shape, role, description, settings);
         return Open(full, settings.Cancellation);
     }
 
@@ -140,7 +146,7 @@ internal sealed class PixelCache : IDisposable
     public void Dispose() => _file.Dispose();
 
     /// <summary>Why the cache does not hold these data, or null when it does.</summary>
-    private string? StaleReason(byte[] description, int[] shape, IDataView data, DataViewSchema.Column label, NeuralNetworkTask task, string role, ReadSettings settings)
+    private string? StaleReason(byte[] description, int[] shape, IDataView data, TargetReader targets, string role, ReadSettings settings)
     {
         if (!Shape.AsSpan().SequenceEqual(shape))
         {
@@ -157,7 +163,7 @@ internal sealed class PixelCache : IDisposable
             return $"{Unreadable.Count(u => u)} rows were skipped as unreadable, and SkipUnreadableRows is now off";
         }
 
-        var labels = DataViewInput.ReadLabels(data, label, task, role, settings);
+        var labels = DataViewInput.ReadTargets(data, targets, role, settings);
         if (labels.Length != Labels.Length)
         {
             return $"{Labels.Length} rows, not {labels.Length}";
@@ -166,7 +172,7 @@ internal sealed class PixelCache : IDisposable
         return labels.AsSpan().SequenceEqual(Labels) ? null : "other labels";
     }
 
-    private static void Build(string path, IDataView data, DataViewSchema.Column features, DataViewSchema.Column label, NeuralNetworkTask task, int[] shape, string role, byte[] description, ReadSettings settings)
+    private static void Build(string path, IDataView data, DataViewSchema.Column features, TargetReader targets, int[] shape, string role, byte[] description, ReadSettings settings)
     {
         if (!BitConverter.IsLittleEndian)
         {
@@ -177,16 +183,16 @@ internal sealed class PixelCache : IDisposable
         settings.Info($"Writing the pixel cache '{path}' of the {role} data (one pass over the view).");
         try
         {
-            AtomicFile.Write(path, stream => Write(stream, data, features, label, task, shape, role, description, settings, bytes: true));
+            AtomicFile.Write(path, stream => Write(stream, data, features, targets, shape, role, description, settings, bytes: true));
         }
         catch (NotEightBitException e)
         {
             settings.Info($"The {role} data are not 8-bit ({e.Message}); the pixel cache '{path}' keeps 4-byte floats.");
-            AtomicFile.Write(path, stream => Write(stream, data, features, label, task, shape, role, description, settings, bytes: false));
+            AtomicFile.Write(path, stream => Write(stream, data, features, targets, shape, role, description, settings, bytes: false));
         }
     }
 
-    private static void Write(Stream stream, IDataView data, DataViewSchema.Column features, DataViewSchema.Column label, NeuralNetworkTask task, int[] shape, string role, byte[] description, ReadSettings settings, bool bytes)
+    private static void Write(Stream stream, IDataView data, DataViewSchema.Column features, TargetReader targets, int[] shape, string role, byte[] description, ReadSettings settings, bool bytes)
     {
         var width = Tensor.ProductOf(shape);
         var valueSize = bytes ? 1 : sizeof(float);
@@ -198,7 +204,7 @@ internal sealed class PixelCache : IDisposable
         var row = new float[width];
         var encoded = new byte[width * valueSize];
         var palette = new Palette();
-        using (var rows = new ViewRows(data, features, label, task, role, settings))
+        using (var rows = new ViewRows(data, features, targets, role, settings))
         {
             while (rows.MoveNext())
             {
@@ -426,9 +432,9 @@ internal sealed class PixelCache : IDisposable
     }
 
     /// <summary>SHA-256 of what the cache is keyed by: the columns, their types, the task and the row shape.</summary>
-    private static byte[] Describe(DataViewSchema.Column features, DataViewSchema.Column label, NeuralNetworkTask task, int[] shape)
+    private static byte[] Describe(DataViewSchema.Column features, string targets, int[] shape)
     {
-        var text = $"{features.Name}|{features.Type}|{label.Name}|{label.Type}|{task}|{Tensor.Format(shape)}";
+        var text = $"{features.Name}|{features.Type}|{targets}|{Tensor.Format(shape)}";
         return SHA256.HashData(Encoding.UTF8.GetBytes(text));
     }
 

@@ -1,3 +1,4 @@
+using MlNetDeep.Training;
 using MlNetDeep.Vision;
 
 namespace MlNetDeep.ML.Internal;
@@ -52,5 +53,20 @@ internal sealed class RowTransform
         }
 
         Scoring.Apply(row, destination, new ImageShape(InputShape[0], InputShape[1], InputShape[2]), new AugmentationContext(0, 0, index), training: false);
+    }
+
+    /// <summary>Moves a target in the image plane as <see cref="Apply"/> moves the pixels of row <paramref name="index"/>.</summary>
+    public void MoveTarget(ReadOnlySpan<float> target, ReadOnlySpan<int> targetShape, SpatialTargets kind, Span<float> destination, int index)
+    {
+        if (Scoring is null)
+        {
+            target.CopyTo(destination);
+            return;
+        }
+
+        if (!Scoring.MoveTarget(target, targetShape, kind, destination, new ImageShape(InputShape[0], InputShape[1], InputShape[2]), new AugmentationContext(0, 0, index), training: false))
+        {
+            throw new InvalidOperationException($"The image steps cannot say where they move the pixels, so the {kind.GetType().Name} cannot move with them.");
+        }
     }
 }

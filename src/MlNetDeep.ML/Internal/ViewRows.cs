@@ -24,13 +24,12 @@ internal sealed class ViewRows : IDisposable
     private readonly string? _featureName;
     private readonly ValueGetter<VBuffer<float>>? _vector;
     private readonly ValueGetter<float>? _scalar;
-    private readonly Func<float>? _label;
-    private readonly string? _labelName;
+    private readonly TargetGetter? _target;
     private readonly (string Name, ValueGetter<ReadOnlyMemory<char>> Get)[] _text;
     private VBuffer<float> _buffer;
 
-    /// <summary>Opens a cursor over <paramref name="features"/> (when given), <paramref name="label"/> (when given) and the view's text columns.</summary>
-    public ViewRows(IDataView data, DataViewSchema.Column? features, DataViewSchema.Column? label, NeuralNetworkTask task, string role, ReadSettings settings)
+    /// <summary>Opens a cursor over <paramref name="features"/> (when given), the columns of <paramref name="targets"/> (when given) and the view's text columns.</summary>
+    public ViewRows(IDataView data, DataViewSchema.Column? features, TargetReader? targets, string role, ReadSettings settings)
     {
         _settings = settings;
         _role = role;
@@ -51,9 +50,9 @@ internal sealed class ViewRows : IDisposable
             columns.Add(f);
         }
 
-        if (label is { } l)
+        if (targets is not null)
         {
-            columns.Add(l);
+            columns.AddRange(targets.Columns(data.Schema));
         }
 
         _cursor = data.GetRowCursor(columns);
@@ -70,11 +69,7 @@ internal sealed class ViewRows : IDisposable
             }
         }
 
-        if (label is { } labelColumn)
-        {
-            _labelName = labelColumn.Name;
-            _label = LabelReader(_cursor, labelColumn, task);
-        }
+        _target = targets?.Bind(_cursor);
 
         _text = [.. text.Select(c => (c.Name, _cursor.GetGetter<ReadOnlyMemory<char>>(c)))];
     }
@@ -164,17 +159,16 @@ internal sealed class ViewRows : IDisposable
         return true;
     }
 
-    /// <summary>The current row's label as a target (class index, 0/1 or value).</summary>
-    /// <exception cref="ArgumentException">The label is missing or not finite.</exception>
+    /// <summary>Writes the current row's target into <paramref name="destination"/>.</summary>
+    /// <exception cref="ArgumentException">The target's columns hold a value that cannot be a target (a missing label, a bad box...); the message names the row.</exception>
+    public void ReadTarget(Span<float> destination) => _target!(destination, Row, _role);
+
+    /// <summary>The current row's scalar target (class index, 0/1 or value).</summary>
     public float ReadLabel()
     {
-        var target = _label!();
-        if (float.IsNaN(target))
-        {
-            throw new ArgumentException($"The {_role} data have a missing or non-finite label in column '{_labelName}' at row {Row}.");
-        }
-
-        return target;
+        Span<float> value = stackalloc float[1];
+        ReadTarget(value);
+        return value[0];
     }
 
     public void Dispose() => _cursor.Dispose();
@@ -220,37 +214,6 @@ internal sealed class ViewRows : IDisposable
                 throw new ArgumentException(
                     $"The {_role} data hold {values[j]} in column '{_featureName}' at row {Row}, slot {j}; every feature must be finite.");
             }
-        }
-    }
-
-    private static Func<float> LabelReader(DataViewRow row, DataViewSchema.Column column, NeuralNetworkTask task)
-    {
-        switch (task)
-        {
-            case NeuralNetworkTask.MulticlassClassification:
-                var key = row.GetGetter<uint>(column);
-                return () =>
-                {
-                    uint v = 0;
-                    key(ref v);
-                    return v == 0 ? float.NaN : v - 1;
-                };
-            case NeuralNetworkTask.BinaryClassification:
-                var flag = row.GetGetter<bool>(column);
-                return () =>
-                {
-                    var v = false;
-                    flag(ref v);
-                    return v ? 1f : 0f;
-                };
-            default:
-                var value = row.GetGetter<float>(column);
-                return () =>
-                {
-                    var v = 0f;
-                    value(ref v);
-                    return float.IsFinite(v) ? v : float.NaN;
-                };
         }
     }
 }
