@@ -3,12 +3,12 @@ using MlNetDeep.Data;
 namespace MlNetDeep.Vision;
 
 /// <summary>
-/// A procedurally generated semantic segmentation set ("scenes"): each image shows two to four objects of four classes
-/// — disc, rectangle, triangle (each a flat random colour) and a striped ellipse (two random colours) — at random
-/// positions, sizes and rotations, overlapping in a random order, on a background of a random colour with a brightness
-/// gradient and a faint colour wave, plus pixel noise. Colours carry no information about the class; the shape (and,
-/// for the striped ellipse, the texture) does. The mask labels every pixel with the class of the topmost object whose
-/// shape contains the pixel's centre, or background: it is exact, since objects are drawn without anti-aliasing.
+/// A procedurally generated semantic segmentation set ("scenes"): each image shows two to four objects of three classes,
+/// each class a shape with its own texture — a flat disc, a striped rectangle, a checkered triangle — at random positions,
+/// sizes and rotations, overlapping in a random order, on a grainy background with a brightness gradient. Every colour
+/// is random (the background's, each object's and each texture's two colours), so colour carries no information about
+/// the class; shape and texture do. The mask labels every pixel with the class of the topmost object whose shape contains
+/// the pixel's centre, or background: it is exact, since objects are drawn without anti-aliasing.
 /// </summary>
 /// <remarks>
 /// Image <c>i</c> of <c>Generate(n, seed, size)</c> depends only on the seed, <c>i</c> and the size; sets of different
@@ -19,12 +19,12 @@ public static class SegmentationScenes
     /// <summary>The smallest side <see cref="Generate"/> accepts.</summary>
     public const int MinimumSize = 16;
 
-    private static readonly string[] Names = ["background", "disc", "rectangle", "triangle", "striped ellipse"];
+    private static readonly string[] Names = ["background", "disc", "rectangle", "triangle"];
 
-    /// <summary>The class names, indexed by label: background, disc, rectangle, triangle, striped ellipse.</summary>
+    /// <summary>The class names, indexed by label: background, disc (flat), rectangle (striped), triangle (checkered).</summary>
     public static IReadOnlyList<string> ClassNames => Names;
 
-    /// <summary>K = 5.</summary>
+    /// <summary>K = 4.</summary>
     public static int ClassCount => Names.Length;
 
     /// <summary>Generates <paramref name="count"/> RGB images [count, 3, size, size] in [0, 1] and their masks [count, size, size].</summary>
@@ -51,22 +51,27 @@ public static class SegmentationScenes
     {
         var plane = size * size;
 
-        // Background: a random colour, a brightness gradient along a random direction and a faint colour wave.
+        // Background: a random colour, a brightness gradient along a random direction, and coarse colour grain (2×2
+        // blocks of independent noise per channel) that the flat disc lacks.
         Span<double> background = stackalloc double[3];
         RandomColour(random, background);
         var (gs, gc) = Math.SinCos(2 * Math.PI * random.NextDouble());
         var gradient = 0.3 * random.NextDouble() / size;
-        var (ws, wc) = Math.SinCos(2 * Math.PI * random.NextDouble());
-        var frequency = 2 * Math.PI / (size * (0.3 + (0.5 * random.NextDouble())));
-        for (var y = 0; y < size; y++)
+        for (var y = 0; y < size; y += 2)
         {
-            for (var x = 0; x < size; x++)
+            for (var x = 0; x < size; x += 2)
             {
                 var light = gradient * (((x - (size / 2.0)) * gc) + ((y - (size / 2.0)) * gs));
-                var wave = 0.05 * Math.Sin(frequency * ((x * wc) + (y * ws)));
                 for (var c = 0; c < 3; c++)
                 {
-                    image[(c * plane) + (y * size) + x] = (float)(background[c] + light + (c == 1 ? -wave : wave));
+                    var v = (float)(background[c] + light + (0.24 * (random.NextDouble() - 0.5)));
+                    for (var i = y; i < Math.Min(y + 2, size); i++)
+                    {
+                        for (var j = x; j < Math.Min(x + 2, size); j++)
+                        {
+                            image[(c * plane) + (i * size) + j] = v;
+                        }
+                    }
                 }
             }
         }
@@ -78,12 +83,12 @@ public static class SegmentationScenes
         for (var o = 0; o < objects; o++)
         {
             var label = 1 + random.NextInt(Names.Length - 1);
-            var radius = size * (0.12 + (0.12 * random.NextDouble()));
+            var radius = size * (0.15 + (0.13 * random.NextDouble()));
             var cx = size * (0.1 + (0.8 * random.NextDouble()));
             var cy = size * (0.1 + (0.8 * random.NextDouble()));
             var (sin, cos) = Math.SinCos(2 * Math.PI * random.NextDouble());
             var aspect = 0.55 + (0.45 * random.NextDouble());
-            var stripe = Math.Max(2.0, size / 16.0);
+            var period = Math.Max(2.0, Math.Round(size / 16.0));
             do
             {
                 RandomColour(random, colour);
@@ -106,19 +111,22 @@ public static class SegmentationScenes
                     }
 
                     mask[(y * size) + x] = label;
-                    var striped = label == 4 && ((int)Math.Floor(((cos * dx) + (sin * dy)) / stripe) & 1) == 1;
+                    // Texture in the object's frame: stripes across the rectangle, a checkerboard on the triangle.
+                    var a = (int)Math.Floor(((cos * dx) + (sin * dy)) / period);
+                    var b = (int)Math.Floor(((-sin * dx) + (cos * dy)) / period);
+                    var alternate = label switch { 2 => (a & 1) == 1, 3 => ((a + b) & 1) == 1, _ => false };
                     for (var c = 0; c < 3; c++)
                     {
-                        image[(c * plane) + (y * size) + x] = (float)(striped ? second[c] : colour[c]);
+                        image[(c * plane) + (y * size) + x] = (float)(alternate ? second[c] : colour[c]);
                     }
                 }
             }
         }
 
-        // Pixel noise: triangular on [−0.06, 0.06]; then clamp to [0, 1].
+        // Pixel noise: triangular on [−0.03, 0.03]; then clamp to [0, 1].
         for (var i = 0; i < image.Length; i++)
         {
-            var noise = 0.06 * (random.NextDouble() - random.NextDouble());
+            var noise = 0.03 * (random.NextDouble() - random.NextDouble());
             image[i] = Math.Clamp((float)(image[i] + noise), 0f, 1f);
         }
     }
@@ -130,8 +138,7 @@ public static class SegmentationScenes
         2 => Math.Abs(u) <= 0.9 && Math.Abs(v) <= 0.9 * aspect,
 
         // An equilateral triangle with its centroid at the origin and circumradius 1: below the top edge, above the two others.
-        3 => v >= -0.5 && (Math.Sqrt(3) * u) + v <= 1 && (-Math.Sqrt(3) * u) + v <= 1,
-        _ => (u * u) + (v * v / (aspect * aspect)) <= 1,
+        _ => v >= -0.5 && (Math.Sqrt(3) * u) + v <= 1 && (-Math.Sqrt(3) * u) + v <= 1,
     };
 
     private static void RandomColour(RandomSource random, Span<double> colour)

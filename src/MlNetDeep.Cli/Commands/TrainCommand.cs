@@ -14,7 +14,7 @@ namespace MlNetDeep.Cli.Commands;
 /// <summary><c>mlnetdeep train</c>: a network on a CSV/TSV file, an image folder or MNIST, inside an ML.NET pipeline; held-out metrics; the pipeline saved.</summary>
 internal static class TrainCommand
 {
-    private static readonly string[] Tasks = ["auto", "multiclass", "binary", "regression"];
+    private static readonly string[] Tasks = ["auto", "multiclass", "binary", "regression", "segmentation"];
     private static readonly string[] Monitors = ["val-loss", "val-accuracy"];
 
     public static Command Create(Terminal terminal)
@@ -23,7 +23,7 @@ internal static class TrainCommand
         var label = new Option<string>("--label-col") { Description = "The label column of a CSV/TSV file (default Label)", DefaultValueFactory = _ => "Label" };
         var features = new Option<string?>("--features-col") { Description = "The feature columns of a CSV/TSV file, separated by commas (default: every other column)" };
         var task = Options.Choice("--task", "What to predict", "auto", Tasks);
-        var model = Options.Choice("--model", "The network (default: lenet5 for MNIST, small-convnet for image folders, mlp for tables)", null, TrainingRecipe.Models);
+        var model = Options.Choice("--model", "The network (default: lenet5 for MNIST, small-convnet for image folders, mlp for tables, unet for --task segmentation)", null, [.. TrainingRecipe.Models, .. SegmentationTraining.Models]);
         var hidden = Options.Sizes("--hidden", "Hidden layer sizes of --model mlp, such as 256,128 (mlp only)");
         var epochs = Options.Int("--epochs", "Passes over the training data", 10, 1, 100_000);
         var batch = Options.Int("--batch-size", "Mini-batch size (default 64 for mlp, else 32)", 32, 1, 1_000_000);
@@ -57,12 +57,28 @@ internal static class TrainCommand
             {
                 r.AddError($"--hidden sets the layers of --model mlp only; --model {m} has fixed layers.");
             }
+
+            var segmentation = r.GetValue(task) == "segmentation";
+            if (r.GetValue(model) is { } chosen && SegmentationTraining.Models.Contains(chosen) != segmentation)
+            {
+                r.AddError(segmentation
+                    ? $"--task segmentation trains one of {string.Join(", ", SegmentationTraining.Models)}; --model {chosen} classifies or regresses."
+                    : $"--model {chosen} segments images: use it with --task segmentation.");
+            }
         });
         command.SetAction(p =>
         {
             var path = p.GetValue(dataset) is { Length: > 0 } given ? given : DatasetPaths.Find("mnist");
             var ml = new MLContext(seed: p.GetValue(seed));
             var taskName = p.GetValue(task)!;
+            if (taskName == "segmentation")
+            {
+                // The generated scenes (datasets/README.md); --dataset is not read.
+                return SegmentationTraining.Run(terminal, new SegmentationTraining.Settings(
+                    p.GetValue(model) ?? "unet", p.GetValue(epochs), Given(p, batch) ? p.GetValue(batch) : 8, Given(p, lr) ? p.GetValue(lr) : 1e-2f,
+                    p.GetValue(seed), p.GetValue(imageSize), 600, p.GetValue(plot)));
+            }
+
             var data = UserDataset.Load(ml, path, new DatasetOptions
             {
                 LabelColumn = p.GetValue(label)!,

@@ -1,4 +1,5 @@
 using MlNetDeep.Tensors;
+using MlNetDeep.Training;
 
 namespace MlNetDeep.Losses;
 
@@ -10,12 +11,13 @@ namespace MlNetDeep.Losses;
 /// ∂C/∂z_p = w_{y_p}·(a_p − onehot(y_p)) / Σ w.
 /// </summary>
 /// <remarks>
-/// Geometric augmentation moves the targets with the pixels (Loss.SpatialTargets): pixels that come from outside
+/// Geometric augmentation moves the targets with the pixels (<see cref="SpatialTargets"/>): pixels that come from outside
 /// the image get the ignore label and so do not count. A batch in which every pixel is ignored costs 0 with a zero gradient.
 /// </remarks>
 public sealed class PixelSoftmaxCrossEntropy : Loss
 {
     private readonly float[]? _classWeights;
+    private readonly MaskTargets _masks;
 
     /// <summary>Creates the loss.</summary>
     /// <param name="classWeights">A weight ≥ 0 per class (for rare classes), or null for 1 each.</param>
@@ -33,6 +35,7 @@ public sealed class PixelSoftmaxCrossEntropy : Loss
         }
 
         IgnoreLabel = ignoreLabel;
+        _masks = new MaskTargets(ignoreLabel);
     }
 
     /// <summary>The label of pixels that do not count.</summary>
@@ -41,7 +44,9 @@ public sealed class PixelSoftmaxCrossEntropy : Loss
     /// <summary>The class weights, or null when every class weighs 1.</summary>
     public IReadOnlyList<float>? ClassWeights => _classWeights;
 
-    // FOUNDATION: override SpatialTargets with new MaskTargets(IgnoreLabel) once it is on main.
+    /// <inheritdoc />
+    /// <remarks>Masks: nearest-neighbour resampling, and pixels from outside the image get <see cref="IgnoreLabel"/>.</remarks>
+    public override SpatialTargets? SpatialTargets => _masks;
 
     /// <inheritdoc />
     public override string? Validate(Tensor target, int outputs)

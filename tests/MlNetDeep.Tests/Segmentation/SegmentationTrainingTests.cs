@@ -12,7 +12,7 @@ namespace MlNetDeep.Tests.Segmentation;
 /// <summary>Training on the generated scenes through the engine's Trainer, scored on held-out scenes.</summary>
 public class SegmentationTrainingTests
 {
-    internal static SegmentationMetrics TrainAndScore(Func<Graph> create, ulong seed, int epochs, int trainCount = 600, int size = 32, float rate = 3e-3f)
+    internal static SegmentationMetrics TrainAndScore(Func<Graph> create, ulong seed, int epochs, int trainCount = 600, int size = 32, float rate = 3e-3f, int batchSize = 16, Action<string>? progress = null)
     {
         var train = SegmentationScenes.Generate(trainCount, seed, size);
         var test = SegmentationScenes.Generate(200, seed + 1000, size);
@@ -23,20 +23,40 @@ public class SegmentationTrainingTests
             Loss = new PixelSoftmaxCrossEntropy(),
             Optimizer = new Adam(rate),
             Epochs = epochs,
-            BatchSize = 16,
+            BatchSize = batchSize,
             Seed = seed,
+            EpochCompleted = progress is null ? null : e => progress($"epoch {e.Epoch}: loss {e.TrainLoss:F4} ({e.Seconds:F1} s)"),
         });
 
         var metrics = new SegmentationMetrics(SegmentationScenes.ClassCount);
-        metrics.Add(Inference.Predict(net, test.Images), test.Masks);
+        var scores = Inference.Predict(net, test.Images);
+        metrics.Add(scores, test.Masks);
+        if (Environment.GetEnvironmentVariable("MLNETDEEP_SEGMENTATION_PLOT") is { } plot)
+        {
+            var predicted = new Tensor(12, size, size);
+            var labels = new int[size * size];
+            for (var i = 0; i < 12; i++)
+            {
+                SegmentationMetrics.ArgMax(scores.Row(i), SegmentationScenes.ClassCount, labels);
+                for (var p = 0; p < labels.Length; p++)
+                {
+                    predicted[(i * size * size) + p] = labels[p];
+                }
+            }
+
+            var images = new Tensor(test.Images.Data.AsSpan(0, 12 * 3 * size * size).ToArray(), 12, 3, size, size);
+            var truth = new Tensor(test.Masks.Data.AsSpan(0, 12 * size * size).ToArray(), 12, size, size);
+            MlNetDeep.Charts.MaskOverlay.Grid(images, truth, predicted).Save(plot);
+        }
         return metrics;
     }
 
-    [TestCase("unet", 8)]
-    [TestCase("fcn8", 8)]
-    [TestCase("fcn32", 8)]
-    public void SeedSpread(string which, int epochs)
+    [TestCase("unet")]
+    [TestCase("fcn8")]
+    [TestCase("fcn32")]
+    public void SeedSpread(string which)
     {
+        var epochs = int.Parse(Environment.GetEnvironmentVariable("MLNETDEEP_SEGMENTATION_EPOCHS") ?? "8");
         var seeds = Environment.GetEnvironmentVariable("MLNETDEEP_SEGMENTATION_SEEDS");
         if (seeds is null)
         {
@@ -46,8 +66,8 @@ public class SegmentationTrainingTests
         foreach (var seed in seeds.Split(',').Select(ulong.Parse))
         {
             var watch = System.Diagnostics.Stopwatch.StartNew();
-            var m = TrainAndScore(Create(which), seed, epochs);
-            TestContext.Out.WriteLine($"{which} seed {seed}: mIoU {m.MeanIoU:F4} pixel accuracy {m.PixelAccuracy:F4} ({watch.Elapsed.TotalSeconds:F1} s)");
+            var m = TrainAndScore(Create(which), seed, epochs, int.Parse(Environment.GetEnvironmentVariable("MLNETDEEP_SEGMENTATION_ROWS") ?? "600"), rate: float.Parse(Environment.GetEnvironmentVariable("MLNETDEEP_SEGMENTATION_LR") ?? "3e-3"), batchSize: int.Parse(Environment.GetEnvironmentVariable("MLNETDEEP_SEGMENTATION_BATCH") ?? "16"), progress: TestContext.Progress.WriteLine);
+            TestContext.Progress.WriteLine($"{which} seed {seed}: mIoU {m.MeanIoU:F4} pixel accuracy {m.PixelAccuracy:F4} ({watch.Elapsed.TotalSeconds:F1} s)");
         }
     }
 
