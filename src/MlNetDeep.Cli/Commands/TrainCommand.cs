@@ -45,11 +45,12 @@ internal static class TrainCommand
         var log = Options.OutputFile("--log", "Append one CSV line per epoch here as it trains");
         var budget = Options.Int("--memory-budget", "MiB of decoded features kept in memory; past it every epoch streams them from the data (default 1024)", 1024, 1, 1 << 20);
         var workspace = new Option<string?>("--workspace") { Description = "A folder for pixel caches: images are decoded once and read back by row index (see WorkspacePath)" };
+        var scenes = Options.Int("--scenes", "Generated training images for --task segmentation (a third as many are held out)", 600, 16, 1_000_000);
         var skip = new Option<bool>("--skip-unreadable") { Description = "Skip (and log) rows whose image is missing or corrupt instead of stopping" };
         var command = new Command("train", "Train a network on a CSV/TSV file, an image folder or MNIST inside an ML.NET pipeline; report held-out metrics; save the pipeline.")
         {
             dataset, label, features, task, model, hidden, epochs, batch, lr, keep, l2, smoothing, optimizer, schedule, init, seed, testFraction, imageSize, patience, monitor, save, plot, checkpoint, log,
-            budget, workspace, skip,
+            budget, workspace, skip, scenes,
         };
         command.Validators.Add(r =>
         {
@@ -76,7 +77,7 @@ internal static class TrainCommand
                 // The generated scenes (datasets/README.md); --dataset is not read.
                 return SegmentationTraining.Run(terminal, new SegmentationTraining.Settings(
                     p.GetValue(model) ?? "unet", p.GetValue(epochs), Given(p, batch) ? p.GetValue(batch) : 8, Given(p, lr) ? p.GetValue(lr) : 1e-2f,
-                    p.GetValue(seed), p.GetValue(imageSize), 600, p.GetValue(plot)));
+                    p.GetValue(seed), p.GetValue(imageSize), p.GetValue(scenes), p.GetValue(plot)));
             }
 
             var data = UserDataset.Load(ml, path, new DatasetOptions
