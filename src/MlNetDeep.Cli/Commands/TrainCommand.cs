@@ -59,8 +59,11 @@ internal static class TrainCommand
                 r.AddError($"--hidden sets the layers of --model mlp only; --model {m} has fixed layers.");
             }
 
-            var segmentation = r.GetValue(task) == "segmentation";
-            if (r.GetValue(model) is { } chosen && SegmentationTraining.Models.Contains(chosen) != segmentation)
+            // The raw tokens: a value that failed its own parsing must not be read here (its parser has reported it).
+            var segmentation = r.GetResult(task) is { Tokens.Count: > 0 } t && t.Tokens[^1].Value == "segmentation";
+            if (r.GetResult(model) is { Tokens.Count: > 0 } m2 && m2.Tokens[^1].Value is var chosen
+                && (TrainingRecipe.Models.Contains(chosen) || SegmentationTraining.Models.Contains(chosen))
+                && SegmentationTraining.Models.Contains(chosen) != segmentation)
             {
                 r.AddError(segmentation
                     ? $"--task segmentation trains one of {string.Join(", ", SegmentationTraining.Models)}; --model {chosen} classifies or regresses."

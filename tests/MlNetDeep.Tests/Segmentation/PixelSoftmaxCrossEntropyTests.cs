@@ -52,6 +52,14 @@ public class PixelSoftmaxCrossEntropyTests
     }
 
     [Test]
+    public void MasksMoveWithThePixelsAndPixelsFromOutsideAreIgnored()
+    {
+        var targets = new PixelSoftmaxCrossEntropy(ignoreLabel: 255).SpatialTargets;
+        Assert.That(targets, Is.TypeOf<MaskTargets>());
+        Assert.That(((MaskTargets)targets!).OutsideLabel, Is.EqualTo(255f));
+    }
+
+    [Test]
     public void ABatchOfIgnoredPixelsCostsNothing()
     {
         var gradient = new Tensor(2, 2, 2, 2);
