@@ -14,7 +14,7 @@ namespace MlNetDeep.Cli.Commands;
 /// <summary><c>mlnetdeep train</c>: a network on a CSV/TSV file, an image folder or MNIST, inside an ML.NET pipeline; held-out metrics; the pipeline saved.</summary>
 internal static class TrainCommand
 {
-    private static readonly string[] Tasks = ["auto", "multiclass", "binary", "regression"];
+    private static readonly string[] Tasks = ["auto", "multiclass", "binary", "regression", "segmentation"];
     private static readonly string[] Monitors = ["val-loss", "val-accuracy"];
 
     public static Command Create(Terminal terminal)
@@ -23,7 +23,7 @@ internal static class TrainCommand
         var label = new Option<string>("--label-col") { Description = "The label column of a CSV/TSV file (default Label)", DefaultValueFactory = _ => "Label" };
         var features = new Option<string?>("--features-col") { Description = "The feature columns of a CSV/TSV file, separated by commas (default: every other column)" };
         var task = Options.Choice("--task", "What to predict", "auto", Tasks);
-        var model = Options.Choice("--model", "The network (default: lenet5 for MNIST, small-convnet for image folders, mlp for tables)", null, TrainingRecipe.Models);
+        var model = Options.Choice("--model", "The network (default: lenet5 for MNIST, small-convnet for image folders, mlp for tables, unet for --task segmentation)", null, [.. TrainingRecipe.Models, .. SegmentationTraining.Models]);
         var hidden = Options.Sizes("--hidden", "Hidden layer sizes of --model mlp, such as 256,128 (mlp only)");
         var epochs = Options.Int("--epochs", "Passes over the training data", 10, 1, 100_000);
         var batch = Options.Int("--batch-size", "Mini-batch size (default 64 for mlp, else 32)", 32, 1, 1_000_000);
@@ -45,11 +45,12 @@ internal static class TrainCommand
         var log = Options.OutputFile("--log", "Append one CSV line per epoch here as it trains");
         var budget = Options.Int("--memory-budget", "MiB of decoded features kept in memory; past it every epoch streams them from the data (default 1024)", 1024, 1, 1 << 20);
         var workspace = new Option<string?>("--workspace") { Description = "A folder for pixel caches: images are decoded once and read back by row index (see WorkspacePath)" };
+        var scenes = Options.Int("--scenes", "Generated training images for --task segmentation (a third as many are held out)", 600, 16, 1_000_000);
         var skip = new Option<bool>("--skip-unreadable") { Description = "Skip (and log) rows whose image is missing or corrupt instead of stopping" };
         var command = new Command("train", "Train a network on a CSV/TSV file, an image folder or MNIST inside an ML.NET pipeline; report held-out metrics; save the pipeline.")
         {
             dataset, label, features, task, model, hidden, epochs, batch, lr, keep, l2, smoothing, optimizer, schedule, init, seed, testFraction, imageSize, patience, monitor, save, plot, checkpoint, log,
-            budget, workspace, skip,
+            budget, workspace, skip, scenes,
         };
         command.Validators.Add(r =>
         {
@@ -57,12 +58,31 @@ internal static class TrainCommand
             {
                 r.AddError($"--hidden sets the layers of --model mlp only; --model {m} has fixed layers.");
             }
+
+            // The raw tokens: a value that failed its own parsing must not be read here (its parser has reported it).
+            var segmentation = r.GetResult(task) is { Tokens.Count: > 0 } t && t.Tokens[^1].Value == "segmentation";
+            if (r.GetResult(model) is { Tokens.Count: > 0 } m2 && m2.Tokens[^1].Value is var chosen
+                && (TrainingRecipe.Models.Contains(chosen) || SegmentationTraining.Models.Contains(chosen))
+                && SegmentationTraining.Models.Contains(chosen) != segmentation)
+            {
+                r.AddError(segmentation
+                    ? $"--task segmentation trains one of {string.Join(", ", SegmentationTraining.Models)}; --model {chosen} classifies or regresses."
+                    : $"--model {chosen} segments images: use it with --task segmentation.");
+            }
         });
         command.SetAction(p =>
         {
             var path = p.GetValue(dataset) is { Length: > 0 } given ? given : DatasetPaths.Find("mnist");
             var ml = new MLContext(seed: p.GetValue(seed));
             var taskName = p.GetValue(task)!;
+            if (taskName == "segmentation")
+            {
+                // The generated scenes (datasets/README.md); --dataset is not read.
+                return SegmentationTraining.Run(terminal, new SegmentationTraining.Settings(
+                    p.GetValue(model) ?? "unet", p.GetValue(epochs), Given(p, batch) ? p.GetValue(batch) : 8, Given(p, lr) ? p.GetValue(lr) : 1e-2f,
+                    p.GetValue(seed), p.GetValue(imageSize), p.GetValue(scenes), p.GetValue(plot)));
+            }
+
             var data = UserDataset.Load(ml, path, new DatasetOptions
             {
                 LabelColumn = p.GetValue(label)!,

@@ -99,6 +99,8 @@ public static class LayerRegistry
             ["BatchNormalization"] = Leaf(d => new BatchNormalization(d.GetSingle("momentum"), d.GetSingle("epsilon"))),
             ["GroupNormalization"] = Leaf(d => new GroupNormalization(d.GetInt32("groups"), d.GetSingle("epsilon"))),
             ["Flatten"] = Leaf(_ => new Flatten()),
+            ["BilinearUpsampling"] = Leaf(d => new BilinearUpsampling(d.GetInt32("factor"))),
+            ["InputSizeCheck"] = Leaf(d => new InputSizeCheck(d.GetInt32("multiple"), d.GetString("purpose"))),
         };
         return f;
     }

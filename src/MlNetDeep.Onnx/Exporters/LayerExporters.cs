@@ -34,6 +34,8 @@ internal static class LayerExporters
         new LocalResponseNormalizationExporter(),
         new BatchNormalizationExporter(),
         new GroupNormalizationExporter(),
+        new BilinearUpsamplingExporter(),
+        new InputSizeCheckExporter(),
     }.ToDictionary(e => e.TypeKey, StringComparer.Ordinal);
 
     /// <summary>The type keys that have an exporter.</summary>

@@ -52,6 +52,8 @@ public class LayerThreadCountDeterminismTests
         yield return Case("MaxPool2D 3x3/2", () => new MaxPool2D(3, 2), 7, 8, 27, 27);
         yield return Case("AvgPool2D 3x3/2", () => new AvgPool2D(3, 2), 7, 8, 27, 27);
         yield return Case("Subsampling", () => new Subsampling(2), 7, 6, 28, 28);
+        yield return Case("BilinearUpsampling x2", () => new BilinearUpsampling(2), 7, 16, 24, 24);
+        yield return Case("BilinearUpsampling x4", () => new BilinearUpsampling(4), 3, 8, 6, 6);
         foreach (var n in new[] { 3, 64 })
         {
             yield return Case("BatchNormalization dense", () => new BatchNormalization(), n, 400);

@@ -126,6 +126,9 @@ public class OnnxExportLayerTests
         yield return Case("ConvTranspose same k5 stride 2", Net(() => new ConvTranspose2D(3, 5, stride: 2, padding: Padding.Same)), 2, 4, 4);
         yield return Case("ConvTranspose dilated groups", Net(() => new ConvTranspose2D(4, 3, dilation: 2, groups: 2, useBias: false)), 4, 4, 4);
         yield return Case("MaxPool valid", Net(() => new MaxPool2D(2)), 3, 8, 7);
+        yield return Case("BilinearUpsampling x2", Net(() => new Conv2D(3, 3, padding: 1), () => new BilinearUpsampling(2)), 2, 5, 4);
+        yield return Case("BilinearUpsampling x3, broadcast 1x1", Net(() => new BilinearUpsampling(3), () => new AvgPool2D(6), () => new BilinearUpsampling(4)), 2, 2, 2);
+        yield return Case("InputSizeCheck removed", Net(() => new InputSizeCheck(4, "test"), () => new Conv2D(2, 3)), 2, 8, 8);
         yield return Case("MaxPool overlapping", Net(() => new MaxPool2D(3, 2)), 3, 9, 9);
         yield return Case("MaxPool same", Net(() => new MaxPool2D(3, 2, same: true)), 3, 8, 8);
         yield return Case("MaxPool explicit padding (torchvision's stem)", Net(() => new MaxPool2D(3, 2, padding: 1)), 3, 9, 8);

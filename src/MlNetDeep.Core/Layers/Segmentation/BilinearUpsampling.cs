@@ -1,0 +1,198 @@
+using MlNetDeep.Serialization;
+using MlNetDeep.Tensors;
+
+namespace MlNetDeep.Layers;
+
+/// <summary>
+/// Fixed bilinear up-sampling by an integer factor (双线性插值, seed 004 §5.2: DeepLab restores the input size this way;
+/// PSPNet and ASPP bring their pooled branches back to the feature map's size): [N, C, H, W] → [N, C, H·f, W·f].
+/// No parameters.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Pixel centres are aligned as in PyTorch's <c>interpolate(mode="bilinear", align_corners=False)</c> and ONNX's
+/// <c>Resize</c> with <c>half_pixel</c> coordinates: output pixel i reads the input at (i + ½)/f − ½, clamped to the
+/// image (so the border half-step repeats the edge value). A 1×1 input is broadcast to the whole output (the image
+/// pooling branch of ASPP).
+/// </para>
+/// <para>
+/// Each output value is a fixed weighted sum of at most four input values, so backward scatters ∂C/∂y back with the same
+/// weights. Planes are independent (no value crosses from one to another): splitting them across the cores cannot change
+/// a bit. The per-axis tap tables are made at the first forward, not at build (they are small, but a loaded network's
+/// build must not allocate what activations need).
+/// </para>
+/// </remarks>
+public sealed class BilinearUpsampling : Layer
+{
+    private readonly LayerJob _job;
+    private Taps? _rows;
+    private Taps? _columns;
+    private Tensor? _output;
+    private Tensor? _inputGradient;
+    private Tensor? _input;
+    private Tensor? _outputGradient;
+
+    /// <summary>Creates the layer.</summary>
+    /// <param name="factor">The integer scale f of both height and width (at least 1).</param>
+    public BilinearUpsampling(int factor)
+    {
+        if (factor < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(factor), factor, "The up-sampling factor must be at least 1.");
+        }
+
+        Factor = factor;
+        _job = new LayerJob(RunItem);
+    }
+
+    /// <summary>The scale f of height and width.</summary>
+    public int Factor { get; }
+
+    /// <summary>
+    /// Where output pixel <paramref name="index"/> reads an axis of <paramref name="size"/> input pixels: the two input
+    /// indices and the weight of the second (the first has 1 − weight).
+    /// </summary>
+    /// <param name="index">The output index along the axis.</param>
+    /// <param name="size">The input size along the axis.</param>
+    /// <param name="factor">The scale f.</param>
+    public static (int First, int Second, float Weight) Tap(int index, int size, int factor)
+    {
+        var source = Math.Max(((index + 0.5) / factor) - 0.5, 0);
+        var first = Math.Min((int)source, size - 1);
+        var second = Math.Min(first + 1, size - 1);
+        return (first, second, first == second ? 0f : (float)(source - first));
+    }
+
+    /// <inheritdoc />
+    public override LayerDescription Describe() => new("BilinearUpsampling", Name, [new("factor", LayerDescription.ToSetting(Factor))]);
+
+    /// <inheritdoc />
+    protected override int[] OnBuild(int[] inputShape, RandomSource random)
+    {
+        if (inputShape.Length != 3)
+        {
+            throw new ArgumentException(
+                $"Layer '{Name}' expects images [C, H, W] per sample (batches [N, C, H, W]) but was built for input shape {Tensor.Format(inputShape)}.",
+                nameof(inputShape));
+        }
+
+        _rows = null;
+        _columns = null;
+        return [inputShape[0], checked(inputShape[1] * Factor), checked(inputShape[2] * Factor)];
+    }
+
+    /// <inheritdoc />
+    protected override Tensor OnForward(Tensor input, bool training)
+    {
+        _rows ??= new Taps(OutputShape[1], InputShape[1], Factor);
+        _columns ??= new Taps(OutputShape[2], InputShape[2], Factor);
+        var y = Tensor.Ensure(ref _output, input.Rows, OutputShape);
+        _input = input;
+        _job.Run(0, input.Rows * InputShape[0], y.Length);
+        return y;
+    }
+
+    /// <inheritdoc />
+    protected override Tensor OnBackward(Tensor outputGradient)
+    {
+        var x = _input ?? throw new InvalidOperationException($"Layer '{Name}': Backward called before Forward.");
+        ConvolutionSettings.CheckGradient(Name, outputGradient, x.Rows, OutputShape);
+        var dx = Tensor.Ensure(ref _inputGradient, x.Rows, InputShape);
+        if (ComputeInputGradient)
+        {
+            _outputGradient = outputGradient;
+            _job.Run(1, x.Rows * InputShape[0], outputGradient.Length);
+            _outputGradient = null;
+        }
+
+        return dx;
+    }
+
+    private void RunItem(int phase, int plane)
+    {
+        var inPlane = InputShape[1] * InputShape[2];
+        var outPlane = OutputShape[1] * OutputShape[2];
+        if (phase == 0)
+        {
+            Forward(_input!.Data.AsSpan(plane * inPlane, inPlane), _output!.Data.AsSpan(plane * outPlane, outPlane));
+        }
+        else
+        {
+            Backward(_outputGradient!.Data.AsSpan(plane * outPlane, outPlane), _inputGradient!.Data.AsSpan(plane * inPlane, inPlane));
+        }
+    }
+
+    private void Forward(ReadOnlySpan<float> x, Span<float> y)
+    {
+        var rows = _rows!;
+        var columns = _columns!;
+        var width = InputShape[2];
+        var outWidth = OutputShape[2];
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var top = x.Slice(rows.First[i] * width, width);
+            var bottom = x.Slice(rows.Second[i] * width, width);
+            var wy = rows.Weight[i];
+            var line = y.Slice(i * outWidth, outWidth);
+            for (var j = 0; j < line.Length; j++)
+            {
+                int a = columns.First[j], b = columns.Second[j];
+                var wx = columns.Weight[j];
+                var upper = top[a] + (wx * (top[b] - top[a]));
+                var lower = bottom[a] + (wx * (bottom[b] - bottom[a]));
+                line[j] = upper + (wy * (lower - upper));
+            }
+        }
+    }
+
+    private void Backward(ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        var rows = _rows!;
+        var columns = _columns!;
+        var width = InputShape[2];
+        var outWidth = OutputShape[2];
+        dx.Clear();
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var top = dx.Slice(rows.First[i] * width, width);
+            var bottom = dx.Slice(rows.Second[i] * width, width);
+            var wy = rows.Weight[i];
+            var line = dy.Slice(i * outWidth, outWidth);
+            for (var j = 0; j < line.Length; j++)
+            {
+                int a = columns.First[j], b = columns.Second[j];
+                var wx = columns.Weight[j];
+                var upper = line[j] * (1 - wy);
+                var lower = line[j] * wy;
+                top[a] += upper * (1 - wx);
+                top[b] += upper * wx;
+                bottom[a] += lower * (1 - wx);
+                bottom[b] += lower * wx;
+            }
+        }
+    }
+
+    /// <summary>The taps of every output index along one axis.</summary>
+    private sealed class Taps
+    {
+        public Taps(int count, int size, int factor)
+        {
+            Count = count;
+            First = new int[count];
+            Second = new int[count];
+            Weight = new float[count];
+            for (var i = 0; i < count; i++)
+            {
+                (First[i], Second[i], Weight[i]) = Tap(i, size, factor);
+            }
+        }
+
+        public int Count { get; }
+
+        public int[] First { get; }
+
+        public int[] Second { get; }
+
+        public float[] Weight { get; }
+    }
+}
