@@ -1,4 +1,5 @@
 using MlNetDeep.Losses;
+using MlNetDeep.Training;
 
 namespace MlNetDeep.Vision.Detection;
 
@@ -50,6 +51,9 @@ public sealed class YoloLoss : Loss
 
     /// <summary>λ_noobj, the weight of the objectness term of anchors without object.</summary>
     public float NoObjectWeight { get; }
+
+    /// <summary>Box targets (BoxTargets layout): an augmentation that moves pixels moves the boxes with them.</summary>
+    public override SpatialTargets? SpatialTargets { get; } = new BoxTargets();
 
     /// <inheritdoc />
     public override string? Validate(Tensor target, int outputs)

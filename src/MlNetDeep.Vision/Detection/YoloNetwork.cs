@@ -11,9 +11,9 @@ namespace MlNetDeep.Vision.Detection;
 public static class YoloNetwork
 {
     /// <summary>
-    /// Builds the network for <paramref name="grid"/>: log2(image / S) pooling blocks (the image side must be S times a
-    /// power of two), widths <paramref name="width"/>, 2·width, 4·width, … (capped at 8·width), then one more 3 × 3 block
-    /// and the 1 × 1 head.
+    /// Builds the network for <paramref name="grid"/> (the image side must be S times a power of two 2^k): a stem of
+    /// <paramref name="width"/> filters with stride 2, k − 1 blocks each followed by 2 × 2 max pooling with widths
+    /// 2·width, 4·width, … (capped at 8·width), then one more 3 × 3 block and the 1 × 1 head.
     /// </summary>
     /// <param name="grid">The grid; its image must be square-celled with side S·2^k.</param>
     /// <param name="width">The first block's filters.</param>
@@ -29,13 +29,15 @@ public static class YoloNetwork
                 nameof(grid));
         }
 
+        // The stem halves the image with a strided convolution: a full-resolution block would cost as much as the rest.
         var network = new Sequential([]);
         var filters = width;
-        for (var s = stride; s > 1; s /= 2)
+        AddBlock(network, filters, stride: stride > 1 ? 2 : 1);
+        for (var s = stride / 2; s > 1; s /= 2)
         {
+            filters = Math.Min(filters * 2, width * 8);
             AddBlock(network, filters);
             network.Add(new MaxPool2D(2));
-            filters = Math.Min(filters * 2, width * 8);
         }
 
         AddBlock(network, filters);
@@ -43,9 +45,9 @@ public static class YoloNetwork
         return network;
     }
 
-    private static void AddBlock(Sequential network, int filters)
+    private static void AddBlock(Sequential network, int filters, int stride = 1)
     {
-        network.Add(new Conv2D(filters, 3, padding: Padding.Same, useBias: false));
+        network.Add(new Conv2D(filters, 3, stride: stride, padding: Padding.Same, useBias: false));
         network.Add(new BatchNormalization());
         network.Add(new LeakyReLU(0.1f));
     }
