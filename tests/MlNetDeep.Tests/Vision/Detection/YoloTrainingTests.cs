@@ -47,12 +47,10 @@ public class YoloTrainingTests
 
         var m50 = DetectionMetrics.MeanAveragePrecision(predictions, truths, 3, 0.5f);
         var m5095 = DetectionMetrics.MeanAveragePrecision50To95(predictions, truths, 3);
-        if (print)
-        {
-            TestContext.Progress.WriteLine($"seed {seed} mAP50 {m50:F4} mAP50-95 {m5095:F4} train {watch.Elapsed.TotalSeconds:F1}s anchors {string.Join(" ", anchors)}");
-        }
-
-        return (m50, m5095);
+        var ml = ML.Detection.MlNetDetectionEvaluation.Evaluate(predictions, truths, train.ClassNames);
+        TestContext.Progress.WriteLine(
+            $"seed {seed}: engine mAP50 {m50:F4} mAP50-95 {m5095:F4}; ML.NET EvaluateObjectDetection MAP50 {ml.Map50:F4} MAP50_95 {ml.Map5095:F4}; train {watch.Elapsed.TotalSeconds:F1}s anchors {string.Join(" ", anchors)}");
+        return (ml.Map50, ml.Map5095);
     }
 
     /// <summary>
