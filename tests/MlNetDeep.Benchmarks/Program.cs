@@ -23,6 +23,11 @@ if (args.Length > 0 && args[0] == "yardstick")
     return SideBySide.Run(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == "detection")
+{
+    return DetectionBenchmark.Run();
+}
+
 if (args.Length > 0 && args[0] == "streaming")
 {
     return MlNetDeep.Benchmarks.Streaming.StreamingCommand.Run(args[1..]);
