@@ -91,6 +91,22 @@ public sealed class Gallery
         return new Identification(distance <= threshold ? nearest : null, nearest, distance);
     }
 
+    /// <summary>Writes into <paramref name="perIdentity"/> (one value per <see cref="Identities"/> entry) the distance from <paramref name="encoding"/> to each identity's nearest enrolled example.</summary>
+    public void Distances(ReadOnlySpan<float> encoding, Span<double> perIdentity)
+    {
+        if (encoding.Length != Dimension || perIdentity.Length != _identities.Count)
+        {
+            throw new ArgumentException(
+                $"Expected an encoding of {Dimension} values and room for {_identities.Count} distances; got {encoding.Length} and {perIdentity.Length}.");
+        }
+
+        perIdentity.Fill(double.PositiveInfinity);
+        for (var i = 0; i < _encodings.Count; i++)
+        {
+            perIdentity[_owners[i]] = Math.Min(perIdentity[_owners[i]], Similarity.Distance(encoding, _encodings[i]));
+        }
+    }
+
     /// <summary>Verifies a claim (1:1): is <paramref name="encoding"/> within <paramref name="threshold"/> of an enrolled example of <paramref name="identity"/>?</summary>
     /// <exception cref="KeyNotFoundException">The identity is not enrolled.</exception>
     public (double Distance, bool SameIdentity) Verify(string identity, ReadOnlySpan<float> encoding, double threshold)
