@@ -1,5 +1,6 @@
 using System.Globalization;
 using MlNetDeep.Schedules;
+using MlNetDeep.Tensors;
 using MlNetDeep.Training;
 using OxyPlot;
 using OxyPlot.Annotations;
@@ -223,6 +224,45 @@ public static class Plot
         }
 
         return Chart.Of(model, 640, 420);
+    }
+
+    /// <summary>
+    /// Encodings of a Siamese network seen in 2-D: each row's first two principal components
+    /// (<see cref="Verification.Pca"/>), one colour per identity, so that tight, separate clusters show an encoder that
+    /// tells the identities apart.
+    /// </summary>
+    /// <param name="encodings">The encodings f(x), [N, d] with d ≥ 2.</param>
+    /// <param name="identities">The identity of each row.</param>
+    /// <param name="title">The panel's title.</param>
+    public static Chart EncodingProjection(Tensor encodings, IReadOnlyList<string> identities, string title = "encodings (PCA)")
+    {
+        ArgumentNullException.ThrowIfNull(encodings);
+        ArgumentNullException.ThrowIfNull(identities);
+        if (identities.Count != encodings.Rows)
+        {
+            throw new ArgumentException($"{identities.Count} identities for {encodings.Rows} encodings; expected one a row.", nameof(identities));
+        }
+
+        var points = Verification.Pca.Project(encodings, 2);
+        var model = Model(title);
+        model.Axes.Add(new LinearAxis { Position = AxisPosition.Bottom, Title = "PC 1", MajorGridlineStyle = LineStyle.Dot });
+        model.Axes.Add(new LinearAxis { Position = AxisPosition.Left, Title = "PC 2", MajorGridlineStyle = LineStyle.Dot });
+        var names = identities.Distinct().Order(StringComparer.Ordinal).ToList();
+        for (var i = 0; i < names.Count; i++)
+        {
+            var series = new ScatterSeries { Title = names[i], MarkerType = MarkerType.Circle, MarkerSize = 3, MarkerFill = Colours[i % Colours.Length] };
+            for (var r = 0; r < encodings.Rows; r++)
+            {
+                if (identities[r] == names[i])
+                {
+                    series.Points.Add(new ScatterPoint(points[r, 0], points[r, 1]));
+                }
+            }
+
+            model.Series.Add(series);
+        }
+
+        return Chart.Of(model, 560, 480);
     }
 
     /// <summary>An empty panel with the house style: a title, a sans-serif font, a legend in a row below the plot.</summary>

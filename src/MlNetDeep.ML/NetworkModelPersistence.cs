@@ -311,7 +311,12 @@ public static class NetworkModelPersistence
         }
 
         var networkOutputs = Tensor.ProductOf(network.OutputShape);
-        var expected = task == NeuralNetworkTask.MulticlassClassification ? keyValues?.Count ?? outputs : 1;
+        var expected = task switch
+        {
+            NeuralNetworkTask.MulticlassClassification => keyValues?.Count ?? outputs,
+            NeuralNetworkTask.Embedding => Math.Max(1, outputs),
+            _ => 1,
+        };
         if (networkOutputs != outputs || outputs != expected)
         {
             throw new InvalidDataException(

@@ -79,6 +79,33 @@ public static class NeuralNetworkCatalog
         this RegressionCatalog.RegressionTrainers catalog, NeuralNetworkRegressionTrainer.Options options) =>
         new(CatalogEnvironment.Of(catalog), options);
 
+    /// <summary>
+    /// The encoder of a Siamese network: features and an identity key label in, an <c>Embedding</c> column of
+    /// <paramref name="embeddingDimension"/> Single out, trained with the triplet loss (α = 0.2) on P identities × K examples per mini-batch.
+    /// </summary>
+    /// <param name="catalog">The transforms catalog (an encoder is a transform to ML.NET: it adds a column, it predicts no label).</param>
+    /// <param name="labelColumnName">The identity key column.</param>
+    /// <param name="featureColumnName">The features column (a known-size vector of Single).</param>
+    /// <param name="embeddingDimension">d, the encoding's length.</param>
+    /// <param name="numberOfEpochs">Passes over the data.</param>
+    public static NeuralNetworkEmbeddingTrainer NeuralNetworkEmbedding(
+        this TransformsCatalog catalog,
+        string labelColumnName = "Label",
+        string featureColumnName = "Features",
+        int embeddingDimension = 128,
+        int numberOfEpochs = 10) =>
+        catalog.NeuralNetworkEmbedding(new NeuralNetworkEmbeddingTrainer.Options
+        {
+            LabelColumnName = labelColumnName,
+            FeatureColumnName = featureColumnName,
+            EmbeddingDimension = embeddingDimension,
+            NumberOfEpochs = numberOfEpochs,
+        });
+
+    /// <summary>The encoder of a Siamese network with every option.</summary>
+    public static NeuralNetworkEmbeddingTrainer NeuralNetworkEmbedding(this TransformsCatalog catalog, NeuralNetworkEmbeddingTrainer.Options options) =>
+        new(CatalogEnvironment.Of(catalog), options);
+
     private static T Simple<T>(T options, string label, string features, int[]? hidden, int epochs, int batchSize, float learningRate)
         where T : NeuralNetworkOptions
     {

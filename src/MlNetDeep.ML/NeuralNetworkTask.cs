@@ -11,4 +11,10 @@ public enum NeuralNetworkTask
 
     /// <summary>A real value: quadratic cost; Score.</summary>
     Regression,
+
+    /// <summary>
+    /// An encoding f(x) per row (a Siamese network): the triplet loss on P identities × K examples per mini-batch, the label
+    /// being the row's identity (a key); one output column, the encoding (<c>Embedding</c>, a vector of d Single).
+    /// </summary>
+    Embedding,
 }

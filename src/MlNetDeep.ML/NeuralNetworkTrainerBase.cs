@@ -98,7 +98,8 @@ public abstract class NeuralNetworkTrainerBase : ITrainerEstimator<NeuralNetwork
         // sample shape and seed, which then finds it built: the run is the same.
         var seed = (ulong)(uint)(o.Seed ?? _host.Rand.Next());
         int[] sampleShape = chain is null ? shape : chain.Augmentation.OutputShape([chain.InputShape.Channels, chain.InputShape.Height, chain.InputShape.Width]);
-        var network = o.Network?.Invoke((int[])shape.Clone(), outputs) ?? DenseModels.Mlp(o.HiddenLayers, outputs, o.Activation, o.KeepProbability);
+        var network = o.Network?.Invoke((int[])shape.Clone(), outputs)
+            ?? (Task == NeuralNetworkTask.Embedding ? EmbeddingTask.DefaultNetwork(o, outputs) : DenseModels.Mlp(o.HiddenLayers, outputs, o.Activation, o.KeepProbability));
         if (!network.IsBuilt)
         {
             network.Build(sampleShape, new RandomSource(seed));
@@ -160,6 +161,14 @@ public abstract class NeuralNetworkTrainerBase : ITrainerEstimator<NeuralNetwork
             },
         };
         channel.Info(MessageSensitivity.None, $"Training {network.Name} on {trainingRows.Rows} rows of shape [{string.Join(", ", shape)}] for {Task}, seed {seed}.");
+        if (Task == NeuralNetworkTask.Embedding)
+        {
+            // P identities × K examples per mini-batch, from the identities of the rows as the source holds them.
+            var sampler = EmbeddingTask.Sampler((NeuralNetworkEmbeddingTrainer.Options)o, input, trainingRows, channel);
+            training.BatchSampler = sampler;
+            training.BatchSize = sampler.BatchSize;
+        }
+
         var history = Trainer.Fit(network, trainingRows, training, validationRows, weights);
         return new NeuralNetworkTransformer(Task, network, shape, o.FeatureColumnName, outputs, keyValues, history, ColumnNames());
     }
@@ -205,7 +214,7 @@ public abstract class NeuralNetworkTrainerBase : ITrainerEstimator<NeuralNetwork
 
         var expected = Task switch
         {
-            NeuralNetworkTask.MulticlassClassification => label.IsKey,
+            NeuralNetworkTask.MulticlassClassification or NeuralNetworkTask.Embedding => label.IsKey,
             NeuralNetworkTask.BinaryClassification => label.ItemType == BooleanDataViewType.Instance && label.Kind == SchemaShape.Column.VectorKind.Scalar,
             _ => label.ItemType == NumberDataViewType.Single && label.Kind == SchemaShape.Column.VectorKind.Scalar,
         };
@@ -226,7 +235,7 @@ public abstract class NeuralNetworkTrainerBase : ITrainerEstimator<NeuralNetwork
 
     /// <summary>The output column names the options give, checked.</summary>
     private OutputColumnNames ColumnNames() => new OutputColumnNames(
-        _options.ScoreColumnName,
+        _options is NeuralNetworkEmbeddingTrainer.Options embedding ? embedding.EmbeddingColumnName : _options.ScoreColumnName,
         _options.PredictedLabelColumnName,
         _options is NeuralNetworkBinaryTrainer.Options binary ? binary.ProbabilityColumnName : OutputColumns.Probability).Checked();
 
@@ -237,6 +246,7 @@ public abstract class NeuralNetworkTrainerBase : ITrainerEstimator<NeuralNetwork
     {
         NeuralNetworkTask.MulticlassClassification => new SoftmaxCrossEntropy(_options is NeuralNetworkMulticlassTrainer.Options m ? m.LabelSmoothing : 0f),
         NeuralNetworkTask.BinaryClassification => new BinaryCrossEntropy(),
+        NeuralNetworkTask.Embedding => EmbeddingTask.Loss((NeuralNetworkEmbeddingTrainer.Options)_options),
         _ => new QuadraticCost(),
     };
 
@@ -250,6 +260,7 @@ public abstract class NeuralNetworkTrainerBase : ITrainerEstimator<NeuralNetwork
             {
                 NeuralNetworkTask.MulticlassClassification => $"multiclass classification of label '{_options.LabelColumnName}' needs {expected}, one logit per class",
                 NeuralNetworkTask.BinaryClassification => $"binary classification needs {expected}, the logit of the positive class",
+                NeuralNetworkTask.Embedding => $"an embedding of dimension {expected} needs {expected}, the encoding",
                 _ => $"regression needs {expected}, the predicted value",
             };
             throw new InvalidOperationException(
@@ -269,6 +280,9 @@ public abstract class NeuralNetworkTrainerBase : ITrainerEstimator<NeuralNetwork
             case NeuralNetworkTask.BinaryClassification:
                 NetworkInput.RequireLabel(schema, name, BooleanDataViewType.Instance, " (true for the positive class)");
                 return (1, null);
+            case NeuralNetworkTask.Embedding:
+                NetworkInput.ClassCount(schema, name);
+                return (EmbeddingTask.Dimension((NeuralNetworkEmbeddingTrainer.Options)_options), null);
             default:
                 NetworkInput.RequireLabel(schema, name, NumberDataViewType.Single, string.Empty);
                 return (1, null);
@@ -316,7 +330,7 @@ public abstract class NeuralNetworkTrainerBase : ITrainerEstimator<NeuralNetwork
 
     private string ExpectedLabel() => Task switch
     {
-        NeuralNetworkTask.MulticlassClassification => "a key (use mlContext.Transforms.Conversion.MapValueToKey)",
+        NeuralNetworkTask.MulticlassClassification or NeuralNetworkTask.Embedding => "a key (use mlContext.Transforms.Conversion.MapValueToKey)",
         NeuralNetworkTask.BinaryClassification => "Boolean",
         _ => "Single",
     };

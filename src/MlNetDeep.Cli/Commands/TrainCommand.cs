@@ -14,7 +14,7 @@ namespace MlNetDeep.Cli.Commands;
 /// <summary><c>mlnetdeep train</c>: a network on a CSV/TSV file, an image folder or MNIST, inside an ML.NET pipeline; held-out metrics; the pipeline saved.</summary>
 internal static class TrainCommand
 {
-    private static readonly string[] Tasks = ["auto", "multiclass", "binary", "regression", "segmentation"];
+    private static readonly string[] Tasks = ["auto", "multiclass", "binary", "regression", "segmentation", "verification"];
     private static readonly string[] Monitors = ["val-loss", "val-accuracy"];
 
     public static Command Create(Terminal terminal)
@@ -73,7 +73,6 @@ internal static class TrainCommand
         command.SetAction(p =>
         {
             var path = p.GetValue(dataset) is { Length: > 0 } given ? given : DatasetPaths.Find("mnist");
-            var ml = new MLContext(seed: p.GetValue(seed));
             var taskName = p.GetValue(task)!;
             if (taskName == "segmentation")
             {
@@ -83,6 +82,14 @@ internal static class TrainCommand
                     p.GetValue(seed), p.GetValue(imageSize), p.GetValue(scenes), p.GetValue(plot)));
             }
 
+            if (taskName == "verification")
+            {
+                // One-shot verification on digits never seen in training (the MNIST folder's IDX files).
+                return VerificationRun.Execute(
+                    terminal, path, p.GetValue(seed), Given(p, epochs) ? p.GetValue(epochs) : null, Given(p, lr) ? p.GetValue(lr) : null, p.GetValue(plot));
+            }
+
+            var ml = new MLContext(seed: p.GetValue(seed));
             var data = UserDataset.Load(ml, path, new DatasetOptions
             {
                 LabelColumn = p.GetValue(label)!,

@@ -62,6 +62,12 @@ public abstract class Loss
     public double Compute(Tensor prediction, Tensor target, Tensor? gradient, ReadOnlySpan<float> weights)
     {
         CheckShapes(prediction, target, gradient);
+        if (CouplesRows)
+        {
+            throw new NotSupportedException(
+                $"{GetType().Name} couples the rows of a mini-batch (its cost is not a mean of per-row costs), so it cannot weigh rows by example weights.");
+        }
+
         if (weights.Length != prediction.Rows)
         {
             throw new ArgumentException($"{GetType().Name}: {weights.Length} example weights for {prediction.Rows} rows.", nameof(weights));
@@ -118,6 +124,12 @@ public abstract class Loss
 
     [ThreadStatic]
     private static Tensor? t_gradient;
+
+    /// <summary>
+    /// True for a loss whose cost is not a mean of independent per-row costs (a metric-learning loss that compares the rows of
+    /// a mini-batch with each other): example weights are then refused.
+    /// </summary>
+    protected virtual bool CouplesRows => false;
 
     /// <summary>Checks that every target is valid for this loss and returns a message for the first that is not, or null.</summary>
     public virtual string? Validate(Tensor target, int outputs) => null;

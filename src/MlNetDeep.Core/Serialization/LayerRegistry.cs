@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using MlNetDeep.Layers;
+using MlNetDeep.Layers.Embedding;
 using MlNetDeep.Layers.Activations;
 using MlNetDeep.Layers.LeNet;
 
@@ -101,6 +102,10 @@ public static class LayerRegistry
             ["Flatten"] = Leaf(_ => new Flatten()),
             ["BilinearUpsampling"] = Leaf(d => new BilinearUpsampling(d.GetInt32("factor"))),
             ["InputSizeCheck"] = Leaf(d => new InputSizeCheck(d.GetInt32("multiple"), d.GetString("purpose"))),
+            ["EmbeddingHead"] = Leaf(d => new EmbeddingHead(d.GetInt32("dimension"), d.GetBoolean("normalize"))),
+            ["VerificationHead"] = Leaf(d => new VerificationHead(Enum.TryParse<VerificationFeatures>(d.GetString("features"), out var f) && Enum.IsDefined(f)
+                ? f
+                : throw new InvalidDataException($"layer '{d.Name}': features '{d.GetString("features")}' is not one of {string.Join(", ", Enum.GetNames<VerificationFeatures>())}."))),
         };
         return f;
     }

@@ -186,6 +186,13 @@ public static class Trainer
             validationRows = validation is null ? [] : Enumerable.Range(0, validation.Rows).ToArray();
         }
 
+        if (options.BatchSampler is not null && !training.HasRandomAccess)
+        {
+            throw new ArgumentException(
+                $"{options.BatchSampler.GetType().Name} decides the order of the training rows, but the training source ({training.GetType().Name}) reads in its own order "
+                + "(no random access): cache the data in memory or give a source with random access.");
+        }
+
         if ((rows.Length == 1 || options.BatchSize == 1) && NormalizesSingleValues(network) is { } bn)
         {
             throw new ArgumentException(
@@ -360,11 +367,16 @@ public static class Trainer
         {
             network.ComputeInputGradient = false;
             var history = new TrainingHistory();
-            var batchSize = Math.Min(options.BatchSize, rows.Length);
+            var sampler = options.BatchSampler;
+            var batchSize = sampler is null ? Math.Min(options.BatchSize, rows.Length) : options.BatchSize;
             var normalizesSingleValues = NormalizesSingleValues(network) is not null;
 
+            // A sampler decides each epoch's rows (they may repeat); otherwise the epoch is the training rows, shuffled.
+            var epochRows = sampler is null ? rows : new int[sampler.RowsPerEpoch(rows, batchSize)];
+            var total = epochRows.Length;
+
             // Batch normalisation cannot normalise a last mini-batch of one row: leave it out (see the remarks).
-            var planned = rows.Length % batchSize == 1 && batchSize > 1 && normalizesSingleValues ? rows.Length - 1 : rows.Length;
+            var planned = total % batchSize == 1 && batchSize > 1 && normalizesSingleValues ? total - 1 : total;
             var stepsPerEpoch = (planned + batchSize - 1) / batchSize;
             var checkTargets = training is not TensorBatchSource;
             Tensor? grad = null, wb = null;
@@ -392,7 +404,11 @@ public static class Trainer
             {
                 clock.Restart();
                 context.Epoch = epoch;
-                if (options.Shuffle && training.HasRandomAccess)
+                if (sampler is not null)
+                {
+                    sampler.Arrange(rows, batchSize, options.Seed, epoch, epochRows);
+                }
+                else if (options.Shuffle && training.HasRandomAccess)
                 {
                     random.Shuffle(rows);
                 }
@@ -400,7 +416,7 @@ public static class Trainer
                 double lossSum = 0;
                 long correct = 0, decisions = 0;
                 var trained = 0;
-                feed.Start(rows, planned, batchSize, options.Shuffle, options.Seed, epoch, training: true);
+                feed.Start(epochRows, planned, batchSize, options.Shuffle, options.Seed, epoch, training: true);
                 try
                 {
                     for (var b = 0; b < stepsPerEpoch; b++)
@@ -504,7 +520,7 @@ public static class Trainer
 
                 if (trained == 0)
                 {
-                    throw new InvalidOperationException($"Epoch {epoch} trained on no rows: the source delivered none of its {rows.Length} training rows.");
+                    throw new InvalidOperationException($"Epoch {epoch} trained on no rows: the source delivered none of its {epochRows.Length} training rows.");
                 }
 
                 double? valLoss = null, valAcc = null;

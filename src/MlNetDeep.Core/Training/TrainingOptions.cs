@@ -26,6 +26,13 @@ public sealed class TrainingOptions
     /// </summary>
     public int BatchSize { get; set; } = 64;
 
+    /// <summary>
+    /// Decides each epoch's training rows and their order in place of the shuffle (for example P identities × K examples per
+    /// mini-batch, <see cref="PkBatchSampler"/>); <see cref="Shuffle"/> is then not used. Null for the shuffle. The training
+    /// source must have random access.
+    /// </summary>
+    public BatchSampler? BatchSampler { get; set; }
+
     /// <summary>Seeds initialisation, shuffling and dropout: the same seed gives the same run.</summary>
     public ulong Seed { get; set; }
 

@@ -3,7 +3,7 @@ using Microsoft.ML.Data;
 
 namespace MlNetDeep.ML.Internal;
 
-/// <summary>The scalar label of classification and regression: a key's class index, a Boolean's 0/1, or a Single's value.</summary>
+/// <summary>The scalar label of classification, regression and embedding (an identity key): a key's class index, a Boolean's 0/1, or a Single's value.</summary>
 internal sealed class LabelTargetReader(string column, NeuralNetworkTask task) : TargetReader
 {
     public override int[] Shape => [];
@@ -18,7 +18,7 @@ internal sealed class LabelTargetReader(string column, NeuralNetworkTask task) :
         var label = row.Schema[column];
         switch (task)
         {
-            case NeuralNetworkTask.MulticlassClassification:
+            case NeuralNetworkTask.MulticlassClassification or NeuralNetworkTask.Embedding:
                 var key = row.GetGetter<uint>(label);
                 return (destination, index, role) =>
                 {

@@ -27,6 +27,7 @@ internal static class OutputColumns
                 new(n.Probability, NumberDataViewType.Single),
                 new(n.PredictedLabel, BooleanDataViewType.Instance),
             ],
+            NeuralNetworkTask.Embedding => [new(n.Score, new VectorDataViewType(NumberDataViewType.Single, classes))],
             _ => [new(n.Score, NumberDataViewType.Single)],
         };
     }
@@ -57,6 +58,9 @@ internal static class OutputColumns
                 yield return SchemaShapeColumns.Create(n.Score, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, false);
                 yield return SchemaShapeColumns.Create(n.Probability, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, false);
                 yield return SchemaShapeColumns.Create(n.PredictedLabel, SchemaShape.Column.VectorKind.Scalar, BooleanDataViewType.Instance, false);
+                break;
+            case NeuralNetworkTask.Embedding:
+                yield return SchemaShapeColumns.Create(n.Score, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false);
                 break;
             default:
                 yield return SchemaShapeColumns.Create(n.Score, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, false);

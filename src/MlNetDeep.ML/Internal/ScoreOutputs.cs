@@ -63,7 +63,7 @@ internal static class ScoreOutputs
     /// <summary>A getter for the output column <paramref name="column"/> of <paramref name="task"/>, reading <paramref name="source"/>.</summary>
     public static Delegate Getter(NeuralNetworkTask task, string column, IScoreSource source) => (task, column) switch
     {
-        (NeuralNetworkTask.MulticlassClassification, OutputColumns.Score) => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> dst) =>
+        (NeuralNetworkTask.MulticlassClassification or NeuralNetworkTask.Embedding, OutputColumns.Score) => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> dst) =>
         {
             var outputs = source.Current();
             var editor = VBufferEditor.Create(ref dst, outputs.Length);

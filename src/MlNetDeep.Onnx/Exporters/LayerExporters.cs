@@ -36,6 +36,8 @@ internal static class LayerExporters
         new GroupNormalizationExporter(),
         new BilinearUpsamplingExporter(),
         new InputSizeCheckExporter(),
+        new EmbeddingHeadExporter(),
+        new VerificationHeadExporter(),
     }.ToDictionary(e => e.TypeKey, StringComparer.Ordinal);
 
     /// <summary>The type keys that have an exporter.</summary>

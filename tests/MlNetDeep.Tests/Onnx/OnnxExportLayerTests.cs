@@ -1,5 +1,6 @@
 using MlNetDeep.Layers;
 using MlNetDeep.Layers.Activations;
+using MlNetDeep.Layers.Embedding;
 using MlNetDeep.Layers.LeNet;
 using MlNetDeep.Models;
 using MlNetDeep.Onnx;
@@ -108,6 +109,10 @@ public class OnnxExportLayerTests
         yield return Case("PReLU shared", Net(() => new Conv2D(3, 3), () => new PReLU(0.2f, shared: true)), 2, 6, 6);
         yield return Case("Sigmoid, Tanh", Net(() => new Dense(6), () => new Sigmoid(), () => new Dense(4), () => new Tanh()), 4);
         yield return Case("ELU, SELU", Net(() => new Dense(6), () => new ELU(0.7f), () => new Dense(4), () => new SELU()), 4);
+        yield return Case("EmbeddingHead normalised", Net(() => new Dense(6), () => new EmbeddingHead(5)), 4);
+        yield return Case("EmbeddingHead raw on images", Net(() => new EmbeddingHead(3, normalize: false)), 2, 3, 3);
+        yield return Case("VerificationHead |f1 - f2|", Net(() => new Dense(8), () => new VerificationHead()), 4);
+        yield return Case("VerificationHead chi-squared", Net(() => new Dense(8), () => new VerificationHead(VerificationFeatures.ChiSquared)), 4);
         yield return Case("Softmax flat", Net(() => new Dense(5), () => new Softmax()), 4);
         yield return Case("Softmax over an image", Net(() => new Conv2D(2, 3), () => new Softmax()), 1, 5, 5);
         yield return Case("Flatten", Net(() => new Conv2D(2, 3), () => new Flatten(), () => new Dense(3)), 1, 6, 6);
