@@ -12,7 +12,8 @@ namespace MlNetDeep.Charts;
 
 /// <summary>
 /// The curriculum's charts, each a <see cref="Chart"/> to save as PNG or SVG or to show in a notebook: training curves,
-/// the confusion matrix, per-class precision/recall/F1, learning-rate schedules, lines (trajectories, statistics),
+/// the confusion matrix, per-class precision/recall/F1, learning-rate schedules, optimizer trajectories on a loss
+/// surface, per-layer activation and gradient statistics, lines,
 /// hyper-parameter search scatters; <see cref="ImageGrid"/> draws images and filters.
 /// </summary>
 public static class Plot
@@ -265,6 +266,170 @@ public static class Plot
         return Chart.Of(model, 560, 480);
     }
 
+    /// <summary>
+    /// Optimizer trajectories on a 2-D loss surface (seed 000 §1.9, figure 1.24): the surface as contour lines, each
+    /// trajectory as a line of its iterates from its start (a square) to its end (a circle), the surface's minimum
+    /// over the drawn grid as a star.
+    /// </summary>
+    /// <param name="title">The chart's title.</param>
+    /// <param name="loss">The loss J(x, y), evaluated on a grid over the ranges.</param>
+    /// <param name="xRange">The range of the first parameter.</param>
+    /// <param name="yRange">The range of the second parameter.</param>
+    /// <param name="trajectories">The optimizers' iterates: a name and the x and y of each step (as many), the start first.</param>
+    /// <exception cref="ArgumentException">A range is empty or not finite, a trajectory's x and y differ in length, or there is no trajectory.</exception>
+    public static Chart OptimizerTrajectories(string title, Func<double, double, double> loss, (double Min, double Max) xRange, (double Min, double Max) yRange, params (string Name, double[] X, double[] Y)[] trajectories)
+    {
+        ArgumentNullException.ThrowIfNull(loss);
+        ArgumentNullException.ThrowIfNull(trajectories);
+        CheckRange(xRange, nameof(xRange));
+        CheckRange(yRange, nameof(yRange));
+        if (trajectories.Length == 0)
+        {
+            throw new ArgumentException("Give at least one trajectory.", nameof(trajectories));
+        }
+
+        const int Grid = 121;
+        var xs = Enumerable.Range(0, Grid).Select(i => xRange.Min + ((xRange.Max - xRange.Min) * i / (Grid - 1))).ToArray();
+        var ys = Enumerable.Range(0, Grid).Select(j => yRange.Min + ((yRange.Max - yRange.Min) * j / (Grid - 1))).ToArray();
+        var surface = new double[Grid, Grid];
+        var finite = new List<double>(Grid * Grid);
+        (double X, double Y, double J) lowest = (double.NaN, double.NaN, double.PositiveInfinity);
+        for (var i = 0; i < Grid; i++)
+        {
+            for (var j = 0; j < Grid; j++)
+            {
+                var v = loss(xs[i], ys[j]);
+                surface[i, j] = v;
+                if (double.IsFinite(v))
+                {
+                    finite.Add(v);
+                    if (v < lowest.J)
+                    {
+                        lowest = (xs[i], ys[j], v);
+                    }
+                }
+            }
+        }
+
+        var model = Model(title);
+        model.Axes.Add(new LinearAxis { Position = AxisPosition.Bottom, Title = "θ₁", Minimum = xRange.Min, Maximum = xRange.Max });
+        model.Axes.Add(new LinearAxis { Position = AxisPosition.Left, Title = "θ₂", Minimum = yRange.Min, Maximum = yRange.Max });
+        if (finite.Count > 1)
+        {
+            // Levels at evenly spaced quantiles of the surface: a valley's floor and its steep walls both get lines,
+            // whatever the loss's scale.
+            finite.Sort();
+            var levels = Enumerable.Range(1, 14).Select(k => finite[Math.Min(finite.Count - 1, (int)Math.Round(Math.Pow(k / 15.0, 2) * (finite.Count - 1)))])
+                .Distinct().ToArray();
+            model.Series.Add(new ContourSeries
+            {
+                Title = null,
+                // Data[i, j] is drawn at (ColumnCoordinates[i], RowCoordinates[j]).
+                ColumnCoordinates = xs,
+                RowCoordinates = ys,
+                Data = surface,
+                ContourLevels = levels,
+                Color = OxyColor.FromRgb(0xb0, 0xb0, 0xb0),
+                StrokeThickness = 1,
+                LabelStep = 1000,
+                LabelBackground = OxyColors.Transparent,
+                TextColor = OxyColors.Transparent,
+            });
+            var minimum = new ScatterSeries { Title = "minimum", MarkerType = MarkerType.Star, MarkerSize = 7, MarkerStroke = OxyColors.Black, MarkerStrokeThickness = 1.5 };
+            minimum.Points.Add(new ScatterPoint(lowest.X, lowest.Y));
+            model.Series.Add(minimum);
+        }
+
+        for (var t = 0; t < trajectories.Length; t++)
+        {
+            var (name, x, y) = trajectories[t];
+            if (x is null || y is null || x.Length != y.Length || x.Length == 0)
+            {
+                throw new ArgumentException($"Trajectory '{name}' needs as many x as y values and at least one; it has {x?.Length ?? 0} and {y?.Length ?? 0}.", nameof(trajectories));
+            }
+
+            var colour = Colours[t % Colours.Length];
+            var line = new LineSeries { Title = name, Color = colour, StrokeThickness = 2, MarkerType = x.Length <= 60 ? MarkerType.Circle : MarkerType.None, MarkerSize = 2, MarkerFill = colour };
+            line.Points.AddRange(Enumerable.Range(0, x.Length).Select(k => double.IsFinite(x[k]) && double.IsFinite(y[k]) ? new DataPoint(x[k], y[k]) : DataPoint.Undefined));
+            model.Series.Add(line);
+            var ends = new ScatterSeries { Title = null, MarkerType = MarkerType.Square, MarkerSize = 5, MarkerFill = colour };
+            ends.Points.Add(new ScatterPoint(x[0], y[0]));
+            model.Series.Add(ends);
+            var last = new ScatterSeries { Title = null, MarkerType = MarkerType.Circle, MarkerSize = 5, MarkerFill = colour, MarkerStroke = OxyColors.Black, MarkerStrokeThickness = 1 };
+            if (double.IsFinite(x[^1]) && double.IsFinite(y[^1]))
+            {
+                last.Points.Add(new ScatterPoint(x[^1], y[^1]));
+            }
+
+            model.Series.Add(last);
+        }
+
+        return Chart.Of(model, 640, 480);
+    }
+
+    /// <summary>
+    /// Statistics of each layer of a network (seed 001's vanishing and exploding gradients): one panel for the
+    /// activations (the output of each layer) and one for the gradients, one line per setting compared (an
+    /// initialisation, an activation, a depth), the layers in order along the x axis.
+    /// </summary>
+    /// <param name="title">The figure's title, shown above the activation panel.</param>
+    /// <param name="layers">The layers' names, in order: the x axis.</param>
+    /// <param name="activations">Per setting compared, a value per layer for its activations (for example their standard deviation); may be empty.</param>
+    /// <param name="gradients">Per setting compared, a value per layer for its gradients (for example the standard deviation of ∂C/∂W); may be empty.</param>
+    /// <param name="statistic">What the values are, the y axes' title.</param>
+    /// <param name="logY">True for logarithmic y axes (values ≤ 0 are left out), which shows a geometric growth or decay as a straight line.</param>
+    /// <exception cref="ArgumentException">No layer, both lists empty, or a series without one value per layer.</exception>
+    public static Chart LayerStatistics(
+        string title,
+        IReadOnlyList<string> layers,
+        IReadOnlyList<(string Name, double[] Values)> activations,
+        IReadOnlyList<(string Name, double[] Values)> gradients,
+        string statistic = "standard deviation",
+        bool logY = true)
+    {
+        ArgumentNullException.ThrowIfNull(layers);
+        ArgumentNullException.ThrowIfNull(activations);
+        ArgumentNullException.ThrowIfNull(gradients);
+        if (layers.Count == 0)
+        {
+            throw new ArgumentException("Give at least one layer name.", nameof(layers));
+        }
+
+        if (activations.Count == 0 && gradients.Count == 0)
+        {
+            throw new ArgumentException("Give activation or gradient statistics (both lists are empty).", nameof(activations));
+        }
+
+        var panels = new List<PlotModel>();
+        foreach (var (kind, series) in new[] { ("activations", activations), ("gradients", gradients) })
+        {
+            if (series.Count == 0)
+            {
+                continue;
+            }
+
+            var model = Model(panels.Count == 0 && title.Length > 0 ? $"{title}: {kind}" : kind);
+            model.Axes.Add(new CategoryAxis { Position = AxisPosition.Bottom, Title = "layer", ItemsSource = layers, Angle = layers.Count > 8 ? -45 : 0, Minimum = -0.5, Maximum = layers.Count - 0.5 });
+            model.Axes.Add(Axis(AxisPosition.Left, statistic, logY));
+            for (var s = 0; s < series.Count; s++)
+            {
+                var (name, values) = series[s];
+                if (values is null || values.Length != layers.Count)
+                {
+                    throw new ArgumentException($"The {kind} series '{name}' has {values?.Length ?? 0} values; it needs one per layer ({layers.Count}).", kind);
+                }
+
+                var line = new LineSeries { Title = name, Color = Colours[s % Colours.Length], StrokeThickness = 2, MarkerType = MarkerType.Circle, MarkerSize = 3 };
+                line.Points.AddRange(Enumerable.Range(0, values.Length).Select(i => double.IsFinite(values[i]) && (!logY || values[i] > 0) ? new DataPoint(i, values[i]) : DataPoint.Undefined));
+                model.Series.Add(line);
+            }
+
+            panels.Add(model);
+        }
+
+        return Chart.Of(panels, 480, 360);
+    }
+
     /// <summary>An empty panel with the house style: a title, a sans-serif font, a legend in a row below the plot.</summary>
     /// <param name="title">The panel's title.</param>
     public static PlotModel Model(string title)
@@ -301,6 +466,14 @@ public static class Plot
         }
 
         return model;
+    }
+
+    private static void CheckRange((double Min, double Max) range, string name)
+    {
+        if (!double.IsFinite(range.Min) || !double.IsFinite(range.Max) || range.Max <= range.Min)
+        {
+            throw new ArgumentException($"The range {name} must be finite with Min < Max; it is ({range.Min}, {range.Max}).", name);
+        }
     }
 
     private static Axis Axis(AxisPosition position, string title, bool log) => log

@@ -119,6 +119,75 @@ public class ChartTests
     }
 
     [Test]
+    public void OptimizerTrajectoriesAreDrawnOverTheLossSurfacesContours()
+    {
+        // An elongated bowl with its minimum at (1, −0.5); two trajectories that end near it.
+        static double Loss(double x, double y) => ((x - 1) * (x - 1)) + (10 * (y + 0.5) * (y + 0.5));
+        var chart = Plot.OptimizerTrajectories("bowl", Loss, (-2, 2), (-2, 1),
+            ("SGD", [-1.5, -0.5, 0.4, 0.9], [0.5, -0.8, -0.4, -0.5]),
+            ("Adam", [-1.5, -1.0, 0.0, 1.0], [0.5, 0.0, -0.4, -0.5]));
+        var texts = ChartFiles.SvgTexts(chart.ToSvg(), chart.Width, chart.Height);
+
+        Assert.That(texts, Does.Contain("bowl").And.Contain("SGD").And.Contain("Adam").And.Contain("minimum"));
+        var model = chart.Panels[0];
+        var contours = model.Series.OfType<OxyPlot.Series.ContourSeries>().Single();
+        Assert.That(contours.ContourLevels, Has.Length.GreaterThan(5), "contour lines at several levels");
+        Assert.That(contours.ContourLevels, Is.Ordered.Ascending);
+
+        // OxyPlot draws Data[i, j] at (ColumnCoordinates[i], RowCoordinates[j]): θ₁ along the columns, θ₂ along the rows.
+        Assert.That((contours.ColumnCoordinates[0], contours.ColumnCoordinates[^1]), Is.EqualTo((-2.0, 2.0)));
+        Assert.That((contours.RowCoordinates[0], contours.RowCoordinates[^1]), Is.EqualTo((-2.0, 1.0)));
+        Assert.That(contours.Data[7, 3], Is.EqualTo(Loss(contours.ColumnCoordinates[7], contours.RowCoordinates[3])));
+        var minimum = model.Series.OfType<OxyPlot.Series.ScatterSeries>().Single(s => s.Title == "minimum").Points.Single();
+        Assert.That(minimum.X, Is.EqualTo(1).Within(0.05), "the grid's lowest point is the bowl's minimum");
+        Assert.That(minimum.Y, Is.EqualTo(-0.5).Within(0.05));
+        var lines = model.Series.OfType<OxyPlot.Series.LineSeries>().Where(l => l.Title is "SGD" or "Adam").ToList();
+        Assert.That(lines.Select(l => l.Points.Count), Is.EqualTo(new[] { 4, 4 }));
+        Assert.That(lines[1].Points[^1], Is.EqualTo(new OxyPlot.DataPoint(1.0, -0.5)));
+
+        using var png = ChartFiles.Png(chart.ToPng(), chart.Width, chart.Height);
+        Assert.That(ChartFiles.Count(png, Blue), Is.GreaterThan(100), "the first trajectory is drawn");
+        Assert.That(ChartFiles.Count(png, Orange), Is.GreaterThan(100), "the second trajectory is drawn");
+        Assert.That(ChartFiles.Count(png, new SKColor(0xb0, 0xb0, 0xb0)), Is.GreaterThan(500), "the contour lines are drawn");
+    }
+
+    [Test]
+    public void OptimizerTrajectoriesRejectAMismatchedTrajectoryNamingIt() =>
+        Assert.That(
+            () => Plot.OptimizerTrajectories("t", (x, y) => (x * x) + (y * y), (-1, 1), (-1, 1), ("Momentum", [0.5, 0.2], [0.5])),
+            Throws.ArgumentException.With.Message.Contains("Momentum").And.Message.Contains("2 and 1"));
+
+    [Test]
+    public void LayerStatisticsHaveAnActivationAndAGradientPanelWithALinePerSetting()
+    {
+        string[] layers = ["dense 1", "dense 2", "dense 3", "dense 4"];
+        var chart = Plot.LayerStatistics("init", layers,
+            [("N(0, 1)", [1.0, 10, 100, 1000]), ("Xavier", [1.0, 0.9, 0.8, 0.7])],
+            [("N(0, 1)", [1e-3, 1e-2, 1e-1, 1.0]), ("Xavier", [0.1, 0.1, 0.1, 0.1])]);
+
+        Assert.That(chart.Panels.Select(p => p.Title), Is.EqualTo(new[] { "init: activations", "gradients" }));
+        var texts = ChartFiles.SvgTexts(chart.ToSvg(), chart.Width, chart.Height);
+        Assert.That(texts, Does.Contain("dense 1").And.Contain("dense 4").And.Contain("standard deviation").And.Contain("layer"));
+        Assert.That(texts.Count(t => t == "Xavier"), Is.EqualTo(2), "a legend entry per panel");
+        Assert.That(chart.Panels[0].Axes.OfType<OxyPlot.Axes.LogarithmicAxis>(), Is.Not.Empty, "log scale: geometric growth is a straight line");
+        var grown = chart.Panels[0].Series.OfType<OxyPlot.Series.LineSeries>().First();
+        Assert.That(grown.Points.Select(p => (p.X, p.Y)), Is.EqualTo(new[] { (0.0, 1.0), (1.0, 10.0), (2.0, 100.0), (3.0, 1000.0) }));
+
+        using var png = ChartFiles.Png(chart.ToPng(), chart.Width, chart.Height);
+        Assert.That(ChartFiles.Count(png, Blue), Is.GreaterThan(200));
+        Assert.That(ChartFiles.Count(png, Orange), Is.GreaterThan(200));
+
+        var activationsOnly = Plot.LayerStatistics("relu", layers, [("mean", [0.5, 0.4, 0.3, 0.2])], [], "mean", logY: false);
+        Assert.That(activationsOnly.Panels.Select(p => p.Title), Is.EqualTo(new[] { "relu: activations" }));
+    }
+
+    [Test]
+    public void LayerStatisticsNeedAValuePerLayer() =>
+        Assert.That(
+            () => Plot.LayerStatistics("t", ["a", "b", "c"], [("tanh", [1.0, 2.0])], []),
+            Throws.ArgumentException.With.Message.Contains("tanh").And.Message.Contains("2 values").And.Message.Contains("(3)"));
+
+    [Test]
     public void ImagesLandOnTheirCellsEnlargedByWholePixels()
     {
         // Two 2 × 2 RGB images: the first pure red, the second a grey ramp 0, 1/3, 2/3, 1.

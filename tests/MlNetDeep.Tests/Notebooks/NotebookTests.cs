@@ -9,6 +9,15 @@ public sealed class NotebookTests
     /// <summary>Generous: the notebooks train real networks on a 2-core machine that may be busy with other builds.</summary>
     internal static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// Kernels run at once. A notebook's run is mostly the kernel's start (restoring its packages, compiling cells on one
+    /// thread), so two at a time on two cores take about two thirds of the time of one after another.
+    /// </summary>
+    internal const int KernelsAtOnce = 2;
+
+    /// <summary>Every notebook's run, started together at the first test that needs one, <see cref="KernelsAtOnce"/> at a time.</summary>
+    private static readonly Lazy<IReadOnlyDictionary<string, Task<(IReadOnlyList<NotebookKernel.CellResult> Cells, string Console)>>> Runs = new(StartRuns);
+
     /// <summary>The repository root: the first folder above the test assembly that holds MlNetDeep.sln.</summary>
     internal static string RepoRoot { get; } = FindRepoRoot();
 
@@ -42,7 +51,7 @@ public sealed class NotebookTests
     [TestCaseSource(nameof(Notebooks))]
     public void RunsEveryCellInTheKernel(string name)
     {
-        var cells = NotebookKernel.Run(Path.Combine(NotebooksFolder, name), RunTimeout, out var console);
+        var (cells, console) = Runs.Value[name].GetAwaiter().GetResult();
         foreach (var cell in cells)
         {
             TestContext.Out.WriteLine($"{cell.Outcome}: {cell.Name}");
@@ -62,6 +71,24 @@ public sealed class NotebookTests
         }
 
         Assert.That(pictures, Is.Not.Empty, $"{name}: no cell displayed a chart or an image");
+    }
+
+    private static IReadOnlyDictionary<string, Task<(IReadOnlyList<NotebookKernel.CellResult> Cells, string Console)>> StartRuns()
+    {
+        var gate = new SemaphoreSlim(KernelsAtOnce);
+        return Notebooks().Select(c => (string)c.Arguments[0]!).ToDictionary(name => name, name => Task.Run(async () =>
+        {
+            await gate.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                var cells = NotebookKernel.Run(Path.Combine(NotebooksFolder, name), RunTimeout, out var console);
+                return (cells, console);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
     }
 
     private static string FindRepoRoot()
