@@ -125,9 +125,10 @@ internal sealed class PipelineFileTarget : FuzzTarget
 
         // The output column names are settings of the network stage (the CLI's output options), so a forged manifest may
         // rename the score column: that is another valid model, and its scores are the new float-vector column.
+        // A renamed score column may also take an input column's name (then the input's is hidden): the outputs come
+        // after the inputs, so the last visible float vector is the score.
         var score = scored.Schema.GetColumnOrNull("Score")
-            ?? scored.Schema.Last(c => c.Type is VectorDataViewType { ItemType: var item } && item == NumberDataViewType.Single
-                && _rows.Schema.GetColumnOrNull(c.Name) is null);
+            ?? scored.Schema.Last(c => !c.IsHidden && c.Type is VectorDataViewType { ItemType: var item } && item == NumberDataViewType.Single);
         var scores = scored.GetColumn<float[]>(score).SelectMany(v => v);
         var labels = scored.GetColumn<ReadOnlyMemory<char>>("PredictedName").Select(v => (float)v.ToString().GetHashCode(StringComparison.Ordinal));
         return [.. scores, .. labels];
