@@ -27,27 +27,7 @@ internal static class FuzzCommand
         var folder = Directory.CreateTempSubdirectory("mlnetdeep-fuzz-").FullName;
         try
         {
-            var targets = new List<FuzzTarget>();
-            if (format is "all" or "network")
-            {
-                targets.Add(new NetworkFileTarget());
-            }
-
-            if (format is "all" or "weights")
-            {
-                targets.Add(new WeightsFileTarget());
-            }
-
-            if (format is "all" or "onnx")
-            {
-                targets.Add(new OnnxFileTarget());
-            }
-
-            if (format is "all" or "pipeline")
-            {
-                targets.Add(new PipelineFileTarget(folder));
-            }
-
+            var targets = CreateTargets(format, folder);
             if (targets.Count == 0)
             {
                 Console.Error.WriteLine($"unknown format '{format}'");
@@ -72,45 +52,28 @@ internal static class FuzzCommand
         var reference = target.Score(Load(target, WriteFile(path, target.Original), timeout, "original"));
         for (var i = 0; i < count; i++)
         {
-            var random = new Random(HashCode.Combine(seed, target.Name.GetHashCode(StringComparison.Ordinal) & 0xFFFF, i));
-            var mutation = target.Mutate(random);
+            var mutation = target.Mutate(new Random(MutationSeed(seed, target.Name, i)));
             WriteFile(path, mutation.Bytes);
-            string? failure = null;
-            try
+            var (outcome, failure) = Check(target, path, mutation, reference, timeout);
+            switch (outcome)
             {
-                var model = Load(target, path, timeout, mutation.Kind);
-                var scores = target.Score(model);
-                if (scores.AsSpan().SequenceEqual(reference))
-                {
+                case Outcome.AcceptedIdentical:
                     report.AcceptedIdentical++;
-                }
-                else if (mutation.Forged)
-                {
+                    break;
+                case Outcome.AcceptedForged:
                     report.AcceptedForgedEdits++;
-                }
-                else
-                {
-                    failure = "accepted, but scores differently from the original";
-                }
+                    break;
+                case Outcome.Rejected:
+                    report.Rejected++;
+                    break;
+                case Outcome.OutOfMemory:
+                    report.OutOfMemory++;
+                    break;
             }
-            catch (InvalidDataException e)
-            {
-                report.Rejected++;
-                if (Verbose)
-                {
-                    Console.WriteLine($"  #{i} ({mutation.Kind}) rejected: {e.Message}");
-                }
 
-                failure = Problem(e, path) ?? target.CheckAfterRejection();
-            }
-            catch (OutOfMemoryException e)
+            if (Verbose)
             {
-                report.OutOfMemory++;
-                failure = "out of memory: " + e.Message;
-            }
-            catch (Exception e)
-            {
-                failure = $"{e.GetType().Name}: {e.Message}";
+                Console.WriteLine($"  #{i} ({mutation.Kind}) {outcome}{(failure is null ? string.Empty : ": " + failure)}");
             }
 
             if (failure is not null)
@@ -135,6 +98,88 @@ internal static class FuzzCommand
         }
 
         return report;
+    }
+
+    /// <summary>
+    /// A mutation's generator seed, from the run's seed, the format and the mutation's index: the same on every run and
+    /// machine, so a failure can be found again by its number (string.GetHashCode and HashCode.Combine are randomised per
+    /// process, which made a failing mutation of one CI run impossible to regenerate).
+    /// </summary>
+    internal static int MutationSeed(int seed, string format, int index)
+    {
+        // FNV-1a over the format's name, then SplitMix64's finaliser over (name, seed, index).
+        var h = 14695981039346656037UL;
+        foreach (var c in format)
+        {
+            h = (h ^ c) * 1099511628211UL;
+        }
+
+        h ^= ((ulong)(uint)seed << 32) | (uint)index;
+        h += 0x9E3779B97F4A7C15UL;
+        h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9UL;
+        h = (h ^ (h >> 27)) * 0x94D049BB133111EBUL;
+        h ^= h >> 31;
+        return (int)(h & int.MaxValue);
+    }
+
+    /// <summary>Loads and scores one damaged file and judges the outcome; the failure is null when the outcome is allowed.</summary>
+    private static (Outcome Outcome, string? Failure) Check(FuzzTarget target, string path, Mutation mutation, float[] reference, TimeSpan timeout)
+    {
+        try
+        {
+            var scores = target.Score(Load(target, path, timeout, mutation.Kind));
+            if (scores.AsSpan().SequenceEqual(reference))
+            {
+                return (Outcome.AcceptedIdentical, null);
+            }
+
+            return mutation.Forged
+                ? (Outcome.AcceptedForged, null)
+                : (Outcome.Failed, "accepted, but scores differently from the original");
+        }
+        catch (InvalidDataException e)
+        {
+            return (Outcome.Rejected, Problem(e, path) ?? target.CheckAfterRejection());
+        }
+        catch (OutOfMemoryException e)
+        {
+            return (Outcome.OutOfMemory, "out of memory: " + e.Message);
+        }
+        catch (Exception e)
+        {
+            return (Outcome.Failed, $"{e.GetType().Name}: {e.Message}\n{e.StackTrace}");
+        }
+    }
+
+    /// <summary>
+    /// Loads a saved file (a failure the fuzzer wrote to the temporary folder) and prints the verdict the fuzzer would give
+    /// it; a forged edit cannot be told from the file alone, so differing scores are reported, not failed.
+    /// </summary>
+    public static int Replay(string[] args)
+    {
+        var file = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal));
+        var format = Option(args, "--format");
+        if (file is null || format is null)
+        {
+            Console.Error.WriteLine("usage: MlNetDeep.Fuzz replay FILE --format pipeline|network|weights|onnx");
+            return 2;
+        }
+
+        var folder = Directory.CreateTempSubdirectory("mlnetdeep-replay-").FullName;
+        try
+        {
+            var target = CreateTargets(format, folder).Single();
+            var timeout = TimeSpan.FromSeconds(60);
+            var reference = target.Score(Load(target, WriteFile(Path.Combine(folder, $"{target.Name}.original"), target.Original), timeout, "original"));
+            var path = WriteFile(Path.Combine(folder, $"{target.Name}.fuzzed"), File.ReadAllBytes(file));
+            var (outcome, failure) = Check(target, path, new Mutation([], Forged: true, "replay"), reference, timeout);
+            Console.WriteLine($"{file}: {outcome}{(failure is null ? string.Empty : ": " + failure)}");
+            return failure is null ? 0 : 1;
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     /// <summary>Loads on a worker thread; past <paramref name="timeout"/> the load is a hang, reported before the process exits.</summary>
@@ -177,6 +222,32 @@ internal static class FuzzCommand
         return null;
     }
 
+    private static List<FuzzTarget> CreateTargets(string format, string folder)
+    {
+        var targets = new List<FuzzTarget>();
+        if (format is "all" or "network")
+        {
+            targets.Add(new NetworkFileTarget());
+        }
+
+        if (format is "all" or "weights")
+        {
+            targets.Add(new WeightsFileTarget());
+        }
+
+        if (format is "all" or "onnx")
+        {
+            targets.Add(new OnnxFileTarget());
+        }
+
+        if (format is "all" or "pipeline")
+        {
+            targets.Add(new PipelineFileTarget(folder));
+        }
+
+        return targets;
+    }
+
     private static string WriteFile(string path, byte[] bytes)
     {
         File.WriteAllBytes(path, bytes);
@@ -187,5 +258,14 @@ internal static class FuzzCommand
     {
         var i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+
+    private enum Outcome
+    {
+        AcceptedIdentical,
+        AcceptedForged,
+        Rejected,
+        OutOfMemory,
+        Failed,
     }
 }

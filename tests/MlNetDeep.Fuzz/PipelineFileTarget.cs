@@ -39,10 +39,20 @@ internal sealed class PipelineFileTarget : FuzzTarget
         var model = pipeline.Fit(data);
         var path = Path.Combine(folder, "original.mlnetdeep");
         _ml.Model.SaveWithNetworks(model, data.Schema, path);
-        Original = File.ReadAllBytes(path);
         _rows = _ml.Data.TakeRows(data, 6);
-        _entries = ZipEntries.Read(Original);
+
+        // ML.NET stamps its nested zips with the time of saving: rewritten with fixed stamps (and the manifest's records
+        // recomputed) the original is the same bytes on every run, and so is every mutation of a given seed.
+        _entries = ZipEntries.Read(File.ReadAllBytes(path));
         _names = [.. _entries.Entries.Select(e => e.Name)];
+        foreach (var nested in _names.Where(n => n.EndsWith(".zip", StringComparison.Ordinal)))
+        {
+            var inner = ZipEntries.Read(_entries[nested]);
+            _entries[nested] = inner.Write(inner.Entries.Select(e => e.Name).ToHashSet());
+            _entries.Rehash(nested);
+        }
+
+        Original = _entries.Write();
         Bombs = [.. _names.Select(name => Bomb(name))];
     }
 

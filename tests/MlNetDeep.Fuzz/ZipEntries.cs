@@ -39,6 +39,9 @@ internal sealed class ZipEntries
 
     public ZipEntries Clone() => new([.. Entries]);
 
+    /// <summary>Every entry's time stamp: fixed, so the same entries give the same bytes on every run.</summary>
+    private static readonly DateTimeOffset Stamp = new(2020, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
     /// <summary>Writes the entries as a zip; <paramref name="compressed"/> names the entries to deflate.</summary>
     public byte[] Write(ISet<string>? compressed = null)
     {
@@ -48,7 +51,9 @@ internal sealed class ZipEntries
             foreach (var (name, bytes) in Entries)
             {
                 var level = compressed?.Contains(name) == true ? CompressionLevel.Optimal : CompressionLevel.NoCompression;
-                using var stream = archive.CreateEntry(name, level).Open();
+                var entry = archive.CreateEntry(name, level);
+                entry.LastWriteTime = Stamp;
+                using var stream = entry.Open();
                 stream.Write(bytes);
             }
         }
