@@ -1,7 +1,7 @@
 using System.Globalization;
 using MlNetDeep.Fuzz;
 
-// The fuzzer and the fault-injection child of MlNetDeep's tests (see README.md beside this file):
+// The fuzzer and the fault-injection child of MlNetDeep's tests (the README, "Files are not trusted" in "The engine in C#"):
 //   fuzz [--format pipeline|network|weights|onnx|all] [--count N] [--seed S] [--timeout-seconds T]
 //   replay FILE --format pipeline|network|weights|onnx   (a failure the fuzzer saved, judged again)
 //   save-loop PATH MEGABYTES
