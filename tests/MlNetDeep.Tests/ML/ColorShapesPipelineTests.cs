@@ -9,9 +9,9 @@ namespace MlNetDeep.Tests.ML;
 /// <summary>AlexNet's recipe as an ML.NET pipeline on the generated colour shapes: crop + mirror + PCA shift + per-channel normalisation + a small CNN.</summary>
 public class ColorShapesPipelineTests
 {
-    // Seeds 0–4 give 98.55, 97.90, 98.55, 97.25, 98.65 % (2026-11-23); the suite runs two.
+    // Seeds 0–4 give 98.55, 97.90, 98.55, 97.25, 98.65 % (2026-11-23); the suite runs one (the floor sits below them all;
+    // results are the same bits on any thread count, so one seed is one fixed run, and a second adds 30 s, no assurance).
     [TestCase(0)]
-    [TestCase(1)]
     public void AlexNetStylePipelineTrainsEndToEnd(int seed)
     {
         var ml = new MLContext(seed: seed);

@@ -11,10 +11,10 @@ public class ConvolutionalPipelineTests
 {
     /// <summary>
     /// The convolutional issue's floor: LeNet-5 (modern) through an ML.NET pipeline, ≥ 98.0 % on the 2,000 test digits
-    /// within 10 epochs. Seeds 0–7 of this recipe gave 98.20–98.95 % (PyTorch's SGD yardstick: 97.1–97.65 %).
+    /// within 10 epochs. Seeds 0–7 of this recipe gave 98.20–98.95 % (PyTorch's SGD yardstick: 97.1–97.65 %); the suite
+    /// runs seed 0 (a fixed run: the same bits on any thread count).
     /// </summary>
     [TestCase(0)]
-    [TestCase(1)]
     public void LeNet5ThroughAnMlNetPipelineReaches98Percent(int seed)
     {
         var accuracy = MnistTestAccuracy(seed, shift: 0, new NeuralNetworkMulticlassTrainer.Options
@@ -31,10 +31,9 @@ public class ConvolutionalPipelineTests
     /// The augmentation issue's floor: LeNet-5 with batch norm and ±2-pixel random shifts through ML.NET, ≥ 98.5 % in
     /// 10 epochs. The recipe (BN, no dropout, Adam one-cycle 1e-2, L2 1e-4, label smoothing 0.05, batch 32) gave
     /// 98.70–99.00 % over seeds 0–15 and 98.50–99.20 % over seeds 0–31 (median 98.85 %); without the shifts
-    /// 98.05–98.95 % (median 98.55 %). PyTorch with BN, shifts and one-cycle Adam: ~98.95 %.
+    /// 98.05–98.95 % (median 98.55 %). PyTorch with BN, shifts and one-cycle Adam: ~98.95 %. The suite runs seed 0.
     /// </summary>
     [TestCase(0)]
-    [TestCase(1)]
     public void LeNet5WithBatchNormAndShiftsReaches98Point5Percent(int seed)
     {
         var accuracy = MnistTestAccuracy(seed, shift: 2, new NeuralNetworkMulticlassTrainer.Options
