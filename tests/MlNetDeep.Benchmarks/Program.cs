@@ -15,11 +15,6 @@ if (args.Length > 0 && args[0] == "yardstick")
         return 0;
     }
 
-    if (args.Length > 1 && args[1] == "unetstep")
-    {
-        return UNetStep.Run();
-    }
-
     return SideBySide.Run(args[1..]);
 }
 

@@ -12,7 +12,8 @@ namespace MlNetDeep.Benchmarks;
 /// The vision networks of <see cref="Architectures"/> at their natural input sizes, on random images (the kernels' speed
 /// does not depend on the values): training steps (zero-grad, forward, softmax cross-entropy, backward, SGD with classical
 /// momentum 0.9) and inference batches, images/s as the median of 5 timed rounds after a warm-up of at least a second.
-/// pytorch_vision.py is the PyTorch side, with the same networks and protocol. Usage:
+/// pytorch_vision.py is the PyTorch side, with the same networks and protocol. A network whose output is a map of class
+/// scores (the U-Net) trains on a label per pixel with per-pixel softmax cross-entropy. Usage:
 /// <c>yardstick resnet18-cifar [--batch 64] [--threads 2] [--infer-batch 256] [--train-only|--infer-only] [--no-fold]</c>.
 /// </summary>
 public static class VisionWorkloads
@@ -21,6 +22,7 @@ public static class VisionWorkloads
     public static readonly string[] Names =
     [
         "resnet18-cifar", "resnet34-cifar", "smallconvnet-cifar", "vgg11-cifar", "resnet18-224", "vgg16-224", "alexnet-224",
+        "unet-128",
     ];
 
     /// <summary>True when <paramref name="name"/> is one of <see cref="Names"/>.</summary>
@@ -29,7 +31,7 @@ public static class VisionWorkloads
     /// <summary>Runs one workload with the options that follow it on the command line.</summary>
     public static void Run(string name, IReadOnlyList<string> options)
     {
-        var large = name.EndsWith("-224", StringComparison.Ordinal);
+        var large = name.EndsWith("-224", StringComparison.Ordinal) || name.EndsWith("-128", StringComparison.Ordinal);
         var batch = Option(options, "--batch", large ? 8 : 64);
         var inferBatch = Option(options, "--infer-batch", large ? 8 : 256);
         var threads = Option(options, "--threads", 2);
@@ -68,6 +70,9 @@ public static class VisionWorkloads
         "resnet18-224" => (Architectures.ResNet18(1000, 224), [3, 224, 224], 1000),
         "vgg16-224" => (Architectures.Vgg16(1000), [3, 224, 224], 1000),
         "alexnet-224" => (Architectures.AlexNet(1000, 224), [3, 224, 224], 1000),
+
+        // Issue 14's benchmark: a small U-Net (depth 3, 16 filters, batch norm) scoring 4 classes per pixel at 128×128.
+        "unet-128" => (new Sequential(SegmentationArchitectures.UNet(4, depth: 3, filters: 16)) { Name = "UNet" }, [3, 128, 128], 4),
         _ => throw new ArgumentException($"Unknown workload '{name}'; known: {string.Join(", ", Names)}.", nameof(name)),
     };
 
@@ -101,14 +106,18 @@ public static class VisionWorkloads
         net.ComputeInputGradient = false;
         var parameters = net.Parameters.ToArray();
         var x = RandomImages(batch, shape, 1);
-        var y = new Tensor(batch);
-        for (var i = 0; i < batch; i++)
+
+        // A class per image, or per pixel when the network scores every pixel ([classes, H, W]).
+        var perPixel = net.OutputShape.Length == 3;
+        var y = perPixel ? new Tensor(batch, net.OutputShape[1], net.OutputShape[2]) : new Tensor(batch);
+        var random = new RandomSource(3);
+        for (var i = 0; i < y.Length; i++)
         {
-            y[i] = i % classes;
+            y[i] = perPixel ? random.NextInt(classes) : i % classes;
         }
 
-        var grad = new Tensor(batch, classes);
-        var loss = new SoftmaxCrossEntropy();
+        var grad = new Tensor([batch, .. net.OutputShape]);
+        Loss loss = perPixel ? new PixelSoftmaxCrossEntropy() : new SoftmaxCrossEntropy();
         var optimizer = new Momentum(0.01f, 0.9f) { Form = MomentumForm.Classical };
         void Step()
         {

@@ -1,5 +1,5 @@
 """PyTorch side of the vision workloads (VisionWorkloads.cs): the same networks as MlNetDeep's Architectures, defined here
-with torch.nn (torchvision not needed), on random images; training steps (zero-grad, forward, cross-entropy, backward,
+with torch.nn (torchvision not needed), on random images (the U-Net with a random class per pixel); training steps (zero-grad, forward, cross-entropy, backward,
 SGD lr 0.01 classical momentum 0.9) and inference batches (eval mode, no grad). Warm-up of at least a second (3 calls),
 then 5 rounds of at least 0.5 s each; the median images/s, one JSON object a line, as the C# side prints it.
 
@@ -82,6 +82,41 @@ def alexnet(classes=1000):
         nn.Linear(4096, 4096), nn.ReLU(inplace=True), nn.Dropout(0.5), nn.Linear(4096, classes))
 
 
+def unit(cin, cout):
+    return [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU()]
+
+
+class UNet(nn.Module):
+    """SegmentationArchitectures.UNet: 3x3 same convolutions + BN + ReLU twice per level, 2x2 max-pools, 2x2 stride-2
+    transposed convolutions, concatenated skips, 1x1 scores per pixel."""
+
+    def __init__(self, classes=4, depth=3, f=16):
+        super().__init__()
+        self.down = nn.ModuleList()
+        c = 3
+        for level in range(depth):
+            self.down.append(nn.Sequential(*unit(c, f << level), *unit(f << level, f << level)))
+            c = f << level
+        self.bottleneck = nn.Sequential(*unit(c, f << depth), *unit(f << depth, f << depth))
+        self.up = nn.ModuleList()
+        self.upconv = nn.ModuleList()
+        for level in reversed(range(depth)):
+            self.up.append(nn.ConvTranspose2d(f << (level + 1), f << level, 2, stride=2))
+            self.upconv.append(nn.Sequential(*unit(2 * (f << level), f << level), *unit(f << level, f << level)))
+        self.score = nn.Conv2d(f, classes, 1)
+
+    def forward(self, x):
+        skips = []
+        for block in self.down:
+            x = block(x)
+            skips.append(x)
+            x = F.max_pool2d(x, 2)
+        x = self.bottleneck(x)
+        for up, conv, skip in zip(self.up, self.upconv, reversed(skips)):
+            x = conv(torch.cat([up(x), skip], 1))
+        return self.score(x)
+
+
 WORKLOADS = {
     "resnet18-cifar": (lambda: resnet([2, 2, 2, 2], 10, 32), 32, 10),
     "resnet34-cifar": (lambda: resnet([3, 4, 6, 3], 10, 32), 32, 10),
@@ -90,6 +125,7 @@ WORKLOADS = {
     "resnet18-224": (lambda: resnet([2, 2, 2, 2], 1000, 224), 224, 1000),
     "vgg16-224": (vgg16, 224, 1000),
     "alexnet-224": (alexnet, 224, 1000),
+    "unet-128": (UNet, 128, 4),
 }
 
 
@@ -116,8 +152,8 @@ def emit(model, measure, rates, threads):
 def run(name, batch=None, infer_batch=None, threads=2, train=True, infer=True):
     """Times one workload's training steps and/or inference batches and prints them (pytorch_throughput.py calls it too)."""
     make, size, classes = WORKLOADS[name]
-    batch = batch or (8 if size == 224 else 64)
-    infer_batch = infer_batch or (8 if size == 224 else 256)
+    batch = batch or (8 if size >= 128 else 64)
+    infer_batch = infer_batch or (8 if size >= 128 else 256)
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     model = make()
@@ -125,6 +161,8 @@ def run(name, batch=None, infer_batch=None, threads=2, train=True, infer=True):
         model.train()
         opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
         x, y = torch.rand(batch, 3, size, size), torch.arange(batch) % classes
+        if name.startswith("unet"):  # a class per pixel
+            y = torch.randint(0, classes, (batch, size, size))
 
         def step():
             opt.zero_grad(set_to_none=True)

@@ -48,10 +48,10 @@ def mnist(model, title):
     ]
 
 
-def vision(model, title, batch, infer=True):
+def vision(model, title, batch, infer=True, infer_batch=None):
     rows = [Workload(f"{model}-train-b{batch}", f"{title}, training, batch {batch}, SGD momentum", model, ["--train-only"], f"train_b{batch}_img_per_s", "img/s")]
     if infer:
-        infer_batch = 8 if model.endswith("-224") else 256
+        infer_batch = infer_batch or (8 if model.endswith("-224") else 256)
         rows.append(Workload(f"{model}-infer-b{infer_batch}", f"{title}, inference, batch {infer_batch}", model, ["--infer-only"], f"infer_b{infer_batch}_img_per_s", "img/s"))
     return rows
 
@@ -73,6 +73,7 @@ WORKLOADS = [
     *vision("resnet18-224", "ResNet-18, 3×224×224", 8),
     *vision("vgg16-224", "VGG-16, 3×224×224", 8),
     *vision("alexnet-224", "AlexNet, 3×224×224", 8),
+    *vision("unet-128", "U-Net (depth 3, 16 filters, BN), 3×128×128, 4 classes a pixel", 8, infer_batch=8),
     Workload("sgemm-1024", "SGEMM 1024³ (PyTorch: torch.mm on OpenBLAS)", "sgemm-1024", [], "gflop_per_s", "GFLOP/s"),
 ]
 
