@@ -53,8 +53,7 @@ internal sealed class BatchFeed : IDisposable
         if (augmentation is not null && spatial is not null)
         {
             _spatial = spatial;
-            var (h, w) = Trainer.ImageSize(_augmentedShape!);
-            _movedTargetShape = spatial.OutputShape(_targetShape, h, w);
+            _movedTargetShape = spatial.OutputShapeForImage(_targetShape, _augmentedShape!);
         }
         _slots = new Slot[readAhead + 1];
         for (var i = 0; i < _slots.Length; i++)

@@ -118,7 +118,7 @@ public static class Trainer
         CheckInputShape(network, training.Rows, sampleShape, options.Augmentation is null ? "training" : "augmented training");
         if (options.Loss.SpatialTargets is { } spatial)
         {
-            var (h, w) = ImageSize(training.FeatureShape);
+            var (h, w) = SpatialTargets.ImageSize(training.FeatureShape);
             if (spatial.CheckShape(training.TargetShape, h, w) is { } wrong)
             {
                 throw new ArgumentException($"The training targets do not suit {options.Loss.GetType().Name}: {wrong}.");
@@ -263,8 +263,7 @@ public static class Trainer
         }
 
         var featureShape = all.FeatureShape;
-        var (h, w) = ImageSize(augmentation.OutputShape(featureShape));
-        var moved = new Tensor([rows.Length, .. spatial.OutputShape(all.TargetShape, h, w)]);
+        var moved = new Tensor([rows.Length, .. spatial.OutputShapeForImage(all.TargetShape, augmentation.OutputShape(featureShape))]);
         augmentation.MoveTargets(targets, rows, featureShape, spatial, seed, 0, training: false, moved);
         return moved;
     }

@@ -38,8 +38,7 @@ internal abstract class TargetReader
             return Shape;
         }
 
-        var (h, w) = output.Length == 3 ? (output[1], output[2]) : (output[0], output[1]);
-        return Spatial.OutputShape(Shape, h, w);
+        return Spatial.OutputShapeForImage(Shape, output);
     }
 }
 
