@@ -40,9 +40,12 @@ public abstract class BatchSource : IDisposable
     public virtual bool IsInMemory => false;
 
     /// <summary>
-    /// Starts a pass over <paramref name="rows"/>: distinct row indices in <c>[0, Rows)</c>, which the pass delivers each
-    /// once. With <see cref="HasRandomAccess"/> they come in the order given; otherwise in the source's order, shuffled
-    /// when <paramref name="shuffle"/> is true with draws that depend only on <paramref name="seed"/> and
+    /// Starts a pass over <paramref name="rows"/>: row indices in <c>[0, Rows)</c>, which the pass delivers each time they
+    /// appear. With <see cref="HasRandomAccess"/> they come in the order given and may repeat (a
+    /// <see cref="BatchSampler"/> such as <see cref="PkBatchSampler"/> repeats the rows of an identity with fewer examples
+    /// than its share of the epoch; a repeated row is read again, and augmented with the same draws within an epoch);
+    /// otherwise they are distinct (the trainer refuses a sampler for such a source) and come in the source's order,
+    /// shuffled when <paramref name="shuffle"/> is true with draws that depend only on <paramref name="seed"/> and
     /// <paramref name="epoch"/>. A row that the source cannot read may be left out if the source was told to skip such
     /// rows; the pass then ends earlier.
     /// </summary>

@@ -9,6 +9,12 @@ namespace MlNetDeep.Training;
 /// each from that identity's own shuffled queue (reshuffled when fewer than K are left; an identity with fewer than K rows
 /// repeats some in a batch). The draws depend only on the seed and the epoch.
 /// </summary>
+/// <remarks>
+/// Rows repeat within an epoch: every batch draws P identities whatever their sizes, so an identity with fewer rows comes
+/// round again before a larger one is used up (with MNIST's digits 5 has 863 rows and 1 has 1,127). Keeping every row
+/// distinct would end the epoch when the smallest identity runs out, or bias the batches towards the large identities;
+/// the training sources the sampler works with (random access, <see cref="BatchSource.Open"/>) read a repeated row again.
+/// </remarks>
 public sealed class PkBatchSampler : BatchSampler
 {
     private readonly int[] _identities;

@@ -23,13 +23,19 @@ public static class OneShotExperiment
     /// The encoder f: a small convolutional body (two 5×5 convolutions with ReLU and 2×2 max pooling, as LeNet-5) and a ReLU
     /// layer of <paramref name="hiddenUnits"/>, then <see cref="EmbeddingHead"/> (L2-normalised).
     /// </summary>
-    public static Sequential Encoder(int dimension, int hiddenUnits) => new([.. Body(hiddenUnits), new EmbeddingHead(dimension)]);
+    /// <param name="dimension">d.</param>
+    /// <param name="hiddenUnits">Width of the ReLU layer before the head; 0 leaves it out.</param>
+    /// <param name="normalize">Scale every encoding to unit L2 norm.</param>
+    /// <param name="firstChannels">Channels of the first convolution.</param>
+    /// <param name="secondChannels">Channels of the second convolution.</param>
+    public static Sequential Encoder(int dimension, int hiddenUnits, bool normalize = true, int firstChannels = 8, int secondChannels = 16) =>
+        new([.. Body(hiddenUnits, firstChannels, secondChannels), new EmbeddingHead(dimension, normalize)]);
 
-    private static Layer[] Body(int hiddenUnits) =>
+    private static Layer[] Body(int hiddenUnits, int firstChannels = 8, int secondChannels = 16) =>
     [
-        new Conv2D(8, 5), new ReLU(), new MaxPool2D(2),
-        new Conv2D(16, 5), new ReLU(), new MaxPool2D(2),
-        new Flatten(), new Dense(hiddenUnits), new ReLU(),
+        new Conv2D(firstChannels, 5), new ReLU(), new MaxPool2D(2),
+        new Conv2D(secondChannels, 5), new ReLU(), new MaxPool2D(2),
+        new Flatten(), .. (hiddenUnits > 0 ? new Layer[] { new Dense(hiddenUnits), new ReLU() } : []),
     ];
 
     /// <summary>Runs the experiment.</summary>
@@ -51,12 +57,14 @@ public static class OneShotExperiment
 
         var trainRows = Rows(train, known);
         var trainSet = train.Subset(trainRows);
-        var encoder = Encoder(options.Dimension, options.HiddenUnits);
+        var encoder = Encoder(options.Dimension, options.HiddenUnits, options.Normalize);
         var sampler = new PkBatchSampler(trainSet.Labels, options.IdentitiesPerBatch, options.ExamplesPerIdentity);
         var history = Trainer.Fit(encoder, trainSet.Features, trainSet.LabelTensor(), new TrainingOptions
         {
             Loss = new TripletLoss(options.Margin, options.Mining),
             Optimizer = new Adam(options.LearningRate),
+            Schedule = options.Schedule,
+            Augmentation = options.Augmentation,
             Epochs = options.Epochs,
             BatchSize = sampler.BatchSize,
             BatchSampler = sampler,

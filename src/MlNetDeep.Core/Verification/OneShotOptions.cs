@@ -1,4 +1,7 @@
+using MlNetDeep.Layers.Embedding;
 using MlNetDeep.Losses.Metric;
+using MlNetDeep.Schedules;
+using MlNetDeep.Training;
 
 namespace MlNetDeep.Verification;
 
@@ -37,6 +40,15 @@ public sealed class OneShotOptions
 
     /// <summary>Adam's learning rate.</summary>
     public float LearningRate { get; set; } = 1e-3f;
+
+    /// <summary>The learning-rate schedule of the encoder's training (none: a constant rate).</summary>
+    public LearningRateSchedule? Schedule { get; set; }
+
+    /// <summary>Augmentation of the encoder's training images (e.g. MlNetDeep.Vision's small translations and rotations); none by default.</summary>
+    public BatchAugmentation? Augmentation { get; set; }
+
+    /// <summary>Scale every encoding to unit L2 norm (FaceNet); <see cref="EmbeddingHead"/>'s setting.</summary>
+    public bool Normalize { get; set; } = true;
 
     /// <summary>The false-accept rate for which the verification threshold is chosen, on validation pairs of the training identities.</summary>
     public double FalseAcceptRate { get; set; } = 0.01;

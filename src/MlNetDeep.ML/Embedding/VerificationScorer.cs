@@ -51,6 +51,23 @@ public sealed class VerificationScorer
             throw new ArgumentException($"The data have no column '{column}' to encode; columns: {string.Join(", ", data.Schema.Select(c => c.Name))}.");
         }
 
+        if (data.Schema[column].Type is TextDataViewType)
+        {
+            // ML.NET's LoadImages reads an empty path as a missing image without an error, and the steps after it still
+            // give the row an encoding: a pair or an enrolment without an image would be scored as if it had one.
+            var row = 0;
+            foreach (var path in data.GetColumn<ReadOnlyMemory<char>>(data.Schema[column]))
+            {
+                if (path.Span.IsWhiteSpace())
+                {
+                    throw new InvalidDataException(
+                        $"Row {row} of column '{column}': image '{path}' does not exist, so the row cannot be encoded (expected the path of an image file; the path is empty).");
+                }
+
+                row++;
+            }
+        }
+
         var view = column == InputColumnName ? data : _ml.Transforms.CopyColumns(InputColumnName, column).Fit(data).Transform(data);
         var scored = _encoder.Transform(view);
         var embedding = scored.Schema.GetColumnOrNull(EmbeddingColumnName)

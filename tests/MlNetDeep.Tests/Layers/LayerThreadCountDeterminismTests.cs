@@ -1,5 +1,6 @@
 using MlNetDeep.Layers;
 using MlNetDeep.Layers.Activations;
+using MlNetDeep.Layers.Embedding;
 using MlNetDeep.Layers.LeNet;
 using MlNetDeep.Tensors;
 
@@ -58,6 +59,15 @@ public class LayerThreadCountDeterminismTests
         {
             yield return Case("BatchNormalization dense", () => new BatchNormalization(), n, 400);
             yield return Case("BatchNormalization conv", () => new BatchNormalization(), n, 6, 28, 28);
+        }
+
+        foreach (var n in new[] { 3, 64 })
+        {
+            // The Siamese heads: the projection is a Dense that goes parallel on wide inputs; the normalisation is per row.
+            yield return Case("EmbeddingHead L2-normalised", () => new EmbeddingHead(128), n, 400);
+            yield return Case("EmbeddingHead", () => new EmbeddingHead(64, normalize: false), n, 400);
+            yield return Case("VerificationHead |f1 - f2|", () => new VerificationHead(), n, 2, 128);
+            yield return Case("VerificationHead chi-squared", () => new VerificationHead(VerificationFeatures.ChiSquared), n, 2, 128);
         }
 
         yield return Case("GroupNormalization", () => new GroupNormalization(4), 64, 16, 14, 14);
