@@ -59,7 +59,7 @@ public sealed class MaxPool2D : Pooling2D
     }
 
     /// <summary>
-    /// True when the whole-batch 2×2 stride-2 kernel applies (even input height and width, no padding, AVX-512):
+    /// True when the whole-batch 2×2 stride-2 kernel applies (even input height and width, no padding, AVX-512 or AVX2):
     /// then a ReLU just before this layer can be fused into it (see <see cref="ForwardRectified"/>).
     /// </summary>
     internal bool IsPairwise =>

@@ -8,10 +8,15 @@ namespace MlNetDeep.Tests.Layers.Pooling;
 
 /// <summary>
 /// The whole-batch 2×2 stride-2 max-pooling kernel (even planes) and its fusion with a preceding ReLU in
-/// <see cref="Sequential"/>: same values, positions and gradients as the definition, bit for bit.
+/// <see cref="Sequential"/>: same values, positions and gradients as the definition, bit for bit, with the AVX-512 kernels
+/// and with the AVX2 ones (which hosts without AVX-512 run; on such a host both cases run the AVX2 kernels).
 /// </summary>
+[NonParallelizable]
 public class PairPoolingTests
 {
+    [TearDown]
+    public void RestoreKernels() => PairPooling.Avx512Enabled = true;
+
     private static T Built<T>(T layer, params int[] inputShape)
         where T : Layer
     {
@@ -53,8 +58,17 @@ public class PairPoolingTests
     [TestCase(64, 6, 28, 28, true)]
     public void PairwiseKernelMatchesAPlainReference(int n, int c, int h, int w, bool training)
     {
+        foreach (var avx2 in new[] { false, true })
+        {
+            PairPooling.Avx512Enabled = !avx2;
+            PairwiseKernelMatchesAPlainReference(n, c, h, w, training, avx2 ? "AVX2" : "default kernels");
+        }
+    }
+
+    private static void PairwiseKernelMatchesAPlainReference(int n, int c, int h, int w, bool training, string kernels)
+    {
         var pool = Built(new MaxPool2D(2), c, h, w);
-        Assert.That(pool.IsPairwise || !System.Runtime.Intrinsics.X86.Avx512F.IsSupported, Is.True);
+        Assert.That(pool.IsPairwise || !PairPooling.IsSupported, Is.True);
         var x = Awkward(31, n, c, h, w);
 
         var y = pool.Forward(x, training);
@@ -92,13 +106,22 @@ public class PairPoolingTests
             }
         }
 
-        Assert.That(Bits(y), Is.EqualTo(expected.Select(BitConverter.SingleToInt32Bits).ToArray()), "values, NaN and signed zeros included");
-        Assert.That(Bits(dx), Is.EqualTo(expectedDx.Select(BitConverter.SingleToInt32Bits).ToArray()), "each gradient at its window's first maximum");
+        Assert.That(Bits(y), Is.EqualTo(expected.Select(BitConverter.SingleToInt32Bits).ToArray()), $"{kernels}: values, NaN and signed zeros included");
+        Assert.That(Bits(dx), Is.EqualTo(expectedDx.Select(BitConverter.SingleToInt32Bits).ToArray()), $"{kernels}: each gradient at its window's first maximum");
     }
 
     [TestCase(true)]
     [TestCase(false)]
     public void ReluThenPoolInASequentialMatchesTheTwoLayersRunApart(bool training)
+    {
+        foreach (var avx2 in new[] { false, true })
+        {
+            PairPooling.Avx512Enabled = !avx2;
+            ReluThenPoolInASequentialMatchesTheTwoLayersRunApart(training, avx2 ? "AVX2" : "default kernels");
+        }
+    }
+
+    private static void ReluThenPoolInASequentialMatchesTheTwoLayersRunApart(bool training, string kernels)
     {
         var net = Built(new Sequential(new ReLU(), new MaxPool2D(2), new Flatten(), new Dense(5)), 3, 12, 20);
         var relu = Built(new ReLU(), 3, 12, 20);
@@ -114,7 +137,7 @@ public class PairPoolingTests
             var pooled = pool.Forward(relu.Forward(x, training), training);
             var yApart = Bits(dense.Forward(flatten.Forward(pooled, training), training));
             Assert.That(yNet, Is.EqualTo(yApart));
-            Assert.That(((MaxPool2D)net.Layers[1]).Rectified, Is.EqualTo(System.Runtime.Intrinsics.X86.Avx512F.IsSupported));
+            Assert.That(((MaxPool2D)net.Layers[1]).Rectified, Is.EqualTo(PairPooling.IsSupported));
             Assert.That(Bits(net.Layers[1].Forward(relu.Forward(x, training), training)), Is.EqualTo(Bits(pooled)), "the layer alone is unchanged");
             net.Forward(x, training);
 
