@@ -39,7 +39,7 @@ public class YoloTrainerTests
         var testData = DetectionScenes.Generate(TestScenes, (ulong)seed + 1000);
         var test = testData.ToDataView(ml);
         var watch = Stopwatch.StartNew();
-        var model = ml.MulticlassClassification.Trainers.Yolo(new YoloTrainer.Options { NumberOfEpochs = Epochs, Seed = seed }).Fit(train);
+        var model = ml.MulticlassClassification.Trainers.Yolo(new YoloTrainer.Options { NumberOfEpochs = Epochs, Seed = seed, ScoreThreshold = 0.01f }).Fit(train);
         TestContext.Progress.WriteLine($"YOLO through ML.NET: {TrainScenes} scenes x {Epochs} epochs in {watch.Elapsed.TotalSeconds:F1} s");
         return (ml, model, testData, test, model.Transform(test));
     }
@@ -58,8 +58,10 @@ public class YoloTrainerTests
     }
 
     /// <summary>
-    /// Floors below the spread of seeds 1–3 of this recipe (see the measured figures in the report of issue 12 and
-    /// <c>mlnetdeep train --task detection</c> for the full-length run that reaches the issue's 0.90 / 0.60).
+    /// Floors below the spread of seeds 1–3 of this short recipe (<see cref="MeasureSeeds"/>: at confidence ≥ 0.05,
+    /// mAP50 0.130 / 0.154 / 0.125 and mAP50-95 0.043 / 0.049 / 0.039; the fixture's 0.01 can only add recall). The
+    /// issue's bar, mAP50 ≥ 0.90 and mAP50-95 ≥ 0.60, needs the full-length run of <c>mlnetdeep train --task detection</c>
+    /// (2,000 scenes × 20 epochs behind a random mirror), too long for the suite.
     /// </summary>
     [Test]
     public void ItDetectsHeldOutScenesScoredByMlNetsOwnEvaluator()
@@ -82,7 +84,7 @@ public class YoloTrainerTests
         Assert.That(s["PredictedBoundingBoxes"].Type, Is.EqualTo(new VectorDataViewType(NumberDataViewType.Single)));
         var detections = _scored.ReadDetections(DetectionScenes.ClassNames);
         Assert.That(detections, Has.Count.EqualTo(_testData.Count));
-        Assert.That(detections.All(d => d.Count <= 100 && d.All(o => o.Score >= 0.05f && o.ClassIndex >= 0 && o.Box.IsValid)), Is.True);
+        Assert.That(detections.All(d => d.Count <= 100 && d.All(o => o.Score >= 0.01f && o.ClassIndex >= 0 && o.Box.IsValid)), Is.True);
         Assert.That(detections.All(d => d.Zip(d.Skip(1)).All(p => p.First.Score >= p.Second.Score)), Is.True, "by decreasing score");
     }
 
