@@ -67,7 +67,9 @@ internal static class DetectionTraining
             var plane = 3 * s.ImageSize * s.ImageSize;
             var images = new Tensor(testData.Images.Data.AsSpan(0, shown * plane).ToArray(), shown, 3, s.ImageSize, s.ImageSize);
             var detections = scored.ReadDetections(detector.ClassNames);
-            var truth = Enumerable.Range(0, shown).Select(i => Boxes(testData.Objects(i))).ToList();
+            // The scenes number their classes in their own order; the detector, in the label column's ordinal order.
+            var classOf = testData.ClassNames.Select(n => detector.ClassNames.ToList().IndexOf(n)).ToArray();
+            var truth = Enumerable.Range(0, shown).Select(i => Boxes(testData.Objects(i).Select(o => o with { ClassIndex = classOf[o.ClassIndex] }))).ToList();
             var predicted = Enumerable.Range(0, shown).Select(i => Boxes(detections[i].Where(d => d.Score >= 0.5f))).ToList();
             DetectionBoxes.Grid(images, truth, predicted).Save(plot);
             terminal.Line($"boxes (left: true, right: predicted with confidence ≥ 0.5; {string.Join(", ", detector.ClassNames.Select((n, i) => $"{n} {Colour(i)}"))}) written to {plot}");
