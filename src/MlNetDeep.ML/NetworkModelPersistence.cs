@@ -7,6 +7,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetDeep.ML.Internal;
 using MlNetDeep.Serialization;
+using MlNetDeep.Vision.Detection;
 
 namespace MlNetDeep.ML;
 
@@ -147,6 +148,8 @@ public static class NetworkModelPersistence
                     ["scoreColumn"] = network.ColumnNames.Score,
                     ["predictedLabelColumn"] = network.ColumnNames.PredictedLabel,
                     ["probabilityColumn"] = network.ColumnNames.Probability,
+                    ["boxesColumn"] = network.ColumnNames.Boxes,
+                    ["detector"] = network.Detector?.Save(),
                 }));
                 schema = network.GetOutputSchema(schema);
                 start++;
@@ -298,6 +301,9 @@ public static class NetworkModelPersistence
         var keyValues = stage.TryGetPropertyValue("keyValues", out var kv) && kv is not null
             ? KeyValuesFromJson(JsonFields.Object(kv, where + "'s 'keyValues'"), where + "'s 'keyValues'")
             : null;
+        var detector = task == NeuralNetworkTask.Detection
+            ? Detector.Load(JsonFields.Object(JsonFields.Required(stage, "detector", where), where + "'s 'detector'"))
+            : null;
         var network = NetworkFile.Load(new MemoryStream(bytes, writable: false));
 
         // The transformer feeds [N, ..featureShape]: a flat shape needs the same size, any other the network's very shape.
@@ -315,6 +321,7 @@ public static class NetworkModelPersistence
         {
             NeuralNetworkTask.MulticlassClassification => keyValues?.Count ?? outputs,
             NeuralNetworkTask.Embedding => Math.Max(1, outputs),
+            NeuralNetworkTask.Detection => detector!.OutputLength,
             _ => 1,
         };
         if (networkOutputs != outputs || outputs != expected)
@@ -331,14 +338,21 @@ public static class NetworkModelPersistence
             names = new OutputColumnNames(
                 JsonFields.OptionalString(stage, "scoreColumn", where) ?? d.Score,
                 JsonFields.OptionalString(stage, "predictedLabelColumn", where) ?? d.PredictedLabel,
-                JsonFields.OptionalString(stage, "probabilityColumn", where) ?? d.Probability).Checked();
+                JsonFields.OptionalString(stage, "probabilityColumn", where) ?? d.Probability,
+                JsonFields.OptionalString(stage, "boxesColumn", where) ?? d.Boxes).Checked();
         }
         catch (ArgumentException e)
         {
             throw new InvalidDataException($"{where}: {e.Message}", e);
         }
 
-        return new NeuralNetworkTransformer(task, network, featureShape, featureColumn, outputs, keyValues, history: null, names);
+                if (detector is not null && Tensor.ProductOf(featureShape) != detector.Channels * detector.ImageHeight * detector.ImageWidth)
+        {
+            throw new InvalidDataException(
+                $"{where} reads features of shape [{string.Join(", ", featureShape)}] but its detector takes images [{detector.Channels}, {detector.ImageHeight}, {detector.ImageWidth}].");
+        }
+
+        return new NeuralNetworkTransformer(task, network, featureShape, featureColumn, outputs, keyValues, history: null, names, detector);
     }
 
     private static JsonNode? KeyValuesJson(LabelKeyValues? keyValues) => keyValues is null ? null : new JsonObject

@@ -5,11 +5,13 @@ using Microsoft.ML.Runtime;
 using Microsoft.ML.Trainers;
 using MlNetDeep.Layers;
 using MlNetDeep.Losses;
+using MlNetDeep.ML.Detection;
 using MlNetDeep.ML.Internal;
 using MlNetDeep.Models;
 using MlNetDeep.Optimizers;
 using MlNetDeep.Tensors;
 using MlNetDeep.Training;
+using MlNetDeep.Vision.Detection;
 
 namespace MlNetDeep.ML;
 
@@ -98,7 +100,16 @@ public abstract class NeuralNetworkTrainerBase : ITrainerEstimator<NeuralNetwork
         // sample shape and seed, which then finds it built: the run is the same.
         var seed = (ulong)(uint)(o.Seed ?? _host.Rand.Next());
         int[] sampleShape = chain is null ? shape : chain.Augmentation.OutputShape([chain.InputShape.Channels, chain.InputShape.Height, chain.InputShape.Width]);
+        Detector? detector = null;
+        var maxObjects = 0;
+        if (o is NeuralNetworkDetectionTrainer.Options detection)
+        {
+            (detector, maxObjects) = DetectionTask.CreateDetector(detection, input, sampleShape, seed);
+            outputs = detector.OutputLength;
+        }
+
         var network = o.Network?.Invoke((int[])shape.Clone(), outputs)
+            ?? detector?.CreateNetwork()
             ?? (Task == NeuralNetworkTask.Embedding ? EmbeddingTask.DefaultNetwork(o, outputs) : DenseModels.Mlp(o.HiddenLayers, outputs, o.Activation, o.KeepProbability));
         if (!network.IsBuilt)
         {
@@ -106,7 +117,7 @@ public abstract class NeuralNetworkTrainerBase : ITrainerEstimator<NeuralNetwork
         }
 
         CheckOutputCount(network, outputs);
-        var reader = new DataViewInput(o, CreateTargetReader(), new ReadSettings(o.SkipUnreadableRows, o.CancellationToken, channel));
+        var reader = new DataViewInput(o, CreateTargetReader(detector, maxObjects), new ReadSettings(o.SkipUnreadableRows, o.CancellationToken, channel));
         DataViewSchema.Column column;
         int[] rowShape;
         if (chain is null)
@@ -134,7 +145,7 @@ public abstract class NeuralNetworkTrainerBase : ITrainerEstimator<NeuralNetwork
         var optimizer = o.Optimizer ?? new Adam(o.LearningRate);
         var training = new TrainingOptions
         {
-            Loss = CreateLoss(),
+            Loss = detector?.CreateLoss() ?? CreateLoss(),
             Optimizer = optimizer,
             Schedule = o.Schedule,
             Epochs = o.NumberOfEpochs,
@@ -170,7 +181,7 @@ public abstract class NeuralNetworkTrainerBase : ITrainerEstimator<NeuralNetwork
         }
 
         var history = Trainer.Fit(network, trainingRows, training, validationRows, weights);
-        return new NeuralNetworkTransformer(Task, network, shape, o.FeatureColumnName, outputs, keyValues, history, ColumnNames());
+        return new NeuralNetworkTransformer(Task, network, shape, o.FeatureColumnName, outputs, keyValues, history, ColumnNames(), detector);
     }
 
     /// <summary>The example weights of the rows of <paramref name="rows"/>, from the weights of the view's rows.</summary>
@@ -212,8 +223,17 @@ public abstract class NeuralNetworkTrainerBase : ITrainerEstimator<NeuralNetwork
             throw new ArgumentException($"The input has no column '{_options.LabelColumnName}' for the label.");
         }
 
+        if (_options is NeuralNetworkDetectionTrainer.Options detection)
+        {
+            if (DetectionTask.CheckColumns(inputSchema, detection, label) is { } wrong)
+            {
+                throw new ArgumentException(wrong);
+            }
+        }
+
         var expected = Task switch
         {
+            NeuralNetworkTask.Detection => true,
             NeuralNetworkTask.MulticlassClassification or NeuralNetworkTask.Embedding => label.IsKey,
             NeuralNetworkTask.BinaryClassification => label.ItemType == BooleanDataViewType.Instance && label.Kind == SchemaShape.Column.VectorKind.Scalar,
             _ => label.ItemType == NumberDataViewType.Single && label.Kind == SchemaShape.Column.VectorKind.Scalar,
@@ -237,10 +257,14 @@ public abstract class NeuralNetworkTrainerBase : ITrainerEstimator<NeuralNetwork
     private OutputColumnNames ColumnNames() => new OutputColumnNames(
         _options is NeuralNetworkEmbeddingTrainer.Options embedding ? embedding.EmbeddingColumnName : _options.ScoreColumnName,
         _options.PredictedLabelColumnName,
-        _options is NeuralNetworkBinaryTrainer.Options binary ? binary.ProbabilityColumnName : OutputColumns.Probability).Checked();
+        _options is NeuralNetworkBinaryTrainer.Options binary ? binary.ProbabilityColumnName : OutputColumns.Probability,
+        _options is NeuralNetworkDetectionTrainer.Options detection ? detection.PredictedBoundingBoxesColumnName : OutputColumns.Boxes).Checked();
 
     /// <summary>How the task's targets are read from the label column(s).</summary>
-    private TargetReader CreateTargetReader() => new LabelTargetReader(_options.LabelColumnName, Task);
+    private TargetReader CreateTargetReader(Detector? detector, int maxObjects) =>
+        detector is not null && _options is NeuralNetworkDetectionTrainer.Options detection
+            ? DetectionTask.TargetReader(detection, detector, maxObjects)
+            : new LabelTargetReader(_options.LabelColumnName, Task);
 
     private Loss CreateLoss() => Task switch
     {
@@ -261,6 +285,7 @@ public abstract class NeuralNetworkTrainerBase : ITrainerEstimator<NeuralNetwork
                 NeuralNetworkTask.MulticlassClassification => $"multiclass classification of label '{_options.LabelColumnName}' needs {expected}, one logit per class",
                 NeuralNetworkTask.BinaryClassification => $"binary classification needs {expected}, the logit of the positive class",
                 NeuralNetworkTask.Embedding => $"an embedding of dimension {expected} needs {expected}, the encoding",
+                NeuralNetworkTask.Detection => $"its detector decodes {expected}",
                 _ => $"regression needs {expected}, the predicted value",
             };
             throw new InvalidOperationException(
@@ -280,6 +305,9 @@ public abstract class NeuralNetworkTrainerBase : ITrainerEstimator<NeuralNetwork
             case NeuralNetworkTask.BinaryClassification:
                 NetworkInput.RequireLabel(schema, name, BooleanDataViewType.Instance, " (true for the positive class)");
                 return (1, null);
+            case NeuralNetworkTask.Detection:
+                // The detector, made from the data after this check, fixes the output count.
+                return (0, null);
             case NeuralNetworkTask.Embedding:
                 NetworkInput.ClassCount(schema, name);
                 return (EmbeddingTask.Dimension((NeuralNetworkEmbeddingTrainer.Options)_options), null);
@@ -330,6 +358,7 @@ public abstract class NeuralNetworkTrainerBase : ITrainerEstimator<NeuralNetwork
 
     private string ExpectedLabel() => Task switch
     {
+        NeuralNetworkTask.Detection => "a vector of text",
         NeuralNetworkTask.MulticlassClassification or NeuralNetworkTask.Embedding => "a key (use mlContext.Transforms.Conversion.MapValueToKey)",
         NeuralNetworkTask.BinaryClassification => "Boolean",
         _ => "Single",

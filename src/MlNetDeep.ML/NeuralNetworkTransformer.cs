@@ -4,6 +4,7 @@ using Microsoft.ML.Data;
 using MlNetDeep.Layers;
 using MlNetDeep.ML.Internal;
 using MlNetDeep.Training;
+using MlNetDeep.Vision.Detection;
 
 namespace MlNetDeep.ML;
 
@@ -11,7 +12,8 @@ namespace MlNetDeep.ML;
 /// A trained MlNetDeep network as an ML.NET transformer. It adds the columns ML.NET's evaluators read — multiclass:
 /// Score (softmax probabilities, SlotNames from the label's key values) and PredictedLabel (a key carrying KeyValues, so
 /// MapKeyToValue works); binary: Score (the logit, &gt; 0 means positive), Probability and PredictedLabel (Boolean);
-/// regression: Score. Transform is lazy and thread-safe (each cursor scores with its own copy of the network), and the
+/// regression: Score; detection: PredictedLabel (vector of text), Score and PredictedBoundingBoxes (vectors of Single), as
+/// ML.NET's TorchSharp ObjectDetection trainer writes them. Transform is lazy and thread-safe (each cursor scores with its own copy of the network), and the
 /// transformer is a row-to-row mapper, so CreatePredictionEngine works. Save it with
 /// <c>mlContext.Model.SaveWithNetworks</c>; <c>mlContext.Model.Save</c> cannot save third-party transformers.
 /// </summary>
@@ -74,8 +76,9 @@ public sealed class NeuralNetworkTransformer : ISingleFeaturePredictionTransform
 
     private readonly ConcurrentBag<NetworkCopy> _copies = [];
 
-    internal NeuralNetworkTransformer(NeuralNetworkTask task, Layer network, int[] featureShape, string featureColumnName, int outputCount, LabelKeyValues? keyValues, TrainingHistory? history, OutputColumnNames? columnNames = null)
+    internal NeuralNetworkTransformer(NeuralNetworkTask task, Layer network, int[] featureShape, string featureColumnName, int outputCount, LabelKeyValues? keyValues, TrainingHistory? history, OutputColumnNames? columnNames = null, Detector? detector = null)
     {
+        Detector = detector;
         ColumnNames = columnNames ?? OutputColumnNames.Default;
         Task = task;
         Network = network;
@@ -88,6 +91,12 @@ public sealed class NeuralNetworkTransformer : ISingleFeaturePredictionTransform
 
     /// <summary>What the network predicts.</summary>
     public NeuralNetworkTask Task { get; }
+
+    /// <summary>
+    /// For <see cref="NeuralNetworkTask.Detection"/>, the detector that decodes the network's outputs into boxes (its
+    /// classes, thresholds and, for YOLO, grid and anchors); null for the other tasks.
+    /// </summary>
+    public Detector? Detector { get; }
 
     /// <summary>The trained network. Scoring uses copies of it; do not change it while the transformer is in use.</summary>
     public Layer Network { get; }
@@ -171,7 +180,7 @@ public sealed class NeuralNetworkTransformer : ISingleFeaturePredictionTransform
         {
             if (isActive(i))
             {
-                getters[i] = ScoreOutputs.Getter(Task, ColumnNames.Role(outputSchema[i].Name), scorer);
+                getters[i] = ScoreOutputs.Getter(Task, ColumnNames.Role(outputSchema[i].Name), scorer, Detector);
             }
         }
 

@@ -29,7 +29,7 @@ internal sealed class NetworkBlockScorer : BlockScorer, IScoreSource
         {
             if (isActive(i))
             {
-                getters[i] = ScoreOutputs.Getter(model.Task, model.ColumnNames.Role(outputSchema[i].Name), this);
+                getters[i] = ScoreOutputs.Getter(model.Task, model.ColumnNames.Role(outputSchema[i].Name), this, model.Detector);
             }
         }
 

@@ -4,7 +4,8 @@ namespace MlNetDeep.ML.Internal;
 /// <param name="Score">The score column (ML.NET's <c>Score</c>).</param>
 /// <param name="PredictedLabel">The predicted label column (ML.NET's <c>PredictedLabel</c>); unused for regression.</param>
 /// <param name="Probability">The binary probability column (ML.NET's <c>Probability</c>).</param>
-internal sealed record OutputColumnNames(string Score, string PredictedLabel, string Probability)
+/// <param name="Boxes">The detection boxes column (ML.NET's <c>PredictedBoundingBoxes</c>).</param>
+internal sealed record OutputColumnNames(string Score, string PredictedLabel, string Probability, string Boxes = OutputColumns.Boxes)
 {
     public static readonly OutputColumnNames Default = new(OutputColumns.Score, OutputColumns.PredictedLabel, OutputColumns.Probability);
 
@@ -13,12 +14,13 @@ internal sealed record OutputColumnNames(string Score, string PredictedLabel, st
         column == Score ? OutputColumns.Score
         : column == PredictedLabel ? OutputColumns.PredictedLabel
         : column == Probability ? OutputColumns.Probability
+        : column == Boxes ? OutputColumns.Boxes
         : column;
 
     /// <summary>Throws unless the names are non-empty and distinct.</summary>
     public OutputColumnNames Checked()
     {
-        foreach (var (name, option) in new[] { (Score, "ScoreColumnName"), (PredictedLabel, "PredictedLabelColumnName"), (Probability, "ProbabilityColumnName") })
+        foreach (var (name, option) in new[] { (Score, "ScoreColumnName"), (PredictedLabel, "PredictedLabelColumnName"), (Probability, "ProbabilityColumnName"), (Boxes, "PredictedBoundingBoxesColumnName") })
         {
             if (string.IsNullOrWhiteSpace(name))
             {
@@ -26,9 +28,9 @@ internal sealed record OutputColumnNames(string Score, string PredictedLabel, st
             }
         }
 
-        if (Score == PredictedLabel || Score == Probability || PredictedLabel == Probability)
+        if (Score == PredictedLabel || Score == Probability || PredictedLabel == Probability || Boxes == Score || Boxes == PredictedLabel || Boxes == Probability)
         {
-            throw new ArgumentException($"The output columns need distinct names; got Score '{Score}', PredictedLabel '{PredictedLabel}', Probability '{Probability}'.");
+            throw new ArgumentException($"The output columns need distinct names; got Score '{Score}', PredictedLabel '{PredictedLabel}', Probability '{Probability}', PredictedBoundingBoxes '{Boxes}'.");
         }
 
         return this;

@@ -9,6 +9,7 @@ internal static class OutputColumns
     public const string Score = "Score";
     public const string PredictedLabel = "PredictedLabel";
     public const string Probability = "Probability";
+    public const string Boxes = "PredictedBoundingBoxes";
 
     /// <summary>The added columns with their types and annotations.</summary>
     public static IReadOnlyList<DataViewSchema.DetachedColumn> Detached(NeuralNetworkTask task, int classes, LabelKeyValues? keyValues, OutputColumnNames? names = null)
@@ -28,6 +29,12 @@ internal static class OutputColumns
                 new(n.PredictedLabel, BooleanDataViewType.Instance),
             ],
             NeuralNetworkTask.Embedding => [new(n.Score, new VectorDataViewType(NumberDataViewType.Single, classes))],
+            NeuralNetworkTask.Detection =>
+            [
+                new(n.PredictedLabel, new VectorDataViewType(TextDataViewType.Instance)),
+                new(n.Score, new VectorDataViewType(NumberDataViewType.Single)),
+                new(n.Boxes, new VectorDataViewType(NumberDataViewType.Single)),
+            ],
             _ => [new(n.Score, NumberDataViewType.Single)],
         };
     }
@@ -61,6 +68,11 @@ internal static class OutputColumns
                 break;
             case NeuralNetworkTask.Embedding:
                 yield return SchemaShapeColumns.Create(n.Score, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false);
+                break;
+            case NeuralNetworkTask.Detection:
+                yield return SchemaShapeColumns.Create(n.PredictedLabel, SchemaShape.Column.VectorKind.VariableVector, TextDataViewType.Instance, false);
+                yield return SchemaShapeColumns.Create(n.Score, SchemaShape.Column.VectorKind.VariableVector, NumberDataViewType.Single, false);
+                yield return SchemaShapeColumns.Create(n.Boxes, SchemaShape.Column.VectorKind.VariableVector, NumberDataViewType.Single, false);
                 break;
             default:
                 yield return SchemaShapeColumns.Create(n.Score, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, false);

@@ -61,8 +61,14 @@ internal static class ScoreOutputs
     }
 
     /// <summary>A getter for the output column <paramref name="column"/> of <paramref name="task"/>, reading <paramref name="source"/>.</summary>
-    public static Delegate Getter(NeuralNetworkTask task, string column, IScoreSource source) => (task, column) switch
+    /// <param name="task">The task.</param>
+    /// <param name="column">The column's role.</param>
+    /// <param name="source">The row's outputs.</param>
+    /// <param name="detector">The detector that decodes a detection network's outputs.</param>
+    public static Delegate Getter(NeuralNetworkTask task, string column, IScoreSource source, Vision.Detection.Detector? detector = null) => (task, column) switch
     {
+        (NeuralNetworkTask.Detection, _) => Detection.DetectionOutputs.Getter(
+            detector ?? throw new InvalidOperationException("A detection network scores only with its detector."), column, source),
         (NeuralNetworkTask.MulticlassClassification or NeuralNetworkTask.Embedding, OutputColumns.Score) => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> dst) =>
         {
             var outputs = source.Current();

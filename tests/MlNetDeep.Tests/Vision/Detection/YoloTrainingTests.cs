@@ -6,7 +6,10 @@ using MlNetDeep.Vision.Detection;
 
 namespace MlNetDeep.Tests.Vision.Detection;
 
-/// <summary>The YOLO detector trained through the engine's Trainer on the generated scenes, scored on held-out images.</summary>
+/// <summary>
+/// The YOLO detector trained through the engine's Trainer on the generated scenes, scored on held-out images: for measuring
+/// only (the suite trains it through ML.NET, <see cref="ML.Detection.YoloTrainerTests"/>).
+/// </summary>
 public class YoloTrainingTests
 {
     internal static (double Map50, double Map5095) TrainAndScore(ulong seed, int trainImages, int epochs, int width, int anchorsCount, bool print = false)
@@ -51,20 +54,6 @@ public class YoloTrainingTests
         TestContext.Progress.WriteLine(
             $"seed {seed}: engine mAP50 {m50:F4} mAP50-95 {m5095:F4}; ML.NET EvaluateObjectDetection MAP50 {ml.Map50:F4} MAP50_95 {ml.Map5095:F4}; train {watch.Elapsed.TotalSeconds:F1}s anchors {string.Join(" ", anchors)}");
         return (ml.Map50, ml.Map5095);
-    }
-
-    /// <summary>
-    /// 800 generated 64 × 64 scenes, 10 epochs of the width-16 network, scored on 300 held-out scenes. Measured over seeds
-    /// 1, 2, 3: mAP50 0.453 / 0.475 / 0.475, mAP50-95 0.192 / 0.208 / 0.203; the floors sit below that spread. (The issue's
-    /// 0.90 / 0.60 need a longer run: 1,600 scenes × 12 epochs gave 0.885 / 0.494.)
-    /// </summary>
-    [Test]
-    public void TheYoloDetectorLearnsTheGeneratedScenes()
-    {
-        var (map50, map5095) = TrainAndScore(seed: 1, trainImages: 800, epochs: 10, width: 16, anchorsCount: 2);
-
-        Assert.That(map50, Is.GreaterThan(0.38), "mAP50 on held-out scenes");
-        Assert.That(map5095, Is.GreaterThan(0.15), "mAP50-95 on held-out scenes");
     }
 
     /// <summary>Longer runs for measuring (DET_N, DET_E, DET_W, DET_B, DET_SEEDS); not part of the suite.</summary>
