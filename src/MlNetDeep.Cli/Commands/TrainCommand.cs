@@ -14,7 +14,7 @@ namespace MlNetDeep.Cli.Commands;
 /// <summary><c>mlnetdeep train</c>: a network on a CSV/TSV file, an image folder or MNIST, inside an ML.NET pipeline; held-out metrics; the pipeline saved.</summary>
 internal static class TrainCommand
 {
-    private static readonly string[] Tasks = ["auto", "multiclass", "binary", "regression", "segmentation", "verification", "detection"];
+    private static readonly string[] Tasks = ["auto", "multiclass", "binary", "regression", "segmentation", "verification", "detection", "landmarks"];
     private static readonly string[] Monitors = ["val-loss", "val-accuracy"];
 
     public static Command Create(Terminal terminal)
@@ -45,7 +45,7 @@ internal static class TrainCommand
         var log = Options.OutputFile("--log", "Append one CSV line per epoch here as it trains");
         var budget = Options.Int("--memory-budget", "MiB of decoded features kept in memory; past it every epoch streams them from the data (default 1024)", 1024, 1, 1 << 20);
         var workspace = new Option<string?>("--workspace") { Description = "A folder for pixel caches: images are decoded once and read back by row index (see WorkspacePath)" };
-        var scenes = Options.Int("--scenes", "Generated training images for --task segmentation (a third as many are held out; default 600) and --task detection (300 are held out; default 2000)", 600, 16, 1_000_000);
+        var scenes = Options.Int("--scenes", "Generated training images for --task segmentation (a third as many are held out; default 600), --task detection (300 are held out; default 2000) and --task landmarks (a quarter as many held out; default 1200)", 600, 16, 1_000_000);
         var skip = new Option<bool>("--skip-unreadable") { Description = "Skip (and log) rows whose image is missing or corrupt instead of stopping" };
         var command = new Command("train", "Train a network on a CSV/TSV file, an image folder or MNIST inside an ML.NET pipeline; report held-out metrics; save the pipeline.")
         {
@@ -88,6 +88,14 @@ internal static class TrainCommand
                 return DetectionTraining.Run(terminal, new DetectionTraining.Settings(
                     Given(p, epochs) ? p.GetValue(epochs) : 20, Given(p, batch) ? p.GetValue(batch) : null, Given(p, lr) ? p.GetValue(lr) : null,
                     p.GetValue(seed), Given(p, imageSize) ? p.GetValue(imageSize) : 64, Given(p, scenes) ? p.GetValue(scenes) : 2000, p.GetValue(plot), p.GetValue(save)));
+            }
+
+            if (taskName == "landmarks")
+            {
+                // The generated triangles (three landmarks each); --dataset is not read.
+                return LandmarkTraining.Run(terminal, new LandmarkTraining.Settings(
+                    p.GetValue(epochs), Given(p, batch) ? p.GetValue(batch) : 32, Given(p, lr) ? p.GetValue(lr) : 3e-3f, p.GetValue(seed),
+                    Given(p, scenes) ? p.GetValue(scenes) : 1200));
             }
 
             if (taskName == "verification")

@@ -94,6 +94,7 @@ public static class LayerRegistry
             ["ConvTranspose2D"] = Leaf(ConvTranspose2D.FromDescription),
             ["MaxPool2D"] = Leaf(d => new MaxPool2D(d.GetInt32("size"), d.GetInt32("stride"), Pooling2D.PaddingOf(d))),
             ["AvgPool2D"] = Leaf(d => new AvgPool2D(d.GetInt32("size"), d.GetInt32("stride"), Pooling2D.PaddingOf(d))),
+            ["RoIPooling"] = Leaf(d => new RoIPooling(d.GetInt32("outputHeight"), d.GetInt32("outputWidth"), d.GetSingle("spatialScale"))),
             ["Subsampling"] = Leaf(d => new Subsampling(d.GetInt32("size"))),
             ["LocalResponseNormalization"] = Leaf(d => new LocalResponseNormalization(
                 d.GetInt32("size"), d.GetSingle("k"), d.GetSingle("alpha"), d.GetSingle("beta"))),

@@ -446,6 +446,11 @@ public static class Trainer
                         step++;
                         rate = (options.Schedule?.Rate(options.Optimizer.LearningRate, epoch, step, stepsPerEpoch, options.Epochs)
                                 ?? options.Optimizer.LearningRate) * context.LearningRateFactor;
+                        if (network is ITargetConsumer consumer)
+                        {
+                            consumer.SetTrainingTargets(yb);
+                        }
+
                         var output = network.Forward(xb, training: true);
                         if (options.DetectDivergence)
                         {

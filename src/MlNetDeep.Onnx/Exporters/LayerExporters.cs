@@ -28,6 +28,7 @@ internal static class LayerExporters
         new MaxPool2DExporter(),
         new AvgPool2DExporter(),
         new SubsamplingExporter(),
+        new RoIPoolingExporter(),
         new PartiallyConnectedConv2DExporter(),
         new ScaledTanhExporter(),
         new RbfOutputExporter(),

@@ -141,6 +141,13 @@ public class OnnxExportLayerTests
         yield return Case("ReLU + MaxPool 2x2 (fused)", Net(() => new Conv2D(4, 3, padding: 1), () => new ReLU(), () => new MaxPool2D(2)), 3, 8, 8);
         yield return Case("AvgPool valid", Net(() => new AvgPool2D(2)), 3, 8, 8);
         yield return Case("AvgPool same (real inputs only)", Net(() => new AvgPool2D(3, 2, same: true)), 3, 8, 7);
+        yield return Case("RoIPooling (regions as the rois input's default)", () =>
+        {
+            // One region per image of the 3-row batch, so the output keeps N rows; the regions reach the graph as the default of its "rois" input.
+            var roi = new RoIPooling(2, 3, 0.5f);
+            roi.SetRegions(new Tensor([0, 0, 0, 15, 15, 1, 2, 4, 9, 12, 2, 5, 1, 14, 7], 3, 5));
+            return new Sequential(new Conv2D(2, 3, padding: Padding.Same), roi, new Flatten(), new Dense(3));
+        }, 3, 8, 8);
         yield return Case("Subsampling + Sigmoid", Net(() => new Subsampling(2), () => new Sigmoid()), 3, 8, 8);
         yield return Case("PartiallyConnectedConv2D (C3)", Net(() => new PartiallyConnectedConv2D(PartiallyConnectedConv2D.LeNet5Table, 5)), 6, 14, 14);
         yield return Case("ScaledTanh", Net(() => new Dense(6), () => new ScaledTanh()), 4);

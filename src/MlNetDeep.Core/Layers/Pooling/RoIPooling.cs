@@ -1,3 +1,4 @@
+using MlNetDeep.Serialization;
 using MlNetDeep.Tensors;
 
 namespace MlNetDeep.Layers;
@@ -14,7 +15,8 @@ namespace MlNetDeep.Layers;
 /// <remarks>
 /// Backward routes each output gradient to the cell that held the bin's maximum (the first one in row-major order on
 /// ties), summing over overlapping regions; it runs on one thread in a fixed order, so the sums are the same bits on
-/// any machine. Not yet describable for saving (the regions are data of each call, not settings).
+/// any machine. Saving keeps the settings (bins and scale), not the regions: they are data of each call, set again after
+/// loading. The ONNX export is MaxRoiPool with a second graph input for the regions (see the exporter).
 /// </remarks>
 public sealed class RoIPooling : Layer
 {
@@ -50,6 +52,15 @@ public sealed class RoIPooling : Layer
 
     /// <summary>The feature map's size over the image's.</summary>
     public float SpatialScale { get; }
+
+    /// <summary>The regions of the next forward pass (the last ones set), or null before the first <see cref="SetRegions"/>.</summary>
+    public Tensor? Regions => _regions;
+
+    /// <inheritdoc />
+    public override LayerDescription Describe() => new(
+        "RoIPooling",
+        Name,
+        [new("outputHeight", LayerDescription.ToSetting(OutputHeight)), new("outputWidth", LayerDescription.ToSetting(OutputWidth)), new("spatialScale", LayerDescription.ToSetting(SpatialScale))]);
 
     /// <summary>Sets the regions of the next forward pass: [R, 5] of (image index, x1, y1, x2, y2) in image pixels. Not copied.</summary>
     /// <param name="regions">The regions; R ≥ 1.</param>

@@ -1,6 +1,12 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 using MlNetDeep.Layers;
+using MlNetDeep.Layers.Activations;
 using MlNetDeep.Losses;
+using MlNetDeep.Onnx;
+using MlNetDeep.Serialization;
 using MlNetDeep.Tensors;
+using Tensor = MlNetDeep.Tensors.Tensor;
 using MlNetDeep.Training;
 
 namespace MlNetDeep.Tests.Layers.Pooling;
@@ -56,5 +62,63 @@ public class RoIPoolingTests
         layer.SetRegions(new Tensor([3, 0, 0, 2, 2], 1, 5));
 
         Assert.That(() => layer.Forward(new Tensor(2, 1, 4, 4), training: false), Throws.ArgumentException.With.Message.Contains("image 3").And.Message.Contains("2 images"));
+    }
+
+    [Test]
+    public void ANetworkHoldingRoIPoolingSavesAndLoadsWithEqualOutputs()
+    {
+        var (network, roi) = PooledNetwork();
+        var regions = Regions();
+        roi.SetRegions(regions);
+        var x = TestData.Random(8, 2, 3, 8, 8);
+        var before = network.Forward(x, training: false).Span.ToArray();
+        using var stream = new MemoryStream();
+        NetworkFile.Save(network, stream);
+        stream.Position = 0;
+
+        var loaded = (Sequential)NetworkFile.Load(stream);
+        var loadedRoi = loaded.Layers.OfType<RoIPooling>().Single();
+        Assert.That((loadedRoi.OutputHeight, loadedRoi.OutputWidth, loadedRoi.SpatialScale), Is.EqualTo((2, 3, 0.5f)));
+        Assert.That(loadedRoi.Regions, Is.Null, "regions are data of each call, not saved");
+        loadedRoi.SetRegions(regions);
+
+        Assert.That(loaded.Forward(x, training: false).Span.ToArray(), Is.EqualTo(before));
+    }
+
+    [Test]
+    public void OnnxRuntimeMaxRoiPoolReproducesTheLayerOnFedRegions()
+    {
+        var (network, roi) = PooledNetwork();
+        roi.SetRegions(new Tensor([0, 0, 0, 3, 3], 1, 5));
+        var model = OnnxExport.ToBytes(network);
+        var x = TestData.Random(8, 2, 3, 8, 8);
+
+        // Regions other than the exported default: fed through the graph's "rois" input, four regions from a batch of two.
+        var regions = Regions();
+        roi.SetRegions(regions);
+        var ours = network.Forward(x, training: false).Span.ToArray();
+        using var session = new InferenceSession(model);
+        using var results = session.Run(
+        [
+            NamedOnnxValue.CreateFromTensor("input", new DenseTensor<float>(x.Span.ToArray(), [2, 3, 8, 8])),
+            NamedOnnxValue.CreateFromTensor("rois", new DenseTensor<float>(regions.Span.ToArray(), [4, 5])),
+        ]);
+        var theirs = results.Single(r => r.Name == "output").AsTensor<float>().ToArray();
+
+        Assert.That(theirs.Length, Is.EqualTo(ours.Length));
+        for (var i = 0; i < ours.Length; i++)
+        {
+            Assert.That(theirs[i], Is.EqualTo(ours[i]).Within(1e-4f * (1 + Math.Abs(ours[i]))), $"output {i}");
+        }
+    }
+
+    private static Tensor Regions() => new([0, 0, 0, 15, 15, 0, 2, 4, 9, 12, 1, 5, 1, 14, 7, 1, 0, 8, 6, 15], 4, 5);
+
+    private static (Sequential Network, RoIPooling RoI) PooledNetwork()
+    {
+        var roi = new RoIPooling(2, 3, 0.5f);
+        var network = new Sequential(new Conv2D(4, 3, padding: Padding.Same), new ReLU(), roi, new Flatten(), new Dense(3));
+        network.Build([3, 8, 8], new RandomSource(5));
+        return (network, roi);
     }
 }
