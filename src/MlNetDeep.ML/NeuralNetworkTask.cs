@@ -17,4 +17,10 @@ public enum NeuralNetworkTask
     /// being the row's identity (a key); one output column, the encoding (<c>Embedding</c>, a vector of d Single).
     /// </summary>
     Embedding,
+
+    /// <summary>
+    /// A class per pixel (semantic segmentation): per-pixel softmax cross-entropy against a mask column of H·W labels;
+    /// PredictedMask (H·W keys or UInt32 class indices) and, on request, Score (per-pixel probabilities [K, H, W]).
+    /// </summary>
+    Segmentation,
 }

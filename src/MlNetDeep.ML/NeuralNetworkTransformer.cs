@@ -3,6 +3,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetDeep.Layers;
 using MlNetDeep.ML.Internal;
+using MlNetDeep.ML.Segmentation;
 using MlNetDeep.Training;
 
 namespace MlNetDeep.ML;
@@ -11,7 +12,8 @@ namespace MlNetDeep.ML;
 /// A trained MlNetDeep network as an ML.NET transformer. It adds the columns ML.NET's evaluators read — multiclass:
 /// Score (softmax probabilities, SlotNames from the label's key values) and PredictedLabel (a key carrying KeyValues, so
 /// MapKeyToValue works); binary: Score (the logit, &gt; 0 means positive), Probability and PredictedLabel (Boolean);
-/// regression: Score. Transform is lazy and thread-safe (each cursor scores with its own copy of the network), and the
+/// regression: Score; segmentation: PredictedMask (a vector of keys or UInt32 class indices, [H, W]) and on request
+/// Score (per-pixel probabilities, [K, H, W]). Transform is lazy and thread-safe (each cursor scores with its own copy of the network), and the
 /// transformer is a row-to-row mapper, so CreatePredictionEngine works. Save it with
 /// <c>mlContext.Model.SaveWithNetworks</c>; <c>mlContext.Model.Save</c> cannot save third-party transformers.
 /// </summary>
@@ -74,8 +76,14 @@ public sealed class NeuralNetworkTransformer : ISingleFeaturePredictionTransform
 
     private readonly ConcurrentBag<NetworkCopy> _copies = [];
 
-    internal NeuralNetworkTransformer(NeuralNetworkTask task, Layer network, int[] featureShape, string featureColumnName, int outputCount, LabelKeyValues? keyValues, TrainingHistory? history, OutputColumnNames? columnNames = null)
+    internal NeuralNetworkTransformer(NeuralNetworkTask task, Layer network, int[] featureShape, string featureColumnName, int outputCount, LabelKeyValues? keyValues, TrainingHistory? history, OutputColumnNames? columnNames = null, SegmentationOutput? segmentation = null)
     {
+        if (task == NeuralNetworkTask.Segmentation && (segmentation is null || segmentation.Outputs != outputCount))
+        {
+            throw new ArgumentException($"A segmentation network needs its output shape; {outputCount} outputs against {segmentation}.", nameof(segmentation));
+        }
+
+        Segmentation = segmentation;
         ColumnNames = columnNames ?? OutputColumnNames.Default;
         Task = task;
         Network = network;
@@ -113,7 +121,7 @@ public sealed class NeuralNetworkTransformer : ISingleFeaturePredictionTransform
     /// <summary>The features column read from the input.</summary>
     public string FeatureColumnName { get; }
 
-    /// <summary>The number of network outputs: classes for multiclass, 1 otherwise.</summary>
+    /// <summary>The number of network outputs a row: classes for multiclass, d for an embedding, K·H·W for segmentation, 1 otherwise.</summary>
     public int OutputCount { get; }
 
     /// <summary>The per-epoch record of training, or null for a loaded model.</summary>
@@ -128,6 +136,9 @@ public sealed class NeuralNetworkTransformer : ISingleFeaturePredictionTransform
 
     internal OutputColumnNames ColumnNames { get; }
 
+    /// <summary>The output shape of a segmentation network, null for the other tasks.</summary>
+    internal SegmentationOutput? Segmentation { get; }
+
     /// <inheritdoc />
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
@@ -139,7 +150,7 @@ public sealed class NeuralNetworkTransformer : ISingleFeaturePredictionTransform
                 $"Column '{FeatureColumnName}' holds {Tensor.ProductOf(shape)} values a row; this network was trained on {Tensor.ProductOf(FeatureShapeArray)} ([{string.Join(", ", FeatureShapeArray)}]).");
         }
 
-        return OutputColumns.Append(inputSchema, OutputColumns.Detached(Task, OutputCount, KeyValues, ColumnNames));
+        return OutputColumns.Append(inputSchema, OutputColumns.Detached(Task, OutputCount, KeyValues, ColumnNames, Segmentation));
     }
 
     /// <inheritdoc />
@@ -171,7 +182,7 @@ public sealed class NeuralNetworkTransformer : ISingleFeaturePredictionTransform
         {
             if (isActive(i))
             {
-                getters[i] = ScoreOutputs.Getter(Task, ColumnNames.Role(outputSchema[i].Name), scorer);
+                getters[i] = ScoreOutputs.Getter(Task, ColumnNames.Role(outputSchema[i].Name), scorer, Segmentation);
             }
         }
 
