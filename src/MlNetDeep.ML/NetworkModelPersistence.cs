@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetDeep.ML.Internal;
+using MlNetDeep.ML.Segmentation;
 using MlNetDeep.Serialization;
 using MlNetDeep.Vision.Detection;
 
@@ -150,6 +151,14 @@ public static class NetworkModelPersistence
                     ["probabilityColumn"] = network.ColumnNames.Probability,
                     ["boxesColumn"] = network.ColumnNames.Boxes,
                     ["detector"] = network.Detector?.Save(),
+                    ["segmentation"] = network.Segmentation is { } s ? new JsonObject
+                    {
+                        ["classes"] = s.Classes,
+                        ["height"] = s.Height,
+                        ["width"] = s.Width,
+                        ["keyMask"] = s.KeyMask,
+                        ["scores"] = s.Scores,
+                    } : null,
                 }));
                 schema = network.GetOutputSchema(schema);
                 start++;
@@ -304,6 +313,7 @@ public static class NetworkModelPersistence
         var detector = task == NeuralNetworkTask.Detection
             ? Detector.Load(JsonFields.Object(JsonFields.Required(stage, "detector", where), where + "'s 'detector'"))
             : null;
+        var segmentation = task == NeuralNetworkTask.Segmentation ? SegmentationStage(stage, keyValues, where) : null;
         var network = NetworkFile.Load(new MemoryStream(bytes, writable: false));
 
         // The transformer feeds [N, ..featureShape]: a flat shape needs the same size, any other the network's very shape.
@@ -322,6 +332,7 @@ public static class NetworkModelPersistence
             NeuralNetworkTask.MulticlassClassification => keyValues?.Count ?? outputs,
             NeuralNetworkTask.Embedding => Math.Max(1, outputs),
             NeuralNetworkTask.Detection => detector!.OutputLength,
+            NeuralNetworkTask.Segmentation => segmentation!.Outputs,
             _ => 1,
         };
         if (networkOutputs != outputs || outputs != expected)
@@ -352,7 +363,32 @@ public static class NetworkModelPersistence
                 $"{where} reads features of shape [{string.Join(", ", featureShape)}] but its detector takes images [{detector.Channels}, {detector.ImageHeight}, {detector.ImageWidth}].");
         }
 
-        return new NeuralNetworkTransformer(task, network, featureShape, featureColumn, outputs, keyValues, history: null, names, detector);
+        if (segmentation is not null && !network.OutputShape.SequenceEqual([segmentation.Classes, segmentation.Height, segmentation.Width]))
+        {
+            throw new InvalidDataException(
+                $"{where} records masks of {segmentation.Height}×{segmentation.Width} in {segmentation.Classes} classes, but its network outputs {Tensor.Format(network.OutputShape)}.");
+        }
+
+        return new NeuralNetworkTransformer(task, network, featureShape, featureColumn, outputs, keyValues, history: null, names, detector, segmentation);
+    }
+
+    /// <summary>A segmentation stage's output shape, checked (a key mask's classes against its key values).</summary>
+    private static SegmentationOutput SegmentationStage(JsonObject stage, LabelKeyValues? keyValues, string where)
+    {
+        var node = JsonFields.Object(JsonFields.Required(stage, "segmentation", where), where + "'s 'segmentation'");
+        var inner = where + "'s 'segmentation'";
+        var output = new SegmentationOutput(
+            JsonFields.Int32(node, "classes", inner, 2),
+            JsonFields.Int32(node, "height", inner, 1),
+            JsonFields.Int32(node, "width", inner, 1),
+            JsonFields.Boolean(node, "keyMask", inner),
+            JsonFields.Boolean(node, "scores", inner));
+        if ((long)output.Classes * output.Height * output.Width > int.MaxValue || (keyValues is not null && (!output.KeyMask || keyValues.Count != output.Classes)))
+        {
+            throw new InvalidDataException($"{inner} records {output.Classes} classes of {output.Height}×{output.Width} pixels, which do not fit its key values or an array.");
+        }
+
+        return output;
     }
 
     private static JsonNode? KeyValuesJson(LabelKeyValues? keyValues) => keyValues is null ? null : new JsonObject

@@ -25,4 +25,10 @@ public enum NeuralNetworkTask
     /// are PredictedLabel (vector of text), Score (vector of Single) and PredictedBoundingBoxes (vector of Single).
     /// </summary>
     Detection,
+
+    /// <summary>
+    /// A class per pixel (semantic segmentation): per-pixel softmax cross-entropy against a mask column of H·W labels;
+    /// PredictedMask (H·W keys or UInt32 class indices) and, on request, Score (per-pixel probabilities [K, H, W]).
+    /// </summary>
+    Segmentation,
 }

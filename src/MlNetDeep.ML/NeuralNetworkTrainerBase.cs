@@ -7,6 +7,7 @@ using MlNetDeep.Layers;
 using MlNetDeep.Losses;
 using MlNetDeep.ML.Detection;
 using MlNetDeep.ML.Internal;
+using MlNetDeep.ML.Segmentation;
 using MlNetDeep.Models;
 using MlNetDeep.Optimizers;
 using MlNetDeep.Tensors;
@@ -108,16 +109,34 @@ public abstract class NeuralNetworkTrainerBase : ITrainerEstimator<NeuralNetwork
             outputs = detector.OutputLength;
         }
 
+        var segmentation = Task == NeuralNetworkTask.Segmentation
+            ? SegmentationTask.Output((NeuralNetworkSegmentationTrainer.Options)o, schema, outputs, sampleShape)
+            : null;
         var network = o.Network?.Invoke((int[])shape.Clone(), outputs)
             ?? detector?.CreateNetwork()
-            ?? (Task == NeuralNetworkTask.Embedding ? EmbeddingTask.DefaultNetwork(o, outputs) : DenseModels.Mlp(o.HiddenLayers, outputs, o.Activation, o.KeepProbability));
+            ?? Task switch
+            {
+                NeuralNetworkTask.Embedding => EmbeddingTask.DefaultNetwork(o, outputs),
+                NeuralNetworkTask.Segmentation => SegmentationTask.DefaultNetwork(sampleShape, outputs),
+                _ => DenseModels.Mlp(o.HiddenLayers, outputs, o.Activation, o.KeepProbability),
+            };
         if (!network.IsBuilt)
         {
             network.Build(sampleShape, new RandomSource(seed));
         }
 
-        CheckOutputCount(network, outputs);
-        var reader = new DataViewInput(o, CreateTargetReader(detector, maxObjects), new ReadSettings(o.SkipUnreadableRows, o.CancellationToken, channel));
+        if (segmentation is not null)
+        {
+            SegmentationTask.CheckNetworkOutput(network, segmentation);
+        }
+        else
+        {
+            CheckOutputCount(network, outputs);
+        }
+
+        // The targets are read with the images the rows hold: the source images when image steps come first.
+        int[] sourceShape = chain is null ? shape : [chain.InputShape.Channels, chain.InputShape.Height, chain.InputShape.Width];
+        var reader = new DataViewInput(o, CreateTargetReader(schema, outputs, sourceShape, detector, maxObjects), new ReadSettings(o.SkipUnreadableRows, o.CancellationToken, channel));
         DataViewSchema.Column column;
         int[] rowShape;
         if (chain is null)
@@ -181,7 +200,7 @@ public abstract class NeuralNetworkTrainerBase : ITrainerEstimator<NeuralNetwork
         }
 
         var history = Trainer.Fit(network, trainingRows, training, validationRows, weights);
-        return new NeuralNetworkTransformer(Task, network, shape, o.FeatureColumnName, outputs, keyValues, history, ColumnNames(), detector);
+        return new NeuralNetworkTransformer(Task, network, shape, o.FeatureColumnName, segmentation?.Outputs ?? outputs, keyValues, history, ColumnNames(), detector, segmentation);
     }
 
     /// <summary>The example weights of the rows of <paramref name="rows"/>, from the weights of the view's rows.</summary>
@@ -236,6 +255,8 @@ public abstract class NeuralNetworkTrainerBase : ITrainerEstimator<NeuralNetwork
             NeuralNetworkTask.Detection => true,
             NeuralNetworkTask.MulticlassClassification or NeuralNetworkTask.Embedding => label.IsKey,
             NeuralNetworkTask.BinaryClassification => label.ItemType == BooleanDataViewType.Instance && label.Kind == SchemaShape.Column.VectorKind.Scalar,
+            NeuralNetworkTask.Segmentation => label.Kind == SchemaShape.Column.VectorKind.Vector
+                && (label.ItemType == NumberDataViewType.UInt32 || (!label.IsKey && label.ItemType == NumberDataViewType.Single)),
             _ => label.ItemType == NumberDataViewType.Single && label.Kind == SchemaShape.Column.VectorKind.Scalar,
         };
         if (!expected)
@@ -250,27 +271,31 @@ public abstract class NeuralNetworkTrainerBase : ITrainerEstimator<NeuralNetwork
             throw new ArgumentException($"The example weight column '{weight}' must be a Single column of the input.");
         }
 
-        return SchemaShapeColumns.Append(inputSchema, OutputColumns.Shapes(Task, label, ColumnNames()));
+        return SchemaShapeColumns.Append(inputSchema, OutputColumns.Shapes(Task, label, ColumnNames(), _options is NeuralNetworkSegmentationTrainer.Options { OutputScores: true }));
     }
 
     /// <summary>The output column names the options give, checked.</summary>
     private OutputColumnNames ColumnNames() => new OutputColumnNames(
         _options is NeuralNetworkEmbeddingTrainer.Options embedding ? embedding.EmbeddingColumnName : _options.ScoreColumnName,
-        _options.PredictedLabelColumnName,
+        _options is NeuralNetworkSegmentationTrainer.Options segmentation ? segmentation.PredictedMaskColumnName : _options.PredictedLabelColumnName,
         _options is NeuralNetworkBinaryTrainer.Options binary ? binary.ProbabilityColumnName : OutputColumns.Probability,
         _options is NeuralNetworkDetectionTrainer.Options detection ? detection.PredictedBoundingBoxesColumnName : OutputColumns.Boxes).Checked();
 
-    /// <summary>How the task's targets are read from the label column(s).</summary>
-    private TargetReader CreateTargetReader(Detector? detector, int maxObjects) =>
-        detector is not null && _options is NeuralNetworkDetectionTrainer.Options detection
-            ? DetectionTask.TargetReader(detection, detector, maxObjects)
-            : new LabelTargetReader(_options.LabelColumnName, Task);
+    /// <summary>How the task's targets are read from the label column(s), for rows of images of <paramref name="imageShape"/>.</summary>
+    private TargetReader CreateTargetReader(DataViewSchema schema, int classes, int[] imageShape, Detector? detector, int maxObjects) => Task switch
+    {
+        NeuralNetworkTask.Segmentation => SegmentationTask.Reader((NeuralNetworkSegmentationTrainer.Options)_options, schema, classes, imageShape),
+        NeuralNetworkTask.Detection when detector is not null && _options is NeuralNetworkDetectionTrainer.Options detection
+            => DetectionTask.TargetReader(detection, detector, maxObjects),
+        _ => new LabelTargetReader(_options.LabelColumnName, Task),
+    };
 
     private Loss CreateLoss() => Task switch
     {
         NeuralNetworkTask.MulticlassClassification => new SoftmaxCrossEntropy(_options is NeuralNetworkMulticlassTrainer.Options m ? m.LabelSmoothing : 0f),
         NeuralNetworkTask.BinaryClassification => new BinaryCrossEntropy(),
         NeuralNetworkTask.Embedding => EmbeddingTask.Loss((NeuralNetworkEmbeddingTrainer.Options)_options),
+        NeuralNetworkTask.Segmentation => SegmentationTask.Loss((NeuralNetworkSegmentationTrainer.Options)_options),
         _ => new QuadraticCost(),
     };
 
@@ -308,6 +333,8 @@ public abstract class NeuralNetworkTrainerBase : ITrainerEstimator<NeuralNetwork
             case NeuralNetworkTask.Detection:
                 // The detector, made from the data after this check, fixes the output count.
                 return (0, null);
+            case NeuralNetworkTask.Segmentation:
+                return SegmentationTask.Classes((NeuralNetworkSegmentationTrainer.Options)_options, schema);
             case NeuralNetworkTask.Embedding:
                 NetworkInput.ClassCount(schema, name);
                 return (EmbeddingTask.Dimension((NeuralNetworkEmbeddingTrainer.Options)_options), null);
@@ -361,6 +388,7 @@ public abstract class NeuralNetworkTrainerBase : ITrainerEstimator<NeuralNetwork
         NeuralNetworkTask.Detection => "a vector of text",
         NeuralNetworkTask.MulticlassClassification or NeuralNetworkTask.Embedding => "a key (use mlContext.Transforms.Conversion.MapValueToKey)",
         NeuralNetworkTask.BinaryClassification => "Boolean",
+        NeuralNetworkTask.Segmentation => "a known-size vector of keys, UInt32 or Single: one class label per pixel",
         _ => "Single",
     };
 }

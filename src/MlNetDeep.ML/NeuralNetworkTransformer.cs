@@ -3,6 +3,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetDeep.Layers;
 using MlNetDeep.ML.Internal;
+using MlNetDeep.ML.Segmentation;
 using MlNetDeep.Training;
 using MlNetDeep.Vision.Detection;
 
@@ -13,7 +14,8 @@ namespace MlNetDeep.ML;
 /// Score (softmax probabilities, SlotNames from the label's key values) and PredictedLabel (a key carrying KeyValues, so
 /// MapKeyToValue works); binary: Score (the logit, &gt; 0 means positive), Probability and PredictedLabel (Boolean);
 /// regression: Score; detection: PredictedLabel (vector of text), Score and PredictedBoundingBoxes (vectors of Single), as
-/// ML.NET's TorchSharp ObjectDetection trainer writes them. Transform is lazy and thread-safe (each cursor scores with its own copy of the network), and the
+/// ML.NET's TorchSharp ObjectDetection trainer writes them; segmentation: PredictedMask (a vector of keys or UInt32 class
+/// indices, [H, W]) and on request Score (per-pixel probabilities, [K, H, W]). Transform is lazy and thread-safe (each cursor scores with its own copy of the network), and the
 /// transformer is a row-to-row mapper, so CreatePredictionEngine works. Save it with
 /// <c>mlContext.Model.SaveWithNetworks</c>; <c>mlContext.Model.Save</c> cannot save third-party transformers.
 /// </summary>
@@ -76,9 +78,15 @@ public sealed class NeuralNetworkTransformer : ISingleFeaturePredictionTransform
 
     private readonly ConcurrentBag<NetworkCopy> _copies = [];
 
-    internal NeuralNetworkTransformer(NeuralNetworkTask task, Layer network, int[] featureShape, string featureColumnName, int outputCount, LabelKeyValues? keyValues, TrainingHistory? history, OutputColumnNames? columnNames = null, Detector? detector = null)
+    internal NeuralNetworkTransformer(NeuralNetworkTask task, Layer network, int[] featureShape, string featureColumnName, int outputCount, LabelKeyValues? keyValues, TrainingHistory? history, OutputColumnNames? columnNames = null, Detector? detector = null, SegmentationOutput? segmentation = null)
     {
+        if (task == NeuralNetworkTask.Segmentation && (segmentation is null || segmentation.Outputs != outputCount))
+        {
+            throw new ArgumentException($"A segmentation network needs its output shape; {outputCount} outputs against {segmentation}.", nameof(segmentation));
+        }
+
         Detector = detector;
+        Segmentation = segmentation;
         ColumnNames = columnNames ?? OutputColumnNames.Default;
         Task = task;
         Network = network;
@@ -122,7 +130,7 @@ public sealed class NeuralNetworkTransformer : ISingleFeaturePredictionTransform
     /// <summary>The features column read from the input.</summary>
     public string FeatureColumnName { get; }
 
-    /// <summary>The number of network outputs: classes for multiclass, 1 otherwise.</summary>
+    /// <summary>The number of network outputs a row: classes for multiclass, d for an embedding, K·H·W for segmentation, 1 otherwise.</summary>
     public int OutputCount { get; }
 
     /// <summary>The per-epoch record of training, or null for a loaded model.</summary>
@@ -137,6 +145,9 @@ public sealed class NeuralNetworkTransformer : ISingleFeaturePredictionTransform
 
     internal OutputColumnNames ColumnNames { get; }
 
+    /// <summary>The output shape of a segmentation network, null for the other tasks.</summary>
+    internal SegmentationOutput? Segmentation { get; }
+
     /// <inheritdoc />
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
@@ -148,7 +159,7 @@ public sealed class NeuralNetworkTransformer : ISingleFeaturePredictionTransform
                 $"Column '{FeatureColumnName}' holds {Tensor.ProductOf(shape)} values a row; this network was trained on {Tensor.ProductOf(FeatureShapeArray)} ([{string.Join(", ", FeatureShapeArray)}]).");
         }
 
-        return OutputColumns.Append(inputSchema, OutputColumns.Detached(Task, OutputCount, KeyValues, ColumnNames));
+        return OutputColumns.Append(inputSchema, OutputColumns.Detached(Task, OutputCount, KeyValues, ColumnNames, Segmentation));
     }
 
     /// <inheritdoc />
@@ -180,7 +191,7 @@ public sealed class NeuralNetworkTransformer : ISingleFeaturePredictionTransform
         {
             if (isActive(i))
             {
-                getters[i] = ScoreOutputs.Getter(Task, ColumnNames.Role(outputSchema[i].Name), scorer, Detector);
+                getters[i] = ScoreOutputs.Getter(Task, ColumnNames.Role(outputSchema[i].Name), scorer, Detector, Segmentation);
             }
         }
 

@@ -1,10 +1,14 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using MlNetDeep.Charts;
+using MlNetDeep.Data;
 using MlNetDeep.Layers;
-using MlNetDeep.Losses;
+using MlNetDeep.ML;
 using MlNetDeep.Models;
 using MlNetDeep.Optimizers;
+using MlNetDeep.Schedules;
 using MlNetDeep.Tensors;
 using MlNetDeep.Training;
 using MlNetDeep.Vision;
@@ -12,8 +16,9 @@ using MlNetDeep.Vision;
 namespace MlNetDeep.Cli.Commands;
 
 /// <summary>
-/// <c>mlnetdeep train --task segmentation</c>: a segmentation network trained on the generated scenes through the
-/// engine's trainer, scored on held-out scenes (another seed), ending with <c>mIoU … pixel accuracy …</c>.
+/// <c>mlnetdeep train --task segmentation</c>: a segmentation network trained through ML.NET
+/// (<c>MulticlassClassification.Trainers.SemanticSegmentation</c>) on the generated scenes, scored with
+/// <c>EvaluateSegmentation</c> on held-out scenes (another seed), ending with <c>mIoU … pixel accuracy …</c>.
 /// </summary>
 internal static class SegmentationTraining
 {
@@ -21,10 +26,19 @@ internal static class SegmentationTraining
     public static readonly IReadOnlyList<string> Models = ["unet", "fcn8s", "fcn16s", "fcn32s", "deeplab", "pspnet"];
 
     /// <summary>What the command needs from the shared train options.</summary>
-    public sealed record Settings(string Model, int Epochs, int BatchSize, float LearningRate, int Seed, int ImageSize, int TrainImages, string? Plot);
+    public sealed record Settings(string Model, int Epochs, int BatchSize, float LearningRate, string Schedule, int Filters, int Seed, int ImageSize, int TrainImages, string? Plot, string Data = "scenes");
 
     public static int Run(Terminal terminal, Settings s)
     {
+        if (s.Data == "coins")
+        {
+            var (trainCrops, testCrops) = CoinsCrops.Load(DatasetPaths.Find("coins"), s.ImageSize, s.TrainImages, (ulong)s.Seed);
+            terminal.Line(string.Create(
+                CultureInfo.InvariantCulture,
+                $"coins photo (datasets/coins, mask by a classical watershed): {trainCrops.Count} random {s.ImageSize}×{s.ImageSize} crops of columns 0–{CoinsCrops.SplitColumn - 1} for training, {testCrops.Count} held-out crops of columns {CoinsCrops.SplitColumn}–383"));
+            return TrainAndScore(terminal, s, trainCrops, testCrops, "coins photo, held-out columns");
+        }
+
         var divisor = s.Model.StartsWith("fcn", StringComparison.Ordinal) ? 32 : 8;
         if (s.ImageSize % divisor != 0)
         {
@@ -34,65 +48,96 @@ internal static class SegmentationTraining
         var seed = (ulong)s.Seed;
         var train = SegmentationScenes.Generate(s.TrainImages, seed, s.ImageSize);
         var test = SegmentationScenes.Generate(Math.Max(50, s.TrainImages / 3), seed + 1_000_003, s.ImageSize);
-        var classes = SegmentationScenes.ClassCount;
-        Graph network = s.Model switch
-        {
-            "fcn8s" => SegmentationArchitectures.Fcn(classes, 8, filters: 8),
-            "fcn16s" => SegmentationArchitectures.Fcn(classes, 16, filters: 8),
-            "fcn32s" => SegmentationArchitectures.Fcn(classes, 32, filters: 8),
-            "deeplab" => SegmentationArchitectures.DeepLab(classes, s.ImageSize, filters: 8),
-            "pspnet" => SegmentationArchitectures.PspNet(classes, s.ImageSize, filters: 8),
-            _ => SegmentationArchitectures.UNet(classes, depth: 3, filters: 8),
-        };
-        network.Build([3, s.ImageSize, s.ImageSize], new RandomSource(seed));
         terminal.Line(string.Create(
             CultureInfo.InvariantCulture,
             $"generated scenes ({string.Join(", ", SegmentationScenes.ClassNames)}): {train.Count} training and {test.Count} held-out images of {s.ImageSize}×{s.ImageSize}"));
-        terminal.Line($"{network.Name}: {network.ParameterCount:N0} parameters; {s.Epochs} epochs, batch {s.BatchSize}, Adam {s.LearningRate.ToString(CultureInfo.InvariantCulture)}, seed {s.Seed}");
+        return TrainAndScore(terminal, s, train, test, "generated scenes");
+    }
+
+    /// <summary>The network of <c>--model</c> for <paramref name="classes"/> classes and images of side <paramref name="size"/>.</summary>
+    public static Graph Create(string model, int classes, int size, int filters) => model switch
+    {
+        "fcn8s" => SegmentationArchitectures.Fcn(classes, 8, filters),
+        "fcn16s" => SegmentationArchitectures.Fcn(classes, 16, filters),
+        "fcn32s" => SegmentationArchitectures.Fcn(classes, 32, filters),
+        "deeplab" => SegmentationArchitectures.DeepLab(classes, size, filters),
+        "pspnet" => SegmentationArchitectures.PspNet(classes, size, filters),
+        _ => SegmentationArchitectures.UNet(classes, depth: 3, filters),
+    };
+
+    /// <summary>Trains through ML.NET on <paramref name="train"/>, scores <paramref name="test"/>, prints the metrics (the last line: mIoU and pixel accuracy).</summary>
+    public static int TrainAndScore(Terminal terminal, Settings s, SegmentationData train, SegmentationData test, string what)
+    {
+        var ml = new MLContext(s.Seed);
+        var classes = train.ClassCount;
+        string? networkName = null;
+        var options = new NeuralNetworkSegmentationTrainer.Options
+        {
+            Network = (shape, k) =>
+            {
+                var network = Create(s.Model, k, shape[^1], s.Filters);
+                networkName = network.Name;
+                return network;
+            },
+            NumberOfEpochs = s.Epochs,
+            BatchSize = s.BatchSize,
+            Optimizer = new Adam(s.LearningRate),
+            Schedule = s.Schedule switch { "one-cycle" => new OneCycle(s.LearningRate), "cosine" => new CosineAnnealing(), _ => null },
+            Seed = s.Seed,
+            ProgressCallback = e => terminal.Line(string.Create(CultureInfo.InvariantCulture, $"epoch {e.Epoch}/{s.Epochs}: loss {e.TrainLoss:F4} ({e.Seconds:F1} s)")),
+        };
+        terminal.Line($"--model {s.Model}, {s.Filters} filters: {s.Epochs} epochs, batch {s.BatchSize}, Adam {s.LearningRate.ToString(CultureInfo.InvariantCulture)} ({s.Schedule}), seed {s.Seed}");
 
         var clock = Stopwatch.StartNew();
-        var history = Trainer.Fit(network, new TensorBatchSource(train.Images, train.Masks), new TrainingOptions
-        {
-            Loss = new PixelSoftmaxCrossEntropy(),
-            Optimizer = new Adam(s.LearningRate),
-            Epochs = s.Epochs,
-            BatchSize = s.BatchSize,
-            Seed = seed,
-            EpochCompleted = e => terminal.Line(string.Create(CultureInfo.InvariantCulture, $"epoch {e.Epoch}/{s.Epochs}: loss {e.TrainLoss:F4} ({e.Seconds:F1} s)")),
-        });
+        var model = ml.MulticlassClassification.Trainers.SemanticSegmentation(options).Fit(train.ToDataView(ml));
         var seconds = clock.Elapsed.TotalSeconds;
-
-        var scores = Inference.Predict(network, test.Images);
-        var metrics = new SegmentationMetrics(classes);
-        metrics.Add(scores, test.Masks);
-        terminal.Line(string.Create(CultureInfo.InvariantCulture, $"trained in {seconds:F1} s; held-out images:"));
+        var scored = model.Transform(test.ToDataView(ml));
+        var metrics = ml.MulticlassClassification.EvaluateSegmentation(scored);
+        terminal.Line(string.Create(CultureInfo.InvariantCulture, $"{networkName}: {model.Network.ParameterCount:N0} parameters, trained in {seconds:F1} s; held-out images ({what}):"));
         var iou = metrics.IoU;
         var dice = metrics.Dice;
         for (var c = 0; c < classes; c++)
         {
-            terminal.Line(string.Create(CultureInfo.InvariantCulture, $"  {SegmentationScenes.ClassNames[c],-12} IoU {iou[c]:F4}  Dice {dice[c]:F4}"));
+            terminal.Line(string.Create(CultureInfo.InvariantCulture, $"  {train.ClassNames[c],-12} IoU {iou[c]:F4}  Dice {dice[c]:F4}"));
         }
 
         if (s.Plot is { } plot)
         {
-            const int shown = 8;
-            var plane = s.ImageSize * s.ImageSize;
-            var predicted = new Tensor(shown, s.ImageSize, s.ImageSize);
-            var labels = new int[plane];
-            for (var i = 0; i < shown; i++)
+            var shown = Math.Min(8, test.Count);
+            var (h, w) = (test.Masks.Shape[1], test.Masks.Shape[2]);
+            var plane = h * w;
+            var predicted = new Tensor(shown, h, w);
+            var column = scored.Schema["PredictedMask"];
+            using (var cursor = scored.GetRowCursor([column]))
             {
-                SegmentationMetrics.ArgMax(scores.Row(i), classes, labels);
-                for (var p = 0; p < plane; p++)
+                var getter = cursor.GetGetter<VBuffer<uint>>(column);
+                VBuffer<uint> mask = default;
+                for (var i = 0; i < shown && cursor.MoveNext(); i++)
                 {
-                    predicted[(i * plane) + p] = labels[p];
+                    getter(ref mask);
+                    var p = 0;
+                    foreach (var key in mask.DenseValues())
+                    {
+                        predicted[(i * plane) + p++] = key == 0 ? -1 : key - 1;
+                    }
                 }
             }
 
-            var images = new Tensor(test.Images.Data.AsSpan(0, shown * 3 * plane).ToArray(), shown, 3, s.ImageSize, s.ImageSize);
-            var truth = new Tensor(test.Masks.Data.AsSpan(0, shown * plane).ToArray(), shown, s.ImageSize, s.ImageSize);
+            // The overlays draw RGB: a grey image (the coins photo) is repeated on the three channels.
+            var channels = test.Images.Shape[1];
+            var images = new Tensor(shown, 3, h, w);
+            for (var i = 0; i < shown; i++)
+            {
+                for (var c = 0; c < 3; c++)
+                {
+                    test.Images.Data.AsSpan(((i * channels) + Math.Min(c, channels - 1)) * plane, plane).CopyTo(images.Data.AsSpan(((i * 3) + c) * plane, plane));
+                }
+            }
+
+            var truth = new Tensor(test.Masks.Data.AsSpan(0, shown * plane).ToArray(), shown, h, w);
             MaskOverlay.Grid(images, truth, predicted).Save(plot);
             var curves = Path.Combine(Path.GetDirectoryName(plot) ?? string.Empty, $"{Path.GetFileNameWithoutExtension(plot)}-curves{Path.GetExtension(plot)}");
-            Plot.TrainingCurves(history, $"{s.Model} on generated scenes").Save(curves);
+            Plot.TrainingCurves(model.History!, $"{s.Model} on {what}").Save(curves);
             terminal.Line($"overlays (image, true mask, predicted mask) written to {plot}, curves to {curves}");
         }
 

@@ -46,11 +46,13 @@ internal static class TrainCommand
         var budget = Options.Int("--memory-budget", "MiB of decoded features kept in memory; past it every epoch streams them from the data (default 1024)", 1024, 1, 1 << 20);
         var workspace = new Option<string?>("--workspace") { Description = "A folder for pixel caches: images are decoded once and read back by row index (see WorkspacePath)" };
         var scenes = Options.Int("--scenes", "Generated training images for --task segmentation (a third as many are held out; default 600), --task detection (300 are held out; default 2000) and --task landmarks (a quarter as many held out; default 1200)", 600, 16, 1_000_000);
+        var segmentationData = Options.Choice("--data", "The images of --task segmentation: generated scenes, or crops of the coins photo (datasets/coins)", "scenes", ["scenes", "coins"]);
+        var filters = Options.Int("--filters", "First-level filters of the --task segmentation networks", 8, 1, 1024);
         var skip = new Option<bool>("--skip-unreadable") { Description = "Skip (and log) rows whose image is missing or corrupt instead of stopping" };
         var command = new Command("train", "Train a network on a CSV/TSV file, an image folder or MNIST inside an ML.NET pipeline; report held-out metrics; save the pipeline.")
         {
             dataset, label, features, task, model, hidden, epochs, batch, lr, keep, l2, smoothing, optimizer, schedule, init, seed, testFraction, imageSize, patience, monitor, save, plot, checkpoint, log,
-            budget, workspace, skip, scenes,
+            budget, workspace, skip, scenes, filters, segmentationData,
         };
         command.Validators.Add(r =>
         {
@@ -79,7 +81,7 @@ internal static class TrainCommand
                 // The generated scenes (datasets/README.md); --dataset is not read.
                 return SegmentationTraining.Run(terminal, new SegmentationTraining.Settings(
                     p.GetValue(model) ?? "unet", p.GetValue(epochs), Given(p, batch) ? p.GetValue(batch) : 8, Given(p, lr) ? p.GetValue(lr) : 1e-2f,
-                    p.GetValue(seed), p.GetValue(imageSize), p.GetValue(scenes), p.GetValue(plot)));
+                    Given(p, schedule) ? p.GetValue(schedule)! : "constant", p.GetValue(filters), p.GetValue(seed), p.GetValue(imageSize), p.GetValue(scenes), p.GetValue(plot), p.GetValue(segmentationData)!));
             }
 
             if (taskName == "detection")

@@ -14,22 +14,7 @@ public sealed class SegmentationData
     public SegmentationData(Tensor images, Tensor masks, string[] classNames)
     {
         ArgumentNullException.ThrowIfNull(images);
-        ArgumentNullException.ThrowIfNull(masks);
-        ArgumentNullException.ThrowIfNull(classNames);
-        if (images.Rank != 4 || masks.Rank != 3 || images.Rows != masks.Rows || images.Dim(2) != masks.Dim(1) || images.Dim(3) != masks.Dim(2))
-        {
-            throw new ArgumentException(
-                $"Images {Tensor.Format(images.Shape)} and masks {Tensor.Format(masks.Shape)} do not match; expected [N, C, H, W] and [N, H, W].", nameof(masks));
-        }
-
-        var bad = masks.Span.IndexOfAnyExceptInRange(0f, classNames.Length - 1);
-        if (classNames.Length < 2 || bad >= 0)
-        {
-            throw new ArgumentException(
-                classNames.Length < 2 ? "A segmentation set needs at least two classes." : $"Mask value {masks[bad]} at row {bad / masks.RowSize} is not a class index in 0..{classNames.Length - 1}.",
-                nameof(masks));
-        }
-
+        ImageSetChecks.Check(images, masks, classNames, [images.Rows, images.Rank == 4 ? images.Dim(2) : -1, images.Rank == 4 ? images.Dim(3) : -1], "[N, H, W] of the images' size", 1, null, 2);
         Images = images;
         Masks = masks;
         ClassNames = classNames;

@@ -29,7 +29,7 @@ internal sealed class NetworkBlockScorer : BlockScorer, IScoreSource
         {
             if (isActive(i))
             {
-                getters[i] = ScoreOutputs.Getter(model.Task, model.ColumnNames.Role(outputSchema[i].Name), this, model.Detector);
+                getters[i] = ScoreOutputs.Getter(model.Task, model.ColumnNames.Role(outputSchema[i].Name), this, model.Detector, model.Segmentation);
             }
         }
 
@@ -92,7 +92,7 @@ internal sealed class NetworkBlockScorer : BlockScorer, IScoreSource
 
         for (var r = 0; r < rows; r++)
         {
-            ScoreOutputs.Compute(_model.Task, copy.Finite[r], copy.Finite[r] ? logits!.Row(r) : default, copy.Outputs.AsSpan(r * k, k));
+            ScoreOutputs.Compute(_model.Task, copy.Finite[r], copy.Finite[r] ? logits!.Row(r) : default, copy.Outputs.AsSpan(r * k, k), _model.Segmentation?.Classes ?? 0);
         }
     }
 }

@@ -48,7 +48,7 @@ internal sealed class NetworkScorer : IScoreSource
         _features.CopyTo(_input.Span);
         var finite = _input.IndexOfNonFinite() < 0;
         var logits = finite ? _network.Forward(_input, training: false).Span : default;
-        ScoreOutputs.Compute(_model.Task, finite, logits, _outputs);
+        ScoreOutputs.Compute(_model.Task, finite, logits, _outputs, _model.Segmentation?.Classes ?? 0);
         _features.CopyTo(_scoredFeatures, 0);
         _hasScored = true;
         return _outputs;

@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MlNetDeep.ML.Segmentation;
 
 namespace MlNetDeep.ML.Internal;
 
@@ -12,11 +13,12 @@ internal static class OutputColumns
     public const string Boxes = "PredictedBoundingBoxes";
 
     /// <summary>The added columns with their types and annotations.</summary>
-    public static IReadOnlyList<DataViewSchema.DetachedColumn> Detached(NeuralNetworkTask task, int classes, LabelKeyValues? keyValues, OutputColumnNames? names = null)
+    public static IReadOnlyList<DataViewSchema.DetachedColumn> Detached(NeuralNetworkTask task, int classes, LabelKeyValues? keyValues, OutputColumnNames? names = null, SegmentationOutput? segmentation = null)
     {
         var n = names ?? OutputColumnNames.Default;
         return task switch
         {
+            NeuralNetworkTask.Segmentation => SegmentationColumns(segmentation!, keyValues, n),
             NeuralNetworkTask.MulticlassClassification =>
             [
                 new(n.Score, new VectorDataViewType(NumberDataViewType.Single, classes), keyValues?.SlotNamesAnnotations()),
@@ -39,6 +41,16 @@ internal static class OutputColumns
         };
     }
 
+    /// <summary>PredictedMask [H, W] (keys with the mask's key values, or UInt32), after Score [K, H, W] when asked for.</summary>
+    private static DataViewSchema.DetachedColumn[] SegmentationColumns(SegmentationOutput s, LabelKeyValues? keyValues, OutputColumnNames n)
+    {
+        PrimitiveDataViewType item = s.KeyMask ? new KeyDataViewType(typeof(uint), s.Classes) : NumberDataViewType.UInt32;
+        var mask = new DataViewSchema.DetachedColumn(n.PredictedLabel, new VectorDataViewType(item, s.Height, s.Width), s.KeyMask ? keyValues?.KeyValuesAnnotations() : null);
+        return s.Scores
+            ? [new(n.Score, new VectorDataViewType(NumberDataViewType.Single, s.Classes, s.Height, s.Width)), mask]
+            : [mask];
+    }
+
     /// <summary>The input schema followed by the added columns (a later column hides an earlier one of the same name).</summary>
     public static DataViewSchema Append(DataViewSchema input, IEnumerable<DataViewSchema.DetachedColumn> added)
     {
@@ -49,7 +61,8 @@ internal static class OutputColumns
     }
 
     /// <summary>The same columns as schema shapes, for an estimator's GetOutputSchema.</summary>
-    public static IEnumerable<SchemaShape.Column> Shapes(NeuralNetworkTask task, SchemaShape.Column? label, OutputColumnNames? names = null)
+    /// <remarks>For segmentation, <c>segmentationScores</c> says whether the per-pixel Score column is added.</remarks>
+    public static IEnumerable<SchemaShape.Column> Shapes(NeuralNetworkTask task, SchemaShape.Column? label, OutputColumnNames? names = null, bool segmentationScores = false)
     {
         var n = names ?? OutputColumnNames.Default;
         var keyValues = label?.Annotations.Where(a => a.Name == "KeyValues").ToArray() ?? [];
@@ -65,6 +78,14 @@ internal static class OutputColumns
                 yield return SchemaShapeColumns.Create(n.Score, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, false);
                 yield return SchemaShapeColumns.Create(n.Probability, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, false);
                 yield return SchemaShapeColumns.Create(n.PredictedLabel, SchemaShape.Column.VectorKind.Scalar, BooleanDataViewType.Instance, false);
+                break;
+            case NeuralNetworkTask.Segmentation:
+                if (segmentationScores)
+                {
+                    yield return SchemaShapeColumns.Create(n.Score, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false);
+                }
+
+                yield return SchemaShapeColumns.Create(n.PredictedLabel, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.UInt32, label?.IsKey ?? false, label?.IsKey == true ? new SchemaShape(keyValues) : null);
                 break;
             case NeuralNetworkTask.Embedding:
                 yield return SchemaShapeColumns.Create(n.Score, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false);

@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetDeep.Layers.Activations;
+using MlNetDeep.ML.Segmentation;
 
 namespace MlNetDeep.ML.Internal;
 
@@ -14,7 +15,8 @@ internal static class ScoreOutputs
     /// The scored outputs of one row: softmax probabilities (multiclass) or the outputs as they are; all NaN when the
     /// row's features were not finite (<paramref name="logits"/> is then ignored) or the network's outputs are not.
     /// </summary>
-    public static void Compute(NeuralNetworkTask task, bool finiteFeatures, ReadOnlySpan<float> logits, Span<float> outputs)
+    /// <remarks>For segmentation, <c>classes</c> is K: the outputs are [K, H, W] and each pixel gets its own softmax.</remarks>
+    public static void Compute(NeuralNetworkTask task, bool finiteFeatures, ReadOnlySpan<float> logits, Span<float> outputs, int classes = 0)
     {
         if (!finiteFeatures || Tensor.IndexOfNonFinite(logits) >= 0)
         {
@@ -24,6 +26,10 @@ internal static class ScoreOutputs
         else if (task == NeuralNetworkTask.MulticlassClassification)
         {
             Softmax.Compute(logits, outputs);
+        }
+        else if (task == NeuralNetworkTask.Segmentation)
+        {
+            SegmentationScores.PixelSoftmax(logits, outputs, classes);
         }
         else
         {
@@ -65,11 +71,13 @@ internal static class ScoreOutputs
     /// <param name="column">The column's role.</param>
     /// <param name="source">The row's outputs.</param>
     /// <param name="detector">The detector that decodes a detection network's outputs.</param>
-    public static Delegate Getter(NeuralNetworkTask task, string column, IScoreSource source, Vision.Detection.Detector? detector = null) => (task, column) switch
+    /// <param name="segmentation">The output shape of a segmentation network (null for the other tasks).</param>
+    public static Delegate Getter(NeuralNetworkTask task, string column, IScoreSource source, Vision.Detection.Detector? detector = null, SegmentationOutput? segmentation = null) => (task, column) switch
     {
         (NeuralNetworkTask.Detection, _) => Detection.DetectionOutputs.Getter(
             detector ?? throw new InvalidOperationException("A detection network scores only with its detector."), column, source),
-        (NeuralNetworkTask.MulticlassClassification or NeuralNetworkTask.Embedding, OutputColumns.Score) => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> dst) =>
+        (NeuralNetworkTask.Segmentation, OutputColumns.PredictedLabel) => SegmentationScores.MaskGetter(segmentation!, source),
+        (NeuralNetworkTask.MulticlassClassification or NeuralNetworkTask.Embedding or NeuralNetworkTask.Segmentation, OutputColumns.Score) => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> dst) =>
         {
             var outputs = source.Current();
             var editor = VBufferEditor.Create(ref dst, outputs.Length);

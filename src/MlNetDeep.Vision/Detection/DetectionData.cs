@@ -1,3 +1,5 @@
+using MlNetDeep.Data;
+
 namespace MlNetDeep.Vision.Detection;
 
 /// <summary>
@@ -13,14 +15,7 @@ public sealed class DetectionData
     public DetectionData(Tensor images, Tensor targets, string[] classNames)
     {
         ArgumentNullException.ThrowIfNull(images);
-        ArgumentNullException.ThrowIfNull(targets);
-        ArgumentNullException.ThrowIfNull(classNames);
-        if (images.Rank != 4 || targets.Rank != 3 || targets.Dim(2) != 5 || images.Rows != targets.Rows)
-        {
-            throw new ArgumentException(
-                $"Expected images [N, C, H, W] and targets [N, maxObjects, 5]; got {Tensor.Format(images.Shape)} and {Tensor.Format(targets.Shape)}.");
-        }
-
+        ImageSetChecks.Check(images, targets, classNames, [images.Rows, -1, 5], "[N, maxObjects, 5]", 5, -1, 1);
         Images = images;
         Targets = targets;
         ClassNames = classNames;

@@ -51,22 +51,6 @@ public class SegmentationTrainingTests
         return metrics;
     }
 
-    // Measured over seeds 1, 2, 3 with this recipe (300 training scenes of 32×32, 6 epochs, Adam 0.01, batch 8; 200
-    // held-out scenes): U-Net mIoU 0.544, 0.503, 0.544; FCN-8s 0.518, 0.483, 0.511; FCN-32s 0.182, 0.180, 0.184.
-    // The floors sit below the lowest of each; the gap FCN-8s − FCN-32s was at least 0.30.
-    [Test]
-    public void UNetAndFcn8sSegmentHeldOutScenesAndFcn8sBeatsFcn32s()
-    {
-        var unet = TrainAndScore(Create("unet"), 1, epochs: 6, trainCount: 300, rate: 1e-2f, batchSize: 8);
-        var fcn8 = TrainAndScore(Create("fcn8"), 1, epochs: 6, trainCount: 300, rate: 1e-2f, batchSize: 8);
-        var fcn32 = TrainAndScore(Create("fcn32"), 1, epochs: 6, trainCount: 300, rate: 1e-2f, batchSize: 8);
-        TestContext.Out.WriteLine($"U-Net {unet.MeanIoU:F4}, FCN-8s {fcn8.MeanIoU:F4}, FCN-32s {fcn32.MeanIoU:F4}");
-
-        Assert.That(unet.MeanIoU, Is.GreaterThanOrEqualTo(0.45), unet.ToString());
-        Assert.That(fcn8.MeanIoU, Is.GreaterThanOrEqualTo(0.43), fcn8.ToString());
-        Assert.That(fcn8.MeanIoU - fcn32.MeanIoU, Is.GreaterThanOrEqualTo(0.2), $"FCN-8s {fcn8.MeanIoU:F4} against FCN-32s {fcn32.MeanIoU:F4}");
-    }
-
     [Test]
     public void TheGeneratedScenesAreReproducibleAndTheirMasksAreClassLabels()
     {
