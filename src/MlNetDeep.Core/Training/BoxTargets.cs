@@ -28,6 +28,47 @@ public sealed class BoxTargets : SpatialTargets
     /// <summary>The smallest visible fraction of a moved box for its object to be kept.</summary>
     public double MinVisibility { get; }
 
+    /// <summary>
+    /// Checks every row of a batch of box targets for a loss over <paramref name="classCount"/> classes: a multiple of five
+    /// values, each object's class −1 (empty) or a whole index below the count, and a finite box with xmin &lt; xmax and
+    /// ymin &lt; ymax. Returns what is wrong (naming the row and object), or null.
+    /// </summary>
+    /// <param name="target">The targets, one row per image.</param>
+    /// <param name="classCount">The number of classes.</param>
+    public static string? CheckRows(Tensors.Tensor target, int classCount)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        if (target.RowSize % ValuesPerObject != 0)
+        {
+            return $"targets have {target.RowSize} values a row; expected [maxObjects, 5] of (class, xmin, ymin, xmax, ymax)";
+        }
+
+        for (var r = 0; r < target.Rows; r++)
+        {
+            var row = target.Row(r);
+            for (var o = 0; o < row.Length / ValuesPerObject; o++)
+            {
+                var v = row.Slice(o * ValuesPerObject, ValuesPerObject);
+                if (v[0] == -1)
+                {
+                    continue;
+                }
+
+                if (v[0] != MathF.Floor(v[0]) || !(v[0] >= 0 && v[0] < classCount))
+                {
+                    return $"object {o} of row {r} has class {v[0]}; expected −1 (empty) or a class index in 0..{classCount - 1}";
+                }
+
+                if (!(v[1] < v[3] && v[2] < v[4]) || !float.IsFinite(v[1] + v[2] + v[3] + v[4]))
+                {
+                    return $"object {o} of row {r} has box ({v[1]}, {v[2]}, {v[3]}, {v[4]}); expected xmin < xmax and ymin < ymax";
+                }
+            }
+        }
+
+        return null;
+    }
+
     /// <inheritdoc />
     public override int[] OutputShape(ReadOnlySpan<int> targetShape, int outputHeight, int outputWidth) => targetShape.ToArray();
 

@@ -64,35 +64,7 @@ public sealed class YoloLoss : Loss
             return $"the network has {outputs} outputs; the YOLO grid expects {expected} = {Tensor.Format(Grid.OutputShape)}";
         }
 
-        if (target.RowSize % 5 != 0)
-        {
-            return $"targets have {target.RowSize} values a row; expected [maxObjects, 5] of (class, xmin, ymin, xmax, ymax)";
-        }
-
-        for (var r = 0; r < target.Rows; r++)
-        {
-            var row = target.Row(r);
-            for (var o = 0; o < row.Length / 5; o++)
-            {
-                var v = row.Slice(o * 5, 5);
-                if (v[0] == -1)
-                {
-                    continue;
-                }
-
-                if (v[0] != MathF.Floor(v[0]) || !(v[0] >= 0 && v[0] < Grid.ClassCount))
-                {
-                    return $"object {o} of row {r} has class {v[0]}; expected −1 (empty) or a class index in 0..{Grid.ClassCount - 1}";
-                }
-
-                if (!(v[1] < v[3] && v[2] < v[4]) || !float.IsFinite(v[1] + v[2] + v[3] + v[4]))
-                {
-                    return $"object {o} of row {r} has box ({v[1]}, {v[2]}, {v[3]}, {v[4]}); expected xmin < xmax and ymin < ymax";
-                }
-            }
-        }
-
-        return null;
+        return BoxTargets.CheckRows(target, Grid.ClassCount);
     }
 
     /// <inheritdoc />
