@@ -235,7 +235,7 @@ public sealed class TwoStageLoss : Loss
             }
 
             var at = s.RegionOffset(k) + 4;
-            var (max, logSum) = TwoStageSettings.Softmax(z.Slice(at, classes), p);
+            var (max, logSum) = MlNetDeep.Layers.Activations.Softmax.ComputeWithLogSum(z.Slice(at, classes), p);
             sum += (max - z[at + label[k]] + logSum) / total;
             if (!g.IsEmpty)
             {

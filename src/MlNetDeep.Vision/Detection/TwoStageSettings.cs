@@ -116,7 +116,7 @@ public sealed class TwoStageSettings
                 continue;
             }
 
-            Softmax(region.Slice(4, ClassCount + 1), p);
+            MlNetDeep.Layers.Activations.Softmax.Compute(region.Slice(4, ClassCount + 1), p);
             var d = region.Slice(5 + ClassCount, 4);
             var box = Grid.Clip(AnchorGrid.Apply(proposal, d[0] / DeltaScale[0], d[1] / DeltaScale[1], d[2] / DeltaScale[2], d[3] / DeltaScale[3]));
             if (!(box.Width > 0 && box.Height > 0))
@@ -136,26 +136,4 @@ public sealed class TwoStageSettings
         detections.AddRange(Boxes.NonMaxSuppression(candidates, iouThreshold, scoreThreshold, maxDetections));
     }
 
-    // p = softmax(z); returns (max z, ln Σ e^{z − max}) so −ln p_j = max − z_j + that, finite for any finite logits.
-    internal static (float Max, double LogSum) Softmax(ReadOnlySpan<float> z, Span<float> p)
-    {
-        var max = z[0];
-        for (var i = 1; i < z.Length; i++)
-        {
-            max = Math.Max(max, z[i]);
-        }
-
-        double total = 0;
-        for (var i = 0; i < z.Length; i++)
-        {
-            total += Math.Exp(z[i] - max);
-        }
-
-        for (var i = 0; i < z.Length; i++)
-        {
-            p[i] = (float)(Math.Exp(z[i] - max) / total);
-        }
-
-        return (max, Math.Log(total));
-    }
 }

@@ -134,7 +134,7 @@ public sealed class YoloLoss : Loss
                         logits[c] = z[((channel + YoloGrid.BoxValues + c) * plane) + cell];
                     }
 
-                    var (max, logSum) = Softmax(logits, probabilities);
+                    var (max, logSum) = MlNetDeep.Layers.Activations.Softmax.ComputeWithLogSum(logits, probabilities);
                     var label = t[YoloGrid.BoxValues..].IndexOf(1f);
                     sum += ((double)max - logits[label]) + logSum;
                     if (gradient is not null)
@@ -156,28 +156,6 @@ public sealed class YoloLoss : Loss
         return sum / n;
     }
 
-    // −ln softmax(z)_j = (max − z_j) + ln Σ e^{z − max}: finite for any finite logits.
-    private static (float Max, double LogSum) Softmax(ReadOnlySpan<float> z, Span<float> p)
-    {
-        var max = z[0];
-        for (var i = 1; i < z.Length; i++)
-        {
-            max = Math.Max(max, z[i]);
-        }
-
-        double total = 0;
-        for (var i = 0; i < z.Length; i++)
-        {
-            total += Math.Exp(z[i] - max);
-        }
-
-        for (var i = 0; i < z.Length; i++)
-        {
-            p[i] = (float)(Math.Exp(z[i] - max) / total);
-        }
-
-        return (max, Math.Log(total));
-    }
 
     private static double Softplus(float z) => z > 0 ? z + Math.Log(1 + Math.Exp(-z)) : Math.Log(1 + Math.Exp(z));
 }

@@ -25,14 +25,23 @@ public sealed class Softmax : Layer
     /// <param name="logits">The logits z.</param>
     /// <param name="probabilities">Receives softmax(z); the same length as <paramref name="logits"/> (may be the same span).</param>
     /// <exception cref="ArgumentException">The lengths differ.</exception>
-    public static void Compute(ReadOnlySpan<float> logits, Span<float> probabilities)
+    public static void Compute(ReadOnlySpan<float> logits, Span<float> probabilities) => ComputeWithLogSum(logits, probabilities);
+
+    /// <summary>
+    /// <see cref="Compute"/>, also returning the row's largest logit and ln Σ e^(z − max), so a loss can take
+    /// −ln softmax(z)_j = (max − z_j) + LogSum without the logarithm of a probability that rounded to 0.
+    /// </summary>
+    /// <param name="logits">The logits z.</param>
+    /// <param name="probabilities">Receives softmax(z); the same length as <paramref name="logits"/> (may be the same span).</param>
+    /// <exception cref="ArgumentException">The lengths differ.</exception>
+    public static (float Max, double LogSum) ComputeWithLogSum(ReadOnlySpan<float> logits, Span<float> probabilities)
     {
         if (logits.Length != probabilities.Length || logits.IsEmpty)
         {
             throw new ArgumentException($"Softmax of {logits.Length} logits needs a destination of the same length, not {probabilities.Length}.", nameof(probabilities));
         }
 
-        VectorOps.Softmax(logits, probabilities);
+        return VectorOps.Softmax(logits, probabilities);
     }
 
     /// <inheritdoc />
