@@ -59,8 +59,9 @@ namespace MlNetDeep.ML;
 public sealed class NeuralNetworkTransformer : ISingleFeaturePredictionTransformer<Layer>, IBlockColumnMapper
 {
     /// <summary>
-    /// The most rows Transform scores in one forward pass: a batch that keeps both cores' kernels busy (at 64 rows a LeNet-5
-    /// scored through Evaluate(Transform) ran at about 0.75 of the engine's batch inference of the same rows, at 256 about 0.85).
+    /// The most rows Transform scores in one forward pass: a batch that keeps both cores' kernels busy (LeNet-5 through
+    /// Evaluate(Transform), as a share of the engine's batch inference of the same rows: 0.73–0.76 at 64 rows and 0.82–0.89
+    /// at 256 in same-process rounds on a loaded machine; 0.82 at 256 in an idle side-by-side run).
     /// </summary>
     internal const int MaxBlockRows = 256;
 
