@@ -16,7 +16,8 @@ namespace MlNetDeep.Benchmarks;
 /// 7 timed rounds of 6,400 training images (100 steps at batch 64, 25 at 256), 7 rounds of 20 inference batches of 256,
 /// 2,000 batch-1 calls; medians. The vision networks (<see cref="VisionWorkloads"/>) run on random images for a
 /// fixed time per round. <c>lenet-mlnet</c> (ours only) scores 2,000 test digits through ML.NET; <c>sgemm-1024</c>
-/// times one 1024³ product; <c>placement</c> measures how far apart the two cores are.
+/// times one 1024³ product; <c>placement</c> measures how far apart the two cores are; <c>peak</c> the FMA peak
+/// (<see cref="FmaPeak"/>).
 /// </remarks>
 public static class SideBySide
 {
@@ -29,6 +30,7 @@ public static class SideBySide
         ["lenet-mlnet"] = MlNetScoring.Run,
         ["sgemm-1024"] = Sgemm,
         ["placement"] = o => CorePlacement.Run(),
+        ["peak"] = FmaPeak.Run,
         ["augment"] = o => Augment(),
         ["resnet18"] = o => LargeStep("resnet18"),
         ["vgg16"] = o => LargeStep("vgg16"),

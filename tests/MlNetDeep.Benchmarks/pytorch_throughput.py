@@ -2,6 +2,7 @@
 
 usage: pytorch_throughput.py WORKLOAD [--threads 2] [--batch B] [--infer-batch B]
                              [--train-only|--infer-only|--latency-only] [WORKLOAD ...]
+       pytorch_throughput.py --flops WORKLOAD [WORKLOAD ...]   (one image's forward flops; see forward_flops)
 
 The same workloads, options, recipes and protocol as MlNetDeep's `yardstick` command (SideBySide.cs,
 VisionWorkloads.cs), one JSON object a line:
@@ -152,6 +153,35 @@ def run_sgemm(name, options):
     emit(name, "gflop_per_s", rates, options["threads"])
 
 
+def forward_flops(name):
+    """Multiply-add work of one image's forward pass, 2 flops a multiply-add, counted from the convolution, transposed
+    convolution and linear layers (what both engines spend their time in; normalisation, activations and pooling are
+    left out). A training step is counted as three forward passes (forward, input gradient, weight gradient)."""
+    if name in MNIST_MODELS:
+        model, shape = MNIST_MODELS[name](), (1, 1, 28, 28)
+    else:
+        make, size, _ = pytorch_vision.WORKLOADS[name]
+        model, shape = make(), (1, 3, size, size)
+    total = [0]
+
+    def hook(module, inputs, output):
+        if isinstance(module, nn.Conv2d):
+            kh, kw = module.kernel_size
+            total[0] += 2 * output.numel() * (module.in_channels // module.groups) * kh * kw
+        elif isinstance(module, nn.ConvTranspose2d):
+            kh, kw = module.kernel_size
+            total[0] += 2 * inputs[0].numel() * (module.out_channels // module.groups) * kh * kw
+        elif isinstance(module, nn.Linear):
+            total[0] += 2 * output.numel() * module.in_features
+
+    for m in model.modules():
+        m.register_forward_hook(hook)
+    model.eval()
+    with torch.no_grad():
+        model(torch.zeros(shape))
+    return total[0]
+
+
 RUNNERS = {**{k: run_mnist for k in MNIST_MODELS}, **{k: run_vision for k in pytorch_vision.WORKLOADS}, "sgemm-1024": run_sgemm}
 
 
@@ -179,6 +209,10 @@ def parse(argv):
 
 
 def main():
+    if sys.argv[1:2] == ["--flops"]:
+        for name in sys.argv[2:]:
+            print(json.dumps({"model": name, "measure": "forward_flops_per_image", "median": forward_flops(name)}), flush=True)
+        return
     jobs = parse(sys.argv[1:] or ["mlp", "lenet", "lenet_bn"])
     for name, options in jobs:
         torch.set_num_threads(options["threads"])

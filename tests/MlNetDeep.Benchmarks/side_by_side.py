@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Runs MlNetDeep (`yardstick`) and PyTorch (pytorch_throughput.py) alternately on every workload of the table below,
 each run after the machine has gone idle, and prints a Markdown table of both sides with ratios, the date, the CPU
-model, the threads and the core placement.
+model, the threads, the core placement, and the GFLOP/s each side reached with its share of the machine's FMA peak.
 
 usage: python3 tests/MlNetDeep.Benchmarks/side_by_side.py [--rounds 3] [--threads 2] [--only NAME,...] [--list]
            [--idle-busy 0.10] [--idle-timeout 900] [--no-build] [--ours-only] [--output table.md]
@@ -202,6 +202,13 @@ def main():
     load_start = open("/proc/loadavg").read().split()[:3]
     wait_idle(a.idle_busy, a.idle_timeout)
     placement_start = placement(env)
+    peak = pick(run(["dotnet", DLL, "yardstick", "peak", "--threads", str(a.threads)], env, 1.0)[0], "gflop_per_s")
+    flops = {}
+    if not a.ours_only:
+        models = sorted({w.model for w in workloads if w.unit == "img/s" or w.unit == "µs"} - {"lenet-mlnet"})
+        done = subprocess.run([a.python, os.path.join(HERE, "pytorch_throughput.py"), "--flops", *models],
+                              cwd=ROOT, env=py_env, capture_output=True, text=True, check=True)
+        flops = {r["model"]: r["median"] for r in map(json.loads, done.stdout.splitlines())}
     results = {(w.key, side): [] for w in workloads for side in ("ours", "pytorch")}
     references = {w.key: [] for w in workloads}
     gate_timeouts = 0
@@ -237,9 +244,25 @@ def main():
         f"alternated, each run after an idle gate; {dropped} disturbed runs left out{f', {gate_timeouts} runs started without an idle machine' if gate_timeouts else ''}; "
         f"load average at the start {' '.join(load_start)}. Ratio: our speed over PyTorch's (> 1: MlNetDeep faster).",
         "",
-        "| workload | MlNetDeep | PyTorch | ratio |",
-        "|---|---|---|---|",
+        f"GFLOP/s: one image's forward multiply-adds ×2 (convolutions and linear layers), ×3 for a training step, "
+        f"times images/s; share of the FMA peak measured on {a.threads} threads (`yardstick peak`): {peak:,.0f} GFLOP/s.",
+        "",
+        "| workload | MlNetDeep | PyTorch | ratio | GFLOP/s MlNetDeep (of peak) | GFLOP/s PyTorch (of peak) |",
+        "|---|---|---|---|---|---|",
     ]
+
+    def gflops(w, value):
+        if value is None:
+            return "—"
+        if w.unit == "GFLOP/s":
+            rate = value
+        elif w.model in flops:
+            per_second = 1e6 / value if w.unit == "µs" else value
+            rate = per_second * flops[w.model] * (3 if "--train-only" in w.options else 1) / 1e9
+        else:
+            return "—"
+        return f"{rate:,.1f} ({100 * rate / peak:.0f} %)"
+
     for w in workloads:
         ours, ours_all_disturbed = median(results[(w.key, "ours")])
         theirs, theirs_all_disturbed = median(results[(w.key, "pytorch")])
@@ -256,7 +279,8 @@ def main():
             batch = int(w.measure.split("_b")[1].split("_")[0])
             suffix = f" ({batch / ours:.3f} s / {batch / theirs:.3f} s a step)"
         lines.append(f"| {w.label} ({w.unit}){suffix} | {fmt(ours, w.unit)}{mark(ours_all_disturbed)} | "
-                     f"{fmt(theirs, w.unit)}{mark(theirs_all_disturbed)} | {ratio} |")
+                     f"{fmt(theirs, w.unit)}{mark(theirs_all_disturbed)} | {ratio} | {gflops(w, ours)} | "
+                     f"{gflops(w, None if w.ours_only else theirs)} |")
     if any(median(p)[1] for p in results.values()):
         lines.append("")
         lines.append("† every run of this side was disturbed by other processes: the figure is their median.")

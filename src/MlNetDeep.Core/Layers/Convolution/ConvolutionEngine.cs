@@ -21,7 +21,8 @@ namespace MlNetDeep.Layers;
 /// padding use the image itself as the column matrix. Small stride-1 convolutions
 /// (<see cref="DirectConvolution.Supports"/>) skip im2col in the forward and backward passes of a convolution: the direct
 /// AVX-512 kernels work on a zero-bordered copy of each sample, and weight gradients are kept as 16 partial sums per
-/// weight in the slot's buffer until the chunk ends. Buffers are kept and reused: steady-state calls allocate nothing.
+/// weight in the slot's buffer until the chunk ends. Convolutions on tiny images (2x2, 1x1) are one dense matrix and the
+/// batch one GEMM (<see cref="UnrolledConvolution"/>). Buffers are kept and reused: steady-state calls allocate nothing.
 /// </remarks>
 internal sealed unsafe class ConvolutionEngine
 {
@@ -62,6 +63,7 @@ internal sealed unsafe class ConvolutionEngine
     private float[] _trimmedWeights = [];
     private float[] _trimmedGradient = [];
     private readonly bool _direct;
+    private readonly UnrolledConvolution? _unrolled;
     private readonly bool _directInputGradient;
     private readonly DirectPlan _forwardPlan;
     private readonly DirectPlan _gradientPlan;
@@ -77,7 +79,8 @@ internal sealed unsafe class ConvolutionEngine
     {
         Geometry = geometry;
         _job = new SampleJob(this);
-        _direct = DirectConvolution.Supports(geometry);
+        _unrolled = UnrolledConvolution.TryCreate(geometry);
+        _direct = _unrolled is null && DirectConvolution.Supports(geometry);
         _directInputGradient = _direct && DirectConvolution.SupportsInputGradient(geometry);
         _forwardPlan = DirectPlan.Forward(geometry);
         _gradientPlan = DirectPlan.InputGradient(geometry);
@@ -138,6 +141,25 @@ internal sealed unsafe class ConvolutionEngine
     private void Run(Mode mode, Tensor image, Tensor columnSide, Tensor weight, Tensor? bias, Tensor? dWeight, Tensor? dBias, Tensor? target)
     {
         var samples = image.Rows;
+        if (_unrolled is not null && mode is Mode.Lower or Mode.LowerBackward)
+        {
+            // Tiny images: the whole layer is one dense matrix, and the batch one GEMM (see UnrolledConvolution).
+            fixed (float* x = image.Data, side = columnSide.Data, w = weight.Data, b = bias?.Data)
+            fixed (float* dW = dWeight?.Data, dB = dBias?.Data, dX = target?.Data)
+            {
+                if (mode == Mode.Lower)
+                {
+                    _unrolled.Forward(x, side, samples, w, b);
+                }
+                else
+                {
+                    _unrolled.Backward(x, side, samples, w, dW, dB, dX);
+                }
+            }
+
+            return;
+        }
+
         var direct = _direct && mode is Mode.Lower or Mode.LowerBackward;
         // A single sample takes the folded path too: the folded GEMM adds the terms in another order (trimmed taps move the
         // depth-block boundaries, the bias comes after the product), and a sample must get the same bits alone
@@ -808,19 +830,28 @@ internal sealed unsafe class ConvolutionEngine
                 var run = whole ? p : rw;
                 for (var i = 0; i < runs; i++)
                 {
-                    var a = new Span<float>(plane + ((long)i * wo), run);
-                    var b = new Span<float>(block + ((long)i * rw), run);
+                    var a = plane + ((long)i * wo);
+                    var b = block + ((long)i * rw);
                     if (fold)
                     {
-                        a.CopyTo(b);
+                        Im2Col.CopyRun(b, a, run);
                     }
-                    else if (bias != null)
+                    else if (bias == null)
                     {
-                        TensorPrimitives.Add(b, bias[c], a);
+                        Im2Col.CopyRun(a, b, run);
+                    }
+                    else if (run >= 32)
+                    {
+                        TensorPrimitives.Add(new ReadOnlySpan<float>(b, run), bias[c], new Span<float>(a, run));
                     }
                     else
                     {
-                        b.CopyTo(a);
+                        // Runs of a few values (small outputs): a call costs more than the additions.
+                        var add = bias[c];
+                        for (var j = 0; j < run; j++)
+                        {
+                            a[j] = b[j] + add;
+                        }
                     }
                 }
             }

@@ -127,14 +127,34 @@ internal static unsafe class Im2Col
     /// <summary>
     /// Copies <paramref name="count"/> floats between buffers that do not overlap. The runs of im2col are an output row
     /// long (tens of values, thousands of them a sample), where a call to memmove costs more than the copy: eight-value
-    /// vectors, the last one overlapping the one before, do it in a few instructions.
+    /// vectors, the last one overlapping the one before (four-value ones for 4 to 7 values, one by one below), do it in a few
+    /// instructions.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void CopyRun(float* destination, float* source, int count)
+    internal static void CopyRun(float* destination, float* source, int count)
     {
-        if (!Vector256.IsHardwareAccelerated || count < 8 || count > 64)
+        if (!Vector256.IsHardwareAccelerated || count > 64)
         {
             Unsafe.CopyBlockUnaligned(destination, source, (uint)count * sizeof(float));
+            return;
+        }
+
+        if (count < 8)
+        {
+            // 4 to 7 values: two overlapping 4-value vectors; fewer: one by one.
+            if (count >= 4)
+            {
+                var last = Vector128.Load(source + count - 4);
+                Vector128.Store(Vector128.Load(source), destination);
+                Vector128.Store(last, destination + count - 4);
+                return;
+            }
+
+            for (var j = 0; j < count; j++)
+            {
+                destination[j] = source[j];
+            }
+
             return;
         }
 

@@ -124,13 +124,17 @@ public class ConvolutionReferenceTests
         }
     }
 
-    /// <summary>The same checks with the direct AVX-512 kernels switched off, so that im2col + GEMM is covered for every shape too.</summary>
+    /// <summary>
+    /// The same checks with the direct AVX-512 kernels and the unrolled tiny-image path switched off, so that im2col + GEMM
+    /// is covered for every shape too.
+    /// </summary>
     [TestCaseSource(nameof(Shapes))]
     [NonParallelizable]
     public void Conv2DThroughIm2ColMatchesDirectLoops(
         int n, int cin, int h, int w, int cout, int kh, int kw, int sh, int sw, Padding padding, int dh, int dw, int groups, bool bias)
     {
         DirectConvolution.Enabled = false;
+        UnrolledConvolution.Enabled = false;
         try
         {
             Conv2DMatchesDirectLoops(n, cin, h, w, cout, kh, kw, sh, sw, padding, dh, dw, groups, bias);
@@ -138,6 +142,7 @@ public class ConvolutionReferenceTests
         finally
         {
             DirectConvolution.Enabled = true;
+            UnrolledConvolution.Enabled = true;
         }
     }
 
