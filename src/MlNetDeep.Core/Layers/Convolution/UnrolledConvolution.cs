@@ -1,5 +1,4 @@
 using System.Numerics.Tensors;
-using System.Runtime.InteropServices;
 using MlNetDeep.Kernels;
 
 namespace MlNetDeep.Layers;
@@ -14,12 +13,13 @@ namespace MlNetDeep.Layers;
 /// </summary>
 /// <remarks>
 /// The im2col + GEMM path spends its time on data movement at these sizes: a column matrix of 2x2 images is a gather of
-/// runs one to four values long, and the folded outputs come back in runs of as many. Here nothing is moved but M, built
-/// once per weight update (checked against a copy of the weights it came from, so repeated inference skips it). It is
-/// used only where M wastes little: at least <see cref="MinDensity"/> of M's entries are taps (every entry is one for
-/// 3x3 convolutions padded by 1 on 2x2 and 1x1 images), one group, and M bounded by <see cref="MaxMatrix"/>. Every
-/// output is summed over the same depth in the same order whatever the batch size and core count (the GEMM never splits
-/// the depth), so a sample scored alone gets the bits it gets in any batch.
+/// runs one to four values long, and the folded outputs come back in runs of as many. Here nothing is moved but the taps
+/// into M (as the trimmed im2col path moves them into its own weight buffer): at every forward pass, and the backward
+/// pass that follows reuses M, since it sees the same weights. The path is taken only where M wastes little: at least
+/// <see cref="MinDensity"/> of M's entries are taps (all of them for 3x3 convolutions padded by 1 on 2x2 and 1x1
+/// images), one group, and M bounded by <see cref="MaxMatrix"/>. Every output is summed over the same depth in the same
+/// order whatever the batch size and core count (the GEMM never splits the depth), so a sample scored alone gets the
+/// bits it gets in any batch.
 /// </remarks>
 internal sealed unsafe class UnrolledConvolution
 {
@@ -35,14 +35,13 @@ internal sealed unsafe class UnrolledConvolution
     private readonly int[] _taps;
     private readonly (int Output, int Input, int Tap)[] _pairs;
     private readonly float[] _matrix;
-    private readonly float[] _source;
     private readonly float[] _expandedBias;
     private readonly LayerJob _job;
     private float[] _matrixGradient = [];
     private float* _weight;
     private float* _dWeight;
     private float[] _positionSums = [];
-    private bool _valid;
+    private bool _built;
 
     private UnrolledConvolution(in ConvolutionGeometry g, int[] taps)
     {
@@ -65,7 +64,6 @@ internal sealed unsafe class UnrolledConvolution
 
         _pairs = [.. pairs];
         _matrix = new float[(long)_rows * _depth];
-        _source = new float[g.WeightSize];
         _expandedBias = new float[_rows];
         _job = new LayerJob(RunBlock);
     }
@@ -160,7 +158,11 @@ internal sealed unsafe class UnrolledConvolution
     {
         if (dImage != null)
         {
-            Prepare(weight);
+            if (!_built)
+            {
+                Prepare(weight);
+            }
+
             fixed (float* m = _matrix)
             {
                 Gemm.Multiply(false, false, samples, _depth, _rows, 1f, dSide, _rows, m, _depth, 0f, dImage, _depth);
@@ -205,20 +207,15 @@ internal sealed unsafe class UnrolledConvolution
         }
     }
 
-    /// <summary>Builds M from the weights unless it was built from these very weights (bit for bit).</summary>
+    /// <summary>
+    /// Writes the weights' taps into M (its other entries are the zeros it was created with). Done at every forward pass:
+    /// one read of the taps, as cheap as checking whether they changed; the backward pass that follows uses the same M.
+    /// </summary>
     private void Prepare(float* weight)
     {
-        var current = new ReadOnlySpan<float>(weight, _source.Length);
-        if (_valid && MemoryMarshal.Cast<float, int>(current).SequenceEqual(MemoryMarshal.Cast<float, int>(_source.AsSpan())))
-        {
-            return;
-        }
-
-        // M's other entries are the zeros it was created with: only the taps are written.
         _weight = weight;
         _job.Run(0, Blocks, (long)_pairs.Length * _g.ColumnChannels * _g.ImageChannels);
-        current.CopyTo(_source);
-        _valid = true;
+        _built = true;
     }
 
     /// <summary>The output channels split into this many blocks, run on the worker pool when large enough.</summary>
