@@ -12,6 +12,7 @@ public class GemmBenchmarkConfig : ManualConfig
     public GemmBenchmarkConfig()
     {
         AddColumn(StatisticColumn.Median);
+        AddColumn(StatisticColumn.Min);
         AddColumn(new GemmGflopsColumn());
     }
 

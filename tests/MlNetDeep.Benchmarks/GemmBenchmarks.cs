@@ -6,7 +6,7 @@ namespace MlNetDeep.Benchmarks;
 
 /// <summary>
 /// SGEMM throughput at 1024³ and at the layer shapes of an MLP 784-256-128-10 (batch 64 training,
-/// batch 256 inference). Shapes are "XY_MxNxK" with X/Y = N (plain) or T (transposed) for A/B.
+/// batch 256 inference), and of two batch-folded convolutions of ResNet at 32x32. Shapes are "XY_MxNxK" with X/Y = N (plain) or T (transposed) for A/B.
 /// The GFLOP/s column is 2·m·n·k / mean time.
 /// </summary>
 [Config(typeof(GemmBenchmarkConfig))]
@@ -32,7 +32,9 @@ public unsafe class GemmBenchmarks
         "NT_64x256x784",   // forward with W stored [out, in]: X[64×784]·W[256×784]ᵀ
         "NN_256x256x784",  // inference, batch 256
         "NN_256x128x256",
-        "NN_256x10x128")]
+        "NN_256x10x128",
+        "NN_128x256x1152", // 3x3 convolution 128→128 on 4x4 images, 16 samples folded (ResNet at 32x32)
+        "NN_64x1024x576")] // 3x3 convolution 64→64 on 8x8 images, 16 samples folded
     public string Shape { get; set; } = "NN_64x256x784";
 
     /// <summary>Allocates and fills the operands.</summary>
