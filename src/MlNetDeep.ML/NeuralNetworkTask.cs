@@ -21,7 +21,7 @@ public enum NeuralNetworkTask
     /// <summary>
     /// Object detection: the label is a vector of text (one class name per object) beside a Box column (xmin, ymin,
     /// xmax, ymax per object, pixels), as ML.NET's TorchSharp ObjectDetection trainer reads them; the loss and the decoding
-    /// are a <see cref="MlNetDeep.Vision.Detection.Detector"/>'s (YOLO, <see cref="Detection.YoloTrainer"/>); the outputs
+    /// are a <see cref="MlNetDeep.Vision.Detection.Detector"/>'s (YOLO, <see cref="Detection.YoloTrainer"/>; Faster R-CNN in miniature, <see cref="Detection.FasterRcnnTrainer"/>); the outputs
     /// are PredictedLabel (vector of text), Score (vector of Single) and PredictedBoundingBoxes (vector of Single).
     /// </summary>
     Detection,

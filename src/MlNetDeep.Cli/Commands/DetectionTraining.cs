@@ -11,45 +11,83 @@ using MlNetDeep.Vision.Detection;
 namespace MlNetDeep.Cli.Commands;
 
 /// <summary>
-/// <c>mlnetdeep train --task detection</c>: the YOLO detector trained on the generated scenes through ML.NET
-/// (<c>mlContext.MulticlassClassification.Trainers.Yolo</c> behind a random mirror that moves the boxes), scored on
-/// held-out scenes (another seed) by ML.NET's own EvaluateObjectDetection, ending with <c>mAP50 … mAP50-95 …</c>.
+/// <c>mlnetdeep train --task detection [--model yolo|two-stage]</c>: the YOLO detector
+/// (<c>mlContext.MulticlassClassification.Trainers.Yolo</c>) or the two-stage one, Faster R-CNN in miniature
+/// (<c>…Trainers.FasterRcnn</c>), trained on the generated scenes through ML.NET behind a random mirror that moves the
+/// boxes, scored on held-out scenes (another seed) by ML.NET's own EvaluateObjectDetection, ending with
+/// <c>mAP50 … mAP50-95 …</c>.
 /// </summary>
 internal static class DetectionTraining
 {
     /// <summary>The held-out scenes.</summary>
     private const int TestScenes = 300;
 
-    /// <summary>What the command needs from the shared train options.</summary>
-    public sealed record Settings(int Epochs, int? BatchSize, float? LearningRate, int Seed, int ImageSize, int TrainImages, string? Plot, string? Save);
+    /// <summary>The detectors of <c>--model</c>; the first is the default.</summary>
+    public static readonly IReadOnlyList<string> Models = ["yolo", "two-stage"];
+
+    /// <summary>What the command needs from the shared train options; null takes the model's recipe.</summary>
+    public sealed record Settings(string Model, int? Epochs, int? BatchSize, float? LearningRate, int Seed, int ImageSize, int? TrainImages, string? Plot, string? Save);
 
     public static int Run(Terminal terminal, Settings s)
     {
         var seed = (ulong)s.Seed;
         var ml = new MLContext(seed: s.Seed);
-        var trainData = DetectionScenes.Generate(s.TrainImages, seed, s.ImageSize);
+        var twoStage = s.Model == "two-stage";
+        var trainImages = s.TrainImages ?? (twoStage ? TwoStageScenes : 2000);
+        var trainData = DetectionScenes.Generate(trainImages, seed, s.ImageSize);
         var testData = DetectionScenes.Generate(TestScenes, seed + 1000, s.ImageSize);
         var train = trainData.ToDataView(ml);
         var test = testData.ToDataView(ml);
-        var options = new YoloTrainer.Options { NumberOfEpochs = s.Epochs, Seed = s.Seed };
+        NeuralNetworkDetectionTrainer.Options options;
+        string description;
+        if (twoStage)
+        {
+            var o = new FasterRcnnTrainer.Options { Seed = s.Seed, NumberOfEpochs = s.Epochs ?? TwoStageEpochs };
+            description = string.Create(
+                CultureInfo.InvariantCulture,
+                $"two-stage (Faster R-CNN in miniature): stride {o.Stride}, {o.AnchorCount} k-means anchors, {o.RegionsPerImage} proposals, RoI pooling {o.PoolSize}×{o.PoolSize}, width {o.NetworkWidth}");
+            options = o;
+        }
+        else
+        {
+            var o = new YoloTrainer.Options { Seed = s.Seed, NumberOfEpochs = s.Epochs ?? 20 };
+            description = string.Create(
+                CultureInfo.InvariantCulture,
+                $"YOLO: grid {o.GridSize}×{o.GridSize}, {o.AnchorCount} k-means anchors, width {o.NetworkWidth}");
+            options = o;
+        }
+
         options.BatchSize = s.BatchSize ?? options.BatchSize;
         options.LearningRate = s.LearningRate ?? options.LearningRate;
-        options.ProgressCallback = e => terminal.Line(string.Create(CultureInfo.InvariantCulture, $"epoch {e.Epoch}/{s.Epochs}: loss {e.TrainLoss:F4} ({e.Seconds:F1} s)"));
+        var epochs = options.NumberOfEpochs;
+        options.ProgressCallback = e => terminal.Line(string.Create(CultureInfo.InvariantCulture, $"epoch {e.Epoch}/{epochs}: loss {e.TrainLoss:F4} ({e.Seconds:F1} s)"));
         terminal.Line(string.Create(
             CultureInfo.InvariantCulture,
             $"generated scenes ({string.Join(", ", DetectionScenes.ClassNames)}): {trainData.Count} training and {testData.Count} held-out images of {s.ImageSize}×{s.ImageSize}"));
         terminal.Line(string.Create(
             CultureInfo.InvariantCulture,
-            $"YOLO: grid {options.GridSize}×{options.GridSize}, {options.AnchorCount} k-means anchors, width {options.NetworkWidth}; {s.Epochs} epochs, batch {options.BatchSize}, Adam {options.LearningRate} with cosine annealing, random mirror; seed {s.Seed}"));
+            $"{description}; {epochs} epochs, batch {options.BatchSize}, Adam {options.LearningRate} with cosine annealing, random mirror; seed {s.Seed}"));
 
         var clock = Stopwatch.StartNew();
-        var pipeline = ml.Transforms.RandomMirror("Features").Append(ml.MulticlassClassification.Trainers.Yolo(options));
+        var trainer = options switch
+        {
+            FasterRcnnTrainer.Options o => (IEstimator<NeuralNetworkTransformer>)ml.MulticlassClassification.Trainers.FasterRcnn(o),
+            YoloTrainer.Options o => ml.MulticlassClassification.Trainers.Yolo(o),
+            _ => throw new InvalidOperationException($"No trainer for {options.GetType().Name}."),
+        };
+        var pipeline = ml.Transforms.RandomMirror("Features").Append(trainer);
         var model = pipeline.Fit(train);
         var seconds = clock.Elapsed.TotalSeconds;
         var detector = model.LastTransformer.Detector!;
+        var anchors = detector switch
+        {
+            YoloDetector yolo => yolo.Grid.Anchors,
+            TwoStageDetector twoStageDetector => twoStageDetector.Settings.Grid.Anchors,
+            _ => [],
+        };
         terminal.Line(string.Create(
             CultureInfo.InvariantCulture,
-            $"trained in {seconds:F1} s; anchors {string.Join(" ", ((YoloDetector)detector).Grid.Anchors.Select(a => $"{a.Width:F1}×{a.Height:F1}"))}"));
+            $"trained in {seconds:F1} s; anchors {string.Join(" ", anchors.Select(a => $"{a.Width:F1}×{a.Height:F1}"))}"));
 
         var scored = model.Transform(test);
         var schema = scored.Schema;
@@ -78,6 +116,12 @@ internal static class DetectionTraining
         terminal.Line(string.Create(CultureInfo.InvariantCulture, $"mAP50 {metrics.MAP50:F4} mAP50-95 {metrics.MAP50_95:F4}"));
         return 0;
     }
+
+    /// <summary>The two-stage recipe's training scenes (measured: see the README).</summary>
+    private const int TwoStageScenes = 1500;
+
+    /// <summary>The two-stage recipe's epochs.</summary>
+    private const int TwoStageEpochs = 20;
 
     private static IReadOnlyList<(float, float, float, float, int)> Boxes(IEnumerable<DetectedObject> objects) =>
         [.. objects.Select(o => (o.Box.XMin, o.Box.YMin, o.Box.XMax, o.Box.YMax, o.ClassIndex))];

@@ -23,7 +23,7 @@ internal static class TrainCommand
         var label = new Option<string>("--label-col") { Description = "The label column of a CSV/TSV file (default Label)", DefaultValueFactory = _ => "Label" };
         var features = new Option<string?>("--features-col") { Description = "The feature columns of a CSV/TSV file, separated by commas (default: every other column)" };
         var task = Options.Choice("--task", "What to predict", "auto", Tasks);
-        var model = Options.Choice("--model", "The network (default: lenet5 for MNIST, small-convnet for image folders, mlp for tables, unet for --task segmentation)", null, [.. TrainingRecipe.Models, .. SegmentationTraining.Models]);
+        var model = Options.Choice("--model", "The network (default: lenet5 for MNIST, small-convnet for image folders, mlp for tables, unet for --task segmentation, yolo for --task detection)", null, [.. TrainingRecipe.Models, .. SegmentationTraining.Models, .. DetectionTraining.Models]);
         var hidden = Options.Sizes("--hidden", "Hidden layer sizes of --model mlp, such as 256,128 (mlp only)");
         var epochs = Options.Int("--epochs", "Passes over the training data", 10, 1, 100_000);
         var batch = Options.Int("--batch-size", "Mini-batch size (default 64 for mlp, else 32)", 32, 1, 1_000_000);
@@ -45,7 +45,7 @@ internal static class TrainCommand
         var log = Options.OutputFile("--log", "Append one CSV line per epoch here as it trains");
         var budget = Options.Int("--memory-budget", "MiB of decoded features kept in memory; past it every epoch streams them from the data (default 1024)", 1024, 1, 1 << 20);
         var workspace = new Option<string?>("--workspace") { Description = "A folder for pixel caches: images are decoded once and read back by row index (see WorkspacePath)" };
-        var scenes = Options.Int("--scenes", "Generated training images for --task segmentation (a third as many are held out; default 600), --task detection (300 are held out; default 2000) and --task landmarks (a quarter as many held out; default 1200)", 600, 16, 1_000_000);
+        var scenes = Options.Int("--scenes", "Generated training images for --task segmentation (a third as many are held out; default 600), --task detection (300 are held out; default 2000 for yolo, 1500 for two-stage) and --task landmarks (a quarter as many held out; default 1200)", 600, 16, 1_000_000);
         var segmentationData = Options.Choice("--data", "The images of --task segmentation: generated scenes, or crops of the coins photo (datasets/coins)", "scenes", ["scenes", "coins"]);
         var filters = Options.Int("--filters", "First-level filters of the --task segmentation networks", 8, 1, 1024);
         var skip = new Option<bool>("--skip-unreadable") { Description = "Skip (and log) rows whose image is missing or corrupt instead of stopping" };
@@ -71,6 +71,16 @@ internal static class TrainCommand
                     ? $"--task segmentation trains one of {string.Join(", ", SegmentationTraining.Models)}; --model {chosen} classifies or regresses."
                     : $"--model {chosen} segments images: use it with --task segmentation.");
             }
+
+            var detection = r.GetResult(task) is { Tokens.Count: > 0 } t2 && t2.Tokens[^1].Value == "detection";
+            if (r.GetResult(model) is { Tokens.Count: > 0 } m3 && m3.Tokens[^1].Value is var picked
+                && (TrainingRecipe.Models.Contains(picked) || SegmentationTraining.Models.Contains(picked) || DetectionTraining.Models.Contains(picked))
+                && DetectionTraining.Models.Contains(picked) != detection)
+            {
+                r.AddError(detection
+                    ? $"--task detection trains one of {string.Join(", ", DetectionTraining.Models)}; --model {picked} does not detect objects."
+                    : $"--model {picked} detects objects: use it with --task detection.");
+            }
         });
         command.SetAction(p =>
         {
@@ -86,10 +96,10 @@ internal static class TrainCommand
 
             if (taskName == "detection")
             {
-                // The generated scenes (datasets/README.md) through ML.NET's Yolo trainer; --dataset is not read.
+                // The generated scenes (datasets/README.md) through ML.NET's Yolo or FasterRcnn trainer; --dataset is not read.
                 return DetectionTraining.Run(terminal, new DetectionTraining.Settings(
-                    Given(p, epochs) ? p.GetValue(epochs) : 20, Given(p, batch) ? p.GetValue(batch) : null, Given(p, lr) ? p.GetValue(lr) : null,
-                    p.GetValue(seed), Given(p, imageSize) ? p.GetValue(imageSize) : 64, Given(p, scenes) ? p.GetValue(scenes) : 2000, p.GetValue(plot), p.GetValue(save)));
+                    p.GetValue(model) ?? "yolo", Given(p, epochs) ? p.GetValue(epochs) : null, Given(p, batch) ? p.GetValue(batch) : null, Given(p, lr) ? p.GetValue(lr) : null,
+                    p.GetValue(seed), Given(p, imageSize) ? p.GetValue(imageSize) : 64, Given(p, scenes) ? p.GetValue(scenes) : null, p.GetValue(plot), p.GetValue(save)));
             }
 
             if (taskName == "landmarks")

@@ -11,7 +11,7 @@ namespace MlNetDeep.ML.Detection;
 /// give it) in; <c>PredictedLabel</c> (vector of text), <c>Score</c> (vector of Single) and
 /// <c>PredictedBoundingBoxes</c> (vector of Single) out, ready for <c>mlContext.MulticlassClassification.EvaluateObjectDetection</c>.
 /// The detection method is a <see cref="Detector"/> that the options create from what the training data hold
-/// (<see cref="Options.CreateDetector"/>); YOLO is <see cref="YoloTrainer"/>.
+/// (<see cref="Options.CreateDetector"/>); YOLO is <see cref="YoloTrainer"/>, the two-stage detector <see cref="FasterRcnnTrainer"/>.
 /// </summary>
 /// <remarks>
 /// Before training, one pass over the label and box columns finds the class names (in ordinal order), the most objects

@@ -9,7 +9,7 @@ namespace MlNetDeep.Vision.Detection;
 /// <summary>
 /// A detection method as the one detection trainer (ML.NET's <c>NeuralNetworkTask.Detection</c>) uses it: a network
 /// that maps an image [C, H, W] to a fixed-size output, a loss that trains that output on the image's boxes, and the
-/// decoding of one output into boxes. YOLO is one (<see cref="YoloDetector"/>); a two-stage detector is another.
+/// decoding of one output into boxes. YOLO is one (<see cref="YoloDetector"/>), Faster R-CNN in miniature another (<see cref="TwoStageDetector"/>).
 /// </summary>
 /// <remarks>
 /// <para>The contract:</para>
@@ -40,6 +40,7 @@ public abstract class Detector
     private static readonly ConcurrentDictionary<string, Func<JsonObject, Detector>> Loaders = new(StringComparer.Ordinal)
     {
         [YoloDetector.KindName] = saved => new YoloDetector(saved),
+        [TwoStageDetector.KindName] = saved => new TwoStageDetector(saved),
     };
 
     private readonly string[] _classNames;
@@ -179,7 +180,7 @@ public abstract class Detector
         }
     }
 
-    /// <summary>Registers the loader of a detector kind (the built-in "yolo" is registered already).</summary>
+    /// <summary>Registers the loader of a detector kind (the built-in "yolo" and "two-stage" are registered already).</summary>
     /// <param name="kind">The kind, as <see cref="Kind"/> says it.</param>
     /// <param name="load">Creates the detector from its saved object (calling <see cref="Detector(JsonObject)"/>).</param>
     public static void Register(string kind, Func<JsonObject, Detector> load)

@@ -8,11 +8,13 @@ namespace MlNetDeep.Vision.Detection;
 /// in pixels, class −1 for empty slots.
 /// <list type="bullet">
 /// <item>Region proposal network: an anchor is positive when its IoU with an object is ≥ <see cref="AnchorPositiveIoU"/>
-/// or it is an object's best anchor, negative below <see cref="AnchorNegativeIoU"/>, ignored between. The sample is
-/// every positive and a pseudo-random sample of the negatives (Faster R-CNN samples at random; here the order is a hash of
-/// the image's boxes and the anchor, so the same batch gives the same bits), three per positive and at least
-/// <see cref="MinNegatives"/> (hard negatives alone — the top-scoring ones — were tried and left the RPN at its prior); its logistic loss on the objectness is averaged over the sample, plus the smooth-L1 loss
-/// (β = 1) of the deltas to the object, averaged over the positives.</item>
+/// or it is an object's best anchor, negative below <see cref="AnchorNegativeIoU"/>, ignored between. Faster R-CNN trains
+/// the objectness on every positive and a random sample of S negatives, here three per positive and at least
+/// <see cref="MinNegatives"/>; the loss is that sample's expectation — every negative weighted S/N — so no anchor is left
+/// out, no random draw is needed and the same batch gives the same bits (a fixed hashed sample saw the same few
+/// negatives of an image in every epoch; hard negatives alone — the top-scoring ones — left the RPN at its prior). Its
+/// logistic loss is averaged over the S + P sampled, plus the smooth-L1 loss (β = 1) of the deltas to the object,
+/// averaged over the positives.</item>
 /// <item>Head: a proposal is labelled with its best object's class + 1 when their IoU is ≥ <see cref="RegionPositiveIoU"/>,
 /// background (0) otherwise; the sample is every positive and the first negatives in proposal rank (the RPN's best
 /// guesses, so hard ones), three per positive and at least <see cref="MinNegatives"/>; softmax log-loss averaged over the
@@ -134,20 +136,15 @@ public sealed class TwoStageLoss : Loss
         var negatives = 0;
         for (var i = 0; i < count; i++)
         {
-            if (label[i] == 1)
-            {
-                positives++;
-            }
-            else if (label[i] == 0)
-            {
-                scratch.NegativeKeys[negatives] = Hash(scratch.Salt ^ (ulong)i) >> 40;
-                scratch.NegativeIndex[negatives++] = i;
-            }
+            positives += label[i] == 1 ? 1 : 0;
+            negatives += label[i] == 0 ? 1 : 0;
         }
 
+        // Faster R-CNN samples S negatives at random: each negative is drawn with probability S/N. The loss is that
+        // sample's expectation — every negative at weight S/N — so no anchor is left out and no random draw is needed.
         var sampled = Math.Min(negatives, Math.Max(3 * positives, MinNegatives));
-        Array.Sort(scratch.NegativeKeys, scratch.NegativeIndex, 0, negatives);
         var total = positives + sampled;
+        var negativeWeight = negatives > 0 ? (float)sampled / negatives : 0f;
         double sum = 0;
         if (total > 0)
         {
@@ -157,11 +154,10 @@ public sealed class TwoStageLoss : Loss
                 {
                     sum += Logistic(z, g, Objectness(i, plane), 1f, scale / total);
                 }
-            }
-
-            for (var k = 0; k < sampled; k++)
-            {
-                sum += Logistic(z, g, Objectness(scratch.NegativeIndex[k], plane), 0f, scale / total);
+                else if (label[i] == 0)
+                {
+                    sum += negativeWeight * Logistic(z, g, Objectness(i, plane), 0f, negativeWeight * scale / total);
+                }
             }
 
             sum /= total;
@@ -261,14 +257,6 @@ public sealed class TwoStageLoss : Loss
         return positives > 0 ? sum + (box / positives) : sum;
     }
 
-    // SplitMix64's finaliser: a fixed pseudo-random order of the anchors for each image.
-    private static ulong Hash(ulong z)
-    {
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
-
     private static int Objectness(int anchor, int plane) => ((anchor / plane) * TwoStageSettings.AnchorValues * plane) + (anchor % plane);
 
     // −ln σ(z) for y = 1, −ln(1 − σ(z)) for y = 0, as softplus so it stays finite; adds (σ(z) − y)·weight to g.
@@ -307,8 +295,6 @@ public sealed class TwoStageLoss : Loss
             Classes = new int[maxObjects];
             AnchorLabel = new int[settings.Grid.Count];
             AnchorObject = new int[settings.Grid.Count];
-            NegativeKeys = new float[settings.Grid.Count];
-            NegativeIndex = new int[settings.Grid.Count];
             RegionLabel = new int[settings.RegionsPerImage];
             RegionObject = new int[settings.RegionsPerImage];
         }
@@ -323,29 +309,15 @@ public sealed class TwoStageLoss : Loss
 
         public int[] AnchorObject { get; }
 
-        public float[] NegativeKeys { get; }
-
-        public int[] NegativeIndex { get; }
-
         public int[] RegionLabel { get; }
 
         public int[] RegionObject { get; }
 
         public bool Fits(TwoStageSettings settings, int maxObjects) => ReferenceEquals(settings, Settings) && Boxes.Length >= maxObjects;
 
-        /// <summary>A hash of the last row's objects: picks that image's sample of negative anchors.</summary>
-        public ulong Salt { get; private set; }
-
         public int ReadObjects(ReadOnlySpan<float> row)
         {
             var count = 0;
-            var salt = 0x9E3779B97F4A7C15UL;
-            foreach (var v in row)
-            {
-                salt = Hash(salt ^ BitConverter.SingleToUInt32Bits(v));
-            }
-
-            Salt = salt;
             for (var o = 0; o < row.Length / 5; o++)
             {
                 var v = row.Slice(o * 5, 5);

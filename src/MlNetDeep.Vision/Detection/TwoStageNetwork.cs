@@ -1,5 +1,7 @@
+using System.Globalization;
 using MlNetDeep.Layers;
 using MlNetDeep.Layers.Activations;
+using MlNetDeep.Serialization;
 
 namespace MlNetDeep.Vision.Detection;
 
@@ -14,10 +16,14 @@ namespace MlNetDeep.Vision.Detection;
 /// <remarks>
 /// Training is Faster R-CNN's approximate joint training: the proposals are data for the second stage (no gradient flows
 /// through their coordinates); in a training pass the image's true boxes (given by the trainer through
-/// <see cref="ITargetConsumer"/>, BoxTargets layout) take the places of the lowest-ranked proposals, as Faster R-CNN adds
-/// them to the proposals, so the head has positives from the first step; the feature map's gradient is the sum of the RPN's and the RoI path's. Proposals are
-/// chosen on one thread in a fixed order, so the same input gives the same bits on any machine.
-/// Not describable for saving yet (it is a composite of registered layers plus the proposal step).
+/// <see cref="ITargetConsumer"/>, BoxTargets layout) and two jittered copies of each take the places of the
+/// lowest-ranked proposals, as Faster R-CNN adds the true boxes to the proposals, so the head has positives from the first
+/// step; the feature map's gradient is the sum of the RPN's and the RoI path's. Proposals are chosen on one thread in a
+/// fixed order, and the jitter draws from a stream seeded when the network is built, so the same input and seed give the
+/// same bits on any machine.
+/// Saved and cloned as one layer of type key "TwoStageNetwork" whose settings are <see cref="TwoStageSettings"/>'s (the
+/// sub-networks follow from them), registered with <see cref="LayerRegistry"/> when this assembly loads. It has no ONNX
+/// export: the proposal step (decoding, ranking, non-max suppression) is not a stock ONNX graph of these layers.
 /// </remarks>
 public sealed class TwoStageNetwork : Layer, ITargetConsumer
 {
@@ -35,6 +41,12 @@ public sealed class TwoStageNetwork : Layer, ITargetConsumer
     private int[] _order = [];
     private BoundingBox[] _boxes = [];
     private bool[] _taken = [];
+    private RandomSource? _jitter;
+
+    // The jittered copies of each true box added to the training regions, and their largest shift and log-scale.
+    private const int JitteredCopies = 2;
+    private const float JitterShift = 0.15f;
+    private const float JitterScale = 0.25f;
 
     /// <summary>Creates the network.</summary>
     /// <param name="settings">The detector's shape.</param>
@@ -77,6 +89,51 @@ public sealed class TwoStageNetwork : Layer, ITargetConsumer
     /// <inheritdoc />
     public override IReadOnlyList<(string Name, Tensor Value)> Buffers => [.. _backbone.Buffers.Select(b => ("backbone." + b.Name, b.Value))];
 
+    /// <summary>The type key of a saved two-stage network.</summary>
+    public const string TypeKey = "TwoStageNetwork";
+
+    /// <inheritdoc />
+    public override LayerDescription Describe()
+    {
+        var s = Settings;
+        return new(TypeKey, Name,
+        [
+            new("imageHeight", LayerDescription.ToSetting(s.Grid.ImageHeight)),
+            new("imageWidth", LayerDescription.ToSetting(s.Grid.ImageWidth)),
+            new("stride", LayerDescription.ToSetting(s.Grid.Stride)),
+            new("anchors", string.Join(";", s.Grid.Anchors.Select(a => LayerDescription.ToSetting(a.Width) + "x" + LayerDescription.ToSetting(a.Height)))),
+            new("classCount", LayerDescription.ToSetting(s.ClassCount)),
+            new("regionsPerImage", LayerDescription.ToSetting(s.RegionsPerImage)),
+            new("poolSize", LayerDescription.ToSetting(s.PoolSize)),
+            new("width", LayerDescription.ToSetting(s.Width)),
+            new("proposalIoU", LayerDescription.ToSetting(s.ProposalIoU)),
+        ]);
+    }
+
+    /// <summary>Re-creates a network from its <see cref="Describe"/> (the factory registered under <see cref="TypeKey"/>).</summary>
+    /// <param name="d">The description.</param>
+    /// <exception cref="InvalidDataException">A setting is missing or malformed.</exception>
+    internal static TwoStageNetwork FromDescription(LayerDescription d)
+    {
+        var anchors = new List<(float Width, float Height)>();
+        foreach (var pair in d.GetString("anchors").Split(';'))
+        {
+            var sides = pair.Split('x');
+            if (sides.Length != 2
+                || !float.TryParse(sides[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var w)
+                || !float.TryParse(sides[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var h))
+            {
+                throw new InvalidDataException($"layer '{d.Name}': anchor '{pair}' is not WIDTHxHEIGHT (such as 12.5x20).");
+            }
+
+            anchors.Add((w, h));
+        }
+
+        var grid = new AnchorGrid(d.GetInt32("imageHeight"), d.GetInt32("imageWidth"), d.GetInt32("stride"), anchors);
+        return new TwoStageNetwork(new TwoStageSettings(
+            grid, d.GetInt32("classCount"), d.GetInt32("regionsPerImage"), d.GetInt32("poolSize"), d.GetInt32("width"), d.GetSingle("proposalIoU")));
+    }
+
     /// <inheritdoc />
     public void SetTrainingTargets(Tensor targets)
     {
@@ -94,6 +151,7 @@ public sealed class TwoStageNetwork : Layer, ITargetConsumer
                 $"Layer '{Name}' takes images [C, {grid.ImageHeight}, {grid.ImageWidth}] (its anchor grid's); got input shape {Tensor.Format(inputShape)}.");
         }
 
+        _jitter = random.Fork();
         var features = _backbone.Build(inputShape, random);
         _rpn.Build(features, random);
         var pooled = _roi.Build(features, random);
@@ -237,17 +295,46 @@ public sealed class TwoStageNetwork : Layer, ITargetConsumer
         }
     }
 
-    // The true boxes replace the last (lowest-ranked) proposals; at most half the regions, so the RPN's own stay sampled.
+    // The true boxes, then jittered copies of them, replace the last (lowest-ranked) proposals; at most half the
+    // regions, so the RPN's own stay sampled. The true boxes alone show the head only exact boxes (IoU 1) as positives
+    // until the RPN finds the objects, while at inference every proposal is imperfect. The copies, shifted by up to
+    // ±JitterShift of the sides and scaled by up to e^±JitterScale, cover IoU ≈ 0.4–0.9 as Fast R-CNN's sampled proposals
+    // do; the loss labels each by its IoU, so those below 0.5 are hard background.
     private void AddTruth(ReadOnlySpan<float> objects, int image, Span<float> regions)
     {
         var r = Settings.RegionsPerImage;
         var slot = r - 1;
-        for (var o = 0; o < objects.Length / 5 && slot >= r / 2; o++)
+        var count = 0;
+        Span<BoundingBox> truth = stackalloc BoundingBox[Math.Min(objects.Length / 5, r)];
+        for (var o = 0; o < objects.Length / 5 && count < truth.Length; o++)
         {
             var v = objects.Slice(o * 5, 5);
             if (v[0] >= 0 && v[3] > v[1] && v[4] > v[2])
             {
-                Write(regions, slot--, image, new BoundingBox(v[1], v[2], v[3], v[4]));
+                truth[count++] = new BoundingBox(v[1], v[2], v[3], v[4]);
+            }
+        }
+
+        for (var copy = 0; copy <= JitteredCopies; copy++)
+        {
+            for (var o = 0; o < count && slot >= r / 2; o++)
+            {
+                var box = truth[o];
+                if (copy > 0)
+                {
+                    var random = _jitter!;
+                    var x = box.CentreX + (((2 * random.NextFloat()) - 1) * JitterShift * box.Width);
+                    var y = box.CentreY + (((2 * random.NextFloat()) - 1) * JitterShift * box.Height);
+                    var w = box.Width * MathF.Exp(((2 * random.NextFloat()) - 1) * JitterScale);
+                    var h = box.Height * MathF.Exp(((2 * random.NextFloat()) - 1) * JitterScale);
+                    box = Settings.Grid.Clip(BoundingBox.FromCentre(x, y, w, h));
+                    if (!(box.Width >= 1 && box.Height >= 1))
+                    {
+                        continue;
+                    }
+                }
+
+                Write(regions, slot--, image, box);
             }
         }
     }

@@ -23,4 +23,14 @@ public class CliDetectionTests
             Directory.Delete(folder, recursive: true);
         }
     }
+
+    [Test]
+    public void TheTwoStageDetectorTrainsThroughTheSameCommand()
+    {
+        var (code, output, error) = CliErrorTests.Run(["train", "--task", "detection", "--model", "two-stage", "--epochs", "1", "--scenes", "48"]);
+
+        Assert.That(code, Is.Zero, error);
+        Assert.That(output, Does.Contain("two-stage (Faster R-CNN in miniature): stride 4").And.Contain("48 training and 300 held-out images"));
+        Assert.That(output.TrimEnd().Split('\n')[^1], Does.Match(@"^mAP50 \d\.\d{4} mAP50-95 \d\.\d{4}$"), output);
+    }
 }

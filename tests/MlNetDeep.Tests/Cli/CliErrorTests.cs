@@ -39,6 +39,8 @@ public class CliErrorTests
     [TestCase("--lr -1", "--lr", "(0, 10]", "-1")]
     [TestCase("--model lenet5 --hidden 64,32", "--hidden", "--model mlp", "lenet5")]
     [TestCase("--model resnet-9000", "--model", "mlp, logistic", "resnet-9000")]
+    [TestCase("--model two-stage", "--model", "--task detection", "two-stage")]
+    [TestCase("--task detection --model lenet5", "--model", "yolo, two-stage", "lenet5")]
     [TestCase("--hidden 64,x", "--hidden", "256,128", "64,x")]
     [TestCase("--task clustering", "--task", "multiclass", "clustering")]
     [TestCase("--dataset /no/such/file.csv", "--dataset", "no such file", "/no/such/file.csv")]

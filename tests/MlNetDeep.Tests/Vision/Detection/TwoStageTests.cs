@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MlNetDeep.Optimizers;
+using MlNetDeep.Serialization;
 using MlNetDeep.Tensors;
 using MlNetDeep.Training;
 using MlNetDeep.Vision.Detection;
@@ -85,6 +86,109 @@ public class TwoStageTests
         // The targets serve one training pass only.
         network.Forward(scenes.Images, training: true);
         Assert.That(Box(network.Proposals!.Row(7).ToArray()), Is.Not.EqualTo(scenes.Objects(0)[0].Box));
+    }
+
+    [Test]
+    public void ASavedNetworkGivesTheSameOutputs()
+    {
+        var settings = Settings(regions: 6);
+        var network = new TwoStageNetwork(settings);
+        network.Build([3, 64, 64], new RandomSource(3));
+        var images = DetectionScenes.Generate(2, 9).Images;
+        var before = network.Forward(images, training: false).Span.ToArray();
+
+        using var stream = new MemoryStream();
+        NetworkFile.Save(network, stream);
+        stream.Position = 0;
+        var loaded = NetworkFile.Load(stream);
+
+        Assert.That(loaded, Is.TypeOf<TwoStageNetwork>());
+        Assert.That(((TwoStageNetwork)loaded).Settings.Grid.Anchors, Is.EqualTo(settings.Grid.Anchors));
+        Assert.That(loaded.Forward(images, training: false).Span.ToArray(), Is.EqualTo(before));
+        Assert.That(NetworkFile.Clone(network).Forward(images, training: false).Span.ToArray(), Is.EqualTo(before));
+    }
+
+    [Test]
+    public void TheTargetsOfAnchorsAndProposalsPointAtTheirObject()
+    {
+        var settings = Settings(regions: 4);
+        var loss = new TwoStageLoss(settings);
+        var grid = settings.Grid;
+
+        // One object of class 2 exactly on anchor 83 = (18, 13, 38, 27); all outputs 0 (σ = ½, deltas 0, uniform classes).
+        var truth = grid.Anchor(83);
+        var target = new Tensor(1, 2, 5);
+        float[] objects = [2, truth.XMin, truth.YMin, truth.XMax, truth.YMax, -1, 0, 0, 0, 0];
+        objects.CopyTo(target.Span);
+        var prediction = new Tensor(1, settings.OutputLength);
+        BoundingBox[] proposals = [truth, new(truth.XMin + 4, truth.YMin, truth.XMax + 4, truth.YMax), new(0, 40, 10, 50), new(50, 0, 60, 8)];
+        for (var k = 0; k < 4; k++)
+        {
+            float[] corners = [proposals[k].XMin, proposals[k].YMin, proposals[k].XMax, proposals[k].YMax];
+            corners.CopyTo(prediction.Row(0).Slice(settings.RegionOffset(k), 4));
+        }
+
+        var gradient = new Tensor(1, settings.OutputLength);
+        loss.Compute(prediction, target, gradient);
+        var g = gradient.Row(0).ToArray();
+        var plane = grid.FeatureHeight * grid.FeatureWidth;
+
+        // RPN: anchor 83 (shape 1, cell 19) is positive with deltas 0 to reach; anchor 0, far away, is a negative.
+        var at = (1 * TwoStageSettings.AnchorValues * plane) + 19;
+        Assert.That(g[at], Is.LessThan(0), "the object's anchor is pushed up");
+        Assert.That(new[] { g[at + plane], g[at + (2 * plane)], g[at + (3 * plane)], g[at + (4 * plane)] }, Is.All.EqualTo(0f), "its deltas are already right");
+        Assert.That(g[0], Is.GreaterThan(0), "a far anchor is pushed down");
+
+        // Head: the perfect proposal is class 2 + 1 with nothing to correct; the shifted one moves left by 4/20 of its
+        // width (t_x = −0.2, scaled by 10); the far ones are background (0).
+        int Logit(int k, int c) => settings.RegionOffset(k) + 4 + c;
+        int Delta(int k, int c) => settings.RegionOffset(k) + 4 + settings.ClassCount + 1 + c;
+        for (var k = 0; k < 2; k++)
+        {
+            Assert.That(g[Logit(k, 3)], Is.LessThan(0), $"proposal {k} is pushed towards class 2 + 1");
+            Assert.That(new[] { g[Logit(k, 0)], g[Logit(k, 1)], g[Logit(k, 2)] }, Is.All.GreaterThan(0f), $"proposal {k}'s other classes are pushed down");
+        }
+
+        Assert.That(Enumerable.Range(0, 4).Select(c => g[Delta(0, c)]), Is.All.EqualTo(0f), "the perfect proposal has nothing to correct");
+        Assert.That(g[Delta(1, 0)], Is.GreaterThan(0), "the shifted proposal's t_x is pulled to −2 (below its 0)");
+        Assert.That(new[] { g[Delta(1, 1)], g[Delta(1, 2)], g[Delta(1, 3)] }, Is.All.EqualTo(0f), "same centre y, same sides");
+        for (var k = 2; k < 4; k++)
+        {
+            Assert.That(g[Logit(k, 0)], Is.LessThan(0), $"proposal {k} is pushed towards background");
+            Assert.That(Enumerable.Range(0, 4).Select(c => g[Delta(k, c)]), Is.All.EqualTo(0f), $"background proposal {k} has no box target");
+        }
+    }
+
+    [Test]
+    public void TheHeadsDeltasAreDecodedFromTheProposal()
+    {
+        var settings = Settings(regions: 2);
+        var output = new float[settings.OutputLength];
+        var proposal = new BoundingBox(10, 20, 30, 34);
+        var box = new BoundingBox(12, 18, 52, 34);
+        Span<float> t = stackalloc float[4];
+        AnchorGrid.Encode(proposal, box, t);
+        for (var k = 0; k < 2; k++)
+        {
+            var region = output.AsSpan(settings.RegionOffset(k), settings.RegionValues);
+            float[] corners = [proposal.XMin, proposal.YMin, proposal.XMax, proposal.YMax];
+            corners.CopyTo(region);
+            region[4 + 2] = 5; // class 1 (logit 2 of K + 1 = 4, background first)
+            for (var c = 0; c < 4; c++)
+            {
+                region[4 + 4 + c] = k == 0 ? t[c] * TwoStageSettings.DeltaScale[c] : 0;
+            }
+        }
+
+        var detections = new List<DetectedObject>();
+        settings.Decode(output, 0.5f, 0.99f, 10, detections);
+
+        Assert.That(detections, Has.Count.EqualTo(2));
+        Assert.That(detections.All(d => d.ClassIndex == 1), "logit 2 is class 1");
+        Assert.That(detections[0].Score, Is.EqualTo(MathF.Exp(5) / (MathF.Exp(5) + 3)).Within(1e-6f));
+        var decoded = detections.Select(d => d.Box).ToArray();
+        Assert.That(decoded.Any(b => Math.Abs(b.XMin - 12) < 1e-4 && Math.Abs(b.YMin - 18) < 1e-4 && Math.Abs(b.XMax - 52) < 1e-4 && Math.Abs(b.YMax - 34) < 1e-4), "scaled deltas undo the scaling");
+        Assert.That(decoded, Does.Contain(proposal), "zero deltas leave the proposal");
     }
 
     [Test]

@@ -6,11 +6,13 @@ using MlNetDeep.Vision.Detection;
 
 namespace MlNetDeep.Tests.Vision.Detection;
 
-/// <summary>The two-stage detector trained once through the engine's Trainer on the generated scenes, scored on held-out images.</summary>
+/// <summary>
+/// The two-stage detector trained through the engine's Trainer on the generated scenes, scored on held-out images, with
+/// a look at each stage (proposal recall, the head's classes and boxes on the proposals): for measuring only (the suite
+/// trains it through ML.NET, <see cref="ML.Detection.FasterRcnnTrainerTests"/>).
+/// </summary>
 public class TwoStageTrainingTests
 {
-    private Result _result;
-
     internal readonly record struct Result(double Map50, double Map5095, double MlMap50, double ProposalRecall, double Seconds);
 
     internal static Result TrainAndScore(ulong seed, int trainImages, int epochs, int width, int regions, int stride, bool print = false)
@@ -55,6 +57,16 @@ public class TwoStageTrainingTests
             }
 
             TestContext.Progress.WriteLine($"truth: {string.Join("; ", test.Objects(0).Select(o => o.ToString()))}");
+            Diagnose(settings, outputs, test);
+            var firstTrain = new DetectionData(
+                new Tensor(train.Images.Data.AsSpan(0, 64 * train.Images.RowSize).ToArray(), [64, .. train.Images.Shape[1..]]),
+                new Tensor(train.Targets.Data.AsSpan(0, 64 * train.Targets.RowSize).ToArray(), [64, .. train.Targets.Shape[1..]]),
+                [.. train.ClassNames]);
+            TestContext.Progress.Write("training images, inference mode: ");
+            Diagnose(settings, Inference.Predict(network, firstTrain.Images), firstTrain);
+            TestContext.Progress.Write("training images, training mode with the true boxes: ");
+            network.SetTrainingTargets(firstTrain.Targets);
+            Diagnose(settings, network.Forward(firstTrain.Images, training: true), firstTrain);
         }
 
         var predictions = new List<IReadOnlyList<DetectedObject>>();
@@ -93,31 +105,71 @@ public class TwoStageTrainingTests
         return result;
     }
 
-    [OneTimeSetUp]
-    public void TrainOnce() => _result = TrainAndScore(seed: 1, trainImages: 600, epochs: 8, width: 16, regions: 16, stride: 4);
-
-    /// <summary>
-    /// 600 scenes × 8 epochs, width 16, 16 proposals, stride 4; 200 held-out scenes. Measured over seeds 1, 2, 3 (TS_SEEDS=1,2,3
-    /// in <see cref="Experiment"/>): ML.NET MAP50 0.034 / 0.031 / 0.033, engine mAP50 0.037 / 0.034 / 0.034, proposal
-    /// recall@0.5 0.329 / 0.328 / 0.326; one epoch on 64 scenes gives MAP50 0.006 and recall 0.249. Far below the issue's
-    /// 0.80: the floors only say that it learns, and that the engine's mAP agrees with ML.NET's evaluator.
-    /// </summary>
-    [Test]
-    public void TheTwoStageDetectorLearnsTheGeneratedScenes()
+    // The head on the proposals that cover an object (IoU ≥ 0.5) and on those that cover none (IoU < 0.3).
+    private static void Diagnose(TwoStageSettings settings, Tensor outputs, DetectionData test)
     {
-        Assert.That(_result.ProposalRecall, Is.GreaterThan(0.29), "share of held-out objects some proposal covers at IoU ≥ 0.5");
-        Assert.That(_result.MlMap50, Is.GreaterThan(0.02), "ML.NET's MAP50 on held-out scenes");
-        Assert.That(_result.Map50, Is.EqualTo(_result.MlMap50).Within(0.01), "the engine's mAP50 agrees with ML.NET's evaluator");
+        var (onObject, right, background, rightBackground) = (0, 0, 0, 0);
+        double before = 0, after = 0;
+        Span<float> p = stackalloc float[settings.ClassCount + 1];
+        for (var i = 0; i < test.Count; i++)
+        {
+            var row = outputs.Row(i);
+            var truth = test.Objects(i);
+            for (var k = 0; k < settings.RegionsPerImage; k++)
+            {
+                var region = row.Slice(settings.RegionOffset(k), settings.RegionValues);
+                var proposal = new BoundingBox(region[0], region[1], region[2], region[3]);
+                var (best, at) = (0f, -1);
+                for (var o = 0; o < truth.Count; o++)
+                {
+                    var iou = Boxes.IoU(proposal, truth[o].Box);
+                    (best, at) = iou > best ? (iou, o) : (best, at);
+                }
+
+                MlNetDeep.Layers.Activations.Softmax.Compute(region.Slice(4, settings.ClassCount + 1), p);
+                var argmax = 0;
+                for (var c = 1; c < p.Length; c++)
+                {
+                    argmax = p[c] > p[argmax] ? c : argmax;
+                }
+
+                if (best >= 0.5f)
+                {
+                    onObject++;
+                    right += argmax == truth[at].ClassIndex + 1 ? 1 : 0;
+                    var d = region.Slice(5 + settings.ClassCount, 4);
+                    var refined = AnchorGrid.Apply(proposal, d[0] / TwoStageSettings.DeltaScale[0], d[1] / TwoStageSettings.DeltaScale[1], d[2] / TwoStageSettings.DeltaScale[2], d[3] / TwoStageSettings.DeltaScale[3]);
+                    before += best;
+                    after += Boxes.IoU(refined, truth[at].Box);
+                }
+                else if (best < 0.3f)
+                {
+                    background++;
+                    rightBackground += argmax == 0 ? 1 : 0;
+                }
+            }
+        }
+
+        TestContext.Progress.WriteLine(
+            $"head: {onObject} proposals on objects, class right {(double)right / Math.Max(1, onObject):F3}, IoU {before / Math.Max(1, onObject):F3} -> refined {after / Math.Max(1, onObject):F3}; "
+            + $"{background} on background, called background {(double)rightBackground / Math.Max(1, background):F3}");
     }
 
-    /// <summary>Longer runs for measuring (TS_N, TS_E, TS_W, TS_R, TS_S, TS_SEEDS); not part of the suite.</summary>
+    /// <summary>
+    /// Runs for measuring (TS_N, TS_E, TS_W, TS_R, TS_S, TS_SEEDS); not part of the suite. Seed 1, 600 scenes, stride 4, width
+    /// 16: 8 epochs (150 steps) gave ML.NET MAP50 0.034 because the head had not yet left its background prior (loss 2.5;
+    /// 0 of 471 proposals on objects classified right, on training images too): the recipe was too short, no stage was
+    /// wrong. 40 epochs gave 0.922 (R = 16, the true boxes alone added, a fixed hashed sample of negative anchors) and 0.950
+    /// with R = 32, jittered copies of the true boxes and every negative anchor at its expected weight (proposal recall@0.5
+    /// 0.986; the head classifies 84 % of the proposals on objects right and lifts their IoU from 0.65 to 0.77).
+    /// </summary>
     [Test, Explicit]
     public void Experiment()
     {
         var n = int.Parse(Environment.GetEnvironmentVariable("TS_N") ?? "600");
-        var e = int.Parse(Environment.GetEnvironmentVariable("TS_E") ?? "8");
+        var e = int.Parse(Environment.GetEnvironmentVariable("TS_E") ?? "40");
         var w = int.Parse(Environment.GetEnvironmentVariable("TS_W") ?? "16");
-        var r = int.Parse(Environment.GetEnvironmentVariable("TS_R") ?? "16");
+        var r = int.Parse(Environment.GetEnvironmentVariable("TS_R") ?? "32");
         var s = int.Parse(Environment.GetEnvironmentVariable("TS_S") ?? "4");
         foreach (var seed in (Environment.GetEnvironmentVariable("TS_SEEDS") ?? "1").Split(',').Select(ulong.Parse))
         {
