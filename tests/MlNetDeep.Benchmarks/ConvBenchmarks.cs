@@ -55,7 +55,8 @@ public class ConvBenchmarks
     [Benchmark(Description = "backward b64")]
     public Tensor Backward() => _layer.Backward(_outputGradient);
 
-    private static Tensor Random(ulong seed, int[] shape)
+    /// <summary>A tensor of standard normal values.</summary>
+    internal static Tensor Random(ulong seed, int[] shape)
     {
         var r = new RandomSource(seed);
         var t = new Tensor(shape);

@@ -43,8 +43,8 @@ public class UnrolledConvBenchmarks
             _layer = new Conv2D(co, 3, stride: stride, padding: 1, useBias: false);
             int[] shape = [ci, side, side];
             var outputShape = _layer.Build(shape, new RandomSource(1));
-            _input = Random(2, [64, .. shape]);
-            _outputGradient = Random(3, [64, .. outputShape]);
+            _input = ConvBenchmarks.Random(2, [64, .. shape]);
+            _outputGradient = ConvBenchmarks.Random(3, [64, .. outputShape]);
             _layer.Forward(_input, true);
             _layer.Backward(_outputGradient);
         }
@@ -59,16 +59,4 @@ public class UnrolledConvBenchmarks
 
     [Benchmark(Description = "backward b64")]
     public Tensor Backward() => _layer.Backward(_outputGradient);
-
-    private static Tensor Random(ulong seed, int[] shape)
-    {
-        var r = new RandomSource(seed);
-        var t = new Tensor(shape);
-        for (var i = 0; i < t.Length; i++)
-        {
-            t[i] = (float)r.NextGaussian();
-        }
-
-        return t;
-    }
 }

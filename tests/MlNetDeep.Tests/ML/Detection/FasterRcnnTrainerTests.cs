@@ -106,8 +106,8 @@ public class FasterRcnnTrainerTests
             _ml.Model.SaveWithNetworks(_model, _test.Schema, path);
             var loaded = _ml.Model.LoadWithNetworks(path, out _);
 
-            var before = Columns(_scored);
-            var after = Columns(loaded.Transform(_test));
+            var before = DetectionRows.Columns(_scored);
+            var after = DetectionRows.Columns(loaded.Transform(_test));
             Assert.That(before.Boxes.Sum(b => b.Length), Is.GreaterThan(0));
             Assert.That(after.Boxes, Is.EqualTo(before.Boxes));
             Assert.That(after.Scores, Is.EqualTo(before.Scores));
@@ -122,11 +122,11 @@ public class FasterRcnnTrainerTests
     [Test]
     public void APredictionEngineGivesTheBoxesOfTransform()
     {
-        using var engine = _ml.Model.CreatePredictionEngine<Scene, Prediction>(_model);
-        var transformed = Columns(_scored);
+        using var engine = _ml.Model.CreatePredictionEngine<DetectionRows.Scene, DetectionRows.Prediction>(_model);
+        var transformed = DetectionRows.Columns(_scored);
         for (var i = 0; i < 5; i++)
         {
-            var p = engine.Predict(new Scene { Features = _testData.Images.Row(i).ToArray() });
+            var p = engine.Predict(new DetectionRows.Scene { Features = _testData.Images.Row(i).ToArray() });
 
             Assert.That(p.PredictedBoundingBoxes, Is.EqualTo(transformed.Boxes[i]), $"row {i}");
             Assert.That(p.PredictedLabel, Is.EqualTo(transformed.Labels[i]), $"row {i}");
@@ -141,50 +141,12 @@ public class FasterRcnnTrainerTests
         var image = new float[3 * 16 * 16];
         var data = ml.Data.LoadFromEnumerable(new[]
         {
-            new SmallScene { Features = image, Label = ["car"], Box = [1, 1, 6, 6] },
-            new SmallScene { Features = image, Label = ["car"], Box = [9, 2, 3, 4] },
+            new DetectionRows.SmallScene { Features = image, Label = ["car"], Box = [1, 1, 6, 6] },
+            new DetectionRows.SmallScene { Features = image, Label = ["car"], Box = [9, 2, 3, 4] },
         });
         var options = new FasterRcnnTrainer.Options { Stride = 4, Anchors = [(4f, 4f)], RegionsPerImage = 4, PoolSize = 2, NumberOfEpochs = 1, BatchSize = 2, Seed = 1, NetworkWidth = 2 };
 
         Assert.That(() => ml.MulticlassClassification.Trainers.FasterRcnn(options).Fit(data),
             Throws.TypeOf<InvalidDataException>().With.Message.Contains("Row 1 of the training data: column 'Box' has box 0 = (9, 2, 3, 4)"));
-    }
-
-    private static (List<float[]> Boxes, List<float[]> Scores, List<string[]> Labels) Columns(IDataView scored) =>
-        (scored.GetColumn<float[]>("PredictedBoundingBoxes").ToList(),
-         scored.GetColumn<float[]>("Score").ToList(),
-         scored.GetColumn<string[]>("PredictedLabel").ToList());
-
-    private sealed class Scene
-    {
-        [VectorType(3, 64, 64)]
-        public float[] Features { get; set; } = [];
-
-        [VectorType]
-        public string[] Label { get; set; } = [];
-
-        [VectorType]
-        public float[] Box { get; set; } = [];
-    }
-
-    private sealed class SmallScene
-    {
-        [VectorType(3, 16, 16)]
-        public float[] Features { get; set; } = [];
-
-        [VectorType]
-        public string[] Label { get; set; } = [];
-
-        [VectorType]
-        public float[] Box { get; set; } = [];
-    }
-
-    private sealed class Prediction
-    {
-        public float[] PredictedBoundingBoxes { get; set; } = [];
-
-        public float[] Score { get; set; } = [];
-
-        public string[] PredictedLabel { get; set; } = [];
     }
 }

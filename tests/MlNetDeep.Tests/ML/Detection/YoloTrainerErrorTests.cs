@@ -14,9 +14,9 @@ public class YoloTrainerErrorTests
 
     private static IDataView View(MLContext ml, string[] label, float[] box) => ml.Data.LoadFromEnumerable(new[]
     {
-        new Row { Features = Image, Label = ["car"], Box = [1, 1, 6, 6] },
-        new Row { Features = Image, Label = ["car", "bike"], Box = [1, 1, 6, 6, 8, 8, 15, 12] },
-        new Row { Features = Image, Label = label, Box = box },
+        new DetectionRows.SmallScene { Features = Image, Label = ["car"], Box = [1, 1, 6, 6] },
+        new DetectionRows.SmallScene { Features = Image, Label = ["car", "bike"], Box = [1, 1, 6, 6, 8, 8, 15, 12] },
+        new DetectionRows.SmallScene { Features = Image, Label = label, Box = box },
     });
 
     [TestCase(new[] { "car" }, new float[] { 1, 2, 3, 4, 5 }, "column 'Box' has 5 values; expected 4 per object")]
@@ -40,18 +40,6 @@ public class YoloTrainerErrorTests
 
         Assert.That(() => ml.MulticlassClassification.Trainers.Yolo(Options()).Fit(data),
             Throws.ArgumentException.With.Message.Contains("'Label' must be a vector of text"));
-    }
-
-    private sealed class Row
-    {
-        [VectorType(3, 16, 16)]
-        public float[] Features { get; set; } = [];
-
-        [VectorType]
-        public string[] Label { get; set; } = [];
-
-        [VectorType]
-        public float[] Box { get; set; } = [];
     }
 
     private sealed class KeyRow

@@ -97,8 +97,8 @@ public class YoloTrainerTests
             _ml.Model.SaveWithNetworks(_model, _test.Schema, path);
             var loaded = _ml.Model.LoadWithNetworks(path, out _);
 
-            var before = Columns(_scored);
-            var after = Columns(loaded.Transform(_test));
+            var before = DetectionRows.Columns(_scored);
+            var after = DetectionRows.Columns(loaded.Transform(_test));
             Assert.That(after.Boxes, Is.EqualTo(before.Boxes));
             Assert.That(after.Scores, Is.EqualTo(before.Scores));
             Assert.That(after.Labels, Is.EqualTo(before.Labels));
@@ -112,41 +112,15 @@ public class YoloTrainerTests
     [Test]
     public void APredictionEngineGivesTheBoxesOfTransform()
     {
-        using var engine = _ml.Model.CreatePredictionEngine<Scene, Prediction>(_model);
-        var transformed = Columns(_scored);
+        using var engine = _ml.Model.CreatePredictionEngine<DetectionRows.Scene, DetectionRows.Prediction>(_model);
+        var transformed = DetectionRows.Columns(_scored);
         for (var i = 0; i < 5; i++)
         {
-            var p = engine.Predict(new Scene { Features = _testData.Images.Row(i).ToArray() });
+            var p = engine.Predict(new DetectionRows.Scene { Features = _testData.Images.Row(i).ToArray() });
 
             Assert.That(p.PredictedBoundingBoxes, Is.EqualTo(transformed.Boxes[i]), $"row {i}");
             Assert.That(p.PredictedLabel, Is.EqualTo(transformed.Labels[i]), $"row {i}");
             Assert.That(p.Score, Is.EqualTo(transformed.Scores[i]), $"row {i}");
         }
-    }
-
-    private static (List<float[]> Boxes, List<float[]> Scores, List<string[]> Labels) Columns(IDataView scored) =>
-        (scored.GetColumn<float[]>("PredictedBoundingBoxes").ToList(),
-         scored.GetColumn<float[]>("Score").ToList(),
-         scored.GetColumn<string[]>("PredictedLabel").ToList());
-
-    private sealed class Scene
-    {
-        [VectorType(3, 64, 64)]
-        public float[] Features { get; set; } = [];
-
-        [VectorType]
-        public string[] Label { get; set; } = [];
-
-        [VectorType]
-        public float[] Box { get; set; } = [];
-    }
-
-    private sealed class Prediction
-    {
-        public float[] PredictedBoundingBoxes { get; set; } = [];
-
-        public float[] Score { get; set; } = [];
-
-        public string[] PredictedLabel { get; set; } = [];
     }
 }
