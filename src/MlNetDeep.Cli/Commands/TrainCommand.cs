@@ -36,7 +36,7 @@ internal static class TrainCommand
         var init = Options.Choice("--init", "Weight initialisation of the mlp", "kaiming", TrainingRecipe.Initializations);
         var seed = Options.Int("--seed", "Seeds initialisation, shuffling, dropout and the held-out split", 0, 0, int.MaxValue);
         var testFraction = Options.Float("--test-fraction", "Share of the rows held out for the metrics when the data set has no test part", 0.2f, v => v > 0 && v < 1, "in (0, 1)");
-        var imageSize = Options.Int("--image-size", "The side images are resized to (image folders)", 32, 8, 1024);
+        var imageSize = Options.Int("--image-size", "The side images are resized to (image folders), or of the generated scenes (--task segmentation and detection: default 64) and the coins crops (default 32)", 32, 8, 1024);
         var patience = Options.Int("--early-stopping", "Stop after this many epochs without improvement of --monitor, keeping the best weights (0: off)", 0, 0, 10_000);
         var monitor = Options.Choice("--monitor", "The metric early stopping and --checkpoint watch", "val-loss", Monitors);
         var save = Options.OutputFile("--save", "Save the fitted pipeline here (load with LoadWithNetworks, or use with evaluate and predict)");
@@ -91,7 +91,7 @@ internal static class TrainCommand
                 // The generated scenes (datasets/README.md); --dataset is not read.
                 return SegmentationTraining.Run(terminal, new SegmentationTraining.Settings(
                     p.GetValue(model) ?? "unet", p.GetValue(epochs), Given(p, batch) ? p.GetValue(batch) : 8, Given(p, lr) ? p.GetValue(lr) : 1e-2f,
-                    Given(p, schedule) ? p.GetValue(schedule)! : "constant", p.GetValue(filters), p.GetValue(seed), p.GetValue(imageSize), p.GetValue(scenes), p.GetValue(plot), p.GetValue(segmentationData)!));
+                    Given(p, schedule) ? p.GetValue(schedule)! : "constant", p.GetValue(filters), p.GetValue(seed), SegmentationImageSize(p, imageSize, segmentationData), p.GetValue(scenes), p.GetValue(plot), p.GetValue(segmentationData)!));
             }
 
             if (taskName == "detection")
@@ -221,6 +221,13 @@ internal static class TrainCommand
         Path.Combine(Path.GetDirectoryName(path) ?? string.Empty, $"{Path.GetFileNameWithoutExtension(path)}-{suffix}{Path.GetExtension(path)}");
 
     private static bool Given<T>(ParseResult p, Option<T> option) => p.GetResult(option) is { Implicit: false };
+
+    /// <summary>
+    /// The side of --task segmentation's images: as given, else 64 for the generated scenes (FCN's stride-8 scores are then
+    /// 8×8, where 32×32 scenes leave FCN-8s 4×4; README) and 32 for the coins crops.
+    /// </summary>
+    private static int SegmentationImageSize(ParseResult p, Option<int> imageSize, Option<string> data) =>
+        Given(p, imageSize) ? p.GetValue(imageSize) : p.GetValue(data) == "scenes" ? 64 : 32;
 
     private static NeuralNetworkTask ExperimentRunnerTask(string name) => name switch
     {

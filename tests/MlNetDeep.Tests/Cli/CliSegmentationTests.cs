@@ -13,6 +13,9 @@ public class CliSegmentationTests
             var (code, output, error) = CliErrorTests.Run(["train", "--task", "segmentation", "--epochs", "1", "--scenes", "48", "--plot", plot]);
 
             Assert.That(code, Is.Zero, error);
+
+            // The generated scenes are 64×64 unless --image-size says otherwise (the README's figures are on that set).
+            Assert.That(output, Does.Contain("48 training and 50 held-out images of 64×64"), output);
             var last = output.TrimEnd().Split('\n')[^1];
             Assert.That(last, Does.Match(@"^mIoU \d\.\d{4} pixel accuracy \d\.\d{4}$"), output);
             Assert.That(File.ReadAllBytes(plot)[1..4], Is.EqualTo("PNG"u8.ToArray()));
