@@ -33,11 +33,13 @@ internal static class FaceDetection
         var (train, heldOut) = all.StratifiedSplit(0.8, seed);
         terminal.Line($"LFW subset (datasets/lfw-subset): {train.Count} training and {heldOut.Count} held-out grey 25×25 windows, half faces");
         var clock = Stopwatch.StartNew();
-        // Photos without a human face, for the non-face windows (never the astronaut photo, which is the test).
+        // Photos without a human face, for the non-face windows (never the astronaut photo, which is the test), shrunk to 300 × 300.
+        const int size = 300;
         var negativePhotos = FaceWindowClassifier.Grey(AugmentationPreview.LoadImages(
-            [Path.Combine(DatasetPaths.Find("images"), "chelsea.png"), Path.Combine(DatasetPaths.Find("images"), "coffee.png"), Path.Combine(DatasetPaths.Find("coins"), "coins.png")], 300));
-        var photos = Enumerable.Range(0, negativePhotos.Rows).Select(i => new Tensor(negativePhotos.Row(i).ToArray(), 1, 300, 300)).ToList();
-        var classifier = FaceWindowClassifier.TrainWithNegatives(train, photos, WindowSides.Where(v => v <= 150).ToList(), seed, s.Epochs, rounds: 2, log: terminal.Line);
+            [Path.Combine(DatasetPaths.Find("images"), "chelsea.png"), Path.Combine(DatasetPaths.Find("images"), "coffee.png"), Path.Combine(DatasetPaths.Find("coins"), "coins.png")], size));
+        var photos = Enumerable.Range(0, negativePhotos.Rows).Select(i => new Tensor(negativePhotos.Row(i).ToArray(), 1, size, size)).ToList();
+
+        var classifier = FaceWindowClassifier.TrainWithNegatives(train, photos, WindowSides.Where(v => v <= 150).ToList(), seed, s.Epochs, rounds: 5, log: terminal.Line);
         terminal.Line(string.Create(
             CultureInfo.InvariantCulture,
             $"classifier: {classifier.ParameterCount:N0} parameters, {s.Epochs} epochs, seed {s.Seed}, trained in {clock.Elapsed.TotalSeconds:F1} s; held-out accuracy {FaceWindowClassifier.Accuracy(classifier, heldOut):P1}"));
@@ -45,10 +47,10 @@ internal static class FaceDetection
         var photo = Path.Combine(DatasetPaths.Find("images"), "astronaut.png");
         var rgb = AugmentationPreview.LoadImages([photo], 512);
         clock.Restart();
-        var detections = SlidingWindowDetector.Detect(classifier, FaceWindowClassifier.Grey(rgb), WindowSides, s.Threshold);
+        var detections = SlidingWindowDetector.Detect(classifier, FaceWindowClassifier.Grey(rgb), WindowSides, s.Threshold, prepare: FaceWindowClassifier.NormalizeLocally);
         terminal.Line(string.Create(
             CultureInfo.InvariantCulture,
-            $"astronaut.png (512×512, grey): window sides {string.Join(" ", WindowSides)} px, stride {SlidingWindows.WindowStride(classifier)} windows of the shrunk image; {detections.Count} boxes with score ≥ {s.Threshold} after NMS (IoU 0.3) in {clock.Elapsed.TotalSeconds:F1} s"));
+            $"astronaut.png (512×512, grey, each pyramid level contrast-normalised over 25×25 neighbourhoods): window sides {string.Join(" ", WindowSides)} px, stride {SlidingWindows.WindowStride(classifier)} windows of the shrunk image; {detections.Count} boxes with score ≥ {s.Threshold} after NMS (IoU 0.3) in {clock.Elapsed.TotalSeconds:F1} s"));
         foreach (var d in detections.Take(10))
         {
             terminal.Line(string.Create(

@@ -50,7 +50,7 @@ public static class FaceWindowClassifier
 
     /// <summary>
     /// Trains <see cref="Create"/> on grey windows with binary cross-entropy, Adam (0.005, cosine annealing), mini-batches
-    /// of 32, L2 0.001, and random left–right mirroring, shifts of up to 2 px, scaling by 0.9–1.1 and brightness shifts of up to ±0.3; each class weighs half of the cost whatever its count.
+    /// of 32, L2 0.001, and random left–right mirroring, shifts of up to 2 px and scaling by 0.9–1.1, on windows contrast-normalised by <see cref="Normalize"/>; each class weighs half of the cost whatever its count.
     /// </summary>
     /// <param name="windows">Grey windows [N, 1, 25, 25] with labels 0 (non-face) and 1 (face).</param>
     /// <param name="seed">Seeds the weights, the shuffling and the mirroring.</param>
@@ -72,12 +72,12 @@ public static class FaceWindowClassifier
             weights[i] = windows.Count / (2f * (windows.Labels[i] == 1 ? Math.Max(1, faces) : Math.Max(1, windows.Count - faces)));
         }
 
-        Trainer.Fit(network, windows.Features, targets, new TrainingOptions
+        Trainer.Fit(network, Normalize(windows.Features), targets, new TrainingOptions
         {
             Loss = new BinaryCrossEntropy(),
             Optimizer = new Adam(5e-3f),
             Schedule = new MlNetDeep.Schedules.CosineAnnealing(),
-            Augmentation = new AugmentationPipeline(new RandomMirror(0.5), new RandomTranslation(2, 2), new RandomScaling(0.9, 1.1), new Brightness(0.3f)),
+            Augmentation = new AugmentationPipeline(new RandomMirror(0.5), new RandomTranslation(2, 2), new RandomScaling(0.9, 1.1)),
             Epochs = epochs,
             BatchSize = 32,
             L2 = 1e-3f,
@@ -91,7 +91,8 @@ public static class FaceWindowClassifier
     /// The detector's recipe (bootstrapping, as Sung and Poggio's and Viola and Jones's face detectors gathered their
     /// negatives): the labelled windows plus <paramref name="randomNegatives"/> random square windows (side 25 px up to
     /// half the photo's shorter side, shrunk to 25 × 25) of each photo without faces; then, <paramref name="rounds"/> times,
-    /// the classifier is run over those photos with <see cref="SlidingWindowDetector"/> and every window it calls a face is
+    /// the classifier is run over those photos with <see cref="SlidingWindowDetector"/> (each level prepared by
+    /// <see cref="NormalizeLocally"/>) and every window it calls a face is
     /// added as a non-face, and the classifier is trained again from the same seed.
     /// </summary>
     /// <param name="windows">Labelled grey windows [N, 1, 25, 25] (0 non-face, 1 face).</param>
@@ -105,7 +106,7 @@ public static class FaceWindowClassifier
     /// <returns>The classifier of the last round.</returns>
     public static Sequential TrainWithNegatives(
         ClassificationData windows, IReadOnlyList<Tensor> negativePhotos, IReadOnlyList<float> windowSides, ulong seed, int epochs = 30,
-        int randomNegatives = 1000, int rounds = 1, Action<string>? log = null)
+        int randomNegatives = 1000, int rounds = 5, Action<string>? log = null)
     {
         ArgumentNullException.ThrowIfNull(windows);
         ArgumentNullException.ThrowIfNull(negativePhotos);
@@ -118,7 +119,7 @@ public static class FaceWindowClassifier
         for (var round = 0; round < rounds; round++)
         {
             var mined = negativePhotos
-                .Select(photo => Windows(photo, SlidingWindowDetector.Detect(classifier, photo, windowSides, 0.5f, 0.5f).Select(d => d.Box)))
+                .Select(photo => Windows(photo, SlidingWindowDetector.Detect(classifier, photo, windowSides, 0.5f, 0.5f, prepare: NormalizeLocally).Select(d => d.Box)))
                 .Where(t => t.Rows > 0)
                 .ToList();
             negatives.AddRange(mined);
@@ -229,6 +230,84 @@ public static class FaceWindowClassifier
         }
     }
 
+    /// <summary>
+    /// Contrast normalisation of windows [N, 1, 25, 25]: each to zero mean and unit spread, (x − mean) / √(variance + 0.05²),
+    /// so a face lit brighter or darker than LFW's looks the same. <see cref="Train"/> and <see cref="Accuracy"/> apply it.
+    /// </summary>
+    /// <param name="windows">The windows; not changed.</param>
+    /// <returns>The normalised copy.</returns>
+    public static Tensor Normalize(Tensor windows)
+    {
+        ArgumentNullException.ThrowIfNull(windows);
+        var result = new Tensor(windows.Data.ToArray(), windows.Shape.ToArray());
+        for (var i = 0; i < result.Rows; i++)
+        {
+            var row = result.Row(i);
+            double sum = 0, squares = 0;
+            foreach (var v in row)
+            {
+                (sum, squares) = (sum + v, squares + (v * v));
+            }
+
+            var mean = sum / row.Length;
+            var scale = 1 / Math.Sqrt(Math.Max(0, (squares / row.Length) - (mean * mean)) + Floor);
+            for (var p = 0; p < row.Length; p++)
+            {
+                row[p] = (float)((row[p] - mean) * scale);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// The same normalisation for a whole grey image [1, H, W] that a converted classifier will search: each pixel with the
+    /// mean and variance of the 25 × 25 neighbourhood centred on it (clipped at the border) — the statistics of the window
+    /// centred there, so a window's centre is normalised as <see cref="Normalize"/> does it. Pass it as
+    /// <see cref="SlidingWindowDetector.Detect"/>'s <c>prepare</c>.
+    /// </summary>
+    /// <param name="image">The grey image [1, H, W].</param>
+    /// <returns>The normalised copy.</returns>
+    public static Tensor NormalizeLocally(Tensor image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        var (h, w) = (image.Dim(image.Rank - 2), image.Dim(image.Rank - 1));
+        var sums = new double[(h + 1) * (w + 1)];
+        var squares = new double[(h + 1) * (w + 1)];
+        var x = image.Span;
+        for (var y = 0; y < h; y++)
+        {
+            for (var c = 0; c < w; c++)
+            {
+                var v = (double)x[(y * w) + c];
+                var at = ((y + 1) * (w + 1)) + c + 1;
+                sums[at] = v + sums[at - 1] + sums[at - w - 1] - sums[at - w - 2];
+                squares[at] = (v * v) + squares[at - 1] + squares[at - w - 1] - squares[at - w - 2];
+            }
+        }
+
+        var result = new Tensor(image.Shape.ToArray());
+        var half = Side / 2;
+        for (var y = 0; y < h; y++)
+        {
+            var (y0, y1) = (Math.Max(0, y - half), Math.Min(h, y + half + 1));
+            for (var c = 0; c < w; c++)
+            {
+                var (x0, x1) = (Math.Max(0, c - half), Math.Min(w, c + half + 1));
+                var n = (y1 - y0) * (x1 - x0);
+                double Box(double[] t) => t[(y1 * (w + 1)) + x1] - t[(y0 * (w + 1)) + x1] - t[(y1 * (w + 1)) + x0] + t[(y0 * (w + 1)) + x0];
+                var mean = Box(sums) / n;
+                var variance = Math.Max(0, (Box(squares) / n) - (mean * mean));
+                result[(y * w) + c] = (float)((x[(y * w) + c] - mean) / Math.Sqrt(variance + Floor));
+            }
+        }
+
+        return result;
+    }
+
+    // 0.05², the variance floor of the normalisation: flat windows are not blown up to unit spread.
+    private const double Floor = 0.0025;
+
     /// <summary>The share of windows whose face score σ(logit) is on the side of 0.5 their label says.</summary>
     /// <param name="classifier">The trained classifier.</param>
     /// <param name="windows">Labelled windows.</param>
@@ -236,7 +315,7 @@ public static class FaceWindowClassifier
     {
         ArgumentNullException.ThrowIfNull(classifier);
         ArgumentNullException.ThrowIfNull(windows);
-        var logits = Inference.Predict(classifier, windows.Features);
+        var logits = Inference.Predict(classifier, Normalize(windows.Features));
         var right = 0;
         for (var i = 0; i < windows.Count; i++)
         {

@@ -20,9 +20,10 @@ public static class SlidingWindowDetector
     /// <param name="scoreThreshold">Windows scoring below this are dropped.</param>
     /// <param name="iouThreshold">Non-max suppression drops a window overlapping a better one by more than this.</param>
     /// <param name="output">Which output of the classifier is the positive logit.</param>
+    /// <param name="prepare">Applied to each shrunk image [C, h', w'] before the classifier sees it (such as a local contrast normalisation); null leaves it.</param>
     /// <returns>The detections (class 0), by decreasing score, boxes in the image's pixel edges.</returns>
     public static List<DetectedObject> Detect(
-        Sequential classifier, Tensor image, IReadOnlyList<float> windowSides, float scoreThreshold = 0.5f, float iouThreshold = 0.3f, int output = 0)
+        Sequential classifier, Tensor image, IReadOnlyList<float> windowSides, float scoreThreshold = 0.5f, float iouThreshold = 0.3f, int output = 0, Func<Tensor, Tensor>? prepare = null)
     {
         ArgumentNullException.ThrowIfNull(classifier);
         ArgumentNullException.ThrowIfNull(image);
@@ -58,6 +59,7 @@ public static class SlidingWindowDetector
             }
 
             var small = Downscale(image, sh, sw);
+            small = prepare?.Invoke(small) ?? small;
             var convolutional = SlidingWindows.ToConvolutional(classifier, [c, sh, sw]);
             small.Reshape(1, c, sh, sw);
             var scores = convolutional.Forward(small, training: false);
