@@ -1,5 +1,6 @@
 using MlNetDeep.Data;
 using MlNetDeep.Tensors;
+using MlNetDeep.Vision.Detection;
 using SkiaSharp;
 
 namespace MlNetDeep.Cli.Commands;
@@ -48,6 +49,107 @@ internal static class CoinsCrops
         }
 
         return (Crops(photo, mask, width, size, train), Crops(photo, mask, width, size, test));
+    }
+
+    /// <summary>
+    /// The detection version: the photo and its 24 boxes (coins-boxes.csv) shrunk by <paramref name="shrink"/> (area
+    /// averaging), <paramref name="trainCount"/> random <paramref name="size"/>×<paramref name="size"/> crops of the left part
+    /// (columns before <see cref="SplitColumn"/>) and the crops of the right part on a grid of stride size/2, each with the
+    /// boxes of the coins at least half inside it, clipped to it.
+    /// </summary>
+    public static (DetectionData Train, DetectionData Test) LoadDetection(string folder, int size, int trainCount, ulong seed, int shrink = 2)
+    {
+        var (photo, _, width, height) = Read(folder);
+        var (w, h) = (width / shrink, height / shrink);
+        var small = SlidingWindowDetector.Downscale(new Tensor(photo, 1, height, width), h, w).Data;
+        var (fx, fy) = (w / (float)width, h / (float)height);
+        var boxes = ReadBoxes(Path.Combine(folder, "coins-boxes.csv"))
+            .Select(b => new BoundingBox(b.XMin * fx, b.YMin * fy, b.XMax * fx, b.YMax * fy)).ToList();
+        var split = SplitColumn / shrink;
+        if (size > h || size > w - split || size > split)
+        {
+            throw new ArgumentException($"--image-size {size}: the coins photo shrunk by {shrink} is {w}×{h} and its held-out part {w - split} pixels wide; use at most {Math.Min(h, w - split)}.");
+        }
+
+        var random = new RandomSource(seed);
+        var train = new List<(int X, int Y)>();
+        for (var i = 0; i < trainCount; i++)
+        {
+            train.Add((random.NextInt(split - size + 1), random.NextInt(h - size + 1)));
+        }
+
+        var test = new List<(int X, int Y)>();
+        var stride = Math.Max(1, size / 2);
+        for (var y = 0; ; y += stride)
+        {
+            var top = Math.Min(y, h - size);
+            for (var x = split; x + size <= w; x += stride)
+            {
+                test.Add((x, top));
+            }
+
+            if (top == h - size)
+            {
+                break;
+            }
+        }
+
+        return (BoxCrops(small, w, size, boxes, train), BoxCrops(small, w, size, boxes, test));
+    }
+
+    private static DetectionData BoxCrops(float[] photo, int width, int size, List<BoundingBox> boxes, List<(int X, int Y)> corners)
+    {
+        var images = new Tensor(corners.Count, 1, size, size);
+        var inside = corners.Select(c => boxes
+            .Select(b => new BoundingBox(Math.Max(b.XMin - c.X, 0), Math.Max(b.YMin - c.Y, 0), Math.Min(b.XMax - c.X, size), Math.Min(b.YMax - c.Y, size)) is var clipped
+                && clipped.Width > 0 && clipped.Height > 0 && clipped.Area >= 0.5f * b.Area ? clipped : (BoundingBox?)null)
+            .OfType<BoundingBox>().ToList()).ToList();
+        var most = Math.Max(1, inside.Max(l => l.Count));
+        var targets = new Tensor(corners.Count, most, 5);
+        targets.Span.Fill(0);
+        for (var i = 0; i < corners.Count; i++)
+        {
+            var (x0, y0) = corners[i];
+            for (var y = 0; y < size; y++)
+            {
+                photo.AsSpan(((y0 + y) * width) + x0, size).CopyTo(images.Data.AsSpan((i * size * size) + (y * size), size));
+            }
+
+            var t = targets.Row(i);
+            for (var o = 0; o < most; o++)
+            {
+                if (o < inside[i].Count)
+                {
+                    var b = inside[i][o];
+                    (t[o * 5], t[(o * 5) + 1], t[(o * 5) + 2], t[(o * 5) + 3], t[(o * 5) + 4]) = (0, b.XMin, b.YMin, b.XMax, b.YMax);
+                }
+                else
+                {
+                    t[o * 5] = -1;
+                }
+            }
+        }
+
+        return new DetectionData(images, targets, ["coin"]);
+    }
+
+    /// <summary>coins-boxes.csv: a header, then label, xmin, ymin, xmax, ymax (pixel edges), pixel count.</summary>
+    private static List<BoundingBox> ReadBoxes(string path)
+    {
+        var result = new List<BoundingBox>();
+        foreach (var line in File.ReadLines(path).Skip(1).Where(l => l.Length > 0))
+        {
+            var f = line.Split(',');
+            if (f.Length < 5 || !float.TryParse(f[1], System.Globalization.CultureInfo.InvariantCulture, out var x0) || !float.TryParse(f[2], System.Globalization.CultureInfo.InvariantCulture, out var y0)
+                || !float.TryParse(f[3], System.Globalization.CultureInfo.InvariantCulture, out var x1) || !float.TryParse(f[4], System.Globalization.CultureInfo.InvariantCulture, out var y1) || !(x1 > x0 && y1 > y0))
+            {
+                throw new InvalidDataException($"'{path}': line '{line}' is not label,xmin,ymin,xmax,ymax,pixels with xmin < xmax and ymin < ymax.");
+            }
+
+            result.Add(new BoundingBox(x0, y0, x1, y1));
+        }
+
+        return result;
     }
 
     private static SegmentationData Crops(float[] photo, float[] mask, int width, int size, List<(int X, int Y)> corners)

@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.TorchSharp;
 using MlNetDeep.Charts;
+using MlNetDeep.Data;
 using MlNetDeep.ML;
 using MlNetDeep.ML.Detection;
 using MlNetDeep.Tensors;
@@ -13,8 +14,9 @@ namespace MlNetDeep.Cli.Commands;
 /// <summary>
 /// <c>mlnetdeep train --task detection [--model yolo|two-stage]</c>: the YOLO detector
 /// (<c>mlContext.MulticlassClassification.Trainers.Yolo</c>) or the two-stage one, Faster R-CNN in miniature
-/// (<c>…Trainers.FasterRcnn</c>), trained on the generated scenes through ML.NET behind a random mirror that moves the
-/// boxes, scored on held-out scenes (another seed) by ML.NET's own EvaluateObjectDetection, ending with
+/// (<c>…Trainers.FasterRcnn</c>), trained on the generated scenes (or, with <c>--data coins</c>, on crops of the left part of
+/// the coins photo, <see cref="CoinsCrops.LoadDetection"/>) through ML.NET behind a random mirror that moves the boxes,
+/// scored on held-out scenes (another seed; or the crops of the photo's right third) by ML.NET's own EvaluateObjectDetection, ending with
 /// <c>mAP50 … mAP50-95 …</c>.
 /// </summary>
 internal static class DetectionTraining
@@ -26,16 +28,18 @@ internal static class DetectionTraining
     public static readonly IReadOnlyList<string> Models = ["yolo", "two-stage"];
 
     /// <summary>What the command needs from the shared train options; null takes the model's recipe.</summary>
-    public sealed record Settings(string Model, int? Epochs, int? BatchSize, float? LearningRate, int Seed, int ImageSize, int? TrainImages, string? Plot, string? Save);
+    public sealed record Settings(string Model, int? Epochs, int? BatchSize, float? LearningRate, int Seed, int ImageSize, int? TrainImages, string? Plot, string? Save, string Data = "scenes");
 
     public static int Run(Terminal terminal, Settings s)
     {
         var seed = (ulong)s.Seed;
         var ml = new MLContext(seed: s.Seed);
         var twoStage = s.Model == "two-stage";
-        var trainImages = s.TrainImages ?? (twoStage ? TwoStageScenes : 2000);
-        var trainData = DetectionScenes.Generate(trainImages, seed, s.ImageSize);
-        var testData = DetectionScenes.Generate(TestScenes, seed + 1000, s.ImageSize);
+        var coins = s.Data == "coins";
+        var trainImages = s.TrainImages ?? (coins ? CoinsTrainCrops : twoStage ? TwoStageScenes : 2000);
+        var (trainData, testData) = coins
+            ? CoinsCrops.LoadDetection(DatasetPaths.Find("coins"), s.ImageSize, trainImages, seed)
+            : (DetectionScenes.Generate(trainImages, seed, s.ImageSize), DetectionScenes.Generate(TestScenes, seed + 1000, s.ImageSize));
         var train = trainData.ToDataView(ml);
         var test = testData.ToDataView(ml);
         NeuralNetworkDetectionTrainer.Options options;
@@ -61,9 +65,13 @@ internal static class DetectionTraining
         options.LearningRate = s.LearningRate ?? options.LearningRate;
         var epochs = options.NumberOfEpochs;
         options.ProgressCallback = e => terminal.Line(string.Create(CultureInfo.InvariantCulture, $"epoch {e.Epoch}/{epochs}: loss {e.TrainLoss:F4} ({e.Seconds:F1} s)"));
-        terminal.Line(string.Create(
-            CultureInfo.InvariantCulture,
-            $"generated scenes ({string.Join(", ", DetectionScenes.ClassNames)}): {trainData.Count} training and {testData.Count} held-out images of {s.ImageSize}×{s.ImageSize}"));
+        terminal.Line(coins
+            ? string.Create(
+                CultureInfo.InvariantCulture,
+                $"coins photo (datasets/coins, boxes by a classical watershed) shrunk by 2 to 192×151: {trainData.Count} random {s.ImageSize}×{s.ImageSize} crops of columns 0–{(CoinsCrops.SplitColumn / 2) - 1} for training, {testData.Count} held-out crops of columns {CoinsCrops.SplitColumn / 2}–191 ({Enumerable.Range(0, testData.Count).Sum(i => testData.Objects(i).Count)} coin boxes at least half inside)")
+            : string.Create(
+                CultureInfo.InvariantCulture,
+                $"generated scenes ({string.Join(", ", DetectionScenes.ClassNames)}): {trainData.Count} training and {testData.Count} held-out images of {s.ImageSize}×{s.ImageSize}"));
         terminal.Line(string.Create(
             CultureInfo.InvariantCulture,
             $"{description}; {epochs} epochs, batch {options.BatchSize}, Adam {options.LearningRate} with cosine annealing, random mirror; seed {s.Seed}"));
@@ -101,9 +109,11 @@ internal static class DetectionTraining
 
         if (s.Plot is { } plot)
         {
-            const int shown = 8;
+            var shown = Math.Min(8, testData.Count);
             var plane = 3 * s.ImageSize * s.ImageSize;
-            var images = new Tensor(testData.Images.Data.AsSpan(0, shown * plane).ToArray(), shown, 3, s.ImageSize, s.ImageSize);
+            var images = testData.Images.Dim(1) == 3
+                ? new Tensor(testData.Images.Data.AsSpan(0, shown * plane).ToArray(), shown, 3, s.ImageSize, s.ImageSize)
+                : Rgb(testData.Images, shown);
             var detections = scored.ReadDetections(detector.ClassNames);
             // The scenes number their classes in their own order; the detector, in the label column's ordinal order.
             var classOf = testData.ClassNames.Select(n => detector.ClassNames.ToList().IndexOf(n)).ToArray();
@@ -115,6 +125,25 @@ internal static class DetectionTraining
 
         terminal.Line(string.Create(CultureInfo.InvariantCulture, $"mAP50 {metrics.MAP50:F4} mAP50-95 {metrics.MAP50_95:F4}"));
         return 0;
+    }
+
+    /// <summary>The coins recipe's training crops.</summary>
+    private const int CoinsTrainCrops = 600;
+
+    // Grey images [N, 1, H, W] → the first `count` as RGB [count, 3, H, W], for the chart.
+    private static Tensor Rgb(Tensor grey, int count)
+    {
+        var plane = grey.Dim(2) * grey.Dim(3);
+        var rgb = new Tensor(count, 3, grey.Dim(2), grey.Dim(3));
+        for (var i = 0; i < count; i++)
+        {
+            for (var c = 0; c < 3; c++)
+            {
+                grey.Span.Slice(i * plane, plane).CopyTo(rgb.Span.Slice(((3 * i) + c) * plane, plane));
+            }
+        }
+
+        return rgb;
     }
 
     /// <summary>The two-stage recipe's training scenes (measured: see the README).</summary>

@@ -46,7 +46,7 @@ internal static class TrainCommand
         var budget = Options.Int("--memory-budget", "MiB of decoded features kept in memory; past it every epoch streams them from the data (default 1024)", 1024, 1, 1 << 20);
         var workspace = new Option<string?>("--workspace") { Description = "A folder for pixel caches: images are decoded once and read back by row index (see WorkspacePath)" };
         var scenes = Options.Int("--scenes", "Generated training images for --task segmentation (a third as many are held out; default 600), --task detection (300 are held out; default 2000 for yolo, 1500 for two-stage) and --task landmarks (a quarter as many held out; default 1200)", 600, 16, 1_000_000);
-        var segmentationData = Options.Choice("--data", "The images of --task segmentation: generated scenes, or crops of the coins photo (datasets/coins)", "scenes", ["scenes", "coins"]);
+        var segmentationData = Options.Choice("--data", "The images of --task segmentation (generated scenes, or crops of the coins photo, datasets/coins) and of --task detection (generated scenes, coins: YOLO on crops of the coins photo, or faces: a face/non-face CNN on the LFW subset slid over the astronaut photo)", "scenes", ["scenes", "coins", "faces"]);
         var filters = Options.Int("--filters", "First-level filters of the --task segmentation networks", 8, 1, 1024);
         var skip = new Option<bool>("--skip-unreadable") { Description = "Skip (and log) rows whose image is missing or corrupt instead of stopping" };
         var command = new Command("train", "Train a network on a CSV/TSV file, an image folder or MNIST inside an ML.NET pipeline; report held-out metrics; save the pipeline.")
@@ -73,6 +73,11 @@ internal static class TrainCommand
             }
 
             var detection = r.GetResult(task) is { Tokens.Count: > 0 } t2 && t2.Tokens[^1].Value == "detection";
+            if (r.GetResult(segmentationData) is { Tokens.Count: > 0 } d && d.Tokens[^1].Value == "faces" && !detection)
+            {
+                r.AddError("--data faces detects faces in the astronaut photo: use it with --task detection.");
+            }
+
             if (r.GetResult(model) is { Tokens.Count: > 0 } m3 && m3.Tokens[^1].Value is var picked
                 && (TrainingRecipe.Models.Contains(picked) || SegmentationTraining.Models.Contains(picked) || DetectionTraining.Models.Contains(picked))
                 && DetectionTraining.Models.Contains(picked) != detection)
@@ -94,12 +99,18 @@ internal static class TrainCommand
                     Given(p, schedule) ? p.GetValue(schedule)! : "constant", p.GetValue(filters), p.GetValue(seed), SegmentationImageSize(p, imageSize, segmentationData), p.GetValue(scenes), p.GetValue(plot), p.GetValue(segmentationData)!));
             }
 
+            if (taskName == "detection" && p.GetValue(segmentationData) == "faces")
+            {
+                // A face/non-face classifier on datasets/lfw-subset, slid over datasets/images/astronaut.png.
+                return FaceDetection.Run(terminal, new FaceDetection.Settings(Given(p, epochs) ? p.GetValue(epochs) : 30, p.GetValue(seed), 0.5f, p.GetValue(plot)));
+            }
+
             if (taskName == "detection")
             {
                 // The generated scenes (datasets/README.md) through ML.NET's Yolo or FasterRcnn trainer; --dataset is not read.
                 return DetectionTraining.Run(terminal, new DetectionTraining.Settings(
                     p.GetValue(model) ?? "yolo", Given(p, epochs) ? p.GetValue(epochs) : null, Given(p, batch) ? p.GetValue(batch) : null, Given(p, lr) ? p.GetValue(lr) : null,
-                    p.GetValue(seed), Given(p, imageSize) ? p.GetValue(imageSize) : 64, Given(p, scenes) ? p.GetValue(scenes) : null, p.GetValue(plot), p.GetValue(save)));
+                    p.GetValue(seed), Given(p, imageSize) ? p.GetValue(imageSize) : 64, Given(p, scenes) ? p.GetValue(scenes) : null, p.GetValue(plot), p.GetValue(save), p.GetValue(segmentationData)!));
             }
 
             if (taskName == "landmarks")

@@ -33,4 +33,28 @@ public class CliDetectionTests
         Assert.That(output, Does.Contain("two-stage (Faster R-CNN in miniature): stride 4").And.Contain("48 training and 300 held-out images"));
         Assert.That(output.TrimEnd().Split('\n')[^1], Does.Match(@"^mAP50 \d\.\d{4} mAP50-95 \d\.\d{4}$"), output);
     }
+
+    // The coins photo (datasets/coins): YOLO trained on random crops of its left two thirds, scored by ML.NET's
+    // EvaluateObjectDetection on the crops of its never-seen right third. Measured with this command (600 crops × 20
+    // epochs, about 8 s of training), seeds 1–5: mAP50 0.9945, 0.9890, 1.0000, 0.9890, 1.0000; the floor sits below them.
+    [Test]
+    public void CoinsOfTheHeldOutRightThirdAreDetected()
+    {
+        var (code, output, error) = CliErrorTests.Run(["train", "--task", "detection", "--data", "coins", "--seed", "1"]);
+
+        Assert.That(code, Is.Zero, error);
+        Assert.That(output, Does.Contain("600 random 64×64 crops of columns 0–127 for training, 4 held-out crops of columns 128–191 (13 coin boxes at least half inside)"));
+        var last = output.TrimEnd().Split('\n')[^1];
+        var map50 = double.Parse(last.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.That(map50, Is.GreaterThanOrEqualTo(0.9), output);
+    }
+
+    [Test]
+    public void FacesAreADetectionDataSet()
+    {
+        var (code, _, error) = CliErrorTests.Run(["train", "--task", "segmentation", "--data", "faces"]);
+
+        Assert.That(code, Is.Not.Zero);
+        Assert.That(error, Does.Contain("--data faces detects faces in the astronaut photo: use it with --task detection."));
+    }
 }
