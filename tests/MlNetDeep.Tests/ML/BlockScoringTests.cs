@@ -284,7 +284,18 @@ public class BlockScoringTests
     {
         var ml = new MLContext(seed: 1);
         var model = Multiclass(ml, lenet: true);
-        var scored = model.Transform(ml.Data.Cache(MlData.Mnist(ml, "test")));
+
+        // ML.NET's cache fills on its first pass, its cursors waiting for the filler (and allocating) whenever they catch
+        // up with it, which depends on timing: a pass over the whole cache first, so that the windows measure the scoring.
+        var test = ml.Data.Cache(MlData.Mnist(ml, "test"));
+        using (var fill = test.GetRowCursor(test.Schema))
+        {
+            while (fill.MoveNext())
+            {
+            }
+        }
+
+        var scored = model.Transform(test);
         using var cursor = scored.GetRowCursor([scored.Schema["Score"], scored.Schema["PredictedLabel"], scored.Schema["Label"]]);
         var score = cursor.GetGetter<VBuffer<float>>(scored.Schema["Score"]);
         var key = cursor.GetGetter<uint>(scored.Schema["PredictedLabel"]);
