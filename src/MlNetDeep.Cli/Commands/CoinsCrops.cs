@@ -140,8 +140,9 @@ internal static class CoinsCrops
         foreach (var line in File.ReadLines(path).Skip(1).Where(l => l.Length > 0))
         {
             var f = line.Split(',');
-            if (f.Length < 5 || !float.TryParse(f[1], System.Globalization.CultureInfo.InvariantCulture, out var x0) || !float.TryParse(f[2], System.Globalization.CultureInfo.InvariantCulture, out var y0)
-                || !float.TryParse(f[3], System.Globalization.CultureInfo.InvariantCulture, out var x1) || !float.TryParse(f[4], System.Globalization.CultureInfo.InvariantCulture, out var y1) || !(x1 > x0 && y1 > y0))
+            float Field(int i) => i < f.Length && float.TryParse(f[i], System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : float.NaN;
+            var (x0, y0, x1, y1) = (Field(1), Field(2), Field(3), Field(4));
+            if (!(x1 > x0 && y1 > y0))
             {
                 throw new InvalidDataException($"'{path}': line '{line}' is not label,xmin,ymin,xmax,ymax,pixels with xmin < xmax and ymin < ymax.");
             }

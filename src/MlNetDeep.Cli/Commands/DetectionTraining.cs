@@ -110,10 +110,7 @@ internal static class DetectionTraining
         if (s.Plot is { } plot)
         {
             var shown = Math.Min(8, testData.Count);
-            var plane = 3 * s.ImageSize * s.ImageSize;
-            var images = testData.Images.Dim(1) == 3
-                ? new Tensor(testData.Images.Data.AsSpan(0, shown * plane).ToArray(), shown, 3, s.ImageSize, s.ImageSize)
-                : Rgb(testData.Images, shown);
+            var images = ChartImages.Rgb(testData.Images, shown);
             var detections = scored.ReadDetections(detector.ClassNames);
             // The scenes number their classes in their own order; the detector, in the label column's ordinal order.
             var classOf = testData.ClassNames.Select(n => detector.ClassNames.ToList().IndexOf(n)).ToArray();
@@ -129,22 +126,6 @@ internal static class DetectionTraining
 
     /// <summary>The coins recipe's training crops.</summary>
     private const int CoinsTrainCrops = 600;
-
-    // Grey images [N, 1, H, W] → the first `count` as RGB [count, 3, H, W], for the chart.
-    private static Tensor Rgb(Tensor grey, int count)
-    {
-        var plane = grey.Dim(2) * grey.Dim(3);
-        var rgb = new Tensor(count, 3, grey.Dim(2), grey.Dim(3));
-        for (var i = 0; i < count; i++)
-        {
-            for (var c = 0; c < 3; c++)
-            {
-                grey.Span.Slice(i * plane, plane).CopyTo(rgb.Span.Slice(((3 * i) + c) * plane, plane));
-            }
-        }
-
-        return rgb;
-    }
 
     /// <summary>The two-stage recipe's training scenes (measured: see the README).</summary>
     private const int TwoStageScenes = 1500;

@@ -124,15 +124,7 @@ internal static class SegmentationTraining
             }
 
             // The overlays draw RGB: a grey image (the coins photo) is repeated on the three channels.
-            var channels = test.Images.Shape[1];
-            var images = new Tensor(shown, 3, h, w);
-            for (var i = 0; i < shown; i++)
-            {
-                for (var c = 0; c < 3; c++)
-                {
-                    test.Images.Data.AsSpan(((i * channels) + Math.Min(c, channels - 1)) * plane, plane).CopyTo(images.Data.AsSpan(((i * 3) + c) * plane, plane));
-                }
-            }
+            var images = ChartImages.Rgb(test.Images, shown);
 
             var truth = new Tensor(test.Masks.Data.AsSpan(0, shown * plane).ToArray(), shown, h, w);
             MaskOverlay.Grid(images, truth, predicted).Save(plot);
