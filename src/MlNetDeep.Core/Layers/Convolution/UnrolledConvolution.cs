@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using MlNetDeep.Kernels;
+using MlNetDeep.Tensors;
 
 namespace MlNetDeep.Layers;
 
@@ -28,6 +29,9 @@ internal sealed unsafe class UnrolledConvolution
 
     /// <summary>The most entries of M (16 MB of floats): 512 channels on 2x2 images take 4M.</summary>
     internal const long MaxMatrix = 1L << 22;
+
+    /// <summary>The most (output position, input position) pairs: a 2x2 output of a 4x4 image; larger images are im2col's.</summary>
+    internal const int MaxPairs = 64;
 
     private readonly ConvolutionGeometry _g;
     private readonly int _rows;
@@ -81,7 +85,7 @@ internal sealed unsafe class UnrolledConvolution
 
         var inputs = g.ImageHeight * g.ImageWidth;
         var entries = (long)g.Positions * inputs;
-        if (entries == 0 || entries > 64 || (long)g.ColumnChannels * g.ImageChannels * entries > MaxMatrix)
+        if (entries == 0 || entries > MaxPairs || (long)g.ColumnChannels * g.ImageChannels * entries > MaxMatrix)
         {
             return null;
         }
@@ -143,11 +147,7 @@ internal sealed unsafe class UnrolledConvolution
             _expandedBias.AsSpan(co * positions, positions).Fill(bias[co]);
         }
 
-        for (var n = 0; n < samples; n++)
-        {
-            var row = new Span<float>(side + ((long)n * _rows), _rows);
-            TensorPrimitives.Add(row, _expandedBias, row);
-        }
+        VectorOps.AddRowVector(new Span<float>(side, samples * _rows), samples, _expandedBias);
     }
 
     /// <summary>
@@ -195,10 +195,7 @@ internal sealed unsafe class UnrolledConvolution
 
             var sums = _positionSums.AsSpan();
             sums.Clear();
-            for (var n = 0; n < samples; n++)
-            {
-                TensorPrimitives.Add(sums, new ReadOnlySpan<float>(dSide + ((long)n * _rows), _rows), sums);
-            }
+            VectorOps.AddRowSums(new ReadOnlySpan<float>(dSide, samples * _rows), samples, sums);
 
             for (var co = 0; co < _g.ColumnChannels; co++)
             {
