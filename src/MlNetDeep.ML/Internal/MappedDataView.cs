@@ -9,15 +9,35 @@ namespace MlNetDeep.ML.Internal;
 /// </summary>
 internal sealed class MappedDataView(IColumnMapper mapper, IDataView input) : IDataView
 {
+    private bool? _cheapInput;
+
     public DataViewSchema Schema { get; } = mapper.GetOutputSchema(input.Schema);
 
     public bool CanShuffle => input.CanShuffle;
 
     public long? GetRowCount() => input.GetRowCount();
 
+    /// <remarks>
+    /// A network reads a cheap input through one cursor of a set and a costly one through ML.NET's merged parallel
+    /// cursors (<see cref="ReadCost"/>); the choice is made once per view, at its first block cursor.
+    /// </remarks>
     public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
     {
         var (needed, isActive) = Active(columnsNeeded);
+        if (Blocks(isActive) && (_cheapInput ??= ReadCost.IsCheap(input, needed)))
+        {
+            var set = input.GetRowCursorSet(needed, 1, rand);
+            if (set.Length == 1)
+            {
+                return Cursor(set[0], isActive);
+            }
+
+            foreach (var extra in set)
+            {
+                extra.Dispose();
+            }
+        }
+
         return Cursor(input.GetRowCursor(needed, rand), isActive);
     }
 
@@ -29,9 +49,11 @@ internal sealed class MappedDataView(IColumnMapper mapper, IDataView input) : ID
 
     /// <summary>A block cursor where the mapper scores blocks and the wanted columns can be buffered, else a row-by-row one.</summary>
     private DataViewRowCursor Cursor(DataViewRowCursor cursor, Func<int, bool> isActive) =>
-        mapper is IBlockColumnMapper blocks && BlockCursor.Serves(input.Schema, Schema, isActive)
-            ? new BlockCursor(blocks, cursor, Schema, isActive)
+        Blocks(isActive)
+            ? new BlockCursor((IBlockColumnMapper)mapper, cursor, Schema, isActive)
             : new MappedCursor(mapper, cursor, Schema, isActive);
+
+    private bool Blocks(Func<int, bool> isActive) => mapper is IBlockColumnMapper && BlockCursor.Serves(input.Schema, Schema, isActive);
 
     private (IEnumerable<DataViewSchema.Column> Needed, Func<int, bool> IsActive) Active(IEnumerable<DataViewSchema.Column> columnsNeeded)
     {

@@ -5,6 +5,7 @@ using MlNetDeep.Data;
 using MlNetDeep.Layers;
 using MlNetDeep.Layers.Activations;
 using MlNetDeep.ML;
+using MlNetDeep.ML.Internal;
 using MlNetDeep.Serialization;
 using MlNetDeep.Tensors;
 using MlNetDeep.Training;
@@ -336,6 +337,44 @@ public class BlockScoringTests
 
         Assert.That(rows, Is.EqualTo((1 + (2 * windows.Count)) * Block));
         Assert.That(windows[^1], Is.Zero, $"two blocks of {Block} rows; bytes allocated per window: {string.Join(", ", windows)}");
+    }
+
+    [Test]
+    public void AnInputThatReadsSlowlyIsToldFromACachedOneAndScoredInOrder()
+    {
+        var ml = new MLContext(seed: 1);
+        var model = Multiclass(ml, lenet: false);
+        const int rows = 300;
+        var cached = ml.Data.Cache(Digits(ml, rows));
+        var features = new[] { cached.Schema["Features"] };
+        Assert.That(ReadCost.IsCheap(cached, features), Is.True, "a filled cache");
+
+        // A source whose rows each take 50 µs to produce (as decoding would), read lazily by every cursor.
+        IEnumerable<MlData.Digit> Slowly()
+        {
+            for (var i = 0; i < rows; i++)
+            {
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                while (System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMicroseconds < 50)
+                {
+                }
+
+                yield return new MlData.Digit { Features = MnistTest.Features.Row(i).ToArray(), Label = (uint)MnistTest.Labels[i] };
+            }
+        }
+
+        var slow = ml.Data.LoadFromEnumerable(Slowly(), MlData.Schema<MlData.Digit>(Pixels));
+        Assert.That(ReadCost.IsCheap(slow, [slow.Schema["Features"]]), Is.False, "50 µs a row");
+        Assert.That(ReadCost.IsCheap(ml.Data.TakeRows(slow, 2), [slow.Schema["Features"]]), Is.False, "a second row is enough");
+        Assert.That(ReadCost.IsCheap(ml.Data.TakeRows(slow, 1), [slow.Schema["Features"]]), Is.True, "one row cannot tell");
+
+        var expected = model.Transform(cached).GetColumn<float[]>("Score").ToArray();
+        var scores = model.Transform(slow).GetColumn<float[]>("Score").ToArray();
+        Assert.That(scores, Has.Length.EqualTo(rows));
+        for (var i = 0; i < rows; i++)
+        {
+            Assert.That(Bits(scores[i]), Is.EqualTo(Bits(expected[i])), $"row {i}");
+        }
     }
 
     [Test]
