@@ -33,7 +33,6 @@ namespace MlNetDeep.Kernels;
 public static unsafe class WorkerPool
 {
     private static readonly object CreationGate = new();
-    private static readonly SemaphoreSlim Wake = new(0, int.MaxValue);
     private static readonly List<Thread> Workers = [];
 
     private static int maxDegree = Math.Max(1, Environment.ProcessorCount);
@@ -54,7 +53,10 @@ public static unsafe class WorkerPool
     private static Range[] ranges = new Range[2];
     private static int done;
     private static int busy;
-    private static int sleepers;
+
+    // Per worker: its own wake-up signal and whether it is (about to be) blocked on it. A worker is woken only by a job it
+    // takes part in, so a signal cannot be taken by a worker the job does not need while the one it needs sleeps on.
+    private static Sleeper[] sleepers = [];
 
     [ThreadStatic]
     private static bool insideJob;
@@ -154,10 +156,13 @@ public static unsafe class WorkerPool
             long next = Volatile.Read(ref ticket) + (1L << 32);
             int generation = (int)(next >> 32);
             Interlocked.Exchange(ref ticket, next);
-            int waiting = Interlocked.Exchange(ref sleepers, 0);
-            if (waiting > 0)
+            var asleep = sleepers;
+            for (int w = 0; w < workers; w++)
             {
-                Wake.Release(waiting);
+                if (Interlocked.Exchange(ref asleep[w].Sleeping, 0) == 1)
+                {
+                    asleep[w].Wake.Release();
+                }
             }
 
             insideJob = true;
@@ -313,6 +318,18 @@ public static unsafe class WorkerPool
                 ranges = new Range[wanted + 1];
             }
 
+            if (sleepers.Length < wanted)
+            {
+                // Workers keep the array they started with, whose entries are the same objects.
+                var grown = new Sleeper[wanted];
+                for (int w = 0; w < grown.Length; w++)
+                {
+                    grown[w] = w < sleepers.Length ? sleepers[w] : new Sleeper();
+                }
+
+                sleepers = grown;
+            }
+
             while (Workers.Count < wanted)
             {
                 int id = Workers.Count;
@@ -333,7 +350,7 @@ public static unsafe class WorkerPool
         int seen = (int)(Volatile.Read(ref ticket) >> 32);
         while (true)
         {
-            int generation = WaitForNewGeneration(seen);
+            int generation = WaitForNewGeneration(seen, sleepers[id]);
             seen = generation;
             int workers = Volatile.Read(ref jobWorkers);
             if (id < workers)
@@ -343,7 +360,7 @@ public static unsafe class WorkerPool
         }
     }
 
-    private static int WaitForNewGeneration(int seen)
+    private static int WaitForNewGeneration(int seen, Sleeper self)
     {
         while (true)
         {
@@ -360,17 +377,25 @@ public static unsafe class WorkerPool
             }
             while (Stopwatch.GetTimestamp() < deadline);
 
-            Interlocked.Increment(ref sleepers);
+            Interlocked.Exchange(ref self.Sleeping, 1);
             int now = (int)(Volatile.Read(ref ticket) >> 32);
             if (now != seen)
             {
-                // Work arrived between the last check and registering as a sleeper. A dispatcher may
-                // release the semaphore for us anyway; a later spurious wake-up only re-checks.
+                // Work arrived between the last check and announcing the sleep. If a dispatcher has already taken the
+                // flag it has released the signal too, which makes a later wait return at once; it only re-checks.
+                Interlocked.Exchange(ref self.Sleeping, 0);
                 return now;
             }
 
-            Wake.Wait();
+            self.Wake.Wait();
         }
+    }
+
+    /// <summary>A worker's wake-up signal and its sleeping flag (1 while it is, or is about to be, blocked on the signal).</summary>
+    private sealed class Sleeper
+    {
+        public readonly SemaphoreSlim Wake = new(0, int.MaxValue);
+        public int Sleeping;
     }
 
     /// <summary>One participant's range of items, alone on its cache lines so that claims on two ranges do not collide.</summary>
