@@ -34,9 +34,10 @@ NEAR_NS = 200
 class Workload:
     """One row: a workload and options that both sides take alike, and the measure read from their JSON lines."""
 
-    def __init__(self, key, label, model, options, measure, unit, lower_is_better=False, ours_only=False, reference=None):
+    def __init__(self, key, label, model, options, measure, unit, lower_is_better=False, ours_only=False, reference=None, paired=None):
         self.key, self.label, self.model, self.options = key, label, model, options
         self.measure, self.unit, self.lower_is_better, self.ours_only, self.reference = measure, unit, lower_is_better, ours_only, reference
+        self.paired = paired
 
 
 def mnist(model, title):
@@ -63,7 +64,8 @@ WORKLOADS = [
     *mnist("lenet", "LeNet-5 (SGD momentum)"),
     Workload("lenet_bn-train-b64", "LeNet-5 + BN + dropout, training, batch 64", "lenet_bn", ["--train-only"], "train_b64_img_per_s", "img/s"),
     Workload("lenet-mlnet", "LeNet-5 through ML.NET: Evaluate(Transform(test)), 2,000 digits", "lenet-mlnet", [],
-             "evaluate_transform_rows_per_s", "rows/s", ours_only=True, reference="inference_predict_rows_per_s"),
+             "evaluate_transform_rows_per_s", "rows/s", ours_only=True, reference="inference_predict_rows_per_s",
+             paired="evaluate_percent_of_inference"),
     *vision("resnet18-cifar", "ResNet-18, 3×32×32", 64),
     Workload("resnet18-cifar-train-b64-1t", "ResNet-18, 3×32×32, training, batch 64, 1 thread", "resnet18-cifar",
              ["--train-only", "--threads", "1"], "train_b64_img_per_s", "img/s"),
@@ -211,6 +213,7 @@ def main():
         flops = {r["model"]: r["median"] for r in map(json.loads, done.stdout.splitlines())}
     results = {(w.key, side): [] for w in workloads for side in ("ours", "pytorch")}
     references = {w.key: [] for w in workloads}
+    paired = {w.key: [] for w in workloads}
     gate_timeouts = 0
     for r in range(a.rounds):
         for w in workloads:
@@ -228,6 +231,8 @@ def main():
                 results[(w.key, side)].append((value, disturbed))
                 if w.reference and side == "ours":
                     references[w.key].append((pick(records, w.reference), disturbed))
+                if w.paired and side == "ours":
+                    paired[w.key].append((pick(records, w.paired), disturbed))
                 print(f"round {r + 1}/{a.rounds} {w.key:30s} {side:8s} {value:12,.1f} {w.unit}"
                       f"{'  disturbed (others used %.0f%%)' % (100 * others) if disturbed else ''}", file=sys.stderr, flush=True)
     placement_end = placement(env)
@@ -270,6 +275,8 @@ def main():
         if w.ours_only:
             reference, _ = median(references[w.key])
             ratio = f"{ours / reference:.2f}× of our batch inference ({fmt(reference, w.unit)} {w.unit})" if reference else "—"
+            if w.paired and paired[w.key]:
+                ratio += f"; paired within runs {median(paired[w.key])[0] / 100:.2f}×"
         elif ours is None or theirs is None:
             ratio = "—"
         else:

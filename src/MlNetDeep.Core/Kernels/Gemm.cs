@@ -57,7 +57,17 @@ public static unsafe class Gemm
     /// <param name="ldc">C's leading dimension, at least n.</param>
     public static void Multiply(
         bool transposeA, bool transposeB, int m, int n, int k, float alpha,
-        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
+        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc) =>
+        Multiply(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, null);
+
+    /// <summary>
+    /// <c>C = alpha·op(A)·op(B) + beta·C</c>, then <paramref name="columnBias"/>[j] added to every row's column j (a dense
+    /// layer's bias) by the thread that computed that part of C, while it is in that core's cache; the same bits as adding
+    /// it afterwards. Null adds nothing.
+    /// </summary>
+    internal static void Multiply(
+        bool transposeA, bool transposeB, int m, int n, int k, float alpha,
+        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, float* columnBias)
     {
         ValidateShape(transposeA, transposeB, m, n, k, lda, ldb, ldc);
         if (m == 0 || n == 0)
@@ -73,6 +83,7 @@ public static unsafe class Gemm
         if (k == 0 || alpha == 0f)
         {
             ScaleC(m, n, beta, c, ldc);
+            AddColumnBias(columnBias, c, ldc, 0, m, 0, n);
             return;
         }
 
@@ -101,6 +112,7 @@ public static unsafe class Gemm
             Ldb = ldb,
             C = c,
             Ldc = ldc,
+            Bias = columnBias,
         };
         Plan(ref job);
         if (job.Tasks == 1)
@@ -152,6 +164,37 @@ public static unsafe class Gemm
             Multiply(
                 transposeA, transposeB, m, n, k, alpha,
                 pa == null ? &dummy : pa, lda, pb == null ? &dummy : pb, ldb, beta, pc, ldc);
+        }
+    }
+
+    /// <summary>The span form of the column-bias overload (see there); an empty bias adds nothing.</summary>
+    internal static void Multiply(
+        bool transposeA, bool transposeB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, ReadOnlySpan<float> columnBias)
+    {
+        ValidateShape(transposeA, transposeB, m, n, k, lda, ldb, ldc);
+        CheckLength(a.Length, transposeA ? k : m, transposeA ? m : k, lda, nameof(a), "A");
+        CheckLength(b.Length, transposeB ? n : k, transposeB ? k : n, ldb, nameof(b), "B");
+        CheckLength(c.Length, m, n, ldc, nameof(c), "C");
+        if (!columnBias.IsEmpty && columnBias.Length < n)
+        {
+            throw new ArgumentException($"The column bias holds {columnBias.Length} values; C has {n} columns.", nameof(columnBias));
+        }
+
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+
+        float dummy = 0f;
+        fixed (float* pa = a)
+        fixed (float* pb = b)
+        fixed (float* pc = c)
+        fixed (float* pbias = columnBias)
+        {
+            Multiply(
+                transposeA, transposeB, m, n, k, alpha,
+                pa == null ? &dummy : pa, lda, pb == null ? &dummy : pb, ldb, beta, pc, ldc, columnBias.IsEmpty ? null : pbias);
         }
     }
 
@@ -293,6 +336,23 @@ public static unsafe class Gemm
         if (i0 < i1 && j0 < j1)
         {
             RunRange(job, i0, i1, j0, j1, GemmContext.Current);
+            AddColumnBias(job->Bias, job->C, job->Ldc, i0, i1, j0, j1);
+        }
+    }
+
+    /// <summary>Adds <paramref name="bias"/>[j] to C's rows [i0, i1) at columns [j0, j1); nothing when the bias is null.</summary>
+    private static void AddColumnBias(float* bias, float* c, nint ldc, int i0, int i1, int j0, int j1)
+    {
+        if (bias == null)
+        {
+            return;
+        }
+
+        var b = new ReadOnlySpan<float>(bias + j0, j1 - j0);
+        for (int i = i0; i < i1; i++)
+        {
+            var row = new Span<float>(c + (i * ldc) + j0, j1 - j0);
+            System.Numerics.Tensors.TensorPrimitives.Add(row, b, row);
         }
     }
 
@@ -474,6 +534,7 @@ public static unsafe class Gemm
         public int Ldb;
         public float* C;
         public int Ldc;
+        public float* Bias;
         public GemmIsa Isa;
         public delegate*<nint, float*, nint, float*, nint, float*, nint, float, float, void> Kernel;
     }

@@ -89,13 +89,10 @@ public sealed class Dense : Layer
             return y;
         }
 
-        Gemm.Multiply(false, true, n, Units, inputs, 1f, input.Span, inputs, Weight.Value.Span, inputs, 0f, y.Span, Units);
-        if (_bias is not null)
-        {
-            VectorOps.AddRowVector(y.Span, n, _bias.Value.Span);
-        }
-
-        _input = input;
+        // The bias is added by each GEMM thread to the rows it computed (the same bits as a pass afterwards, without one
+        // thread reading the other's rows).
+        Gemm.Multiply(false, true, n, Units, inputs, 1f, input.Span, inputs, Weight.Value.Span, inputs, 0f, y.Span, Units,
+            _bias is null ? default : _bias.Value.Span);
         return y;
     }
 

@@ -119,6 +119,36 @@ public class GemmTests
         Assert.That(c, Is.EqualTo(new[] { 0f, 0f, 0f, 0f }));
     }
 
+    [TestCase(256, 256, 784, true)]
+    [TestCase(64, 300, 50, false)]
+    [TestCase(5, 700, 30, true)]
+    [TestCase(3, 10, 0, false)]
+    public void AColumnBiasGivesTheBitsOfAddingItAfterwards(int m, int n, int k, bool transposeB)
+    {
+        float[] a = Random(m * k, 11);
+        float[] b = Random(k * n, 12);
+        float[] bias = Random(n, 13);
+        foreach (var degree in ThreadCounts.Degrees)
+        {
+            var (expected, actual) = ThreadCounts.With(degree, () =>
+            {
+                var plain = new float[m * n];
+                Gemm.Multiply(false, transposeB, m, n, k, 1f, a, Math.Max(1, k), b, transposeB ? Math.Max(1, k) : n, 0f, plain, n);
+                for (var i = 0; i < m; i++)
+                {
+                    System.Numerics.Tensors.TensorPrimitives.Add(plain.AsSpan(i * n, n), bias, plain.AsSpan(i * n, n));
+                }
+
+                var fused = new float[m * n];
+                Gemm.Multiply(false, transposeB, m, n, k, 1f, a, Math.Max(1, k), b, transposeB ? Math.Max(1, k) : n, 0f, fused, n, bias);
+                return (plain, fused);
+            });
+            Assert.That(actual.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(expected.Select(BitConverter.SingleToInt32Bits)), $"{degree} threads");
+        }
+
+        Assert.Throws<ArgumentException>(() => Gemm.Multiply(false, transposeB, m, n, k, 1f, a, Math.Max(1, k), b, transposeB ? Math.Max(1, k) : n, 0f, new float[m * n], n, new float[n - 1]));
+    }
+
     [Test]
     public void SingleThreadedAndParallelAgree()
     {

@@ -70,6 +70,18 @@ public class LayerThreadCountDeterminismTests
             yield return Case("VerificationHead chi-squared", () => new VerificationHead(VerificationFeatures.ChiSquared), n, 2, 128);
         }
 
+        foreach (var shape in new[] { new[] { 64, 1000 }, [7, 3001] })
+        {
+            // Elementwise activations cut large tensors into one part per thread (64k values; 21,007, not a multiple of 16).
+            yield return Case("ReLU", () => new ReLU(), shape);
+            yield return Case("LeakyReLU", () => new LeakyReLU(0.1f), shape);
+            yield return Case("ELU", () => new ELU(), shape);
+            yield return Case("SELU", () => new SELU(), shape);
+            yield return Case("Sigmoid", () => new Sigmoid(), shape);
+            yield return Case("Tanh", () => new Tanh(), shape);
+            yield return Case("ScaledTanh", () => new ScaledTanh(), shape);
+        }
+
         yield return Case("GroupNormalization", () => new GroupNormalization(4), 64, 16, 14, 14);
         yield return Case("LocalResponseNormalization", () => new LocalResponseNormalization(), 64, 16, 14, 14);
         foreach (var n in new[] { 3, 16 })

@@ -26,6 +26,9 @@ public sealed class ELU : ElementwiseLayer
     public override LayerDescription Describe() => new("ELU", Name, [new("alpha", LayerDescription.ToSetting(Alpha))]);
 
     /// <inheritdoc />
+    protected override bool IsSplittable => true;
+
+    /// <inheritdoc />
     protected override void Apply(ReadOnlySpan<float> x, Span<float> y, bool training) => Exponential.Forward(x, y, Alpha, 1f);
 
     /// <inheritdoc />

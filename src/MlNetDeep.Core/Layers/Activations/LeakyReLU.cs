@@ -25,6 +25,9 @@ public sealed class LeakyReLU : ElementwiseLayer
     public override LayerDescription Describe() => new("LeakyReLU", Name, [new("slope", LayerDescription.ToSetting(Slope))]);
 
     /// <inheritdoc />
+    protected override bool IsSplittable => true;
+
+    /// <inheritdoc />
     protected override void Apply(ReadOnlySpan<float> x, Span<float> y, bool training) => VectorOps.LeakyRelu(x, y, Slope);
 
     /// <inheritdoc />

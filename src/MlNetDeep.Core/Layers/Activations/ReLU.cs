@@ -10,6 +10,9 @@ public sealed class ReLU : ElementwiseLayer
     public override LayerDescription Describe() => new("ReLU", Name);
 
     /// <inheritdoc />
+    protected override bool IsSplittable => true;
+
+    /// <inheritdoc />
     protected override void Apply(ReadOnlySpan<float> x, Span<float> y, bool training) => VectorOps.Relu(x, y);
 
     /// <inheritdoc />

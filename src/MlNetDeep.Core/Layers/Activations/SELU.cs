@@ -18,6 +18,9 @@ public sealed class SELU : ElementwiseLayer
     public override LayerDescription Describe() => new("SELU", Name);
 
     /// <inheritdoc />
+    protected override bool IsSplittable => true;
+
+    /// <inheritdoc />
     protected override void Apply(ReadOnlySpan<float> x, Span<float> y, bool training) => Exponential.Forward(x, y, Alpha, Scale);
 
     /// <inheritdoc />

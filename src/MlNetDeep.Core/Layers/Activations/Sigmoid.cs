@@ -28,6 +28,9 @@ public sealed class Sigmoid : ElementwiseLayer
     }
 
     /// <inheritdoc />
+    protected override bool IsSplittable => true;
+
+    /// <inheritdoc />
     protected override void Apply(ReadOnlySpan<float> x, Span<float> y, bool training) => TensorPrimitives.Sigmoid(x, y);
 
     /// <inheritdoc />

@@ -11,6 +11,9 @@ public sealed class Tanh : ElementwiseLayer
     public override LayerDescription Describe() => new("Tanh", Name);
 
     /// <inheritdoc />
+    protected override bool IsSplittable => true;
+
+    /// <inheritdoc />
     protected override void Apply(ReadOnlySpan<float> x, Span<float> y, bool training) => TensorPrimitives.Tanh(x, y);
 
     /// <inheritdoc />

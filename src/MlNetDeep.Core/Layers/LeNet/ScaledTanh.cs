@@ -40,6 +40,9 @@ public sealed class ScaledTanh : ElementwiseLayer
         });
 
     /// <inheritdoc />
+    protected override bool IsSplittable => true;
+
+    /// <inheritdoc />
     protected override void Apply(ReadOnlySpan<float> x, Span<float> y, bool training)
     {
         for (var i = 0; i < x.Length; i++)
