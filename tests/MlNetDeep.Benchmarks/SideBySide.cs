@@ -131,7 +131,7 @@ public static class SideBySide
                 for (var k = 0; k < 20; k++)
                 {
                     var o = ((s * 20) + k) % (x.Rows / 256) * 256;
-                    x.Data.AsSpan(o * 784, 256 * 784).CopyTo(batch.Span);
+                    x.CopyRowsTo(o, batch);
                     net.Forward(batch, training: false);
                 }
 

@@ -60,15 +60,14 @@ public static class Inference
                 $"The input holds {features[bad]} at row {bad / features.RowSize}, column {bad % features.RowSize}; every value must be finite.");
         }
 
-        var width = features.RowSize;
         var rowShape = network.InputShape;
         Tensor? batch = null;
         for (var start = 0; start < features.Rows; start += batchSize)
         {
             var count = Math.Min(batchSize, features.Rows - start);
-            Tensor.Ensure(ref batch, count, rowShape);
-            features.Data.AsSpan(start * width, count * width).CopyTo(batch!.Span);
-            onBatch(network.Forward(batch, training: false), start);
+            var rows = Tensor.Ensure(ref batch, count, rowShape);
+            features.CopyRowsTo(start, rows);
+            onBatch(network.Forward(rows, training: false), start);
         }
     }
 }
