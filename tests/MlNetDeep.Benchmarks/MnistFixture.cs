@@ -57,8 +57,7 @@ public sealed class MnistFixture
     public void TrainStep(int i)
     {
         var start = i % (_x.Rows / Batch) * Batch;
-        var width = _x.RowSize;
-        _x.Data.AsSpan(start * width, Batch * width).CopyTo(_batchX.Span);
+        _x.CopyRowsTo(start, _batchX);
         _y.Data.AsSpan(start, Batch).CopyTo(_batchY.Span);
         foreach (var p in _parameters)
         {

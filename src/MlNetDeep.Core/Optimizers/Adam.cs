@@ -74,7 +74,10 @@ public sealed class Adam : Optimizer
     }
 
     /// <inheritdoc />
-    protected override void Update(Span<float> value, ReadOnlySpan<float> gradient, float[][] state, float learningRate, long step)
+    protected override bool UpdatesEachValueAlone => true;
+
+    /// <inheritdoc />
+    protected override void Update(Span<float> value, ReadOnlySpan<float> gradient, float[][] state, int offset, float learningRate, long step)
     {
         var b1 = _beta1;
         var b2 = _beta2;
@@ -86,8 +89,8 @@ public sealed class Adam : Optimizer
         var stepSize = (float)(learningRate / (1.0 - Math.Pow(_beta1Decimal, step)));
         var sqrtCorrection2 = (float)Math.Sqrt(1.0 - Math.Pow(_beta2Decimal, step));
 
-        var m = state[0].AsSpan();
-        var s = state[1].AsSpan();
+        var m = state[0].AsSpan(offset, value.Length);
+        var s = state[1].AsSpan(offset, value.Length);
         var n = value.Length;
         ref var w = ref MemoryMarshal.GetReference(value);
         ref var g = ref MemoryMarshal.GetReference(gradient);

@@ -21,6 +21,9 @@ public sealed class GradientDescent : Optimizer
     }
 
     /// <inheritdoc />
-    protected override void Update(Span<float> value, ReadOnlySpan<float> gradient, float[][] state, float learningRate, long step) =>
+    protected override bool UpdatesEachValueAlone => true;
+
+    /// <inheritdoc />
+    protected override void Update(Span<float> value, ReadOnlySpan<float> gradient, float[][] state, int offset, float learningRate, long step) =>
         TensorPrimitives.MultiplyAdd(gradient, -learningRate, value, value);
 }

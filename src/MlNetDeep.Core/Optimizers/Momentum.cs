@@ -44,13 +44,16 @@ public sealed class Momentum : Optimizer
     public MomentumForm Form { get; set; } = MomentumForm.ExponentialAverage;
 
     /// <inheritdoc />
-    protected override void Update(Span<float> value, ReadOnlySpan<float> gradient, float[][] state, float learningRate, long step)
+    protected override bool UpdatesEachValueAlone => true;
+
+    /// <inheritdoc />
+    protected override void Update(Span<float> value, ReadOnlySpan<float> gradient, float[][] state, int offset, float learningRate, long step)
     {
         var beta = _beta;
 
         // v = a·v + c·g; w -= α·v, with c = 1 − β (exponential average) or 1 (classical).
         var c = Form == MomentumForm.Classical ? 1f : _oneMinusBeta;
-        var velocity = state[0].AsSpan();
+        var velocity = state[0].AsSpan(offset, value.Length);
         var n = value.Length;
         ref var w = ref MemoryMarshal.GetReference(value);
         ref var g = ref MemoryMarshal.GetReference(gradient);

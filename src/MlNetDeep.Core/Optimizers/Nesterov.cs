@@ -45,10 +45,13 @@ public sealed class Nesterov : Optimizer
     }
 
     /// <inheritdoc />
-    protected override void Update(Span<float> value, ReadOnlySpan<float> gradient, float[][] state, float learningRate, long step)
+    protected override bool UpdatesEachValueAlone => true;
+
+    /// <inheritdoc />
+    protected override void Update(Span<float> value, ReadOnlySpan<float> gradient, float[][] state, int offset, float learningRate, long step)
     {
         var mu = _momentum;
-        var velocity = state[0].AsSpan();
+        var velocity = state[0].AsSpan(offset, value.Length);
         var n = value.Length;
         ref var w = ref MemoryMarshal.GetReference(value);
         ref var g = ref MemoryMarshal.GetReference(gradient);

@@ -23,8 +23,12 @@ public abstract class Optimizer
 {
     private static readonly float[][] NoState = [];
 
+    /// <summary>From this many values an elementwise update is cut into one part per thread.</summary>
+    private const int SplitValues = 32_768;
+
     private readonly string[] _stateNames;
     private float[][]?[] _state = [];
+    private SplitUpdate? _split;
     private float _learningRate;
     private long _steps;
 
@@ -104,7 +108,15 @@ public abstract class Optimizer
                     $"Parameter {i} ('{p.Name}') has {value.Length} values but a gradient of {gradient.Length}.");
             }
 
-            Update(value, gradient, StateFor(i, p, value.Length), learningRate, t);
+            var state = StateFor(i, p, value.Length);
+            if (UpdatesEachValueAlone && value.Length >= SplitValues && Kernels.WorkerPool.MaxDegreeOfParallelism > 1 && !Kernels.WorkerPool.IsInsideJob)
+            {
+                (_split ??= new SplitUpdate(this)).Run(p, state, learningRate, t);
+            }
+            else
+            {
+                Update(value, gradient, state, 0, learningRate, t);
+            }
         }
 
         _steps = t;
@@ -197,14 +209,24 @@ public abstract class Optimizer
     }
 
     /// <summary>
-    /// Updates one parameter in place, in one fused, vectorised pass.
+    /// Updates one parameter, or one part of it, in place, in one fused, vectorised pass.
     /// </summary>
-    /// <param name="value">The parameter's values, updated in place.</param>
-    /// <param name="gradient">Its gradient, of the same length.</param>
-    /// <param name="state">Its state arrays, in the order of <see cref="StateNames"/>, each of the same length.</param>
+    /// <param name="value">The parameter's values [<paramref name="offset"/>, offset + value.Length), updated in place.</param>
+    /// <param name="gradient">Their gradient, of the same length.</param>
+    /// <param name="state">The parameter's whole state arrays, in the order of <see cref="StateNames"/>, each as long as the
+    /// parameter; the part to use starts at <paramref name="offset"/>.</param>
+    /// <param name="offset">Where <paramref name="value"/> starts in the parameter: 0 unless
+    /// <see cref="UpdatesEachValueAlone"/> let <see cref="Step(IReadOnlyList{Parameter}, float)"/> cut the parameter.</param>
     /// <param name="learningRate">The learning rate α of this step.</param>
     /// <param name="step">The 1-based number t of this update.</param>
-    protected abstract void Update(Span<float> value, ReadOnlySpan<float> gradient, float[][] state, float learningRate, long step);
+    protected abstract void Update(Span<float> value, ReadOnlySpan<float> gradient, float[][] state, int offset, float learningRate, long step);
+
+    /// <summary>
+    /// True when <see cref="Update"/> computes each value from the values at its own position alone (plain, momentum,
+    /// RMSprop and Adam updates do): a parameter of 32k values or more is then cut into one contiguous part per thread of
+    /// <see cref="Kernels.WorkerPool"/> (same bits). False by default, for updates that look at a whole parameter.
+    /// </summary>
+    protected virtual bool UpdatesEachValueAlone => false;
 
     /// <summary>Throws unless <paramref name="value"/> is finite and in [0, 1) (a decay rate β).</summary>
     /// <param name="value">The value.</param>
@@ -271,5 +293,44 @@ public abstract class Optimizer
         }
 
         return arrays;
+    }
+
+    /// <summary>
+    /// One parameter's update in one contiguous part per thread (a weight matrix's gradient comes from a GEMM split the
+    /// same way, so each core updates the values it computed): Adam on a 784×256 MLP went from 394 µs a step on two
+    /// threads, slower than one thread's 164, to less than one thread's.
+    /// </summary>
+    private sealed class SplitUpdate(Optimizer optimizer) : Kernels.ParallelJob
+    {
+        private Parameter? _parameter;
+        private float[][]? _state;
+        private float _learningRate;
+        private long _step;
+        private int _parts;
+
+        public void Run(Parameter parameter, float[][] state, float learningRate, long step)
+        {
+            (_parameter, _state, _learningRate, _step) = (parameter, state, learningRate, step);
+            _parts = Kernels.WorkerPool.MaxDegreeOfParallelism;
+            try
+            {
+                Kernels.WorkerPool.For(_parts, this);
+            }
+            finally
+            {
+                (_parameter, _state) = (null, null);
+            }
+        }
+
+        public override void Execute(int index)
+        {
+            var length = _parameter!.Value.Length;
+            var start = Bound(index, length);
+            var count = Bound(index + 1, length) - start;
+            optimizer.Update(_parameter.Value.Span.Slice(start, count), _parameter.Gradient.Span.Slice(start, count), _state!, start, _learningRate, _step);
+        }
+
+        /// <summary>Where part <paramref name="part"/> starts: an even share, rounded down to a 64-byte line.</summary>
+        private int Bound(int part, int length) => part >= _parts ? length : (int)((long)length * part / _parts) & ~15;
     }
 }

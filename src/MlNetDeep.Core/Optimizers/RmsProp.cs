@@ -55,12 +55,15 @@ public sealed class RmsProp : Optimizer
     }
 
     /// <inheritdoc />
-    protected override void Update(Span<float> value, ReadOnlySpan<float> gradient, float[][] state, float learningRate, long step)
+    protected override bool UpdatesEachValueAlone => true;
+
+    /// <inheritdoc />
+    protected override void Update(Span<float> value, ReadOnlySpan<float> gradient, float[][] state, int offset, float learningRate, long step)
     {
         var beta = _beta;
         var c = _oneMinusBeta;
         var eps = _epsilon;
-        var square = state[0].AsSpan();
+        var square = state[0].AsSpan(offset, value.Length);
         var n = value.Length;
         ref var w = ref MemoryMarshal.GetReference(value);
         ref var g = ref MemoryMarshal.GetReference(gradient);

@@ -192,7 +192,7 @@ public class DivergenceTests
     {
         private long _lastStep;
 
-        protected override void Update(Span<float> value, ReadOnlySpan<float> gradient, float[][] state, float learningRate, long step)
+        protected override void Update(Span<float> value, ReadOnlySpan<float> gradient, float[][] state, int offset, float learningRate, long step)
         {
             for (var i = 0; i < value.Length; i++)
             {
