@@ -86,6 +86,14 @@ public static unsafe class WorkerPool
     public static bool IsInsideJob => insideJob;
 
     /// <summary>
+    /// Where part <paramref name="part"/> of <paramref name="parts"/> even, contiguous parts of <paramref name="length"/>
+    /// values starts, rounded down to a multiple of 16 values (a 64-byte line), so that no two parts write one line;
+    /// <paramref name="length"/> for <paramref name="part"/> = <paramref name="parts"/>.
+    /// </summary>
+    internal static int PartStart(int part, int parts, int length) =>
+        part >= parts ? length : (int)((long)length * part / parts) & ~15;
+
+    /// <summary>
     /// Runs <paramref name="body"/>(<paramref name="state"/>, i) for every i in <c>[0, count)</c> across the
     /// pool and the calling thread, and returns when all have finished. Allocates nothing.
     /// </summary>
