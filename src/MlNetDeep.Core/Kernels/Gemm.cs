@@ -144,28 +144,8 @@ public static unsafe class Gemm
     /// <param name="ldc">C's leading dimension, at least n.</param>
     public static void Multiply(
         bool transposeA, bool transposeB, int m, int n, int k, float alpha,
-        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
-    {
-        ValidateShape(transposeA, transposeB, m, n, k, lda, ldb, ldc);
-        CheckLength(a.Length, transposeA ? k : m, transposeA ? m : k, lda, nameof(a), "A");
-        CheckLength(b.Length, transposeB ? n : k, transposeB ? k : n, ldb, nameof(b), "B");
-        CheckLength(c.Length, m, n, ldc, nameof(c), "C");
-        if (m == 0 || n == 0)
-        {
-            return;
-        }
-
-        float dummy = 0f;
-        fixed (float* pa = a)
-        fixed (float* pb = b)
-        fixed (float* pc = c)
-        {
-            // Spans may be empty when k == 0; give the pointer overload something non-null.
-            Multiply(
-                transposeA, transposeB, m, n, k, alpha,
-                pa == null ? &dummy : pa, lda, pb == null ? &dummy : pb, ldb, beta, pc, ldc);
-        }
-    }
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc) =>
+        Multiply(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ReadOnlySpan<float>.Empty);
 
     /// <summary>The span form of the column-bias overload (see there); an empty bias adds nothing.</summary>
     internal static void Multiply(
@@ -192,6 +172,7 @@ public static unsafe class Gemm
         fixed (float* pc = c)
         fixed (float* pbias = columnBias)
         {
+            // Spans may be empty when k == 0; give the pointer overload something non-null.
             Multiply(
                 transposeA, transposeB, m, n, k, alpha,
                 pa == null ? &dummy : pa, lda, pb == null ? &dummy : pb, ldb, beta, pc, ldc, columnBias.IsEmpty ? null : pbias);

@@ -152,10 +152,18 @@ public class LearningTests
 
         Allocated(2);
         var extraSteps = (12 - 2) * (640 / 16);
-        var perStep = (double)(Allocated(12) - Allocated(2)) / extraSteps;
+
+        // The count covers every thread (the trainer reads ahead on another one), so another test's leftover background
+        // work can add to one measurement (seen once in a full suite: 113 bytes a step, never alone): up to three tries,
+        // while an allocation in the step itself would show in every one.
+        var tries = new List<double>();
+        for (var i = 0; i < 3 && (tries.Count == 0 || tries[^1] >= 8); i++)
+        {
+            tries.Add((double)(Allocated(12) - Allocated(2)) / extraSteps);
+        }
 
         // Per-epoch records (EpochResult) are allowed; a mini-batch step must not allocate.
-        Assert.That(perStep, Is.LessThan(8), $"{perStep:F1} bytes per step");
+        Assert.That(tries[^1], Is.LessThan(8), $"bytes per step, by try: {string.Join(", ", tries.Select(t => t.ToString("F1")))}");
     }
 
     [Test]
