@@ -30,16 +30,9 @@ public static class DetectionCatalog
         string predictedBoundingBoxColumnName = "PredictedBoundingBoxes",
         string featureColumnName = "Features",
         int numberOfEpochs = 20) =>
-        catalog.Yolo(new YoloTrainer.Options
-        {
-            LabelColumnName = labelColumnName,
-            PredictedLabelColumnName = predictedLabelColumnName,
-            ScoreColumnName = scoreColumnName,
-            BoxColumnName = boundingBoxColumnName,
-            PredictedBoundingBoxesColumnName = predictedBoundingBoxColumnName,
-            FeatureColumnName = featureColumnName,
-            NumberOfEpochs = numberOfEpochs,
-        });
+        catalog.Yolo(WithColumns(
+            new YoloTrainer.Options(), labelColumnName, predictedLabelColumnName, scoreColumnName, boundingBoxColumnName,
+            predictedBoundingBoxColumnName, featureColumnName, numberOfEpochs));
 
     /// <summary>A YOLO detector with every option.</summary>
     /// <param name="catalog">The multiclass trainers catalog.</param>
@@ -65,20 +58,28 @@ public static class DetectionCatalog
         string predictedBoundingBoxColumnName = "PredictedBoundingBoxes",
         string featureColumnName = "Features",
         int numberOfEpochs = 20) =>
-        catalog.FasterRcnn(new FasterRcnnTrainer.Options
-        {
-            LabelColumnName = labelColumnName,
-            PredictedLabelColumnName = predictedLabelColumnName,
-            ScoreColumnName = scoreColumnName,
-            BoxColumnName = boundingBoxColumnName,
-            PredictedBoundingBoxesColumnName = predictedBoundingBoxColumnName,
-            FeatureColumnName = featureColumnName,
-            NumberOfEpochs = numberOfEpochs,
-        });
+        catalog.FasterRcnn(WithColumns(
+            new FasterRcnnTrainer.Options(), labelColumnName, predictedLabelColumnName, scoreColumnName, boundingBoxColumnName,
+            predictedBoundingBoxColumnName, featureColumnName, numberOfEpochs));
 
     /// <summary>A two-stage detector (Faster R-CNN in miniature) with every option.</summary>
     /// <param name="catalog">The multiclass trainers catalog.</param>
     /// <param name="options">The options.</param>
     public static FasterRcnnTrainer FasterRcnn(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, FasterRcnnTrainer.Options options) =>
         new(CatalogEnvironment.Of(catalog), options);
+
+    /// <summary>The simple overloads' settings on a detector's options.</summary>
+    private static TOptions WithColumns<TOptions>(
+        TOptions options, string label, string predictedLabel, string score, string box, string predictedBox, string features, int epochs)
+        where TOptions : NeuralNetworkDetectionTrainer.Options
+    {
+        options.LabelColumnName = label;
+        options.PredictedLabelColumnName = predictedLabel;
+        options.ScoreColumnName = score;
+        options.BoxColumnName = box;
+        options.PredictedBoundingBoxesColumnName = predictedBox;
+        options.FeatureColumnName = features;
+        options.NumberOfEpochs = epochs;
+        return options;
+    }
 }

@@ -1,5 +1,4 @@
 using Microsoft.ML.Runtime;
-using MlNetDeep.Schedules;
 using MlNetDeep.Vision.Detection;
 
 namespace MlNetDeep.ML.Detection;
@@ -24,23 +23,8 @@ public sealed class FasterRcnnTrainer : NeuralNetworkDetectionTrainer
     /// <summary>The options of <see cref="FasterRcnnTrainer"/>; the training defaults are the recipe measured on the generated scenes.</summary>
     public new sealed class Options : NeuralNetworkDetectionTrainer.Options
     {
-        /// <summary>Creates the options with the measured training defaults: Adam at 3e-3 with cosine annealing, mini-batches of 32, 20 epochs.</summary>
-        public Options()
-        {
-            LearningRate = 3e-3f;
-            Schedule = new CosineAnnealing();
-            BatchSize = 32;
-            NumberOfEpochs = 20;
-        }
-
         /// <summary>The feature map's stride (image pixels per cell): 1, 2, 4 or 8, dividing both image sides.</summary>
         public int Stride = 4;
-
-        /// <summary>The anchor boxes (width, height) in pixels; when null, <see cref="AnchorCount"/> anchors are fitted by k-means on the training boxes.</summary>
-        public (float Width, float Height)[]? Anchors;
-
-        /// <summary>B, the anchors per cell fitted by k-means when <see cref="Anchors"/> is null.</summary>
-        public int AnchorCount = 3;
 
         /// <summary>R, the proposals kept per image (after non-max suppression) and classified by the head.</summary>
         public int RegionsPerImage = 32;
@@ -57,10 +41,7 @@ public sealed class FasterRcnnTrainer : NeuralNetworkDetectionTrainer
         /// <inheritdoc />
         public override Detector CreateDetector(DetectionProblem problem)
         {
-            ArgumentNullException.ThrowIfNull(problem);
-            var anchors = Anchors ?? (problem.BoxShapes.Count >= AnchorCount
-                ? AnchorBoxes.Fit(problem.BoxShapes, AnchorCount, problem.Seed)
-                : throw new ArgumentException($"Fitting {AnchorCount} anchors by k-means needs at least {AnchorCount} training boxes; the data hold {problem.BoxShapes.Count}. Give {nameof(Anchors)}."));
+            var anchors = AnchorsFor(problem);
             var grid = new AnchorGrid(problem.ImageHeight, problem.ImageWidth, Stride, anchors);
             var settings = new TwoStageSettings(grid, problem.ClassNames.Count, RegionsPerImage, PoolSize, NetworkWidth, ProposalIoU);
             return new TwoStageDetector(problem.Channels, settings, problem.ClassNames, Thresholds);

@@ -1,4 +1,5 @@
 using Microsoft.ML.Runtime;
+using MlNetDeep.Schedules;
 using MlNetDeep.Vision.Detection;
 
 namespace MlNetDeep.ML.Detection;
@@ -29,6 +30,21 @@ public abstract class NeuralNetworkDetectionTrainer : NeuralNetworkTrainerBase
     /// <summary>The options every detection trainer shares; a detection method adds its own and creates its <see cref="Detector"/>.</summary>
     public abstract class Options : NeuralNetworkOptions
     {
+        /// <summary>Creates the options with the detectors' training defaults, the recipe measured on the generated scenes: Adam at 3e-3 with cosine annealing, mini-batches of 32, 20 epochs.</summary>
+        protected Options()
+        {
+            LearningRate = 3e-3f;
+            Schedule = new CosineAnnealing();
+            BatchSize = 32;
+            NumberOfEpochs = 20;
+        }
+
+        /// <summary>The anchor boxes (width, height) in pixels; when null, <see cref="AnchorCount"/> anchors are fitted by k-means on the training boxes.</summary>
+        public (float Width, float Height)[]? Anchors;
+
+        /// <summary>B, the anchors per cell fitted by k-means when <see cref="Anchors"/> is null.</summary>
+        public int AnchorCount = 3;
+
         /// <summary>The column of boxes: a vector of Single, xmin, ymin, xmax, ymax per object, in pixels (ML.NET's <c>Box</c>).</summary>
         public string BoxColumnName = "Box";
 
@@ -50,6 +66,19 @@ public abstract class NeuralNetworkDetectionTrainer : NeuralNetworkTrainerBase
 
         /// <summary>The thresholds, checked.</summary>
         public DetectionThresholds Thresholds => new DetectionThresholds(ScoreThreshold, IouThreshold, MaxDetections).Checked();
+
+        /// <summary>
+        /// <see cref="Anchors"/>, or <see cref="AnchorCount"/> anchors fitted by k-means (1 − IoU as distance) on the
+        /// training boxes' shapes; an error naming the option when there are fewer boxes than anchors to fit.
+        /// </summary>
+        /// <param name="problem">What the trainer read from the training data.</param>
+        protected (float Width, float Height)[] AnchorsFor(DetectionProblem problem)
+        {
+            ArgumentNullException.ThrowIfNull(problem);
+            return Anchors ?? (problem.BoxShapes.Count >= AnchorCount
+                ? AnchorBoxes.Fit(problem.BoxShapes, AnchorCount, problem.Seed)
+                : throw new ArgumentException($"Fitting {AnchorCount} anchors by k-means needs at least {AnchorCount} training boxes; the data hold {problem.BoxShapes.Count}. Give {nameof(Anchors)}."));
+        }
 
         /// <summary>Creates the detector for what the training data hold (image shape, class names, box shapes).</summary>
         /// <param name="problem">What the trainer read from the training data.</param>

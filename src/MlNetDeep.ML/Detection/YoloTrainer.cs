@@ -1,5 +1,4 @@
 using Microsoft.ML.Runtime;
-using MlNetDeep.Schedules;
 using MlNetDeep.Vision.Detection;
 
 namespace MlNetDeep.ML.Detection;
@@ -20,23 +19,8 @@ public sealed class YoloTrainer : NeuralNetworkDetectionTrainer
     /// <summary>The options of <see cref="YoloTrainer"/>; the training defaults are the recipe measured on the generated scenes.</summary>
     public new sealed class Options : NeuralNetworkDetectionTrainer.Options
     {
-        /// <summary>Creates the options with YOLO's training defaults: Adam at 3e-3 with cosine annealing, mini-batches of 32, 20 epochs.</summary>
-        public Options()
-        {
-            LearningRate = 3e-3f;
-            Schedule = new CosineAnnealing();
-            BatchSize = 32;
-            NumberOfEpochs = 20;
-        }
-
         /// <summary>S, the grid's cells per side; the image side must be S times a power of two (the backbone's stride).</summary>
         public int GridSize = 8;
-
-        /// <summary>The anchor boxes (width, height) in pixels; when null, <see cref="AnchorCount"/> anchors are fitted by k-means on the training boxes.</summary>
-        public (float Width, float Height)[]? Anchors;
-
-        /// <summary>B, the anchors per cell fitted by k-means when <see cref="Anchors"/> is null.</summary>
-        public int AnchorCount = 3;
 
         /// <summary>The backbone's first block's filters (<see cref="YoloNetwork.Create"/>); later blocks double it up to 8 times.</summary>
         public int NetworkWidth = 16;
@@ -50,10 +34,7 @@ public sealed class YoloTrainer : NeuralNetworkDetectionTrainer
         /// <inheritdoc />
         public override Detector CreateDetector(DetectionProblem problem)
         {
-            ArgumentNullException.ThrowIfNull(problem);
-            var anchors = Anchors ?? (problem.BoxShapes.Count >= AnchorCount
-                ? AnchorBoxes.Fit(problem.BoxShapes, AnchorCount, problem.Seed)
-                : throw new ArgumentException($"Fitting {AnchorCount} anchors by k-means needs at least {AnchorCount} training boxes; the data hold {problem.BoxShapes.Count}. Give {nameof(Anchors)}."));
+            var anchors = AnchorsFor(problem);
             var grid = new YoloGrid(problem.ImageHeight, problem.ImageWidth, GridSize, anchors, problem.ClassNames.Count);
             return new YoloDetector(problem.Channels, grid, problem.ClassNames, Thresholds, NetworkWidth, CoordinateWeight, NoObjectWeight);
         }

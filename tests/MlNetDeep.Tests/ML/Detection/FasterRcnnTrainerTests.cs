@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using Microsoft.ML;
-using Microsoft.ML.Data;
-using Microsoft.ML.TorchSharp;
 using MlNetDeep.ML;
 using MlNetDeep.ML.Detection;
 using MlNetDeep.Vision.Detection;
@@ -58,8 +56,7 @@ public class FasterRcnnTrainerTests
                 int.Parse(Environment.GetEnvironmentVariable("DET_N") ?? $"{TrainScenes}"),
                 int.Parse(Environment.GetEnvironmentVariable("DET_E") ?? $"{Epochs}"),
                 int.Parse(Environment.GetEnvironmentVariable("DET_B") ?? $"{BatchSize}"));
-            var s = scored.Schema;
-            var m = ml.MulticlassClassification.EvaluateObjectDetection(scored, s["Label"], s["Box"], s["PredictedLabel"], s["PredictedBoundingBoxes"], s["Score"]);
+            var m = DetectionRows.Evaluate(ml, scored);
             TestContext.Progress.WriteLine($"seed {seed}: MAP50 {m.MAP50:F4} MAP50_95 {m.MAP50_95:F4}");
         }
     }
@@ -72,8 +69,7 @@ public class FasterRcnnTrainerTests
     [Test]
     public void ItDetectsHeldOutScenesScoredByMlNetsOwnEvaluator()
     {
-        var s = _scored.Schema;
-        var metrics = _ml.MulticlassClassification.EvaluateObjectDetection(_scored, s["Label"], s["Box"], s["PredictedLabel"], s["PredictedBoundingBoxes"], s["Score"]);
+        var metrics = DetectionRows.Evaluate(_ml, _scored);
         TestContext.Progress.WriteLine($"MAP50 {metrics.MAP50:F4} MAP50_95 {metrics.MAP50_95:F4}");
 
         Assert.That(metrics.MAP50, Is.GreaterThan(Map50Floor), "mAP50 on held-out scenes");
@@ -86,10 +82,7 @@ public class FasterRcnnTrainerTests
         Assert.That(detector, Is.TypeOf<TwoStageDetector>());
         Assert.That(((NeuralNetworkTransformer)_model).Network, Is.TypeOf<TwoStageNetwork>());
 
-        var s = _scored.Schema;
-        Assert.That(s["PredictedLabel"].Type, Is.EqualTo(new VectorDataViewType(TextDataViewType.Instance)));
-        Assert.That(s["Score"].Type, Is.EqualTo(new VectorDataViewType(NumberDataViewType.Single)));
-        Assert.That(s["PredictedBoundingBoxes"].Type, Is.EqualTo(new VectorDataViewType(NumberDataViewType.Single)));
+        DetectionRows.AssertDetectionColumnTypes(_scored.Schema);
         var detections = _scored.ReadDetections(DetectionScenes.ClassNames);
         Assert.That(detections, Has.Count.EqualTo(_testData.Count));
         Assert.That(detections.Sum(d => d.Count), Is.GreaterThan(0), "it reports boxes");
@@ -100,39 +93,13 @@ public class FasterRcnnTrainerTests
     [Test]
     public void SavedAndLoadedItGivesTheSameBoxes()
     {
-        var path = Path.Combine(Path.GetTempPath(), $"two-stage-{Guid.NewGuid():N}.zip");
-        try
-        {
-            _ml.Model.SaveWithNetworks(_model, _test.Schema, path);
-            var loaded = _ml.Model.LoadWithNetworks(path, out _);
-
-            var before = DetectionRows.Columns(_scored);
-            var after = DetectionRows.Columns(loaded.Transform(_test));
-            Assert.That(before.Boxes.Sum(b => b.Length), Is.GreaterThan(0));
-            Assert.That(after.Boxes, Is.EqualTo(before.Boxes));
-            Assert.That(after.Scores, Is.EqualTo(before.Scores));
-            Assert.That(after.Labels, Is.EqualTo(before.Labels));
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        var before = DetectionRows.AssertSavedAndLoadedGiveTheSameBoxes(_ml, _model, _test, _scored, "two-stage");
+        Assert.That(before.Boxes.Sum(b => b.Length), Is.GreaterThan(0));
     }
 
     [Test]
-    public void APredictionEngineGivesTheBoxesOfTransform()
-    {
-        using var engine = _ml.Model.CreatePredictionEngine<DetectionRows.Scene, DetectionRows.Prediction>(_model);
-        var transformed = DetectionRows.Columns(_scored);
-        for (var i = 0; i < 5; i++)
-        {
-            var p = engine.Predict(new DetectionRows.Scene { Features = _testData.Images.Row(i).ToArray() });
-
-            Assert.That(p.PredictedBoundingBoxes, Is.EqualTo(transformed.Boxes[i]), $"row {i}");
-            Assert.That(p.PredictedLabel, Is.EqualTo(transformed.Labels[i]), $"row {i}");
-            Assert.That(p.Score, Is.EqualTo(transformed.Scores[i]), $"row {i}");
-        }
-    }
+    public void APredictionEngineGivesTheBoxesOfTransform() =>
+        DetectionRows.AssertPredictionEngineGivesTheBoxesOfTransform(_ml, _model, _scored, _testData);
 
     [Test]
     public void ABadBoxRowStopsFitNamingTheRow()
