@@ -31,12 +31,7 @@ internal static class CoinsCrops
             throw new ArgumentException($"--image-size {size}: the coins photo is {width}×{height} and its held-out part {width - SplitColumn} pixels wide; use at most {Math.Min(height, width - SplitColumn)}.");
         }
 
-        var random = new RandomSource(seed);
-        var train = new List<(int X, int Y)>();
-        for (var i = 0; i < trainCount; i++)
-        {
-            train.Add((random.NextInt(SplitColumn - size + 1), random.NextInt(height - size + 1)));
-        }
+        var train = RandomCorners(seed, trainCount, SplitColumn - size + 1, height - size + 1);
 
         var test = new List<(int X, int Y)>();
         var stride = Math.Max(1, size / 2);
@@ -71,12 +66,7 @@ internal static class CoinsCrops
             throw new ArgumentException($"--image-size {size}: the coins photo shrunk by {shrink} is {w}×{h} and its held-out part {w - split} pixels wide; use at most {Math.Min(h, w - split)}.");
         }
 
-        var random = new RandomSource(seed);
-        var train = new List<(int X, int Y)>();
-        for (var i = 0; i < trainCount; i++)
-        {
-            train.Add((random.NextInt(split - size + 1), random.NextInt(h - size + 1)));
-        }
+        var train = RandomCorners(seed, trainCount, split - size + 1, h - size + 1);
 
         var test = new List<(int X, int Y)>();
         var stride = Math.Max(1, size / 2);
@@ -95,6 +85,19 @@ internal static class CoinsCrops
         }
 
         return (BoxCrops(small, w, size, boxes, train), BoxCrops(small, w, size, boxes, test));
+    }
+
+    /// <summary><paramref name="count"/> seeded crop corners, x in [0, <paramref name="xs"/>) and y in [0, <paramref name="ys"/>).</summary>
+    private static List<(int X, int Y)> RandomCorners(ulong seed, int count, int xs, int ys)
+    {
+        var random = new RandomSource(seed);
+        var corners = new List<(int X, int Y)>(count);
+        for (var i = 0; i < count; i++)
+        {
+            corners.Add((random.NextInt(xs), random.NextInt(ys)));
+        }
+
+        return corners;
     }
 
     private static DetectionData BoxCrops(float[] photo, int width, int size, List<BoundingBox> boxes, List<(int X, int Y)> corners)

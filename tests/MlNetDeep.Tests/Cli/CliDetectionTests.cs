@@ -13,7 +13,7 @@ public class CliDetectionTests
             var (code, output, error) = CliErrorTests.Run(["train", "--task", "detection", "--epochs", "1", "--scenes", "48", "--plot", plot]);
 
             Assert.That(code, Is.Zero, error);
-            var last = output.TrimEnd().Split('\n')[^1];
+            var last = CliErrorTests.LastLine(output);
             Assert.That(last, Does.Match(@"^mAP50 \d\.\d{4} mAP50-95 \d\.\d{4}$"), output);
             Assert.That(output, Does.Contain("48 training and 300 held-out images of 64×64"));
             Assert.That(File.ReadAllBytes(plot)[1..4], Is.EqualTo("PNG"u8.ToArray()));
@@ -31,7 +31,7 @@ public class CliDetectionTests
 
         Assert.That(code, Is.Zero, error);
         Assert.That(output, Does.Contain("two-stage (Faster R-CNN in miniature): stride 4").And.Contain("48 training and 300 held-out images"));
-        Assert.That(output.TrimEnd().Split('\n')[^1], Does.Match(@"^mAP50 \d\.\d{4} mAP50-95 \d\.\d{4}$"), output);
+        Assert.That(CliErrorTests.LastLine(output), Does.Match(@"^mAP50 \d\.\d{4} mAP50-95 \d\.\d{4}$"), output);
     }
 
     // The coins photo (datasets/coins): YOLO trained on random crops of its left two thirds, scored by ML.NET's
@@ -44,8 +44,7 @@ public class CliDetectionTests
 
         Assert.That(code, Is.Zero, error);
         Assert.That(output, Does.Contain("600 random 64×64 crops of columns 0–127 for training, 4 held-out crops of columns 128–191 (13 coin boxes at least half inside)"));
-        var last = output.TrimEnd().Split('\n')[^1];
-        var map50 = double.Parse(last.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        var map50 = CliErrorTests.LastLineValue(output);
         Assert.That(map50, Is.GreaterThanOrEqualTo(0.9), output);
     }
 

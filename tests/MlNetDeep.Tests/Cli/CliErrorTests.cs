@@ -88,6 +88,13 @@ public class CliErrorTests
         Assert.That(error.Trim(), Is.EqualTo("error: FILE '/no/such/experiment.json': no such experiment file."));
     }
 
+    /// <summary>The output's last line (a training command's summary line).</summary>
+    internal static string LastLine(string output) => output.TrimEnd().Split('\n')[^1];
+
+    /// <summary>The value after the first word of the output's last line (the <c>mAP50</c> or <c>mIoU</c> of a summary line).</summary>
+    internal static double LastLineValue(string output) =>
+        double.Parse(LastLine(output).Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+
     internal static (int Code, string Output, string Error) Run(string[] args)
     {
         Assert.That(File.Exists(Tool), Is.True, $"{Tool} is built with the solution");

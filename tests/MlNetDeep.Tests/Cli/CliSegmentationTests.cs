@@ -16,7 +16,7 @@ public class CliSegmentationTests
 
             // The generated scenes are 64×64 unless --image-size says otherwise (the README's figures are on that set).
             Assert.That(output, Does.Contain("48 training and 50 held-out images of 64×64"), output);
-            var last = output.TrimEnd().Split('\n')[^1];
+            var last = CliErrorTests.LastLine(output);
             Assert.That(last, Does.Match(@"^mIoU \d\.\d{4} pixel accuracy \d\.\d{4}$"), output);
             Assert.That(File.ReadAllBytes(plot)[1..4], Is.EqualTo("PNG"u8.ToArray()));
             Assert.That(File.Exists(Path.Combine(folder, "scenes-curves.png")), Is.True, output);
@@ -38,8 +38,7 @@ public class CliSegmentationTests
 
         Assert.That(code, Is.Zero, error);
         Assert.That(output, Does.Contain("96 random 48×48 crops of columns 0–255 for training, 44 held-out crops of columns 256–383"));
-        var last = output.TrimEnd().Split('\n')[^1];
-        var miou = double.Parse(last.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        var miou = CliErrorTests.LastLineValue(output);
         Assert.That(miou, Is.GreaterThanOrEqualTo(0.65), output);
     }
 

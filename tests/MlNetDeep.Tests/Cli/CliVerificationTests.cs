@@ -16,7 +16,7 @@ public partial class CliVerificationTests
             var plot = Path.Combine(folder, "encodings.svg");
             var (code, output, error) = CliErrorTests.Run(["train", "--task", "verification", "--epochs", "1", "--seed", "1", "--plot", plot]);
             Assert.That(code, Is.Zero, error);
-            var last = output.TrimEnd().Split('\n')[^1];
+            var last = CliErrorTests.LastLine(output);
             var match = Summary().Match(last);
             Assert.That(match.Success, Is.True, $"the last line is the summary: '{last}'");
             var auc = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
