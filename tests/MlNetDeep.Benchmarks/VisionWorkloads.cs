@@ -5,6 +5,7 @@ using MlNetDeep.Losses;
 using MlNetDeep.Models;
 using MlNetDeep.Optimizers;
 using MlNetDeep.Tensors;
+using MlNetDeep.Training;
 
 namespace MlNetDeep.Benchmarks;
 
@@ -137,7 +138,8 @@ public static class VisionWorkloads
     private static List<double> Infer(Sequential net, int[] shape, int batch)
     {
         var x = RandomImages(batch, shape, 2);
-        return Rounds(() => net.Forward(x, training: false), batch);
+        var predictor = new BatchPredictor(net);
+        return Rounds(() => predictor.Predict(x), batch);
     }
 
     /// <summary>Warm-up for at least a second (and 3 calls), then 5 rounds of at least 0.5 s each: images/s per round.</summary>

@@ -166,6 +166,21 @@ public sealed class Tensor
         return tensor;
     }
 
+    /// <summary>
+    /// Makes this tensor use <paramref name="source"/>'s storage: both then read and write the same values. Used to
+    /// give a network's copies the original's parameters and buffers without copying them (see
+    /// <see cref="Training.BatchPredictor"/>); the tensors must have the same shape.
+    /// </summary>
+    internal void ShareStorageOf(Tensor source)
+    {
+        if (!source.Shape.SequenceEqual(Shape))
+        {
+            throw new ArgumentException($"Cannot share storage between shapes {Format(source.Shape)} and {Format(Shape)}.", nameof(source));
+        }
+
+        Data = source.Data;
+    }
+
     /// <summary>Sets every value to zero.</summary>
     public void Clear() => Span.Clear();
 

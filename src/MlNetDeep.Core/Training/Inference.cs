@@ -1,10 +1,16 @@
+using System.Runtime.CompilerServices;
 using MlNetDeep.Layers;
 
 namespace MlNetDeep.Training;
 
-/// <summary>Runs a trained network in inference mode (dropout off, batch-norm running statistics).</summary>
+/// <summary>
+/// Runs a trained network in inference mode (dropout off, batch-norm running statistics), a batch at a time through
+/// the network's <see cref="BatchPredictor"/> (kept while the network lives).
+/// </summary>
 public static class Inference
 {
+    private static readonly ConditionalWeakTable<Layer, BatchPredictor> Predictors = new();
+
     /// <summary>Computes the network's outputs for every row of <paramref name="features"/>.</summary>
     /// <param name="network">A built network.</param>
     /// <param name="features">Inputs, [N, ...] matching the network's input shape.</param>
@@ -60,14 +66,26 @@ public static class Inference
                 $"The input holds {features[bad]} at row {bad / features.RowSize}, column {bad % features.RowSize}; every value must be finite.");
         }
 
-        var rowShape = network.InputShape;
-        Tensor? batch = null;
+        var predictor = PredictorOf(network);
         for (var start = 0; start < features.Rows; start += batchSize)
         {
             var count = Math.Min(batchSize, features.Rows - start);
-            var rows = Tensor.Ensure(ref batch, count, rowShape);
-            features.CopyRowsTo(start, rows);
-            onBatch(network.Forward(rows, training: false), start);
+            onBatch(predictor.Run(features, start, count), start);
         }
+    }
+
+    /// <summary>
+    /// The network's <see cref="BatchPredictor"/>, kept while the network lives so that repeated calls reuse its
+    /// copies; a new one if the network was rebuilt for other shapes since.
+    /// </summary>
+    private static BatchPredictor PredictorOf(Layer network)
+    {
+        if (!Predictors.TryGetValue(network, out var predictor) || !predictor.Fits(network))
+        {
+            predictor = new BatchPredictor(network);
+            Predictors.AddOrUpdate(network, predictor);
+        }
+
+        return predictor;
     }
 }

@@ -87,7 +87,7 @@ internal sealed class NetworkBlockScorer : BlockScorer, IScoreSource
         {
             copy.InputShape[0] = rows;
             copy.Input.Reshape(copy.InputShape);
-            logits = copy.Network.Forward(copy.Input, training: false);
+            logits = copy.Predictor.Predict(copy.Input);
         }
 
         for (var r = 0; r < rows; r++)

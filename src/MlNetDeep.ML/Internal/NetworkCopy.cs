@@ -1,5 +1,6 @@
 using MlNetDeep.Layers;
 using MlNetDeep.Serialization;
+using MlNetDeep.Training;
 
 namespace MlNetDeep.ML.Internal;
 
@@ -17,6 +18,7 @@ internal sealed class NetworkCopy
     public NetworkCopy(Layer network, int[] featureShape, int rows, int outputs)
     {
         Network = NetworkFile.Clone(network);
+        Predictor = new BatchPredictor(Network);
         InputShape = [rows, .. featureShape];
         Input = new Tensor((int[])InputShape.Clone());
         Finite = new bool[rows];
@@ -27,6 +29,9 @@ internal sealed class NetworkCopy
 
     /// <summary>The copy of the network.</summary>
     public Layer Network { get; }
+
+    /// <summary>Runs <see cref="Network"/> over a block, a group of rows per core (its copies share the copy's values).</summary>
+    public BatchPredictor Predictor { get; }
 
     /// <summary>[rows, ..features]: the block's features; its storage holds a whole block, whatever its current shape.</summary>
     public Tensor Input { get; }
