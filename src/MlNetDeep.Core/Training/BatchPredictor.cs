@@ -60,14 +60,15 @@ public sealed class BatchPredictor
     public Layer Network => _network;
 
     /// <summary>
-    /// Computes the network's outputs for every row of <paramref name="batch"/>, [N, ..InputShape].
+    /// Computes the network's outputs for every row of <paramref name="batch"/>: [N, ..InputShape], or [N, F] with F the
+    /// input's size, as <see cref="Layer.Forward"/> takes it.
     /// </summary>
     /// <returns>The outputs, [N, ..OutputShape], owned by the predictor (or the network) and valid until the next call.</returns>
     /// <exception cref="ArgumentException">The batch's rows do not have the network's input shape.</exception>
     public Tensor Predict(Tensor batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        if (!batch.Shape[1..].SequenceEqual(_network.InputShape))
+        if (!TakesWhole(batch))
         {
             throw new ArgumentException(
                 $"The batch has shape {Tensor.Format(batch.Shape)} but network '{_network.Name}' expects [N, {string.Join(", ", _network.InputShape.ToArray())}].",
@@ -118,7 +119,7 @@ public sealed class BatchPredictor
         var job = _job;
         if (groups <= 1)
         {
-            if (firstRow == 0 && rows == source.Rows && source.Shape[1..].SequenceEqual(_network.InputShape))
+            if (firstRow == 0 && rows == source.Rows && TakesWhole(source))
             {
                 return _network.Forward(source, training: false);
             }
@@ -141,6 +142,13 @@ public sealed class BatchPredictor
 
         return output;
     }
+
+    /// <summary>
+    /// True when the network takes <paramref name="batch"/> as it is: rows of its input shape, or flat rows of as many
+    /// values (as <see cref="Layer.Forward"/> accepts).
+    /// </summary>
+    private bool TakesWhole(Tensor batch) =>
+        batch.RowSize == Tensor.ProductOf(_network.InputShape) && (batch.Rank <= 2 || batch.Shape[1..].SequenceEqual(_network.InputShape));
 
     /// <summary>True while the network has the shapes the predictor was made for (it can be rebuilt).</summary>
     internal bool Fits(Layer network) =>

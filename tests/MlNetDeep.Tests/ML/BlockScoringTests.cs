@@ -137,13 +137,19 @@ public class BlockScoringTests
         var model = Multiclass(ml, lenet: false, (shape, outputs) => new Sequential(probe.Layer(), new Dense(outputs)));
         probe.Sizes.Clear();
 
-        var keys = model.Transform(Digits(ml, (3 * Block) + 8)).GetColumn<uint>("PredictedLabel").ToArray();
+        // On one thread a block is one forward pass.
+        var keys = ThreadCounts.With(1, () => model.Transform(Digits(ml, (3 * Block) + 8)).GetColumn<uint>("PredictedLabel").ToArray());
 
         Assert.That(keys, Has.Length.EqualTo((3 * Block) + 8));
         Assert.That(probe.Sizes, Is.EqualTo(new[] { Block, Block, Block, 8 }), "forward passes of Transform's one cursor");
         probe.Sizes.Clear();
-        ml.MulticlassClassification.Evaluate(model.Transform(Digits(ml, (3 * Block) + 8)));
+        ThreadCounts.With(1, () => ml.MulticlassClassification.Evaluate(model.Transform(Digits(ml, (3 * Block) + 8))));
         Assert.That(probe.Sizes, Is.EqualTo(new[] { Block, Block, Block, 8 }), "the evaluator's cursor");
+        probe.Sizes.Clear();
+
+        // On two, each block is cut into two groups of rows, one a thread (BatchPredictor); 8 rows are too few to cut.
+        ThreadCounts.With(2, () => ml.MulticlassClassification.Evaluate(model.Transform(Digits(ml, (3 * Block) + 8))));
+        Assert.That(probe.Sizes.Order(), Is.EqualTo(new[] { 8, Block / 2, Block / 2, Block / 2, Block / 2, Block / 2, Block / 2 }), "the evaluator's cursor, 2 threads");
         probe.Sizes.Clear();
         var engine = ml.Model.CreatePredictionEngine<MlData.Digit, Scored>(model, inputSchemaDefinition: MlData.Schema<MlData.Digit>(Pixels));
         engine.Predict(new MlData.Digit { Features = MnistTest.Features.Row(3).ToArray() });
