@@ -65,6 +65,7 @@ public sealed class BatchPredictor
     /// </summary>
     /// <returns>The outputs, [N, ..OutputShape], owned by the predictor (or the network) and valid until the next call.</returns>
     /// <exception cref="ArgumentException">The batch's rows do not have the network's input shape.</exception>
+    /// <exception cref="InvalidOperationException">The network was built again for other shapes since the predictor was made.</exception>
     public Tensor Predict(Tensor batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
@@ -88,6 +89,7 @@ public sealed class BatchPredictor
     /// <returns>The outputs, [<paramref name="rows"/>, ..OutputShape], owned by the predictor (or the network) and valid until the next call.</returns>
     /// <exception cref="ArgumentException">The rows do not hold the network's input.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The rows are not all in <paramref name="source"/>, or <paramref name="rows"/> is not positive.</exception>
+    /// <exception cref="InvalidOperationException">The network was built again for other shapes since the predictor was made.</exception>
     public Tensor Predict(Tensor source, int firstRow, int rows)
     {
         ArgumentNullException.ThrowIfNull(source);
@@ -115,6 +117,12 @@ public sealed class BatchPredictor
     /// <summary>The outputs of rows already checked.</summary>
     internal Tensor Run(Tensor source, int firstRow, int rows)
     {
+        if (!Fits(_network))
+        {
+            throw new InvalidOperationException(
+                $"Network '{_network.Name}' was built again for other shapes since this predictor was made; make a new BatchPredictor.");
+        }
+
         var groups = Groups(rows);
         var job = _job;
         if (groups <= 1)
@@ -152,7 +160,7 @@ public sealed class BatchPredictor
 
     /// <summary>True while the network has the shapes the predictor was made for (it can be rebuilt).</summary>
     internal bool Fits(Layer network) =>
-        ReferenceEquals(network, _network) && network.IsBuilt && network.InputShape.SequenceEqual(_job.RowShape)
+        ReferenceEquals(network, _network) && network.InputShape.SequenceEqual(_job.RowShape)
         && network.OutputShape.SequenceEqual(_job.OutputRowShape);
 
     /// <summary>

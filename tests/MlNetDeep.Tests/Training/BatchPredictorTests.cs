@@ -105,6 +105,10 @@ public class BatchPredictorTests
         var second = ThreadCounts.With(2, () => Inference.Predict(network, x));
 
         Assert.That(second.Span.ToArray(), Is.EqualTo(network.Forward(x, training: false).Span.ToArray()));
+        var stale = new BatchPredictor(network);
+        network.Build([14], new RandomSource(3));
+        var e = Assert.Throws<InvalidOperationException>(() => stale.Predict(TestData.Uniform(3, 0, 1, 64, 14)));
+        Assert.That(e!.Message, Does.Contain("built again"));
     }
 
     [Test]
