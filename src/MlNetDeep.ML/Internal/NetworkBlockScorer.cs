@@ -41,8 +41,19 @@ internal sealed class NetworkBlockScorer : BlockScorer, IScoreSource
 
     private NetworkCopy Copy => _copy ?? throw new ObjectDisposedException(nameof(BlockCursor), "The cursor was disposed.");
 
-    // The tensor keeps storage for a whole block, so a shorter last block reuses it.
-    public override void Read(int slot) => _readFeatures(Copy.Input.Data.AsSpan(slot * _width, _width));
+    // The tensor keeps storage for a whole block, so a shorter last block reuses it. The row is checked while it is in
+    // the cache: one with a non-finite value is zeroed and scored as missing.
+    public override void Read(int slot)
+    {
+        var copy = Copy;
+        var row = copy.Input.Data.AsSpan(slot * _width, _width);
+        _readFeatures(row);
+        copy.Finite[slot] = Tensor.IndexOfNonFinite(row) < 0;
+        if (!copy.Finite[slot])
+        {
+            row.Clear();
+        }
+    }
 
     public ReadOnlySpan<float> Current()
     {
@@ -69,18 +80,7 @@ internal sealed class NetworkBlockScorer : BlockScorer, IScoreSource
 
     private void Score(NetworkCopy copy, int rows)
     {
-        var anyFinite = false;
-        for (var r = 0; r < rows; r++)
-        {
-            var row = copy.Input.Data.AsSpan(r * _width, _width);
-            copy.Finite[r] = Tensor.IndexOfNonFinite(row) < 0;
-            if (!copy.Finite[r])
-            {
-                row.Clear();
-            }
-
-            anyFinite |= copy.Finite[r];
-        }
+        var anyFinite = copy.Finite.AsSpan(0, rows).Contains(true);
 
         var k = _model.OutputCount;
         Tensor? logits = null;
