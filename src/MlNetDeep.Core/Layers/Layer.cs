@@ -14,19 +14,20 @@ public abstract class Layer
     private int[]? _inputShape;
     private int[]? _outputShape;
 
+    // Every Build of any layer (see Builds).
+    private static long buildCount;
+
     /// <summary>A display name.</summary>
     public string Name { get; set; }
 
     /// <summary>Creates a layer; the name defaults to the type's name.</summary>
     protected Layer() => Name = GetType().Name;
 
-    private static long s_builds;
-
     /// <summary>
     /// Counts every <see cref="Build"/> of any layer: a holder of a network's parameter tensors (a
     /// <see cref="Training.BatchPredictor"/>'s copies) takes them again when it has changed, as a rebuilt layer has new ones.
     /// </summary>
-    internal static long Builds => Interlocked.Read(ref s_builds);
+    internal static long Builds => Interlocked.Read(ref buildCount);
 
     /// <summary>The per-sample input shape, known once built.</summary>
     public ReadOnlySpan<int> InputShape => _inputShape ?? throw NotBuilt();
@@ -71,7 +72,7 @@ public abstract class Layer
         var output = OnBuild(input, random);
         _inputShape = input;
         _outputShape = output;
-        Interlocked.Increment(ref s_builds);
+        Interlocked.Increment(ref buildCount);
         return (int[])output.Clone();
     }
 

@@ -22,7 +22,8 @@ namespace MlNetDeep.Training;
 /// <para>
 /// The copies (<see cref="NetworkFile.Clone"/>) are made at the first batch that needs them and share the network's
 /// parameters and buffers: they see every later change of its weights, and cost memory only for their per-call
-/// buffers. A network that cannot be copied (a layer without a registered description) is computed in one pass. Not
+/// buffers. A network that cannot be copied (a layer that cannot describe itself, or whose description has no registered
+/// factory) is computed in one pass. Not
 /// thread-safe: use one predictor per thread, as with the network itself.
 /// </para>
 /// </remarks>
@@ -210,8 +211,9 @@ public sealed class BatchPredictor
                 {
                     copies[i] = NetworkFile.Clone(_network);
                 }
-                catch (Exception e) when (e is NotSupportedException or InvalidOperationException)
+                catch (Exception e) when (e is NotSupportedException or InvalidOperationException or InvalidDataException or ArgumentException)
                 {
+                    // Not describable, or described under a key no factory is registered for: one pass it is.
                     _cannotCopy = true;
                     return false;
                 }

@@ -5,9 +5,10 @@ namespace MlNetDeep.ML.Internal;
 
 /// <summary>
 /// Scores a cursor's <see cref="RowBlock"/> with a private copy of the network (<see cref="NetworkCopy"/>), through its
-/// <see cref="BatchPredictor"/> (one forward pass, or one per group of rows and thread), then serves each row's outputs. A row's outputs are the bits <see cref="NetworkScorer"/>
-/// gives it alone: the engine's layers compute every sample of a batch in the same order whatever the batch. A row with
-/// a non-finite feature is zeroed before the pass and scored as missing, so it cannot touch the other rows of its block.
+/// <see cref="BatchPredictor"/> (one forward pass, or one per group of rows and thread), then serves each row's outputs.
+/// A row's outputs are the bits <see cref="NetworkScorer"/> gives it alone: the engine's layers compute every sample of a
+/// batch in the same order whatever the batch. A row with a non-finite feature is zeroed as it is read and scored as
+/// missing, so it cannot touch the other rows of its block.
 /// </summary>
 internal sealed class NetworkBlockScorer : BlockScorer, IScoreSource
 {

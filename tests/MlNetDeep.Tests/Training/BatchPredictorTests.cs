@@ -125,6 +125,17 @@ public class BatchPredictorTests
     }
 
     [Test]
+    public void ANetworkWhoseDescriptionHasNoFactoryIsComputedInOnePass()
+    {
+        var network = new Sequential(new Dense(8), new UnregisteredDoubling(), new Dense(2));
+        network.Build([5], new RandomSource(1));
+        var x = TestData.Uniform(3, 0, 1, 64, 5);
+        Assert.Throws<InvalidDataException>(() => NetworkFile.Clone(network));
+
+        AssertMatchesForward(network, new BatchPredictor(network), x, "a description no factory is registered for");
+    }
+
+    [Test]
     public void RowsThatDoNotHoldTheNetworksInputAreRejectedNamingBothShapes()
     {
         var network = Architectures.LeNet5();
@@ -192,7 +203,21 @@ public class BatchPredictorTests
         }
     }
 
-    /// <summary>y = 2x; not registered, so a network holding it cannot be described and copied.</summary>
+    /// <summary>y = 2x, described under a key that no factory is registered for.</summary>
+    private sealed class UnregisteredDoubling : Layer
+    {
+        private readonly Doubling _inner = new();
+
+        public override LayerDescription Describe() => new("BatchPredictorTests.NoSuchLayer", Name, []);
+
+        protected override int[] OnBuild(int[] inputShape, RandomSource random) => _inner.Build(inputShape, random);
+
+        protected override Tensor OnForward(Tensor input, bool training) => _inner.Forward(input, training);
+
+        protected override Tensor OnBackward(Tensor outputGradient) => outputGradient;
+    }
+
+    /// <summary>y = 2x; it cannot describe itself, so a network holding it cannot be copied.</summary>
     private sealed class Doubling : Layer
     {
         private Tensor? _output;
