@@ -111,28 +111,21 @@ public class BatchPredictorTests
         Assert.That(e!.Message, Does.Contain("built again"));
     }
 
-    [Test]
-    public void ANetworkThatCannotBeCopiedIsComputedInOnePass()
+    private static IEnumerable<TestCaseData> Uncopyable()
     {
-        var network = new Sequential(new Dense(8), new Doubling(), new Dense(2));
-        network.Build([5], new RandomSource(1));
-        var x = TestData.Uniform(3, 0, 1, 64, 5);
-        Assert.Throws<NotSupportedException>(() => NetworkFile.Clone(network));
-
-        var predictor = new BatchPredictor(network);
-
-        AssertMatchesForward(network, predictor, x, "an unregistered layer");
+        yield return new TestCaseData((Func<Layer>)(() => new Doubling()), typeof(NotSupportedException)).SetArgDisplayNames("a layer without Describe");
+        yield return new TestCaseData((Func<Layer>)(() => new UnregisteredDoubling()), typeof(InvalidDataException)).SetArgDisplayNames("a description without factory");
     }
 
-    [Test]
-    public void ANetworkWhoseDescriptionHasNoFactoryIsComputedInOnePass()
+    [TestCaseSource(nameof(Uncopyable))]
+    public void ANetworkThatCannotBeCopiedIsComputedInOnePass(Func<Layer> middle, Type cloneError)
     {
-        var network = new Sequential(new Dense(8), new UnregisteredDoubling(), new Dense(2));
+        var network = new Sequential(new Dense(8), middle(), new Dense(2));
         network.Build([5], new RandomSource(1));
         var x = TestData.Uniform(3, 0, 1, 64, 5);
-        Assert.Throws<InvalidDataException>(() => NetworkFile.Clone(network));
+        Assert.That(() => NetworkFile.Clone(network), Throws.TypeOf(cloneError));
 
-        AssertMatchesForward(network, new BatchPredictor(network), x, "a description no factory is registered for");
+        AssertMatchesForward(network, new BatchPredictor(network), x, "a network that cannot be copied");
     }
 
     [Test]
