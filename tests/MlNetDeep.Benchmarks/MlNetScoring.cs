@@ -10,9 +10,8 @@ namespace MlNetDeep.Benchmarks;
 /// <summary>
 /// Scoring through ML.NET against the engine's own batch inference on the same rows (ours only: PyTorch has no ML.NET):
 /// LeNet-5 trained for an epoch on the 8,000 training digits, then <c>Evaluate(model.Transform(test))</c> and
-/// <see cref="Inference.Predict"/> on the 2,000 test digits, alternated, at least 5 s of warm-up, then 15 rounds
-/// of 5 calls each;
-/// then <c>PredictionEngine.Predict</c> on single rows. Median rows/s and µs, and the median over rounds of each round's
+/// <see cref="Inference.Predict"/> on the 2,000 test digits, alternated: at least 5 s of warm-up, then 15 rounds of 5
+/// calls each; then <c>PredictionEngine.Predict</c> on single rows. Median rows/s and µs, and the median over rounds of each round's
 /// Evaluate speed as a percentage of its Inference.Predict speed (paired, so less noisy than the two medians' ratio).
 /// </summary>
 public static class MlNetScoring

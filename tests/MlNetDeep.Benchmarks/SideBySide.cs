@@ -241,7 +241,6 @@ public static class SideBySide
         }
     }
 
-    /// <summary>Prints the median, minimum and maximum of <paramref name="values"/> as one JSON line.</summary>
     /// <summary>
     /// At least a second (and <paramref name="warmSteps"/> steps) of warm-up, so the measured code is the JIT's final
     /// tier, then 7 rounds of at least 0.5 s (and 2 steps): images/s per round. Step i works on the i-th batch.
@@ -272,6 +271,7 @@ public static class SideBySide
         return rates;
     }
 
+    /// <summary>Prints the median, minimum and maximum of <paramref name="values"/> as one JSON line.</summary>
     internal static void Emit(string model, string measure, List<double> values, int threads) =>
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{{\"model\": \"{model}\", \"measure\": \"{measure}\", \"median\": {Median(values):F1}, \"min\": {values.Min():F1}, \"max\": {values.Max():F1}, \"engine\": \"mlnetdeep\", \"threads\": {threads}}}"));
