@@ -93,6 +93,21 @@ public class BatchPredictorTests
     }
 
     [Test]
+    public void TheCopiesSeeRunningStatisticsUpdatedByTraining()
+    {
+        var network = Architectures.LeNet5(batchNorm: true);
+        network.Build([1, 28, 28], new RandomSource(2));
+        var x = TestData.Uniform(5, 0, 1, 64, 1, 28, 28);
+        var predictor = new BatchPredictor(network);
+        ThreadCounts.With(2, () => predictor.Predict(x));
+
+        // A training pass updates the batch-norm running statistics in place; the copies must score with the new ones.
+        network.Forward(TestData.Uniform(6, 0, 3, 32, 1, 28, 28), training: true);
+
+        AssertMatchesForward(network, predictor, x, "after a training pass");
+    }
+
+    [Test]
     public void InferencePredictFollowsANetworkRebuiltForAnotherInputShape()
     {
         var network = DenseModels.Mlp([16], 3);
