@@ -15,7 +15,7 @@ namespace MlNetDeep.Benchmarks;
 /// <remarks>
 /// MNIST networks (mlp, lenet, lenet_bn): the yardstick's protocol on the committed training digits — training at batch
 /// 64 (or --batch) and inference at 256 (through a <see cref="MlNetDeep.Training.BatchPredictor"/>), each at least a
-/// second of warm-up (the JIT's final tier) then 7 rounds of at least 0.5 s (<see cref="TimedRounds"/>), 2,000 batch-1
+/// second of warm-up (the JIT's final tier) then 7 rounds of at least 0.5 s (<see cref="Rounds"/>), 2,000 batch-1
 /// calls; medians. The vision networks (<see cref="VisionWorkloads"/>) run on random images for a
 /// fixed time per round. <c>lenet-mlnet</c> (ours only) scores 2,000 test digits through ML.NET; <c>sgemm-1024</c>
 /// times one 1024³ product; <c>placement</c> measures how far apart the two cores are; <c>peak</c> the FMA peak
@@ -94,7 +94,7 @@ public static class SideBySide
         var fixture = new MnistFixture(model, options.Batch ?? 64);
         if (options.Wants("train"))
         {
-            var rates = TimedRounds(fixture.TrainStep, fixture.Batch, warmSteps: 30);
+            var rates = Rounds(fixture.TrainStep, fixture.Batch, warmSteps: 30, count: 7);
             Emit(model, $"train_b{fixture.Batch}_img_per_s", rates, options.Threads);
         }
 
@@ -104,7 +104,7 @@ public static class SideBySide
         {
             // As a user scores many rows: a BatchPredictor over the rows in place (one group of rows per core).
             var predictor = new BatchPredictor(net);
-            var rates = TimedRounds(i => predictor.Predict(x, i % (x.Rows / 256) * 256, 256), 256, warmSteps: 5);
+            var rates = Rounds(i => predictor.Predict(x, i % (x.Rows / 256) * 256, 256), 256, warmSteps: 5, count: 7);
             Emit(model, "infer_b256_img_per_s", rates, options.Threads);
         }
 
@@ -243,9 +243,10 @@ public static class SideBySide
 
     /// <summary>
     /// At least a second (and <paramref name="warmSteps"/> steps) of warm-up, so the measured code is the JIT's final
-    /// tier, then 7 rounds of at least 0.5 s (and 2 steps): images/s per round. Step i works on the i-th batch.
+    /// tier, then <paramref name="count"/> rounds of at least 0.5 s (and 2 steps): images/s per round. Step i works on the
+    /// i-th batch (a step may ignore it). The MNIST and vision workloads, and PyTorch's side (pytorch_vision.rounds).
     /// </summary>
-    private static List<double> TimedRounds(Action<int> step, int batch, int warmSteps)
+    internal static List<double> Rounds(Action<int> step, int batch, int warmSteps, int count)
     {
         var i = 0;
         var warm = Stopwatch.StartNew();
@@ -255,7 +256,7 @@ public static class SideBySide
         }
 
         var rates = new List<double>();
-        for (var r = 0; r < 7; r++)
+        for (var r = 0; r < count; r++)
         {
             var t = Stopwatch.StartNew();
             var steps = 0;

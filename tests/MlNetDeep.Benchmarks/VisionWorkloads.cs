@@ -143,30 +143,7 @@ public static class VisionWorkloads
     }
 
     /// <summary>Warm-up for at least a second (and 3 calls), then 5 rounds of at least 0.5 s each: images/s per round.</summary>
-    private static List<double> Rounds(Action step, int batch)
-    {
-        var warm = Stopwatch.StartNew();
-        for (var i = 0; i < 3 || warm.Elapsed.TotalSeconds < 1; i++)
-        {
-            step();
-        }
-
-        var rates = new List<double>();
-        for (var r = 0; r < 5; r++)
-        {
-            var t = Stopwatch.StartNew();
-            var steps = 0;
-            while (steps < 2 || t.Elapsed.TotalSeconds < 0.5)
-            {
-                step();
-                steps++;
-            }
-
-            rates.Add(steps * batch / t.Elapsed.TotalSeconds);
-        }
-
-        return rates;
-    }
+    private static List<double> Rounds(Action step, int batch) => SideBySide.Rounds(_ => step(), batch, warmSteps: 3, count: 5);
 
     private static Tensor RandomImages(int batch, int[] shape, ulong seed)
     {

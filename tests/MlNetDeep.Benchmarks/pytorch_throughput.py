@@ -10,7 +10,7 @@ VisionWorkloads.cs), one JSON object a line:
                          (conv 6@5x5 pad 2, ReLU, max-pool 2, conv 16@5x5, ReLU, max-pool 2, 400-120-84-10 ReLU;
                          lenet_bn adds batch norm after each convolution and dropout 0.5) with SGD 0.05, momentum 0.9.
                          training at batch 64 by default and inference at 256: at least a second (and 30 or 5 steps)
-                         of warm-up, then 7 rounds of at least 0.5 s; 2,000 batch-1 calls (the first 200 dropped). Medians.
+                         of warm-up (pytorch_vision.rounds), then 7 rounds of at least 0.5 s; 2,000 batch-1 calls (the first 200 dropped). Medians.
   resnet18-cifar, resnet34-cifar, smallconvnet-cifar, vgg11-cifar (3x32x32, 10 classes, batch 64, inference 256),
   resnet18-224, vgg16-224, alexnet-224 (3x224x224, 1000 classes, batch 8):
                          random images; SGD 0.01 with momentum 0.9 and softmax cross-entropy; at least a second
@@ -81,24 +81,6 @@ def wants(options, measure):
     return only is None or only == measure
 
 
-def timed_rounds(step, batch, warm_steps):
-    """At least a second (and warm_steps steps) of warm-up, then 7 rounds of at least 0.5 s (and 2 steps): images/s
-    per round; step(i) works on the i-th batch. The same protocol as the yardstick's TimedRounds."""
-    i, t0 = 0, time.perf_counter()
-    while i < warm_steps or time.perf_counter() - t0 < 1:
-        step(i)
-        i += 1
-    rates = []
-    for _ in range(7):
-        t0, steps = time.perf_counter(), 0
-        while steps < 2 or time.perf_counter() - t0 < 0.5:
-            step(i)
-            i += 1
-            steps += 1
-        rates.append(steps * batch / (time.perf_counter() - t0))
-    return rates
-
-
 def run_mnist(name, options):
     threads = options["threads"]
     x, y = mnist_train()
@@ -116,13 +98,13 @@ def run_mnist(name, options):
 
     if wants(options, "train"):
         model.train()
-        rates = timed_rounds(step, batch, warm_steps=30)
+        rates = pytorch_vision.rounds(step, batch, warm_steps=30, count=7)
         emit(name, f"train_b{batch}_img_per_s", rates, threads)
 
     model.eval()
     with torch.no_grad():
         if wants(options, "infer"):
-            rates = timed_rounds(lambda i: model(x[i % (len(x) // 256) * 256:][:256]), 256, warm_steps=5)
+            rates = pytorch_vision.rounds(lambda i: model(x[i % (len(x) // 256) * 256:][:256]), 256, warm_steps=5, count=7)
             emit(name, "infer_b256_img_per_s", rates, threads)
         if wants(options, "latency"):
             lat = []

@@ -129,16 +129,19 @@ WORKLOADS = {
 }
 
 
-def rounds(step, batch):
-    t0, n = time.perf_counter(), 0
-    while n < 3 or time.perf_counter() - t0 < 1:
-        step()
-        n += 1
+def rounds(step, batch, warm_steps=3, count=5):
+    """At least a second (and warm_steps steps) of warm-up, then count rounds of at least 0.5 s (and 2 steps): images/s
+    per round. step(i) is called with the running index of the batch (a step may ignore it)."""
+    i, t0 = 0, time.perf_counter()
+    while i < warm_steps or time.perf_counter() - t0 < 1:
+        step(i)
+        i += 1
     rates = []
-    for _ in range(5):
+    for _ in range(count):
         t0, n = time.perf_counter(), 0
         while n < 2 or time.perf_counter() - t0 < 0.5:
-            step()
+            step(i)
+            i += 1
             n += 1
         rates.append(n * batch / (time.perf_counter() - t0))
     return rates
@@ -164,7 +167,7 @@ def run(name, batch=None, infer_batch=None, threads=2, train=True, infer=True):
         if name.startswith("unet"):  # a class per pixel
             y = torch.randint(0, classes, (batch, size, size))
 
-        def step():
+        def step(_):
             opt.zero_grad(set_to_none=True)
             F.cross_entropy(model(x), y).backward()
             opt.step()
@@ -174,7 +177,7 @@ def run(name, batch=None, infer_batch=None, threads=2, train=True, infer=True):
         model.eval()
         x = torch.rand(infer_batch, 3, size, size)
 
-        def forward():
+        def forward(_):
             with torch.no_grad():
                 model(x)
 
