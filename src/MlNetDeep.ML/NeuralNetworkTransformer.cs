@@ -73,7 +73,8 @@ public sealed class NeuralNetworkTransformer : ISingleFeaturePredictionTransform
 
     /// <summary>
     /// The largest network (in parameters) whose copies are kept between Transform cursors: cloning it costs little
-    /// against scoring, while keeping copies of a large one would hold its weights several times over.
+    /// against scoring. A kept <see cref="Internal.NetworkCopy"/> shares the network's weights and holds its copies'
+    /// activation buffers.
     /// </summary>
     private const long PooledParameterLimit = 1 << 20;
 
@@ -199,12 +200,11 @@ public sealed class NeuralNetworkTransformer : ISingleFeaturePredictionTransform
         return getters;
     }
 
-    /// <summary>A copy of the network for a Transform cursor: from the pool (its values refreshed) or a new clone.</summary>
+    /// <summary>Copies of the network for a Transform cursor: from the pool (they share the network's weights) or new.</summary>
     internal NetworkCopy RentCopy()
     {
         if (_copies.TryTake(out var copy))
         {
-            copy.Refresh();
             return copy;
         }
 

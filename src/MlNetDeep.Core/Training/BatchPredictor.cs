@@ -23,8 +23,8 @@ namespace MlNetDeep.Training;
 /// The copies (<see cref="NetworkFile.Clone"/>) are made at the first batch that needs them and share the network's
 /// parameters and buffers: they see every later change of its weights, and cost memory only for their per-call
 /// buffers. A network that cannot be copied (a layer that cannot describe itself, or whose description has no registered
-/// factory) is computed in one pass. Not
-/// thread-safe: use one predictor per thread, as with the network itself.
+/// factory) is computed in one pass. A predictor is not thread-safe: use one per thread; with <c>copiesOnly</c> they may
+/// share one network, which none of them then runs itself.
 /// </para>
 /// </remarks>
 public sealed class BatchPredictor
@@ -33,16 +33,33 @@ public sealed class BatchPredictor
     public const int MinGroupRows = 16;
 
     private readonly Layer _network;
+    private readonly bool _copiesOnly;
     private readonly GroupJob _job;
+    private Tensor[] _networkTensors;
+
+    // Per group: the layer it runs on (the network itself first, unless copies only) and that layer's value tensors.
     private Layer[] _copies;
-    private Tensor[][] _sharedTensors;
+    private Tensor[][] _copyTensors;
     private bool _cannotCopy;
     private long _builds;
 
-    /// <summary>Creates a predictor for <paramref name="network"/>.</summary>
+    /// <summary>Creates a predictor for <paramref name="network"/>; the first group (or a batch in one pass) runs on the network itself.</summary>
     /// <param name="network">A built network; its copies are made when first needed.</param>
     /// <exception cref="InvalidOperationException">The network is not built.</exception>
     public BatchPredictor(Layer network)
+        : this(network, copiesOnly: false)
+    {
+    }
+
+    /// <summary>Creates a predictor for <paramref name="network"/>.</summary>
+    /// <param name="network">A built network; its copies are made when first needed.</param>
+    /// <param name="copiesOnly">
+    /// True to run every group, a batch in one pass included, on the predictor's own copies (sharing the network's
+    /// weights) and never on the network itself: several predictors made so over one network can then run on different
+    /// threads at once. The network must then be one that <see cref="NetworkFile.Clone"/> can copy.
+    /// </param>
+    /// <exception cref="InvalidOperationException">The network is not built.</exception>
+    public BatchPredictor(Layer network, bool copiesOnly)
     {
         ArgumentNullException.ThrowIfNull(network);
         if (!network.IsBuilt)
@@ -51,9 +68,11 @@ public sealed class BatchPredictor
         }
 
         _network = network;
-        _copies = [network];
+        _copiesOnly = copiesOnly;
         _builds = Layer.Builds;
-        _sharedTensors = [SharedTensors(network)];
+        _networkTensors = SharedTensors(network);
+        _copies = copiesOnly ? [] : [network];
+        _copyTensors = copiesOnly ? [] : [_networkTensors];
         _job = new GroupJob(network.InputShape.ToArray(), network.OutputShape.ToArray());
     }
 
@@ -118,7 +137,7 @@ public sealed class BatchPredictor
     /// <summary>The outputs of rows already checked.</summary>
     internal Tensor Run(Tensor source, int firstRow, int rows)
     {
-        if (!Fits(_network))
+        if (!Fits())
         {
             throw new InvalidOperationException(
                 $"Network '{_network.Name}' was built again for other shapes since this predictor was made; make a new BatchPredictor.");
@@ -128,14 +147,15 @@ public sealed class BatchPredictor
         var job = _job;
         if (groups <= 1)
         {
+            var layer = _copiesOnly && EnsureCopies(1) ? _copies[0] : _network;
             if (firstRow == 0 && rows == source.Rows && TakesWhole(source))
             {
-                return _network.Forward(source, training: false);
+                return layer.Forward(source, training: false);
             }
 
             var input = Tensor.Ensure(ref job.Inputs[0], rows, job.RowShape);
             source.CopyRowsTo(firstRow, input);
-            return _network.Forward(input, training: false);
+            return layer.Forward(input, training: false);
         }
 
         var output = Tensor.Ensure(ref job.Output, rows, job.OutputRowShape);
@@ -160,9 +180,8 @@ public sealed class BatchPredictor
         batch.RowSize == Tensor.ProductOf(_network.InputShape) && (batch.Rank <= 2 || batch.Shape[1..].SequenceEqual(_network.InputShape));
 
     /// <summary>True while the network has the shapes the predictor was made for (it can be rebuilt).</summary>
-    internal bool Fits(Layer network) =>
-        ReferenceEquals(network, _network) && network.InputShape.SequenceEqual(_job.RowShape)
-        && network.OutputShape.SequenceEqual(_job.OutputRowShape);
+    internal bool Fits() =>
+        _network.InputShape.SequenceEqual(_job.RowShape) && _network.OutputShape.SequenceEqual(_job.OutputRowShape);
 
     /// <summary>
     /// How many groups a batch of <paramref name="rows"/> is cut into: one per thread when each gets
@@ -179,7 +198,11 @@ public sealed class BatchPredictor
         return groups;
     }
 
-    /// <summary>Makes <paramref name="count"/> copies (the network first) that share its current storage.</summary>
+    /// <summary>
+    /// Makes the layers of <paramref name="count"/> groups (the network first, unless copies only) and points the copies'
+    /// value tensors at the network's current storage. False if the network cannot be copied; with copies only, that
+    /// throws instead.
+    /// </summary>
     private bool EnsureCopies(int count)
     {
         if (_builds != Layer.Builds)
@@ -187,53 +210,52 @@ public sealed class BatchPredictor
             // Some layer was built since: if it was one of the network's, its parameters are new tensors (perhaps of
             // other shapes), so take them again and start over with new copies if they no longer match.
             _builds = Layer.Builds;
-            _sharedTensors[0] = SharedTensors(_network);
-            for (var i = 1; i < _copies.Length; i++)
+            _networkTensors = SharedTensors(_network);
+            if (_copyTensors.Any(t => !SameShapes(t, _networkTensors)))
             {
-                if (!SameShapes(_sharedTensors[i], _sharedTensors[0]))
-                {
-                    _copies = [_network];
-                    _sharedTensors = [_sharedTensors[0]];
-                    break;
-                }
+                _copies = _copiesOnly ? [] : [_network];
+                _copyTensors = _copiesOnly ? [] : [_networkTensors];
+            }
+            else if (!_copiesOnly)
+            {
+                _copyTensors[0] = _networkTensors;
             }
         }
 
         if (_copies.Length < count)
         {
             var copies = new Layer[count];
-            var shared = new Tensor[count][];
+            var tensors = new Tensor[count][];
             _copies.CopyTo(copies, 0);
-            _sharedTensors.CopyTo(shared, 0);
+            _copyTensors.CopyTo(tensors, 0);
             for (var i = _copies.Length; i < count; i++)
             {
                 try
                 {
                     copies[i] = NetworkFile.Clone(_network);
                 }
-                catch (Exception e) when (e is NotSupportedException or InvalidOperationException or InvalidDataException or ArgumentException)
+                catch (Exception e) when (!_copiesOnly && e is NotSupportedException or InvalidOperationException or InvalidDataException or ArgumentException)
                 {
                     // Not describable, or described under a key no factory is registered for: one pass it is.
                     _cannotCopy = true;
                     return false;
                 }
 
-                shared[i] = SharedTensors(copies[i]);
+                tensors[i] = SharedTensors(copies[i]);
             }
 
             _copies = copies;
-            _sharedTensors = shared;
+            _copyTensors = tensors;
         }
 
-        var own = _sharedTensors[0];
-        for (var i = 1; i < count; i++)
+        for (var i = 0; i < count; i++)
         {
-            var copy = _sharedTensors[i];
-            for (var t = 0; t < own.Length; t++)
+            var copy = _copyTensors[i];
+            for (var t = 0; t < copy.Length; t++)
             {
-                if (!ReferenceEquals(copy[t].Data, own[t].Data))
+                if (!ReferenceEquals(copy[t].Data, _networkTensors[t].Data))
                 {
-                    copy[t].ShareStorageOf(own[t]);
+                    copy[t].ShareStorageOf(_networkTensors[t]);
                 }
             }
         }

@@ -80,7 +80,7 @@ public static class Inference
     /// </summary>
     private static BatchPredictor PredictorOf(Layer network)
     {
-        if (!Predictors.TryGetValue(network, out var predictor) || !predictor.Fits(network))
+        if (!Predictors.TryGetValue(network, out var predictor) || !predictor.Fits())
         {
             predictor = new BatchPredictor(network);
             Predictors.AddOrUpdate(network, predictor);

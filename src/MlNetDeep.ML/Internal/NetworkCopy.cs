@@ -1,36 +1,27 @@
 using MlNetDeep.Layers;
-using MlNetDeep.Serialization;
 using MlNetDeep.Training;
 
 namespace MlNetDeep.ML.Internal;
 
 /// <summary>
-/// A private copy of a transformer's network with the buffers for one block of rows: what a Transform cursor scores
-/// with. Layers keep per-call buffers, so cursors cannot share one; the transformer pools the copies of small networks
-/// so that repeated Transform calls (Evaluate, cross-validation) do not clone, allocate and fault in a network's
-/// activations each time (<see cref="NeuralNetworkTransformer"/>).
+/// What a Transform cursor scores a block of rows with: a <see cref="BatchPredictor"/> that runs private copies of the
+/// transformer's network (sharing its weights, never running the network itself, since layers keep per-call buffers and
+/// cursors of a set run at once) and the block's buffers. The transformer pools these for small networks so that
+/// repeated Transform calls (Evaluate, cross-validation) do not clone, allocate and fault in a network's activations
+/// each time (<see cref="NeuralNetworkTransformer"/>); a pooled one sees any change of the network's weights.
 /// </summary>
 internal sealed class NetworkCopy
 {
-    private readonly Tensor[] _source;
-    private readonly Tensor[] _target;
-
     public NetworkCopy(Layer network, int[] featureShape, int rows, int outputs)
     {
-        Network = NetworkFile.Clone(network);
-        Predictor = new BatchPredictor(Network);
+        Predictor = new BatchPredictor(network, copiesOnly: true);
         InputShape = [rows, .. featureShape];
         Input = new Tensor((int[])InputShape.Clone());
         Finite = new bool[rows];
         Outputs = new float[rows * outputs];
-        _source = Values(network);
-        _target = Values(Network);
     }
 
-    /// <summary>The copy of the network.</summary>
-    public Layer Network { get; }
-
-    /// <summary>Runs <see cref="Network"/> over a block, a group of rows per core (its copies share the copy's values).</summary>
+    /// <summary>Runs the network's copies over a block, a group of rows per core.</summary>
     public BatchPredictor Predictor { get; }
 
     /// <summary>[rows, ..features]: the block's features; its storage holds a whole block, whatever its current shape.</summary>
@@ -44,18 +35,4 @@ internal sealed class NetworkCopy
 
     /// <summary>The block's scored outputs, row after row.</summary>
     public float[] Outputs { get; }
-
-    /// <summary>
-    /// Copies the original network's parameters and buffers again, so a pooled copy scores as a fresh clone would
-    /// even if the network's values were changed between two Transform calls.
-    /// </summary>
-    public void Refresh()
-    {
-        for (var i = 0; i < _source.Length; i++)
-        {
-            _source[i].Span.CopyTo(_target[i].Span);
-        }
-    }
-
-    private static Tensor[] Values(Layer network) => [.. network.Parameters.Select(p => p.Value), .. network.Buffers.Select(b => b.Value)];
 }

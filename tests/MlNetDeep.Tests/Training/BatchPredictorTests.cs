@@ -144,6 +144,34 @@ public class BatchPredictorTests
     }
 
     [Test]
+    public void PredictorsOfCopiesOnlyScoreOneNetworkOnSeveralThreadsAtOnce()
+    {
+        var network = Architectures.LeNet5();
+        network.Build([1, 28, 28], new RandomSource(4));
+        var x = TestData.Uniform(7, 0, 1, 96, 1, 28, 28);
+        var expected = network.Forward(x, training: false).Span.ToArray();
+        var before = network.Forward(x, training: false);
+        var predictors = Enumerable.Range(0, 3).Select(_ => new BatchPredictor(network, copiesOnly: true)).ToArray();
+
+        var outputs = new float[predictors.Length][];
+        Parallel.For(0, predictors.Length, new ParallelOptions { MaxDegreeOfParallelism = predictors.Length }, i =>
+        {
+            for (var repeat = 0; repeat < 20; repeat++)
+            {
+                outputs[i] = predictors[i].Predict(x).Span.ToArray();
+            }
+        });
+
+        foreach (var output in outputs)
+        {
+            ThreadCounts.AssertSameBits([("outputs", expected)], [("outputs", output)], "a predictor of copies only");
+        }
+
+        Assert.That(before.Span.ToArray(), Is.EqualTo(expected), "the network's own output buffer was not written by the predictors");
+        Assert.Throws<NotSupportedException>(() => new BatchPredictor(UncopyableNetwork(), copiesOnly: true).Predict(new Tensor(4, 5)));
+    }
+
+    [Test]
     public void RowsThatDoNotHoldTheNetworksInputAreRejectedNamingBothShapes()
     {
         var network = Architectures.LeNet5();
@@ -193,6 +221,13 @@ public class BatchPredictorTests
         });
 
         Assert.That(tries[^1], Is.LessThan(400), $"bytes allocated by 40 warm batches, in each window: {string.Join(", ", tries)}");
+    }
+
+    private static Layer UncopyableNetwork()
+    {
+        var network = new Sequential(new Dense(8), new Doubling(), new Dense(2));
+        network.Build([5], new RandomSource(1));
+        return network;
     }
 
     private static void AssertMatchesForward(Layer network, BatchPredictor predictor, Tensor x, string context)
