@@ -208,13 +208,16 @@ public sealed class NeuralNetworkTransformer : ISingleFeaturePredictionTransform
             return copy;
         }
 
-        return new NetworkCopy(Network, FeatureShapeArray, ((IBlockColumnMapper)this).BlockRows, OutputCount);
+        return new NetworkCopy(Network, ((IBlockColumnMapper)this).BlockRows * RowBlock.Pages, OutputCount);
     }
+
+    /// <summary>True when the network is small enough for its cursors' copies to be kept (<see cref="ReturnCopy"/>).</summary>
+    internal bool PoolsCopies => Network.ParameterCount <= PooledParameterLimit;
 
     /// <summary>Takes back a cursor's copy for the next cursor, if the network is small enough to keep copies of.</summary>
     internal void ReturnCopy(NetworkCopy copy)
     {
-        if (Network.ParameterCount <= PooledParameterLimit && _copies.Count < Environment.ProcessorCount)
+        if (PoolsCopies && _copies.Count < Environment.ProcessorCount)
         {
             _copies.Add(copy);
         }

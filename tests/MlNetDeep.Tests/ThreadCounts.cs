@@ -24,6 +24,13 @@ internal static class ThreadCounts
         }
     }
 
+    /// <summary>Runs <paramref name="body"/> with the pool limited to <paramref name="degree"/> threads, then restores the limit.</summary>
+    public static void With(int degree, Action body) => With(degree, () =>
+    {
+        body();
+        return 0;
+    });
+
     /// <summary>
     /// Asserts that every named array of <paramref name="actual"/> holds the same bits as in <paramref name="expected"/>,
     /// naming the array, the first differing element, both values and how many elements differ.

@@ -46,6 +46,9 @@ public static unsafe class WorkerPool
     private static int jobFaulted;
     private static ExceptionDispatchInfo? jobError;
 
+    // Set while the current job is a background job: the worker that finishes it releases the pool (nobody else waits).
+    private static BackgroundJob? backgroundJob;
+
     // High 32 bits: the generation of the current job (a worker waits for it to change).
     private static long ticket;
 
@@ -204,6 +207,72 @@ public static unsafe class WorkerPool
         }
     }
 
+    /// <summary>
+    /// Hands <paramref name="job"/> to a worker thread and returns at once; the job releases the pool when it finishes.
+    /// False (and nothing started) when the pool has no worker (<see cref="MaxDegreeOfParallelism"/> 1), when called
+    /// from inside a job, when another call holds the pool, or when the job is already started and not yet waited for.
+    /// While it runs, every other pool call, the caller's included, runs serially on its own thread.
+    /// </summary>
+    /// <param name="job">The work.</param>
+    internal static bool TryStartInBackground(BackgroundJob job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        if (maxDegree <= 1 || insideJob || job.IsStarted || Interlocked.CompareExchange(ref busy, 1, 0) != 0)
+        {
+            return false;
+        }
+
+        if (!job.TryMarkRunning())
+        {
+            Volatile.Write(ref busy, 0);
+            return false;
+        }
+
+        try
+        {
+            EnsureWorkers(1);
+        }
+        catch
+        {
+            job.MarkIdle();
+            Volatile.Write(ref busy, 0);
+            throw;
+        }
+
+        jobFunction = null;
+        jobState = null;
+        jobObject = job;
+        backgroundJob = job;
+        jobWorkers = 1;
+        jobFaulted = 0;
+        jobError = null;
+        done = 0;
+
+        // The caller's range stays empty: worker 1 runs the one item, and finishing it ends the job.
+        var open = ranges;
+        Interlocked.Exchange(ref open[0].Word, 0);
+        Interlocked.Exchange(ref open[1].Word, 1L << 32);
+        long next = Volatile.Read(ref ticket) + (1L << 32);
+        Interlocked.Exchange(ref ticket, next);
+        if (Interlocked.Exchange(ref sleepers[0].Sleeping, 0) == 1)
+        {
+            sleepers[0].Wake.Release();
+        }
+
+        return true;
+    }
+
+    /// <summary>Ends a background job once its item has run: records its outcome, then releases the pool.</summary>
+    private static void FinishBackground(BackgroundJob job)
+    {
+        ExceptionDispatchInfo? error = jobError;
+        jobError = null;
+        jobObject = null;
+        backgroundJob = null;
+        job.MarkFinished(error);
+        Volatile.Write(ref busy, 0);
+    }
+
     private static void RunSerially(int count, delegate*<void*, int, void> function, void* state, ParallelJob? job)
     {
         bool wasInside = insideJob;
@@ -248,9 +317,9 @@ public static unsafe class WorkerPool
 
         // Counted once, after the items ran: one transfer of the shared counter's cache line per participant and call
         // rather than per item. A job's ranges reopen only once it is done, so these items are all of one job.
-        if (ran > 0)
+        if (ran > 0 && Interlocked.Add(ref done, ran) == 1 && participant > 0 && backgroundJob is { } background && ReferenceEquals(jobObject, background))
         {
-            Interlocked.Add(ref done, ran);
+            FinishBackground(background);
         }
     }
 
@@ -338,10 +407,13 @@ public static unsafe class WorkerPool
                 sleepers = grown;
             }
 
+            // A new worker waits for a generation after the current one: the job about to be published (which a
+            // background job's caller does not run itself) must not be taken as seen because the thread started late.
+            int seen = (int)(Volatile.Read(ref ticket) >> 32);
             while (Workers.Count < wanted)
             {
                 int id = Workers.Count;
-                var thread = new Thread(() => WorkerLoop(id))
+                var thread = new Thread(() => WorkerLoop(id, seen))
                 {
                     IsBackground = true,
                     Name = $"MlNetDeep worker {id + 1}",
@@ -352,10 +424,9 @@ public static unsafe class WorkerPool
         }
     }
 
-    private static void WorkerLoop(int id)
+    private static void WorkerLoop(int id, int seen)
     {
         insideJob = true;
-        int seen = (int)(Volatile.Read(ref ticket) >> 32);
         while (true)
         {
             int generation = WaitForNewGeneration(seen, sleepers[id]);

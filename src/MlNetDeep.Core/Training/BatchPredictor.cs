@@ -134,8 +134,70 @@ public sealed class BatchPredictor
         return Run(source, firstRow, rows);
     }
 
+    /// <summary>
+    /// Computes the network's outputs for <paramref name="rows"/> rows that <paramref name="readRow"/> writes into the
+    /// input of the group computing them, each on the thread that computes it: rows kept apart (one array each) are
+    /// never copied into a batch first.
+    /// </summary>
+    /// <param name="rows">How many rows to compute.</param>
+    /// <param name="readRow">Writes a row's input values; called once per row, on several threads at once.</param>
+    /// <returns>The outputs, [<paramref name="rows"/>, ..OutputShape], owned by the predictor (or the network) and valid until the next call.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="rows"/> is not positive.</exception>
+    /// <exception cref="InvalidOperationException">The network was built again for other shapes since the predictor was made.</exception>
+    public Tensor Predict(int rows, RowReader readRow)
+    {
+        ArgumentNullException.ThrowIfNull(readRow);
+        if (rows <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(rows), rows, "At least one row must be computed.");
+        }
+
+        return Run(null, readRow, 0, rows);
+    }
+
     /// <summary>The outputs of rows already checked.</summary>
-    internal Tensor Run(Tensor source, int firstRow, int rows)
+    internal Tensor Run(Tensor source, int firstRow, int rows) => Run(source, null, firstRow, rows);
+
+    /// <summary>
+    /// Makes <paramref name="count"/> copies of the network ready for <see cref="RunOnCopy"/>, which threads may then call
+    /// at once with different copies. Copies only; false if the network was built again for other shapes.
+    /// </summary>
+    internal bool PrepareCopies(int count)
+    {
+        if (!_copiesOnly)
+        {
+            throw new InvalidOperationException("Only a copies-only predictor hands out its copies.");
+        }
+
+        if (!Fits())
+        {
+            return false;
+        }
+
+        EnsureCopies(count);
+        if (_job.Inputs.Length < count)
+        {
+            Array.Resize(ref _job.Inputs, count);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Computes rows [<paramref name="firstRow"/>, <paramref name="firstRow"/> + <paramref name="rows"/>) that
+    /// <paramref name="readRow"/> writes, in one pass through copy <paramref name="copy"/> on the calling thread: how a
+    /// caller that splits a batch between threads itself computes its part. The copy must be prepared
+    /// (<see cref="PrepareCopies"/>); the outputs are the copy's, valid until its next pass.
+    /// </summary>
+    internal Tensor RunOnCopy(int copy, int firstRow, int rows, RowReader readRow)
+    {
+        var input = Tensor.Ensure(ref _job.Inputs[copy], rows, _job.RowShape);
+        GroupJob.ReadRows(readRow, firstRow, input);
+        return _copies[copy].Forward(input, training: false);
+    }
+
+    /// <summary>The outputs of rows already checked, taken from <paramref name="source"/> or written by <paramref name="readRow"/>.</summary>
+    private Tensor Run(Tensor? source, RowReader? readRow, int firstRow, int rows)
     {
         if (!Fits())
         {
@@ -148,18 +210,26 @@ public sealed class BatchPredictor
         if (groups <= 1)
         {
             var layer = _copiesOnly && EnsureCopies(1) ? _copies[0] : _network;
-            if (firstRow == 0 && rows == source.Rows && TakesWhole(source))
+            if (source is not null && firstRow == 0 && rows == source.Rows && TakesWhole(source))
             {
                 return layer.Forward(source, training: false);
             }
 
             var input = Tensor.Ensure(ref job.Inputs[0], rows, job.RowShape);
-            source.CopyRowsTo(firstRow, input);
+            if (source is not null)
+            {
+                source.CopyRowsTo(firstRow, input);
+            }
+            else
+            {
+                GroupJob.ReadRows(readRow!, firstRow, input);
+            }
+
             return layer.Forward(input, training: false);
         }
 
         var output = Tensor.Ensure(ref job.Output, rows, job.OutputRowShape);
-        job.Start(_copies, source, firstRow, rows, groups);
+        job.Start(_copies, source, readRow, firstRow, rows, groups);
         try
         {
             WorkerPool.For(groups, job);
@@ -293,11 +363,12 @@ public sealed class BatchPredictor
         public Tensor? Output;
         private Layer[] _copies = [];
         private Tensor? _source;
+        private RowReader? _readRow;
         private int _firstRow;
         private int _rows;
         private int _groups;
 
-        public void Start(Layer[] copies, Tensor source, int firstRow, int rows, int groups)
+        public void Start(Layer[] copies, Tensor? source, RowReader? readRow, int firstRow, int rows, int groups)
         {
             if (Inputs.Length < groups)
             {
@@ -306,19 +377,42 @@ public sealed class BatchPredictor
 
             _copies = copies;
             _source = source;
+            _readRow = readRow;
             _firstRow = firstRow;
             _rows = rows;
             _groups = groups;
         }
 
-        public void Finish() => _source = null;
+        public void Finish()
+        {
+            _source = null;
+            _readRow = null;
+        }
+
+        /// <summary>Has <paramref name="readRow"/> write rows from <paramref name="firstRow"/> into every row of <paramref name="input"/>.</summary>
+        public static void ReadRows(RowReader readRow, int firstRow, Tensor input)
+        {
+            var width = input.RowSize;
+            for (var r = 0; r < input.Rows; r++)
+            {
+                readRow(firstRow + r, input.Data.AsSpan(r * width, width));
+            }
+        }
 
         public override void Execute(int index)
         {
             var first = (int)((long)_rows * index / _groups);
             var count = (int)((long)_rows * (index + 1) / _groups) - first;
             var input = Tensor.Ensure(ref Inputs[index], count, RowShape);
-            _source!.CopyRowsTo(_firstRow + first, input);
+            if (_source is not null)
+            {
+                _source.CopyRowsTo(_firstRow + first, input);
+            }
+            else
+            {
+                ReadRows(_readRow!, _firstRow + first, input);
+            }
+
             var result = _copies[index].Forward(input, training: false);
             result.Span.CopyTo(Output!.Data.AsSpan(first * result.RowSize, result.Length));
         }

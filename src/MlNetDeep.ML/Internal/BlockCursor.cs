@@ -1,15 +1,25 @@
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MlNetDeep.Kernels;
 
 namespace MlNetDeep.ML.Internal;
 
 /// <summary>
-/// Transform's cursor for an <see cref="IBlockColumnMapper"/>: reads a block of rows ahead (the passed-through columns
-/// into <see cref="ColumnBuffer"/>s, the features into the scorer), has the scorer compute the block in one call, then
-/// serves the rows one by one. Each cursor of a set does the same with the rows it receives; the engine's layers give a
-/// row the same bits in any batch, so the values do not depend on how rows fall into blocks or cursors.
+/// Transform's cursor for an <see cref="IBlockColumnMapper"/>: reads a page of rows ahead (the passed-through columns
+/// into <see cref="ColumnBuffer"/>s, the features into the scorer), has the scorer compute the page, then serves the rows
+/// one by one. Each cursor of a set does the same with the rows it receives; the engine's layers give a row the same
+/// bits in any batch, so the values do not depend on how rows fall into pages, parts or cursors.
 /// </summary>
+/// <remarks>
+/// With two pool threads, reading and serving overlap the scoring: a worker scores a page's first rows while the
+/// consumer's thread scores the rest, then the worker reads the next page into the other half of the
+/// <see cref="RowBlock"/> while the consumer serves this one (<see cref="PageJob"/>). How many rows the worker takes
+/// follows which of the two threads waited for the other at the last page. Reading ahead keeps every failure where the
+/// consumer would meet it without: a row that cannot be read fails at its getters, and an input whose MoveNext throws
+/// does so after the rows before.
+/// </remarks>
 internal sealed class BlockCursor : DataViewRowCursor
 {
     private readonly DataViewRowCursor _input;
@@ -22,8 +32,12 @@ internal sealed class BlockCursor : DataViewRowCursor
     private readonly long[] _positions;
     private readonly long[] _batches;
     private readonly DataViewRowId[] _ids;
+    private readonly PageJob _job;
     private ExceptionDispatchInfo? _pending;
+    private int _pendingPage;
     private bool _inputDone;
+    private bool _nextRead;
+    private bool _started;
     private bool _onRow;
 
     public BlockCursor(IBlockColumnMapper mapper, DataViewRowCursor input, DataViewSchema schema, Func<int, bool> isActive)
@@ -43,9 +57,10 @@ internal sealed class BlockCursor : DataViewRowCursor
 
         _activeBuffers = [.. _buffers.OfType<ColumnBuffer>()];
         _scorer = mapper.CreateBlockScorer(input, schema, isActive, _block);
-        _positions = new long[_block.Capacity];
-        _batches = new long[_block.Capacity];
-        _ids = new DataViewRowId[_block.Capacity];
+        _positions = new long[_block.Slots];
+        _batches = new long[_block.Slots];
+        _ids = new DataViewRowId[_block.Slots];
+        _job = new PageJob(this);
     }
 
     /// <summary>
@@ -88,48 +103,50 @@ internal sealed class BlockCursor : DataViewRowCursor
             return true;
         }
 
+        var served = _block.Page;
         _onRow = false;
-        if (_pending is { } pending)
+        if (_job.IsStarted)
         {
+            var arrived = Stopwatch.GetTimestamp();
+            _job.Wait();
+            if (_job.ReadFullPage)
+            {
+                _scorer.Balance(_job.FinishedAt - arrived);
+            }
+        }
+
+        if (_pending is { } pending && _pendingPage == served)
+        {
+            // The input threw while the page just served was read: the consumer meets it after that page's rows.
             _pending = null;
             _inputDone = true;
             pending.Throw();
         }
 
-        if (_inputDone)
+        var next = RowBlock.Pages - 1 - served;
+        if (!_nextRead)
+        {
+            if (_inputDone)
+            {
+                return false;
+            }
+
+            // When pages are split, only the first one is read here while the worker waits (later ones are read ahead):
+            // a short one.
+            ReadPage(next, _started || !_scorer.SplitsPages ? _block.Capacity : Math.Max(1, _block.Capacity / 4));
+            _started = true;
+        }
+
+        _nextRead = false;
+        if (_block.Count(next) == 0)
         {
             return false;
         }
 
-        _block.Start();
-        while (_block.Count < _block.Capacity)
-        {
-            bool moved;
-            try
-            {
-                moved = _input.MoveNext();
-            }
-            catch (Exception e) when (_block.Count > 0)
-            {
-                // Serve the rows already read; the consumer meets the exception where it would have, after them.
-                _pending = ExceptionDispatchInfo.Capture(e);
-                break;
-            }
-
-            if (!moved)
-            {
-                _inputDone = true;
-                break;
-            }
-
-            if (!Read(_block.Count))
-            {
-                break;
-            }
-        }
-
-        _onRow = _block.Count > 0;
-        return _onRow;
+        _block.Serve(next);
+        Score(next);
+        _onRow = true;
+        return true;
     }
 
     public override ValueGetter<DataViewRowId> GetIdGetter() => (ref DataViewRowId value) =>
@@ -161,6 +178,16 @@ internal sealed class BlockCursor : DataViewRowCursor
     {
         if (disposing)
         {
+            try
+            {
+                // The worker may still be scoring or reading ahead: the input and the scorer's copy stay until it is done.
+                _job.Wait();
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Reading rows the consumer no longer asks for failed; nobody is left to meet it.
+            }
+
             _scorer.Dispose();
             _input.Dispose();
         }
@@ -169,14 +196,78 @@ internal sealed class BlockCursor : DataViewRowCursor
     }
 
     /// <summary>
-    /// Reads the input's current row into <paramref name="slot"/>. A row that throws ends the block: its getters
-    /// rethrow (<see cref="RowBlock.ThrowIfCurrentFailed"/>), the rows before it are scored without it.
+    /// Scores the page about to be served: with two pool threads and enough rows, its first rows on a worker, which then
+    /// reads the next page unless the input is done, and the rest here; else all of it here (a group of rows per thread).
     /// </summary>
-    private bool Read(int slot)
+    private void Score(int page)
     {
+        var rows = _block.ReadableCount(page);
+        var readNext = !_inputDone && _pending is null;
+        var onWorker = _scorer.WorkerRows(rows, readNext);
+        if (onWorker > 0)
+        {
+            _scorer.Begin(page, rows, onWorker);
+            _job.Set(readNext ? RowBlock.Pages - 1 - page : -1, readNext && rows == _block.Capacity);
+            if (!WorkerPool.TryStartInBackground(_job))
+            {
+                onWorker = 0;
+            }
+        }
+
+        if (onWorker == 0)
+        {
+            _scorer.Begin(page, rows, 0);
+        }
+
+        _scorer.ScoreOnCaller();
+    }
+
+    /// <summary>
+    /// Reads rows into <paramref name="page"/> until it holds <paramref name="limit"/> rows, the input ends, a row fails
+    /// or MoveNext throws.
+    /// </summary>
+    private void ReadPage(int page, int limit)
+    {
+        _block.Start(page);
+        while (_block.Count(page) < limit)
+        {
+            bool moved;
+            try
+            {
+                moved = _input.MoveNext();
+            }
+            catch (Exception e) when (_block.Count(page) > 0)
+            {
+                // Serve the rows already read; the consumer meets the exception where it would have, after them.
+                _pending = ExceptionDispatchInfo.Capture(e);
+                _pendingPage = page;
+                break;
+            }
+
+            if (!moved)
+            {
+                _inputDone = true;
+                break;
+            }
+
+            if (!Read(page))
+            {
+                break;
+            }
+        }
+
+        _nextRead = true;
+    }
+
+    /// <summary>
+    /// Reads the input's current row into the next slot of <paramref name="page"/>. A row that throws ends the page: its
+    /// getters rethrow (<see cref="RowBlock.ThrowIfCurrentFailed"/>), the rows before it are scored without it.
+    /// </summary>
+    private bool Read(int page)
+    {
+        var slot = _block.Add(page);
         _positions[slot] = _input.Position;
         _batches[slot] = _input.Batch;
-        _block.Add();
         try
         {
             _inputIds(ref _ids[slot]);
@@ -187,7 +278,7 @@ internal sealed class BlockCursor : DataViewRowCursor
         }
         catch (Exception e)
         {
-            _block.Fail(e, inputColumnsRead: false);
+            _block.Fail(page, e, inputColumnsRead: false);
             return false;
         }
 
@@ -197,10 +288,47 @@ internal sealed class BlockCursor : DataViewRowCursor
         }
         catch (Exception e)
         {
-            _block.Fail(e, inputColumnsRead: true);
+            _block.Fail(page, e, inputColumnsRead: true);
             return false;
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// A worker's share of a page: score its first rows, then read the next page, while the consumer scores the rest and serves.
+    /// </summary>
+    private sealed class PageJob(BlockCursor cursor) : BackgroundJob
+    {
+        private int _nextPage = -1;
+
+        /// <summary>True when the job reads a page after scoring a full one (a steady-state page, used for balancing).</summary>
+        public bool ReadFullPage { get; private set; }
+
+        /// <summary>When the job finished (Stopwatch ticks).</summary>
+        public long FinishedAt { get; private set; }
+
+        /// <summary>Sets the page to read after scoring (−1: none).</summary>
+        public void Set(int nextPage, bool readFullPage)
+        {
+            _nextPage = nextPage;
+            ReadFullPage = readFullPage;
+        }
+
+        protected override void Run()
+        {
+            try
+            {
+                cursor._scorer.ScoreOnWorker();
+                if (_nextPage >= 0)
+                {
+                    cursor.ReadPage(_nextPage, cursor._block.Capacity);
+                }
+            }
+            finally
+            {
+                FinishedAt = Stopwatch.GetTimestamp();
+            }
+        }
     }
 }

@@ -40,7 +40,7 @@ internal abstract class ColumnBuffer
         public ScalarBuffer(DataViewRow input, DataViewSchema.Column column, RowBlock block)
         {
             _source = input.GetGetter<T>(column);
-            _values = new T[block.Capacity];
+            _values = new T[block.Slots];
             Getter = (ValueGetter<T>)((ref T value) =>
             {
                 block.ThrowIfCurrentFailed(addedColumn: false);
@@ -66,7 +66,7 @@ internal abstract class ColumnBuffer
         public VectorBuffer(DataViewRow input, DataViewSchema.Column column, RowBlock block)
         {
             _source = input.GetGetter<VBuffer<T>>(column);
-            _values = new VBuffer<T>[block.Capacity];
+            _values = new VBuffer<T>[block.Slots];
             Getter = (ValueGetter<VBuffer<T>>)((ref VBuffer<T> value) =>
             {
                 block.ThrowIfCurrentFailed(addedColumn: false);

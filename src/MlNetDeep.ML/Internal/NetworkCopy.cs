@@ -1,3 +1,4 @@
+using Microsoft.ML.Data;
 using MlNetDeep.Layers;
 using MlNetDeep.Training;
 
@@ -12,11 +13,10 @@ namespace MlNetDeep.ML.Internal;
 /// </summary>
 internal sealed class NetworkCopy
 {
-    public NetworkCopy(Layer network, int[] featureShape, int rows, int outputs)
+    public NetworkCopy(Layer network, int rows, int outputs)
     {
         Predictor = new BatchPredictor(network, copiesOnly: true);
-        InputShape = [rows, .. featureShape];
-        Input = new Tensor((int[])InputShape.Clone());
+        Features = new VBuffer<float>[rows];
         Finite = new bool[rows];
         Outputs = new float[rows * outputs];
     }
@@ -24,15 +24,24 @@ internal sealed class NetworkCopy
     /// <summary>Runs the network's copies over a block, a group of rows per core.</summary>
     public BatchPredictor Predictor { get; }
 
-    /// <summary>[rows, ..features]: the block's features; its storage holds a whole block, whatever its current shape.</summary>
-    public Tensor Input { get; }
+    /// <summary>
+    /// Per slot of the block's pages: its features as the input's getter gave them (each keeps its own array from block to block),
+    /// copied by the group that computes the row straight into its input.
+    /// </summary>
+    public VBuffer<float>[] Features { get; }
 
-    /// <summary>The input shape of the current block: rows first, then the feature shape.</summary>
-    public int[] InputShape { get; }
-
-    /// <summary>Per row of the block: whether its features are all finite.</summary>
+    /// <summary>Per slot of the block's pages: whether its features are all finite.</summary>
     public bool[] Finite { get; }
 
-    /// <summary>The block's scored outputs, row after row.</summary>
+    /// <summary>The scored outputs, slot after slot.</summary>
     public float[] Outputs { get; }
+
+    /// <summary>
+    /// The share of a page's rows a split scoring gives the worker (<see cref="NetworkBlockScorer.Balance"/>): kept with the
+    /// copy, so that the next cursor starts from where the last one settled.
+    /// </summary>
+    public double WorkerShare { get; set; } = 0.5;
+
+    /// <summary>True once both copies have computed the largest part a split page can give them (allocating their buffers).</summary>
+    public bool SizedForSplits { get; set; }
 }

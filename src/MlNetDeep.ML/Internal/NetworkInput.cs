@@ -140,8 +140,7 @@ internal static class NetworkInput
                 getter(ref buffer);
                 if (buffer.Length != destination.Length)
                 {
-                    throw new ArgumentException(
-                        $"Column '{name}' holds {buffer.Length} values{where?.Invoke()}{(buffer.Length == 0 ? " (a missing or empty vector)" : string.Empty)}; expected {destination.Length}, the column's declared size.");
+                    throw WrongLength(name, buffer.Length, destination.Length, where);
                 }
 
                 buffer.CopyTo(destination);
@@ -156,6 +155,14 @@ internal static class NetworkInput
             destination[0] = v;
         };
     }
+
+    /// <summary>The exception for a features vector of <paramref name="actual"/> values where the column declares <paramref name="expected"/>.</summary>
+    /// <param name="column">The features column's name.</param>
+    /// <param name="actual">The values the row holds.</param>
+    /// <param name="expected">The column's declared size.</param>
+    /// <param name="where">Says where the row is (as <see cref="FeatureReader"/>'s); null when unknown.</param>
+    public static ArgumentException WrongLength(string column, int actual, int expected, Func<string>? where = null) =>
+        new($"Column '{column}' holds {actual} values{where?.Invoke()}{(actual == 0 ? " (a missing or empty vector)" : string.Empty)}; expected {expected}, the column's declared size.");
 
     /// <summary>Column <paramref name="name"/>, or an exception naming it, its <paramref name="role"/> and the columns there are.</summary>
     public static DataViewSchema.Column Column(DataViewSchema schema, string name, string role)

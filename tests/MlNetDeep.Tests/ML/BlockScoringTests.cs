@@ -147,13 +147,199 @@ public class BlockScoringTests
         Assert.That(probe.Sizes, Is.EqualTo(new[] { Block, Block, Block, 8 }), "the evaluator's cursor");
         probe.Sizes.Clear();
 
-        // On two, each block is cut into two groups of rows, one a thread (BatchPredictor); 8 rows are too few to cut.
-        ThreadCounts.With(2, () => ml.MulticlassClassification.Evaluate(model.Transform(Digits(ml, (3 * Block) + 8))));
-        Assert.That(probe.Sizes.Order(), Is.EqualTo(new[] { 8, Block / 2, Block / 2, Block / 2, Block / 2, Block / 2, Block / 2 }), "the evaluator's cursor, 2 threads");
-        probe.Sizes.Clear();
+        // On two, each page is cut in two: its first rows scored on the worker, the rest on the consumer's thread (the
+        // sizes follow the threads' timing, at least a group's worth each). The first page, read while the worker waits,
+        // is a quarter of a block; the pages after it are read ahead. The copy the transformer keeps is sized first, once,
+        // with the largest part either thread can get.
+        const int rows = (3 * Block) + 8;
+        int[] pages = [Block / 4, Block, Block, rows - (Block / 4) - (2 * Block)];
+        var largest = Block - BatchPredictor.MinGroupRows;
+        for (var evaluation = 0; evaluation < 2; evaluation++)
+        {
+            ThreadCounts.With(2, () => ml.MulticlassClassification.Evaluate(model.Transform(Digits(ml, rows))));
+            var sizes = probe.Sizes.ToArray();
+            var parts = evaluation == 0 ? sizes[2..] : sizes;
+            Assert.That(sizes[..2], Is.EqualTo(evaluation == 0 ? new[] { largest, largest } : sizes[..2]), "sized once, at the first evaluation");
+            Assert.That(parts, Has.Length.EqualTo(2 * pages.Length), $"evaluation {evaluation}, 2 threads: {string.Join(", ", sizes)}");
+            Assert.That(parts, Has.All.InRange(BatchPredictor.MinGroupRows, largest));
+            Assert.That(parts.Chunk(2).Select(pair => pair.Sum()), Is.EqualTo(pages), "each page's two parts");
+            probe.Sizes.Clear();
+        }
+
         var engine = ml.Model.CreatePredictionEngine<MlData.Digit, Scored>(model, inputSchemaDefinition: MlData.Schema<MlData.Digit>(Pixels));
         engine.Predict(new MlData.Digit { Features = MnistTest.Features.Row(3).ToArray() });
         Assert.That(probe.Sizes, Is.EqualTo(new[] { 1 }), "PredictionEngine scores its one row alone");
+    }
+
+    [Test]
+    public void TransformGivesTheBitsOfInferenceWhereverThePagesAreSplitBetweenTheThreads([Values(0.1, 0.5, 0.9)] double workerShare)
+    {
+        var ml = new MLContext(seed: 1);
+        var model = Multiclass(ml, lenet: true);
+        var transformer = Network(model);
+        const int rows = (3 * Block) + 40;
+        var data = ml.Data.Cache(Digits(ml, rows));
+        var logits = Inference.Predict(transformer.Network, new Tensor(MnistTest.Features.Data.AsSpan(0, rows * Pixels).ToArray(), rows, 1, 28, 28));
+        var copy = transformer.RentCopy();
+        copy.WorkerShare = workerShare;
+        transformer.ReturnCopy(copy);
+
+        var scores = ThreadCounts.With(2, () => model.Transform(data).GetColumn<float[]>("Score").ToArray());
+        Assert.That(scores, Has.Length.EqualTo(rows));
+        var probabilities = new float[10];
+        for (var i = 0; i < rows; i++)
+        {
+            Softmax.Compute(logits.Row(i), probabilities);
+            Assert.That(Bits(scores[i]), Is.EqualTo(Bits(probabilities)), $"row {i}");
+        }
+    }
+
+    [Test]
+    public void ACursorLeftUndisposedWhileItsWorkerReadsAheadLeavesThePoolFree()
+    {
+        var ml = new MLContext(seed: 1);
+        var model = Multiclass(ml, lenet: false);
+        var data = Digits(ml, 4 * Block);
+        var expected = model.Transform(data).GetColumn<float[]>("Score").ToArray();
+        ThreadCounts.With(2, () =>
+        {
+            Abandon(model.Transform(data));
+            GC.Collect();
+            var scores = model.Transform(data).GetColumn<float[]>("Score").ToArray();
+            for (var i = 0; i < scores.Length; i++)
+            {
+                Assert.That(Bits(scores[i]), Is.EqualTo(Bits(expected[i])), $"row {i}");
+            }
+
+            // The pool still spreads work over both threads: the abandoned read-ahead released it when it finished.
+            var threads = new System.Collections.Concurrent.ConcurrentDictionary<int, bool>();
+            for (var attempt = 0; attempt < 50 && threads.Count < 2; attempt++)
+            {
+                MlNetDeep.Kernels.WorkerPool.For(2, new ThreadRecorder(threads));
+            }
+
+            Assert.That(threads.Count, Is.EqualTo(2));
+        });
+
+        static void Abandon(IDataView scored)
+        {
+            var cursor = scored.GetRowCursor(scored.Schema);
+            var score = cursor.GetGetter<VBuffer<float>>(scored.Schema["Score"]);
+            VBuffer<float> s = default;
+            for (var i = 0; i < Block + 3 && cursor.MoveNext(); i++)
+            {
+                score(ref s);
+            }
+        }
+    }
+
+    [Test]
+    public void DisposingACursorWhileItsWorkerReadsAheadWaitsForTheWorkerBeforeDisposingTheInput()
+    {
+        var ml = new MLContext(seed: 1);
+        var model = Multiclass(ml, lenet: false);
+        var input = new TrackedView(ml.Data.Cache(Digits(ml, 4 * Block)), slowFrom: Block);
+        ThreadCounts.With(2, () =>
+        {
+            var scored = model.Transform(input);
+            using var cursor = scored.GetRowCursor([scored.Schema["Score"]]);
+            var score = cursor.GetGetter<VBuffer<float>>(scored.Schema["Score"]);
+            VBuffer<float> s = default;
+            for (var i = 0; i < (Block / 4) + 3; i++)
+            {
+                Assert.That(cursor.MoveNext(), Is.True);
+                score(ref s);
+            }
+        });
+
+        Assert.That(input.Disposed, Is.GreaterThanOrEqualTo(1), "the input cursor was disposed");
+        Assert.That(input.MovingAtDispose, Is.Zero, "no input cursor was disposed while a worker was in its MoveNext");
+        Assert.That(input.MaxRowsRead, Is.LessThan(4 * Block), "disposed before the end");
+    }
+
+    /// <summary>
+    /// A view whose cursors count how many of them are inside MoveNext (slow from row <c>slowFrom</c> on), and record
+    /// that count when one is disposed.
+    /// </summary>
+    private sealed class TrackedView(IDataView inner, int slowFrom) : IDataView
+    {
+        private int _moving;
+
+        public int SlowFrom { get; } = slowFrom;
+
+        public int MovingAtDispose { get; private set; }
+
+        public int Disposed { get; private set; }
+
+        public long MaxRowsRead { get; private set; }
+
+        public bool CanShuffle => false;
+
+        public DataViewSchema Schema => inner.Schema;
+
+        public long? GetRowCount() => inner.GetRowCount();
+
+        public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) =>
+            new Cursor(this, inner.GetRowCursor(columnsNeeded));
+
+        public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
+            [GetRowCursor(columnsNeeded)];
+
+        private sealed class Cursor(TrackedView view, DataViewRowCursor cursor) : DataViewRowCursor
+        {
+            public override DataViewSchema Schema => cursor.Schema;
+
+            public override long Position => cursor.Position;
+
+            public override long Batch => cursor.Batch;
+
+            public override bool MoveNext()
+            {
+                Interlocked.Increment(ref view._moving);
+                try
+                {
+                    if (cursor.Position + 1 >= view.SlowFrom)
+                    {
+                        Thread.Sleep(1);
+                    }
+
+                    var moved = cursor.MoveNext();
+                    view.MaxRowsRead = Math.Max(view.MaxRowsRead, cursor.Position + 1);
+                    return moved;
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref view._moving);
+                }
+            }
+
+            public override ValueGetter<DataViewRowId> GetIdGetter() => cursor.GetIdGetter();
+
+            public override bool IsColumnActive(DataViewSchema.Column column) => cursor.IsColumnActive(column);
+
+            public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) => cursor.GetGetter<TValue>(column);
+
+            protected override void Dispose(bool disposing)
+            {
+                if (disposing)
+                {
+                    view.MovingAtDispose = Math.Max(view.MovingAtDispose, Volatile.Read(ref view._moving));
+                    view.Disposed++;
+                    cursor.Dispose();
+                }
+
+                base.Dispose(disposing);
+            }
+        }
+    }
+
+    private sealed class ThreadRecorder(System.Collections.Concurrent.ConcurrentDictionary<int, bool> threads) : MlNetDeep.Kernels.ParallelJob
+    {
+        public override void Execute(int index)
+        {
+            Thread.SpinWait(20_000);
+            threads[Environment.CurrentManagedThreadId] = true;
+        }
     }
 
     [Test]
