@@ -4,13 +4,14 @@ using MlNetDeep.Losses;
 using MlNetDeep.Models;
 using MlNetDeep.Optimizers;
 using MlNetDeep.Tensors;
+using MlNetDeep.Training;
 
 namespace MlNetDeep.Benchmarks;
 
 /// <summary>
 /// The yardstick's recipes on the committed MNIST training digits (batch 64, softmax cross-entropy): "mlp" is
 /// 784-256-128-10 ReLU with Adam 1e-3; "lenet" and "lenet_bn" are LeNet-5 (with batch norm and dropout 0.5 for the
-/// latter) with SGD 0.05, classical momentum 0.9. One <see cref="TrainStep"/> is zero-grad, forward, loss, backward, update.
+/// latter) with SGD 0.05, classical momentum 0.9. One <see cref="TrainStep"/> is zero-grad, forward, loss, backward (in chunks of rows where <see cref="Trainer"/> would take them), update.
 /// </summary>
 public sealed class MnistFixture
 {
@@ -22,6 +23,8 @@ public sealed class MnistFixture
     private readonly Tensor _grad;
     private readonly Loss _loss = new SoftmaxCrossEntropy();
     private readonly Optimizer _optimizer;
+    private readonly ChunkedBatch _chunks = new();
+    private readonly int _chunkRows;
 
     public MnistFixture(string model = "mlp", int batch = 64)
     {
@@ -43,6 +46,7 @@ public sealed class MnistFixture
         _batchX = new Tensor(batch, 1, 28, 28);
         _batchY = new Tensor(batch);
         _grad = new Tensor(batch, 10);
+        _chunkRows = Trainer.ChunkRows(Network, _loss);
     }
 
     public Sequential Network { get; }
@@ -64,9 +68,18 @@ public sealed class MnistFixture
             p.Gradient.Clear();
         }
 
-        var output = Network.Forward(_batchX, training: true);
-        _loss.Compute(output, _batchY, _grad);
-        Network.Backward(_grad);
+        // As Trainer does: a batch whose activations would not stay in cache runs forward and backward in chunks.
+        if (_chunkRows > 0 && Batch >= 2 * _chunkRows)
+        {
+            _chunks.Run(Network, _loss, _batchX, _batchY, default, _chunkRows, null);
+        }
+        else
+        {
+            var output = Network.Forward(_batchX, training: true);
+            _loss.Compute(output, _batchY, _grad);
+            Network.Backward(_grad);
+        }
+
         _optimizer.Step(_parameters, _optimizer.LearningRate);
     }
 }

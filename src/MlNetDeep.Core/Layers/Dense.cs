@@ -11,6 +11,9 @@ namespace MlNetDeep.Layers;
 /// </summary>
 public sealed class Dense : Layer
 {
+    /// <inheritdoc />
+    internal override bool IsSampleIndependent => true;
+
     private readonly Initializer _weightInitializer;
     private readonly Initializer _biasInitializer;
     private Parameter? _weight;

@@ -10,6 +10,9 @@ namespace MlNetDeep.Layers;
 /// </summary>
 public sealed class Dropout : ElementwiseLayer
 {
+    /// <inheritdoc />
+    internal override bool IsSampleIndependent => false;
+
     private RandomSource? _random;
     private float[] _mask = [];
 

@@ -9,6 +9,9 @@ namespace MlNetDeep.Layers;
 /// </summary>
 public abstract class ElementwiseLayer : Layer
 {
+    /// <inheritdoc />
+    internal override bool IsSampleIndependent => true;
+
     /// <summary>From this many values a splittable layer cuts its work into one contiguous part per thread.</summary>
     private const int SplitValues = 16_384;
 

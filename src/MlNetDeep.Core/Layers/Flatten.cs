@@ -15,6 +15,9 @@ namespace MlNetDeep.Layers;
 /// </remarks>
 public sealed class Flatten : Layer
 {
+    /// <inheritdoc />
+    internal override bool IsSampleIndependent => true;
+
     private Tensor? _output;
     private Tensor? _inputGradient;
 

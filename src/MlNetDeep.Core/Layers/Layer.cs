@@ -57,6 +57,15 @@ public abstract class Layer
     /// </summary>
     public virtual IReadOnlyList<string> ParameterNames() => [.. Parameters.Select(p => p.Name)];
 
+    /// <summary>
+    /// True when the layer computes each sample from that sample alone, in training too, and adds its parameters'
+    /// gradients into <see cref="Parameter.Gradient"/>: a training batch can then run through it in chunks of samples, one
+    /// after the other, with the same outputs and the same summed gradients (up to the order of the sums; see
+    /// <see cref="Training.Trainer"/>). Not so for batch statistics (batch normalisation) or random draws taken in batch
+    /// order (dropout).
+    /// </summary>
+    internal virtual bool IsSampleIndependent => false;
+
     /// <summary>The number of trainable values.</summary>
     public long ParameterCount => Parameters.Sum(p => (long)p.Value.Length);
 

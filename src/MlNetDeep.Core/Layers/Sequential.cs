@@ -16,6 +16,9 @@ namespace MlNetDeep.Layers;
 /// </remarks>
 public sealed class Sequential : Layer
 {
+    /// <inheritdoc />
+    internal override bool IsSampleIndependent => _layers.All(l => l.IsSampleIndependent);
+
     private readonly List<Layer> _layers = [];
     private bool[] _fused = [];
 

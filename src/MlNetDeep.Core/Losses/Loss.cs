@@ -131,6 +131,9 @@ public abstract class Loss
     /// </summary>
     protected virtual bool CouplesRows => false;
 
+    /// <summary>True when the cost is a mean of independent per-row costs (see <see cref="CouplesRows"/>).</summary>
+    internal bool IsMeanOfRows => !CouplesRows;
+
     /// <summary>Checks that every target is valid for this loss and returns a message for the first that is not, or null.</summary>
     public virtual string? Validate(Tensor target, int outputs) => null;
 

@@ -21,9 +21,25 @@ namespace MlNetDeep.Training;
 /// <see cref="EpochResult.TrainRows"/>, <see cref="EpochResult.TrainLoss"/> and <see cref="EpochResult.TrainAccuracy"/>
 /// count only the rows trained. A single training row or a <see cref="TrainingOptions.BatchSize"/> of 1 with such a
 /// layer is an error.
+/// <para>
+/// A network whose every layer computes each sample alone (<see cref="Layer.IsSampleIndependent"/>: no batch
+/// normalisation, no dropout), trained with a loss that is a mean of per-row costs, runs a large mini-batch forward and
+/// backward in chunks of rows sized so that a chunk's largest activation stays within the cores' caches
+/// (<see cref="ChunkBytes"/>; LeNet-5: 64 rows): the gradients of the chunks add up in the parameters' gradients, each
+/// chunk's cost gradient weighted by its share of the batch, and the optimizer then takes one step for the batch. The
+/// step is the batch's (the same cost and gradient, summed in another order); only its speed changes: LeNet-5 at batch
+/// 256 then trains as fast an image as at 64 instead of losing a sixth of its speed to activations that no longer fit
+/// in cache. The chunk size depends on the network alone, never on the thread count.
+/// </para>
 /// </remarks>
 public static class Trainer
 {
+    /// <summary>Bytes a chunk's largest activation may take when a mini-batch is trained in chunks (about two L2 caches).</summary>
+    internal const int ChunkBytes = 5 << 18;
+
+    /// <summary>The fewest rows a chunk may have: fewer would cost the kernels more than the caches save.</summary>
+    internal const int MinChunkRows = 16;
+
     /// <summary>Trains <paramref name="network"/> on (<paramref name="features"/>, <paramref name="targets"/>).</summary>
     /// <param name="network">The network; built from the features' per-sample shape and the seed if it is not built yet.</param>
     /// <param name="features">Training inputs, [N, ...].</param>
@@ -234,6 +250,26 @@ public static class Trainer
     /// Rows per forward pass when evaluating the validation rows: 512, fewer when a row is so large that 512 of them would
     /// hold more than 2^24 values (64 MB), whatever the source, so that a source and tensors give the same sums.
     /// </summary>
+    /// <summary>
+    /// The rows of a chunk when <paramref name="network"/> trains with <paramref name="loss"/> in chunks (see the
+    /// remarks): a multiple of 16 whose largest activation takes at most <see cref="ChunkBytes"/>; 0 when the network or
+    /// the loss couples the rows of a batch, or when a chunk would have fewer than <see cref="MinChunkRows"/> rows.
+    /// </summary>
+    internal static int ChunkRows(Layer network, Loss loss)
+    {
+        if (!network.IsSampleIndependent || network is ITargetConsumer || !loss.IsMeanOfRows)
+        {
+            return 0;
+        }
+
+        static long Largest(Layer layer) => layer is Sequential chain
+            ? chain.Layers.Max(Largest)
+            : Math.Max(Tensor.ProductOf(layer.InputShape), Tensor.ProductOf(layer.OutputShape));
+
+        var rows = (int)(ChunkBytes / (Largest(network) * sizeof(float))) & ~15;
+        return rows >= MinChunkRows ? rows : 0;
+    }
+
     internal static int EvaluationBatchSize(int rowSize) => Math.Clamp((1 << 24) / Math.Max(1, rowSize), 1, 512);
 
     /// <summary>Copies the given rows of <paramref name="source"/> into a new tensor, through <paramref name="augmentation"/>'s scoring mode if given.</summary>
@@ -346,7 +382,7 @@ public static class Trainer
         RandomSource random,
         BatchSource? validation,
         int[] validationRows,
-        bool augmentValidation)
+        bool augmentValidation) : ChunkedBatch.IObserver
     {
         /// <summary>The reference loss of <see cref="TrainingOptions.DivergenceFactor"/> is the mean over at least this many rows.</summary>
         private const int ReferenceRows = 32;
@@ -358,6 +394,14 @@ public static class Trainer
         private double _referenceSum;
         private int _referenceCount;
         private double _referenceLoss = double.NaN;
+
+        // A mini-batch trained in chunks: the chunks' buffers, and the batch the chunks' outputs belong to.
+        private readonly ChunkedBatch _chunks = new();
+        private int _epoch;
+        private int _batch;
+        private float _rate;
+        private long _correct;
+        private long _decisions;
 
         /// <summary>The training rows' example weights, [N] by source row, or null.</summary>
         public Tensor? Weights { get; init; }
@@ -379,6 +423,7 @@ public static class Trainer
             var stepsPerEpoch = (planned + batchSize - 1) / batchSize;
             var checkTargets = training is not TensorBatchSource;
             Tensor? grad = null, wb = null;
+            var chunkRows = ChunkRows(network, options.Loss);
             var best = double.NaN;
             var bestEpoch = 0;
             float[][]? bestWeights = null;
@@ -451,22 +496,36 @@ public static class Trainer
                             consumer.SetTrainingTargets(yb);
                         }
 
-                        var output = network.Forward(xb, training: true);
-                        if (options.DetectDivergence)
-                        {
-                            CheckOutputs(output, epoch, b + 1, rate);
-                        }
-
-                        Tensor.Ensure(ref grad, count, network.OutputShape);
-                        double loss;
                         if (Weights is not null)
                         {
                             GatherInto(Weights, batchRows, Tensor.Ensure(ref wb, count, []));
-                            loss = options.Loss.Compute(output, yb, grad, wb!.Span);
+                        }
+
+                        double loss;
+                        var chunked = chunkRows > 0 && count >= 2 * chunkRows;
+                        if (chunked)
+                        {
+                            (_epoch, _batch, _rate, _correct, _decisions) = (epoch, b + 1, rate, 0, 0);
+                            loss = _chunks.Run(network, options.Loss, xb, yb, Weights is null ? default : wb!.Span, chunkRows, this);
+                            correct += _correct;
+                            decisions += _decisions;
                         }
                         else
                         {
-                            loss = options.Loss.Compute(output, yb, grad);
+                            var output = network.Forward(xb, training: true);
+                            if (options.DetectDivergence)
+                            {
+                                CheckOutputs(output, epoch, b + 1, rate);
+                            }
+
+                            Tensor.Ensure(ref grad, count, network.OutputShape);
+                            loss = Weights is not null ? options.Loss.Compute(output, yb, grad, wb!.Span) : options.Loss.Compute(output, yb, grad);
+                            if (options.Loss.IsClassification)
+                            {
+                                var (c, d) = Metrics.CountCorrect(output, yb, options.Loss);
+                                correct += c;
+                                decisions += d;
+                            }
                         }
 
                         if (options.L1 > 0 || options.L2 > 0)
@@ -484,16 +543,13 @@ public static class Trainer
                             CheckLoss(loss, count, epoch, b + 1, b == stepsPerEpoch - 1, rate);
                         }
 
-                        if (options.Loss.IsClassification)
-                        {
-                            var (c, d) = Metrics.CountCorrect(output, yb, options.Loss);
-                            correct += c;
-                            decisions += d;
-                        }
-
                         lossSum += loss * count;
                         trained += count;
-                        network.Backward(grad!);
+                        if (!chunked)
+                        {
+                            network.Backward(grad!);
+                        }
+
                         if (options.L1 > 0 || options.L2 > 0)
                         {
                             Regularization.AddGradients(_parameters, options.L1, options.L2);
@@ -591,6 +647,22 @@ public static class Trainer
         }
 
         /// <summary>Hands a finished mini-batch to <see cref="TrainingOptions.BatchCompleted"/> and the callbacks.</summary>
+        /// <summary>Checks a chunk's outputs for divergence and counts its correct decisions (<see cref="ChunkedBatch"/>).</summary>
+        void ChunkedBatch.IObserver.OnOutput(Tensor output, Tensor targets)
+        {
+            if (options.DetectDivergence)
+            {
+                CheckOutputs(output, _epoch, _batch, _rate);
+            }
+
+            if (options.Loss.IsClassification)
+            {
+                var (c, d) = Metrics.CountCorrect(output, targets, options.Loss);
+                _correct += c;
+                _decisions += d;
+            }
+        }
+
         private void ReportBatch(TrainingContext context, in BatchResult batch)
         {
             options.BatchCompleted?.Invoke(batch);

@@ -10,6 +10,9 @@ namespace MlNetDeep.Layers;
 /// </summary>
 public abstract class ConvolutionLayer : Layer
 {
+    /// <inheritdoc />
+    internal override bool IsSampleIndependent => true;
+
     private readonly Initializer _weightInitializer;
     private readonly Initializer _biasInitializer;
     private ConvolutionEngine? _engine;

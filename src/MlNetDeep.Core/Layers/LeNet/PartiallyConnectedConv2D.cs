@@ -14,6 +14,9 @@ namespace MlNetDeep.Layers.LeNet;
 /// </summary>
 public sealed class PartiallyConnectedConv2D : Layer
 {
+    /// <inheritdoc />
+    internal override bool IsSampleIndependent => true;
+
     private readonly int[][] _table;
     private readonly Initializer _initializer;
     private int[] _offsets = [];

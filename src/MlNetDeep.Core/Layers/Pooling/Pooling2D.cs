@@ -27,6 +27,9 @@ namespace MlNetDeep.Layers;
 /// </remarks>
 public abstract class Pooling2D : Layer
 {
+    /// <inheritdoc />
+    internal override bool IsSampleIndependent => true;
+
     private readonly LayerJob _job;
     private Tensor? _output;
     private Tensor? _inputGradient;
