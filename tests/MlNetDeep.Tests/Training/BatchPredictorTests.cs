@@ -172,6 +172,31 @@ public class BatchPredictorTests
     }
 
     [Test]
+    public void RowsKeptApartAreReadByTheThreadThatComputesThemWithTheBitsOfOneForwardPass()
+    {
+        var network = Architectures.LeNet5();
+        network.Build([1, 28, 28], new RandomSource(1));
+        var batch = TestData.Uniform(3, 0, 1, 70, 1, 28, 28);
+        var rows = Enumerable.Range(0, 70).Select(r => batch.Row(r).ToArray()).ToArray();
+        var expected = ThreadCounts.With(1, () => network.Forward(batch, training: false).Span.ToArray());
+        var predictor = new BatchPredictor(network);
+        foreach (var degree in ThreadCounts.Degrees)
+        {
+            var read = new int[70];
+            var actual = ThreadCounts.With(degree, () => predictor.Predict(70, (row, destination) =>
+            {
+                Interlocked.Increment(ref read[row]);
+                rows[row].CopyTo(destination);
+            }).Span.ToArray());
+            ThreadCounts.AssertSameBits([("outputs", expected)], [("outputs", actual)], $"{degree} threads");
+            Assert.That(read, Is.All.EqualTo(1), "each row read once");
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => predictor.Predict(0, (_, _) => { }));
+        Assert.Throws<ArgumentNullException>(() => predictor.Predict(4, null!));
+    }
+
+    [Test]
     public void RowsThatDoNotHoldTheNetworksInputAreRejectedNamingBothShapes()
     {
         var network = Architectures.LeNet5();
