@@ -262,15 +262,18 @@ public static unsafe class WorkerPool
         return true;
     }
 
-    /// <summary>Ends a background job once its item has run: records its outcome, then releases the pool.</summary>
+    /// <summary>
+    /// Ends a background job once its item has run: releases the pool, then records the job's outcome, so that a caller
+    /// who sees it finished finds the pool free (the job itself cannot be restarted before its outcome is recorded).
+    /// </summary>
     private static void FinishBackground(BackgroundJob job)
     {
         ExceptionDispatchInfo? error = jobError;
         jobError = null;
         jobObject = null;
         backgroundJob = null;
-        job.MarkFinished(error);
         Volatile.Write(ref busy, 0);
+        job.MarkFinished(error);
     }
 
     private static void RunSerially(int count, delegate*<void*, int, void> function, void* state, ParallelJob? job)
