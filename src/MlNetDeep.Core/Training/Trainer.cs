@@ -27,9 +27,10 @@ namespace MlNetDeep.Training;
 /// backward in chunks of rows sized so that a chunk's largest activation stays within the cores' caches
 /// (<see cref="ChunkBytes"/>; LeNet-5: 64 rows): the gradients of the chunks add up in the parameters' gradients, each
 /// chunk's cost gradient weighted by its share of the batch, and the optimizer then takes one step for the batch. The
-/// step is the batch's (the same cost and gradient, summed in another order); only its speed changes: LeNet-5 at batch
-/// 256 then trains as fast an image as at 64 instead of losing a sixth of its speed to activations that no longer fit
-/// in cache. The chunk size depends on the network alone, never on the thread count.
+/// step is the batch's (the same cost and gradient, summed in another order; a non-finite cost is reported after the
+/// chunks' backward passes, still before the step); only its speed changes: LeNet-5 at batch 256 then trains as fast an
+/// image as at 64 instead of slowing down as its activations outgrow the caches. The chunk size depends on the network
+/// alone, never on the thread count.
 /// </para>
 /// </remarks>
 public static class Trainer

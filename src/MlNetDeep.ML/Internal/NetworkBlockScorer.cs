@@ -23,8 +23,7 @@ namespace MlNetDeep.ML.Internal;
 /// </para>
 /// <para>
 /// Each row's features stay in the buffer the input's getter filled (one per slot) and are copied once, by the thread
-/// that computes the row, into its input: reading a page, which the cores wait for, costs the getter's copy and the
-/// finiteness check alone.
+/// that computes the row, into its input: reading a row costs the getter's copy and the finiteness check alone.
 /// </para>
 /// </remarks>
 internal sealed class NetworkBlockScorer : BlockScorer, IScoreSource
