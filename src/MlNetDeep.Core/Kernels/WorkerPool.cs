@@ -145,37 +145,8 @@ public static unsafe class WorkerPool
         {
             int workers = Math.Min(degree, count) - 1;
             EnsureWorkers(workers);
-            jobFunction = function;
-            jobState = state;
-            jobObject = job;
-            jobWorkers = workers;
-            jobFaulted = 0;
-            jobError = null;
-            done = 0;
-
-            // The job's fields are written before its ranges open: a worker that claims an item (even one still
-            // running the previous call's loop) finds this job. Every earlier range is exhausted, as its call finished.
             int participants = workers + 1;
-            var open = ranges;
-            for (int p = 0; p < participants; p++)
-            {
-                long first = (long)count * p / participants;
-                long end = (long)count * (p + 1) / participants;
-                Interlocked.Exchange(ref open[p].Word, (end << 32) | first);
-            }
-
-            long next = Volatile.Read(ref ticket) + (1L << 32);
-            int generation = (int)(next >> 32);
-            Interlocked.Exchange(ref ticket, next);
-            var asleep = sleepers;
-            for (int w = 0; w < workers; w++)
-            {
-                if (Interlocked.Exchange(ref asleep[w].Sleeping, 0) == 1)
-                {
-                    asleep[w].Wake.Release();
-                }
-            }
-
+            int generation = Publish(count, function, state, job, workers, participants);
             insideJob = true;
             try
             {
@@ -239,27 +210,51 @@ public static unsafe class WorkerPool
             throw;
         }
 
-        jobFunction = null;
-        jobState = null;
-        jobObject = job;
+        // The caller takes no items (its range stays empty): worker 1 runs the one item, and finishing it ends the job.
         backgroundJob = job;
-        jobWorkers = 1;
+        Publish(1, null, null, job, workers: 1, takers: 1);
+        return true;
+    }
+
+    /// <summary>
+    /// Publishes a job of <paramref name="count"/> items to the caller and <paramref name="workers"/> workers, whose
+    /// items are cut into <paramref name="takers"/> even ranges, the last participants' (the caller takes none when
+    /// <paramref name="takers"/> is <paramref name="workers"/>), then wakes the workers. Returns the job's generation.
+    /// </summary>
+    private static int Publish(int count, delegate*<void*, int, void> function, void* state, ParallelJob? job, int workers, int takers)
+    {
+        jobFunction = function;
+        jobState = state;
+        jobObject = job;
+        jobWorkers = workers;
         jobFaulted = 0;
         jobError = null;
         done = 0;
 
-        // The caller's range stays empty: worker 1 runs the one item, and finishing it ends the job.
+        // The job's fields are written before its ranges open: a worker that claims an item (even one still
+        // running the previous call's loop) finds this job. Every earlier range is exhausted, as its call finished.
         var open = ranges;
-        Interlocked.Exchange(ref open[0].Word, 0);
-        Interlocked.Exchange(ref open[1].Word, 1L << 32);
-        long next = Volatile.Read(ref ticket) + (1L << 32);
-        Interlocked.Exchange(ref ticket, next);
-        if (Interlocked.Exchange(ref sleepers[0].Sleeping, 0) == 1)
+        int idle = workers + 1 - takers;
+        for (int p = 0; p <= workers; p++)
         {
-            sleepers[0].Wake.Release();
+            int t = p - idle;
+            long first = t < 0 ? 0 : (long)count * t / takers;
+            long end = t < 0 ? 0 : (long)count * (t + 1) / takers;
+            Interlocked.Exchange(ref open[p].Word, (end << 32) | first);
         }
 
-        return true;
+        long next = Volatile.Read(ref ticket) + (1L << 32);
+        Interlocked.Exchange(ref ticket, next);
+        var asleep = sleepers;
+        for (int w = 0; w < workers; w++)
+        {
+            if (Interlocked.Exchange(ref asleep[w].Sleeping, 0) == 1)
+            {
+                asleep[w].Wake.Release();
+            }
+        }
+
+        return (int)(next >> 32);
     }
 
     /// <summary>
