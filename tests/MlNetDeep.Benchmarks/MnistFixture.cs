@@ -69,7 +69,7 @@ public sealed class MnistFixture
         }
 
         // As Trainer does: a batch whose activations would not stay in cache runs forward and backward in chunks.
-        if (_chunkRows > 0 && Batch >= 2 * _chunkRows)
+        if (ChunkedBatch.Splits(Batch, _chunkRows))
         {
             _chunks.Run(Network, _loss, _batchX, _batchY, default, _chunkRows, null);
         }

@@ -192,7 +192,7 @@ public sealed class BatchPredictor
     internal Tensor RunOnCopy(int copy, int firstRow, int rows, RowReader readRow)
     {
         var input = Tensor.Ensure(ref _job.Inputs[copy], rows, _job.RowShape);
-        GroupJob.ReadRows(readRow, firstRow, input);
+        GroupJob.Fill(null, readRow, firstRow, input);
         return _copies[copy].Forward(input, training: false);
     }
 
@@ -216,15 +216,7 @@ public sealed class BatchPredictor
             }
 
             var input = Tensor.Ensure(ref job.Inputs[0], rows, job.RowShape);
-            if (source is not null)
-            {
-                source.CopyRowsTo(firstRow, input);
-            }
-            else
-            {
-                GroupJob.ReadRows(readRow!, firstRow, input);
-            }
-
+            GroupJob.Fill(source, readRow, firstRow, input);
             return layer.Forward(input, training: false);
         }
 
@@ -389,13 +381,22 @@ public sealed class BatchPredictor
             _readRow = null;
         }
 
-        /// <summary>Has <paramref name="readRow"/> write rows from <paramref name="firstRow"/> into every row of <paramref name="input"/>.</summary>
-        public static void ReadRows(RowReader readRow, int firstRow, Tensor input)
+        /// <summary>
+        /// Fills every row of <paramref name="input"/> with the rows from <paramref name="firstRow"/> on: copied from
+        /// <paramref name="source"/>, or, without one, written by <paramref name="readRow"/>.
+        /// </summary>
+        public static void Fill(Tensor? source, RowReader? readRow, int firstRow, Tensor input)
         {
+            if (source is not null)
+            {
+                source.CopyRowsTo(firstRow, input);
+                return;
+            }
+
             var width = input.RowSize;
             for (var r = 0; r < input.Rows; r++)
             {
-                readRow(firstRow + r, input.Data.AsSpan(r * width, width));
+                readRow!(firstRow + r, input.Data.AsSpan(r * width, width));
             }
         }
 
@@ -404,14 +405,7 @@ public sealed class BatchPredictor
             var first = (int)((long)_rows * index / _groups);
             var count = (int)((long)_rows * (index + 1) / _groups) - first;
             var input = Tensor.Ensure(ref Inputs[index], count, RowShape);
-            if (_source is not null)
-            {
-                _source.CopyRowsTo(_firstRow + first, input);
-            }
-            else
-            {
-                ReadRows(_readRow!, _firstRow + first, input);
-            }
+            Fill(_source, _readRow, _firstRow + first, input);
 
             var result = _copies[index].Forward(input, training: false);
             result.Span.CopyTo(Output!.Data.AsSpan(first * result.RowSize, result.Length));

@@ -22,6 +22,9 @@ internal sealed class ChunkedBatch
         void OnOutput(Tensor output, Tensor targets);
     }
 
+    /// <summary>True when a batch of <paramref name="rows"/> rows is trained in chunks of <paramref name="chunkRows"/> (0: never): when it makes two or more.</summary>
+    public static bool Splits(int rows, int chunkRows) => chunkRows > 0 && rows >= 2 * chunkRows;
+
     /// <summary>
     /// Runs <paramref name="features"/> (with <paramref name="targets"/> and, if not empty, <paramref name="weights"/>)
     /// forward and backward through <paramref name="network"/> in chunks of <paramref name="chunkRows"/> rows; returns

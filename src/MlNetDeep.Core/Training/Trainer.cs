@@ -396,7 +396,8 @@ public static class Trainer
         private int _referenceCount;
         private double _referenceLoss = double.NaN;
 
-        // A mini-batch trained in chunks: the chunks' buffers, and the batch the chunks' outputs belong to.
+        // A mini-batch trained in chunks: the chunks' buffers; the batch whose outputs are checked and counted (whole or
+        // a chunk at a time), and its counts.
         private readonly ChunkedBatch _chunks = new();
         private int _epoch;
         private int _batch;
@@ -503,31 +504,22 @@ public static class Trainer
                         }
 
                         double loss;
-                        var chunked = chunkRows > 0 && count >= 2 * chunkRows;
+                        var chunked = ChunkedBatch.Splits(count, chunkRows);
+                        (_epoch, _batch, _rate, _correct, _decisions) = (epoch, b + 1, rate, 0, 0);
                         if (chunked)
                         {
-                            (_epoch, _batch, _rate, _correct, _decisions) = (epoch, b + 1, rate, 0, 0);
                             loss = _chunks.Run(network, options.Loss, xb, yb, Weights is null ? default : wb!.Span, chunkRows, this);
-                            correct += _correct;
-                            decisions += _decisions;
                         }
                         else
                         {
                             var output = network.Forward(xb, training: true);
-                            if (options.DetectDivergence)
-                            {
-                                CheckOutputs(output, epoch, b + 1, rate);
-                            }
-
+                            ((ChunkedBatch.IObserver)this).OnOutput(output, yb);
                             Tensor.Ensure(ref grad, count, network.OutputShape);
                             loss = Weights is not null ? options.Loss.Compute(output, yb, grad, wb!.Span) : options.Loss.Compute(output, yb, grad);
-                            if (options.Loss.IsClassification)
-                            {
-                                var (c, d) = Metrics.CountCorrect(output, yb, options.Loss);
-                                correct += c;
-                                decisions += d;
-                            }
                         }
+
+                        correct += _correct;
+                        decisions += _decisions;
 
                         if (options.L1 > 0 || options.L2 > 0)
                         {
@@ -648,7 +640,7 @@ public static class Trainer
         }
 
         /// <summary>Hands a finished mini-batch to <see cref="TrainingOptions.BatchCompleted"/> and the callbacks.</summary>
-        /// <summary>Checks a chunk's outputs for divergence and counts its correct decisions (<see cref="ChunkedBatch"/>).</summary>
+        /// <summary>Checks a batch's (or a chunk's, <see cref="ChunkedBatch"/>) outputs for divergence and counts its correct decisions.</summary>
         void ChunkedBatch.IObserver.OnOutput(Tensor output, Tensor targets)
         {
             if (options.DetectDivergence)

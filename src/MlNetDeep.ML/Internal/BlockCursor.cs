@@ -123,7 +123,7 @@ internal sealed class BlockCursor : DataViewRowCursor
             pending.Throw();
         }
 
-        var next = RowBlock.Pages - 1 - served;
+        var next = RowBlock.Other(served);
         if (!_nextRead)
         {
             if (_inputDone)
@@ -207,7 +207,7 @@ internal sealed class BlockCursor : DataViewRowCursor
         if (onWorker > 0)
         {
             _scorer.Begin(page, rows, onWorker);
-            _job.Set(readNext ? RowBlock.Pages - 1 - page : -1, readNext && rows == _block.Capacity);
+            _job.Set(readNext ? RowBlock.Other(page) : -1, readNext && rows == _block.Capacity);
             if (!WorkerPool.TryStartInBackground(_job))
             {
                 onWorker = 0;

@@ -31,6 +31,9 @@ internal sealed class RowBlock(int capacity)
     /// <summary>The current row's slot (in the served page).</summary>
     public int Slot { get; private set; }
 
+    /// <summary>The page that is not <paramref name="page"/>.</summary>
+    public static int Other(int page) => Pages - 1 - page;
+
     /// <summary>The first slot of <paramref name="page"/>.</summary>
     public int First(int page) => page * Capacity;
 
