@@ -9,7 +9,8 @@ namespace MlNetDeep.Benchmarks;
 /// <summary>
 /// Where a training step of one of <see cref="VisionWorkloads"/>' networks spends its time: each top-level layer's forward
 /// and backward timed separately (fusions between layers are skipped), summed over 10 steps after 3 warm-up steps.
-/// A development aid: <c>yardstick netprofile resnet18-cifar [--batch 64] [--threads 2]</c>.
+/// With <c>--infer</c>, inference forward passes only (no backward). A development aid:
+/// <c>yardstick netprofile resnet18-cifar [--batch 64] [--threads 2] [--infer]</c>.
 /// </summary>
 public static class NetProfile
 {
@@ -18,6 +19,7 @@ public static class NetProfile
     {
         var batch = 64;
         var threads = 2;
+        var infer = options.Contains("--infer");
         for (var i = 0; i + 1 < options.Count; i++)
         {
             if (options[i] == "--batch")
@@ -54,8 +56,13 @@ public static class NetProfile
             for (var i = 0; i < layers.Count; i++)
             {
                 var t = Stopwatch.GetTimestamp();
-                h = layers[i].Forward(h, true);
+                h = layers[i].Forward(h, !infer);
                 forward[i] += step >= 3 ? Stopwatch.GetElapsedTime(t).TotalMilliseconds : 0;
+            }
+
+            if (infer)
+            {
+                continue;
             }
 
             loss.Compute(h, y, grad);

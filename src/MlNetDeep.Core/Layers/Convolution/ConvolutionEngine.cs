@@ -64,6 +64,7 @@ internal sealed unsafe class ConvolutionEngine
     private float[] _trimmedGradient = [];
     private readonly bool _direct;
     private readonly UnrolledConvolution? _unrolled;
+    private readonly WinogradConvolution? _winograd;
     private readonly bool _directInputGradient;
     private readonly DirectPlan _forwardPlan;
     private readonly DirectPlan _gradientPlan;
@@ -82,6 +83,7 @@ internal sealed unsafe class ConvolutionEngine
         _unrolled = UnrolledConvolution.TryCreate(geometry);
         _direct = _unrolled is null && DirectConvolution.Supports(geometry);
         _directInputGradient = _direct && DirectConvolution.SupportsInputGradient(geometry);
+        _winograd = _unrolled is null && !_direct ? WinogradConvolution.TryCreate(geometry) : null;
         _forwardPlan = DirectPlan.Forward(geometry);
         _gradientPlan = DirectPlan.InputGradient(geometry);
         _forwardWeights = _direct ? new float[geometry.WeightSize] : [];
@@ -105,6 +107,9 @@ internal sealed unsafe class ConvolutionEngine
     }
 
     public ConvolutionGeometry Geometry { get; }
+
+    /// <summary>True when <see cref="Lower"/> runs by Winograd's F(2x2, 3x3) (<see cref="WinogradConvolution"/>).</summary>
+    public bool ForwardByWinograd => _winograd is not null;
 
     /// <summary>
     /// Switch for tests and tuning: when true (the default), a convolution with few output positions
@@ -155,6 +160,17 @@ internal sealed unsafe class ConvolutionEngine
                 {
                     _unrolled.Backward(x, side, samples, w, dW, dB, dX);
                 }
+            }
+
+            return;
+        }
+
+        if (_winograd is not null && mode == Mode.Lower)
+        {
+            // Small images with many channels, 3x3 stride 1: the forward pass by Winograd's F(2x2, 3x3).
+            fixed (float* x = image.Data, side = columnSide.Data, w = weight.Data, b = bias?.Data)
+            {
+                _winograd.Forward(x, side, samples, w, b);
             }
 
             return;

@@ -94,6 +94,9 @@ public abstract class ConvolutionLayer : Layer
         _engine = new ConvolutionEngine(geometry);
     }
 
+    /// <summary>True when the forward pass is computed by Winograd's F(2x2, 3x3) (<see cref="WinogradConvolution"/>); for tests.</summary>
+    internal bool ForwardByWinograd => !IsTransposed && _engine is { ForwardByWinograd: true };
+
     /// <inheritdoc />
     protected override Tensor OnForward(Tensor input, bool training)
     {

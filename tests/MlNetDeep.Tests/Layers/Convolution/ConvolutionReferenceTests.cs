@@ -50,6 +50,16 @@ public class ConvolutionReferenceTests
             [40, 64, 2, 2, 24, 3, 3, 1, 1, (Padding)1, 1, 1, 1, false],
             [7, 4, 3, 4, 6, 5, 5, 1, 1, (Padding)2, 1, 1, 2, true],
             [9, 3, 4, 3, 5, 3, 2, 1, 1, Padding.Explicit(2, 2, 1, 1), 2, 2, 1, true],
+
+            // Winograd F(2x2, 3x3) (3x3, stride 1, small images, more input channels than the direct kernels take): odd
+            // outputs whose last tiles are cut (7x7), no padding (4x7 from 6x9), padding 2 (7x7 from 5x5), uneven padding,
+            // three blocks of 8x8 samples, and rows too wide for one vector (18x18: the scalar transforms).
+            [3, 64, 7, 7, 16, 3, 3, 1, 1, Padding.Same, 1, 1, 1, true],
+            [2, 64, 6, 9, 20, 3, 3, 1, 1, Padding.Valid, 1, 1, 1, true],
+            [4, 72, 5, 5, 16, 3, 3, 1, 1, (Padding)2, 1, 1, 1, false],
+            [3, 64, 6, 5, 17, 3, 3, 1, 1, Padding.Explicit(2, 0, 1, 2), 1, 1, 1, true],
+            [37, 64, 8, 8, 16, 3, 3, 1, 1, (Padding)1, 1, 1, 1, true],
+            [2, 64, 18, 18, 16, 3, 3, 1, 1, Padding.Same, 1, 1, 1, true],
         ];
         foreach (var c in cases)
         {
@@ -125,8 +135,8 @@ public class ConvolutionReferenceTests
     }
 
     /// <summary>
-    /// The same checks with the direct AVX-512 kernels and the unrolled tiny-image path switched off, so that im2col + GEMM
-    /// is covered for every shape too.
+    /// The same checks with the direct AVX-512 kernels, the unrolled tiny-image path and Winograd switched off, so that
+    /// im2col + GEMM is covered for every shape too.
     /// </summary>
     [TestCaseSource(nameof(Shapes))]
     [NonParallelizable]
@@ -135,6 +145,7 @@ public class ConvolutionReferenceTests
     {
         DirectConvolution.Enabled = false;
         UnrolledConvolution.Enabled = false;
+        WinogradConvolution.Enabled = false;
         try
         {
             Conv2DMatchesDirectLoops(n, cin, h, w, cout, kh, kw, sh, sw, padding, dh, dw, groups, bias);
@@ -143,6 +154,7 @@ public class ConvolutionReferenceTests
         {
             DirectConvolution.Enabled = true;
             UnrolledConvolution.Enabled = true;
+            WinogradConvolution.Enabled = true;
         }
     }
 

@@ -1,0 +1,565 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using MlNetDeep.Kernels;
+
+namespace MlNetDeep.Layers;
+
+/// <summary>
+/// The forward pass of a 3x3, stride-1 convolution by Winograd's minimal filtering algorithm F(2x2, 3x3) (Lavin and
+/// Gray, "Fast Algorithms for Convolutional Neural Networks", CVPR 2016): each 2x2 tile of a channel's output is
+/// Aᵀ[Σ_ci (G·g·Gᵀ) ⊙ (Bᵀ·d·B)]A, where d is the 4x4 input patch under the tile and g the 3x3 filter; the 36
+/// multiply-adds a tile takes per input channel become 16, and the sums over input channels are 16 GEMMs, one per
+/// element of the 4x4 transform: M_e [Co × tiles] = U_e [Co × Ci] · V_e [Ci × tiles].
+/// </summary>
+/// <remarks>
+/// <para>
+/// Taken for small images with many channels (fewer than <see cref="MaxPositions"/> output positions, at least
+/// <see cref="MinChannels"/> channels on each side), where the im2col + GEMM path spends a third of its time moving the
+/// column matrix and the GEMMs are narrow: the 8x8 to 4x4 stages of ResNets and VGG nets on 32x32 images, the 14x14 and
+/// 7x7 ones at 224x224. Any padding; tiles that reach past the output are cut.
+/// </para>
+/// <para>
+/// A batch is cut into blocks of whole samples (as many as give about <see cref="TargetColumns"/> tiles, fewer for many
+/// channels), run on the worker pool, each on a slot of buffers kept between calls: the input transform V, the products
+/// M and one zero-bordered input plane. Every output is computed from its own sample only, and each GEMM's depth is the
+/// input channels, never split, so a sample gets the same bits alone as in any batch and on any core count. The filter
+/// transform U is kept with a copy of the weights it came from, so that repeated inference calls skip it. The values
+/// differ from a direct convolution's by rounding only (the transforms add and subtract, and halve exactly).
+/// </para>
+/// </remarks>
+internal sealed unsafe class WinogradConvolution : ParallelJob
+{
+    /// <summary>The fewest input and output channels: with fewer the transforms cost more than the GEMMs save.</summary>
+    internal const int MinChannels = 16;
+
+    /// <summary>The most output positions: larger images give the im2col GEMM wide enough columns per sample.</summary>
+    internal const int MaxPositions = 512;
+
+    /// <summary>The tiles a block aims at (the GEMMs' column count).</summary>
+    private const int TargetColumns = 256;
+
+    /// <summary>The most values of one slot's input transform (1 Mi floats), which caps the columns for many channels.</summary>
+    private const int MaxTransformValues = 1 << 20;
+
+    /// <summary>Elements of a 4x4 transform.</summary>
+    private const int Elements = 16;
+
+    private readonly ConvolutionGeometry _g;
+    private readonly int _tilesWide;
+    private readonly int _tiles;
+    private readonly int _blockSamples;
+    private readonly int _ld;
+    private readonly int _paddedHeight;
+    private readonly int _paddedWidth;
+    private readonly long _inputStride;
+    private readonly long _productStride;
+    private readonly bool _vector;
+    private readonly List<float[]> _inputs = [];
+    private readonly List<float[]> _products = [];
+    private readonly List<float[]> _planes = [];
+    private float[] _filters = [];
+    private float[] _filtersSource = [];
+    private bool _filtersValid;
+    private int[] _slotBusy = [];
+    private float* _x;
+    private float* _y;
+    private float* _bias;
+    private int _samples;
+    private int _perBlock;
+    private int _count;
+    private bool _byElement;
+
+    private WinogradConvolution(in ConvolutionGeometry g)
+    {
+        _g = g;
+        var tilesHigh = (g.OutputHeight + 1) / 2;
+        _tilesWide = (g.OutputWidth + 1) / 2;
+        _tiles = tilesHigh * _tilesWide;
+        var channels = Math.Max(g.ImageChannels, g.ColumnChannels);
+        var columns = Math.Min(TargetColumns, MaxTransformValues / (Elements * channels));
+        _blockSamples = Math.Max(1, columns / _tiles);
+
+        // The rows of V_e and M_e are _ld apart: a multiple of 16 floats, kept off multiples of 4 KiB so that the GEMM reads
+        // V_e in place without its rows colliding in the same cache sets,
+        // and 16 floats of slack, which the vector transforms' whole-vector rows may run into.
+        _ld = ((_blockSamples * _tiles + 15) / 16 * 16) + 16;
+        var offset = _ld * sizeof(float) % 4096;
+        if (Math.Min(offset, 4096 - offset) < 512)
+        {
+            _ld += 128;
+        }
+
+        _paddedHeight = PaddedSide(g.OutputHeight);
+        _paddedWidth = PaddedSide(g.OutputWidth);
+        _vector = Avx512F.IsSupported && _paddedWidth <= Vector512<float>.Count;
+
+        // The element matrices V_e and M_e are one matrix and 32 floats apart, so that a tile's 16 values (one in each)
+        // fall in different cache sets: at whole multiples of 4 KiB apart they would evict one another from L1.
+        _inputStride = ((long)g.ImageChannels * _ld) + 32;
+        _productStride = ((long)g.ColumnChannels * _ld) + 32;
+    }
+
+    /// <summary>Switch for tests and tuning: false sends every convolution through the other paths; read when a layer is built.</summary>
+    internal static bool Enabled { get; set; } = true;
+
+    /// <summary>The Winograd form of <paramref name="g"/>, or null when it does not apply or does not pay (see the remarks).</summary>
+    internal static WinogradConvolution? TryCreate(in ConvolutionGeometry g) =>
+        Enabled && g.Groups == 1 && g.KernelHeight == 3 && g.KernelWidth == 3 && g.StrideHeight == 1 && g.StrideWidth == 1
+        && g.DilationHeight == 1 && g.DilationWidth == 1 && g.PadTop >= 0 && g.PadLeft >= 0
+        && g.OutputHeight > 0 && g.OutputWidth > 0 && g.Positions < MaxPositions
+        && g.ImageChannels >= MinChannels && g.ColumnChannels >= MinChannels
+        && g.PadTop + g.ImageHeight <= PaddedSide(g.OutputHeight) && g.PadLeft + g.ImageWidth <= PaddedSide(g.OutputWidth)
+            ? new WinogradConvolution(g)
+            : null;
+
+    /// <summary>side[n] = conv(image[n]) + bias (per output channel), for every sample.</summary>
+    public void Forward(float* image, float* side, int samples, float* weight, float* bias)
+    {
+        if (samples == 0)
+        {
+            return;
+        }
+
+        PrepareFilters(weight);
+
+        // At least one block per core when the batch has the samples (a block's GEMMs are too small to share); a sample's
+        // values do not depend on the blocks it is cut into.
+        var threads = WorkerPool.IsInsideJob ? 1 : WorkerPool.MaxDegreeOfParallelism;
+        _perBlock = Math.Min(_blockSamples, (samples + threads - 1) / threads);
+        var blocks = (samples + _perBlock - 1) / _perBlock;
+        var slots = blocks > 1 ? Math.Min(blocks, threads) : 1;
+        if (_slotBusy.Length < slots)
+        {
+            _slotBusy = new int[slots];
+        }
+
+        for (var slot = 0; slot < slots; slot++)
+        {
+            Ensure(_inputs, slot, (int)(Elements * _inputStride));
+            Ensure(_products, slot, (int)(Elements * _productStride));
+            Ensure(_planes, slot, _paddedHeight * _paddedWidth);
+        }
+
+        _x = image;
+        _y = side;
+        _bias = bias;
+        _samples = samples;
+        try
+        {
+            if (blocks > 1)
+            {
+                WorkerPool.For(blocks, this);
+            }
+            else
+            {
+                // One block (a small batch, or a call inside another job): its 16 element GEMMs are shared by the cores
+                // when there are several, each GEMM whole on one core (a GEMM of a few columns is too small to split).
+                _count = samples;
+                TransformInputs(0, samples, 0);
+                if (threads > 1)
+                {
+                    _byElement = true;
+                    WorkerPool.For(Elements, this);
+                }
+                else
+                {
+                    for (var e = 0; e < Elements; e++)
+                    {
+                        Multiply(e, 0);
+                    }
+                }
+
+                TransformOutputs(0, samples, 0);
+            }
+        }
+        finally
+        {
+            _x = _y = _bias = null;
+            _byElement = false;
+        }
+    }
+
+    /// <summary>Runs one block of samples on a free slot, or, for a single block, the GEMM of element <paramref name="index"/>.</summary>
+    public override void Execute(int index)
+    {
+        if (_byElement)
+        {
+            Multiply(index, 0);
+            return;
+        }
+
+        var slot = 0;
+        while (Interlocked.CompareExchange(ref _slotBusy[slot], 1, 0) != 0)
+        {
+            slot = (slot + 1) % _slotBusy.Length;
+        }
+
+        try
+        {
+            var first = index * _perBlock;
+            var count = Math.Min(_perBlock, _samples - first);
+            TransformInputs(first, count, slot);
+            for (var e = 0; e < Elements; e++)
+            {
+                Multiply(e, slot, count);
+            }
+
+            TransformOutputs(first, count, slot);
+        }
+        finally
+        {
+            Volatile.Write(ref _slotBusy[slot], 0);
+        }
+    }
+
+    /// <summary>V of samples [first, first + count) into the slot's V, column (sample − first)·tiles + tile.</summary>
+    private void TransformInputs(int first, int count, int slot)
+    {
+        var g = _g;
+        fixed (float* v = _inputs[slot], plane = _planes[slot])
+        {
+            for (var s = 0; s < count; s++)
+            {
+                var x = _x + ((long)(first + s) * g.ImageSize);
+                for (var c = 0; c < g.ImageChannels; c++)
+                {
+                    var source = x + ((long)c * g.ImageHeight * g.ImageWidth);
+                    var target = v + ((long)c * _ld) + (s * _tiles);
+                    if (_vector)
+                    {
+                        TransformInputRows(source, target);
+                    }
+                    else
+                    {
+                        TransformInput(source, plane, target);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>M_e = U_e·V_e for the slot's samples (U_e is kept as its transpose, which the GEMM reads in place).</summary>
+    private void Multiply(int e, int slot, int count = -1)
+    {
+        var g = _g;
+        int ci = g.ImageChannels, co = g.ColumnChannels;
+        var columns = (count < 0 ? _count : count) * _tiles;
+        fixed (float* v = _inputs[slot], m = _products[slot], u = _filters)
+        {
+            Gemm.Multiply(
+                true, false, co, columns, ci, 1f,
+                u + ((long)e * co * ci), co,
+                v + (e * _inputStride), _ld,
+                0f, m + (e * _productStride), _ld);
+        }
+    }
+
+    /// <summary>The outputs of samples [first, first + count) from the slot's M, with the bias.</summary>
+    private void TransformOutputs(int first, int count, int slot)
+    {
+        var g = _g;
+        fixed (float* m = _products[slot])
+        {
+            for (var s = 0; s < count; s++)
+            {
+                var y = _y + ((long)(first + s) * g.ColumnSideSize);
+                for (var c = 0; c < g.ColumnChannels; c++)
+                {
+                    var source = m + ((long)c * _ld) + (s * _tiles);
+                    var target = y + ((long)c * g.Positions);
+                    var bias = _bias == null ? 0f : _bias[c];
+                    if (_vector)
+                    {
+                        TransformOutputRows(source, target, bias);
+                    }
+                    else
+                    {
+                        TransformOutput(source, target, bias);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// V's entries of one input plane: the plane is copied into the middle of a zero-bordered plane, then every tile's
+    /// 4x4 patch d becomes Bᵀ·d·B, written to element e's matrix at the tile's column (rows of one channel: V + e·Ci·ld).
+    /// </summary>
+    private void TransformInput(float* x, float* plane, float* v)
+    {
+        var g = _g;
+        int wp = _paddedWidth, h = g.ImageHeight, w = g.ImageWidth;
+        new Span<float>(plane, _paddedHeight * wp).Clear();
+        for (var r = 0; r < h; r++)
+        {
+            new ReadOnlySpan<float>(x + (r * w), w).CopyTo(new Span<float>(plane + ((r + g.PadTop) * wp) + g.PadLeft, w));
+        }
+
+        var stride = _inputStride;
+        var column = stackalloc float[16];
+        var tile = 0;
+        for (var ty = 0; ty < _paddedHeight - 2; ty += 2)
+        {
+            for (var tx = 0; tx < wp - 2; tx += 2, tile++)
+            {
+                var p = plane + (ty * wp) + tx;
+                var q = v + tile;
+                for (var col = 0; col < 4; col++)
+                {
+                    // Bᵀ·d down each column of the patch: rows d0 − d2, d1 + d2, d2 − d1, d1 − d3.
+                    float d0 = p[col], d1 = p[wp + col], d2 = p[(2 * wp) + col], d3 = p[(3 * wp) + col];
+                    column[col] = d0 - d2;
+                    column[4 + col] = d1 + d2;
+                    column[8 + col] = d2 - d1;
+                    column[12 + col] = d1 - d3;
+                }
+
+                for (var row = 0; row < 4; row++)
+                {
+                    // ·B along each row: the same four combinations of the row's columns.
+                    float t0 = column[4 * row], t1 = column[(4 * row) + 1], t2 = column[(4 * row) + 2], t3 = column[(4 * row) + 3];
+                    var e = q + (4 * row * stride);
+                    e[0] = t0 - t2;
+                    e[stride] = t1 + t2;
+                    e[2 * stride] = t2 - t1;
+                    e[3 * stride] = t1 - t3;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="TransformInput"/> with AVX-512 on images whose bordered rows fit one vector: a tile row's four input
+    /// rows are loaded with the border's zeros (masked loads), combined down the columns as whole rows, and the columns
+    /// 2t..2t+3 of every tile t gathered by permutes, so that each of the 16 elements is one vector of the tile row's
+    /// tiles, stored whole (the lanes past the last tile are overwritten by the next row, or fall in the rows' slack).
+    /// </summary>
+    private void TransformInputRows(float* x, float* v)
+    {
+        var g = _g;
+        int h = g.ImageHeight, w = g.ImageWidth, pt = g.PadTop, pl = g.PadLeft, tw = _tilesWide;
+        var stride = _inputStride;
+        var mask = Avx512F.CompareGreaterThanOrEqual(Lanes, Vector512.Create((float)pl)) & Avx512F.CompareLessThan(Lanes, Vector512.Create((float)(pl + w)));
+        var r0 = Row(x, 0 - pt, h, w, pl, mask);
+        var r1 = Row(x, 1 - pt, h, w, pl, mask);
+        for (int ty = 0, tile = 0; ty < _paddedHeight - 2; ty += 2, tile += tw)
+        {
+            var r2 = Row(x, ty + 2 - pt, h, w, pl, mask);
+            var r3 = Row(x, ty + 3 - pt, h, w, pl, mask);
+            var q = v + tile;
+            Store4(r0 - r2, q, stride);
+            Store4(r1 + r2, q + (4 * stride), stride);
+            Store4(r2 - r1, q + (8 * stride), stride);
+            Store4(r1 - r3, q + (12 * stride), stride);
+            r0 = r2;
+            r1 = r3;
+        }
+    }
+
+    /// <summary>Padded row <paramref name="r"/> of the image (input row r, shifted right by the left border), zero outside.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Row(float* x, int r, int h, int w, int pl, Vector512<float> mask) =>
+        (uint)r < (uint)h ? Avx512F.MaskLoad(x + (r * w) - pl, mask, Vector512<float>.Zero) : Vector512<float>.Zero;
+
+    /// <summary>The four combinations ·B of a row's columns 2t..2t+3 for every tile t, stored as four element rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store4(Vector512<float> t, float* q, long stride)
+    {
+        var c0 = Avx512F.PermuteVar16x32(t, Column0);
+        var c1 = Avx512F.PermuteVar16x32(t, Column1);
+        var c2 = Avx512F.PermuteVar16x32(t, Column2);
+        var c3 = Avx512F.PermuteVar16x32(t, Column3);
+        (c0 - c2).Store(q);
+        (c1 + c2).Store(q + stride);
+        (c2 - c1).Store(q + (2 * stride));
+        (c1 - c3).Store(q + (3 * stride));
+    }
+
+    /// <summary>
+    /// <see cref="TransformOutput"/> with AVX-512 on outputs whose rows fit one vector: a tile row's 16 elements are one
+    /// vector each, combined into the two output rows' even and odd columns, interleaved by a permute and stored with a
+    /// mask (an output row is exactly its width: the next plane may belong to another thread).
+    /// </summary>
+    private void TransformOutputRows(float* m, float* y, float bias)
+    {
+        var g = _g;
+        int ho = g.OutputHeight, wo = g.OutputWidth, tw = _tilesWide;
+        var stride = _productStride;
+        var mask = Avx512F.CompareLessThan(Lanes, Vector512.Create((float)wo));
+        var b = Vector512.Create(bias);
+        for (int oy = 0, tile = 0; oy < ho; oy += 2, tile += tw)
+        {
+            var q = m + tile;
+            var (top0, bottom0) = Down(q, stride);
+            var (top1, bottom1) = Down(q + stride, stride);
+            var (top2, bottom2) = Down(q + (2 * stride), stride);
+            var (top3, bottom3) = Down(q + (3 * stride), stride);
+            var row = Avx512F.PermuteVar16x32x2(top0 + top1 + top2, Interleave, top1 - top2 - top3) + b;
+            Avx512F.MaskStore(y + (oy * wo), mask, row);
+            if (oy + 1 < ho)
+            {
+                row = Avx512F.PermuteVar16x32x2(bottom0 + bottom1 + bottom2, Interleave, bottom1 - bottom2 - bottom3) + b;
+                Avx512F.MaskStore(y + ((oy + 1) * wo), mask, row);
+            }
+        }
+    }
+
+    /// <summary>Aᵀ·M down column j of every tile of a row (q = element j's row): m0 + m1 + m2 and m1 − m2 − m3.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<float> Top, Vector512<float> Bottom) Down(float* q, long stride)
+    {
+        var m0 = Vector512.Load(q);
+        var m1 = Vector512.Load(q + (4 * stride));
+        var m2 = Vector512.Load(q + (8 * stride));
+        var m3 = Vector512.Load(q + (12 * stride));
+        return (m0 + m1 + m2, m1 - m2 - m3);
+    }
+
+    private static readonly Vector512<float> Lanes = Vector512.Create(0f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+
+    private static readonly Vector512<int> Column0 = Gather(0);
+    private static readonly Vector512<int> Column1 = Gather(1);
+    private static readonly Vector512<int> Column2 = Gather(2);
+    private static readonly Vector512<int> Column3 = Gather(3);
+
+    /// <summary>Lane l takes tile l/2's first value from the first source when l is even, its second from the second when odd.</summary>
+    private static readonly Vector512<int> Interleave = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+
+    /// <summary>Lane t takes column 2t + k (the last lanes, past any tile, clamped into the vector).</summary>
+    private static Vector512<int> Gather(int k)
+    {
+        var lanes = new int[16];
+        for (var t = 0; t < 16; t++)
+        {
+            lanes[t] = Math.Min((2 * t) + k, 15);
+        }
+
+        return Vector512.Create(lanes);
+    }
+
+    /// <summary>
+    /// One output channel of one sample from its products (element e of tile t at m + e·Co·ld + t): Y = Aᵀ·M·A per tile,
+    /// plus the bias, cut at the output's edge.
+    /// </summary>
+    private void TransformOutput(float* m, float* y, float bias)
+    {
+        var g = _g;
+        int ho = g.OutputHeight, wo = g.OutputWidth;
+        var stride = _productStride;
+        var tile = 0;
+        for (var oy = 0; oy < ho; oy += 2)
+        {
+            for (var ox = 0; ox < wo; ox += 2, tile++)
+            {
+                var q = m + tile;
+                float p00 = 0, p01 = 0, p02 = 0, p03 = 0, p10 = 0, p11 = 0, p12 = 0, p13 = 0;
+                for (var col = 0; col < 4; col++)
+                {
+                    // Aᵀ·M down each column: m0 + m1 + m2 and m1 − m2 − m3.
+                    float m0 = q[col * stride], m1 = q[(4 + col) * stride], m2 = q[(8 + col) * stride], m3 = q[(12 + col) * stride];
+                    float top = m0 + m1 + m2, bottom = m1 - m2 - m3;
+                    switch (col)
+                    {
+                        case 0: p00 = top; p10 = bottom; break;
+                        case 1: p01 = top; p11 = bottom; break;
+                        case 2: p02 = top; p12 = bottom; break;
+                        default: p03 = top; p13 = bottom; break;
+                    }
+                }
+
+                var o = y + (oy * wo) + ox;
+                o[0] = p00 + p01 + p02 + bias;
+                if (ox + 1 < wo)
+                {
+                    o[1] = p01 - p02 - p03 + bias;
+                }
+
+                if (oy + 1 < ho)
+                {
+                    o[wo] = p10 + p11 + p12 + bias;
+                    if (ox + 1 < wo)
+                    {
+                        o[wo + 1] = p11 - p12 - p13 + bias;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// U_e [Co × Ci] = (G·g·Gᵀ)_e for every filter g, unless the weights are bit for bit those U was made from.
+    /// G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1].
+    /// </summary>
+    private void PrepareFilters(float* weight)
+    {
+        var g = _g;
+        int ci = g.ImageChannels, co = g.ColumnChannels;
+        var size = g.WeightSize;
+        if (_filters.Length == 0)
+        {
+            _filters = new float[Elements * co * ci];
+            _filtersSource = new float[size];
+        }
+
+        var weights = new ReadOnlySpan<float>(weight, size);
+        if (_filtersValid && MemoryMarshal.Cast<float, int>(weights).SequenceEqual(MemoryMarshal.Cast<float, int>(_filtersSource.AsSpan())))
+        {
+            return;
+        }
+
+        var plane = (long)co * ci;
+        fixed (float* u = _filters)
+        {
+            var t = stackalloc float[12];
+            for (var o = 0; o < co; o++)
+            {
+                for (var c = 0; c < ci; c++)
+                {
+                    var f = weight + (((long)(o * ci) + c) * 9);
+
+                    // G·g: four rows of three.
+                    for (var j = 0; j < 3; j++)
+                    {
+                        float g0 = f[j], g1 = f[3 + j], g2 = f[6 + j];
+                        t[j] = g0;
+                        t[3 + j] = 0.5f * (g0 + g1 + g2);
+                        t[6 + j] = 0.5f * (g0 - g1 + g2);
+                        t[9 + j] = g2;
+                    }
+
+                    // ·Gᵀ: each row's three values become four.
+                    var e = u + (((long)c * co) + o);
+                    for (var i = 0; i < 4; i++)
+                    {
+                        float a0 = t[3 * i], a1 = t[(3 * i) + 1], a2 = t[(3 * i) + 2];
+                        e[((4 * i) + 0) * plane] = a0;
+                        e[((4 * i) + 1) * plane] = 0.5f * (a0 + a1 + a2);
+                        e[((4 * i) + 2) * plane] = 0.5f * (a0 - a1 + a2);
+                        e[((4 * i) + 3) * plane] = a2;
+                    }
+                }
+            }
+        }
+
+        weights.CopyTo(_filtersSource);
+        _filtersValid = true;
+    }
+
+    /// <summary>The side of the zero-bordered input plane for an output side: the 4-wide patches of its 2-wide tiles.</summary>
+    private static int PaddedSide(int output) => (2 * ((output + 1) / 2)) + 2;
+
+    private static void Ensure(List<float[]> buffers, int index, int length)
+    {
+        while (buffers.Count <= index)
+        {
+            buffers.Add([]);
+        }
+
+        if (buffers[index].Length < length)
+        {
+            buffers[index] = new float[length];
+        }
+    }
+}

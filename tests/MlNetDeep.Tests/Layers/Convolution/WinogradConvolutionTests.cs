@@ -1,0 +1,138 @@
+using MlNetDeep.Layers;
+using MlNetDeep.Tensors;
+
+namespace MlNetDeep.Tests.Layers.Convolution;
+
+/// <summary>
+/// The Winograd F(2x2, 3x3) forward path (<see cref="WinogradConvolution"/>): where it is taken, that it agrees with the
+/// im2col path and with direct loops, bit for bit between a lone sample and any batch at any core count, and after the
+/// weights change. (ConvolutionReferenceTests' Winograd shapes check forward and backward against direct loops.)
+/// </summary>
+public class WinogradConvolutionTests
+{
+    /// <summary>(channels in, out, side, kernel, stride, padding, groups) → taken or not.</summary>
+    [TestCase(64, 64, 8, 3, 1, 1, 1, ExpectedResult = true)]      // ResNet's first stage on 32x32 images
+    [TestCase(128, 128, 4, 3, 1, 1, 1, ExpectedResult = true)]
+    [TestCase(512, 512, 7, 3, 1, 1, 1, ExpectedResult = true)]     // ResNet-18's last stage at 224x224
+    [TestCase(16, 16, 6, 3, 1, 0, 1, ExpectedResult = true)]       // no padding
+    [TestCase(8, 64, 8, 3, 1, 1, 1, ExpectedResult = false)]       // too few input channels
+    [TestCase(64, 8, 8, 3, 1, 1, 1, ExpectedResult = false)]       // too few output channels
+    [TestCase(64, 64, 8, 3, 2, 1, 1, ExpectedResult = false)]      // strided
+    [TestCase(64, 64, 8, 5, 1, 2, 1, ExpectedResult = false)]      // 5x5
+    [TestCase(64, 64, 8, 3, 1, 1, 2, ExpectedResult = false)]      // groups
+    [TestCase(64, 64, 32, 3, 1, 1, 1, ExpectedResult = false)]     // 1,024 positions: im2col's
+    public bool TakenFor3x3Stride1OnSmallImagesWithManyChannels(int ci, int co, int side, int kernel, int stride, int padding, int groups)
+    {
+        var o = ((side + (2 * padding) - kernel) / stride) + 1;
+        var g = new ConvolutionGeometry(ci, side, side, co, o, o, kernel, kernel, stride, stride, padding, padding, 1, 1, groups);
+        return WinogradConvolution.TryCreate(g) is not null;
+    }
+
+    [Test]
+    public void DilationIsNotTaken()
+    {
+        var g = new ConvolutionGeometry(32, 8, 8, 32, 8, 8, 3, 3, 1, 1, 2, 2, 2, 2, 1);
+        Assert.That(WinogradConvolution.TryCreate(g), Is.Null);
+    }
+
+    /// <summary>The forward pass equals im2col + GEMM's within rounding (the transforms add, subtract and halve).</summary>
+    [TestCase(64, 8, 70)]
+    [TestCase(128, 4, 33)]
+    [TestCase(64, 7, 5)]
+    [TestCase(64, 14, 3)]
+    [NonParallelizable]
+    public void AgreesWithIm2Col(int channels, int side, int batch)
+    {
+        var x = TestData.Random(5, batch, channels, side, side);
+        var winograd = Layer(channels, side, out var viaWinograd);
+        Assert.That(viaWinograd, Is.True, "the shape takes the Winograd path");
+        var y = winograd.Forward(x, false).Clone();
+
+        WinogradConvolution.Enabled = false;
+        try
+        {
+            var im2col = Layer(channels, side, out viaWinograd);
+            Assert.That(viaWinograd, Is.False);
+            var expected = im2col.Forward(x, false);
+            var scale = expected.Span.ToArray().Max(Math.Abs);
+            Assert.That(NaiveConvolution.MaxDifference(y, expected), Is.LessThan(2e-6 * scale * Math.Sqrt(channels * 9)));
+        }
+        finally
+        {
+            WinogradConvolution.Enabled = true;
+        }
+    }
+
+    /// <summary>
+    /// A sample scored alone gets the bits it gets inside a batch of several blocks, at 1, 2 and 3 threads
+    /// (PredictionEngine against Transform's blocks and cursor sets).
+    /// </summary>
+    [TestCase(64, 8)]
+    [TestCase(128, 4)]
+    [TestCase(64, 18)]
+    [NonParallelizable]
+    public void ALoneSampleGetsTheBitsItGetsInAnyBatchOnAnyCoreCount(int channels, int side)
+    {
+        const int Batch = 45;
+        var conv = Layer(channels, side, out var viaWinograd);
+        Assert.That(viaWinograd, Is.True);
+        var x = TestData.Random(2, Batch, channels, side, side);
+        var size = channels * side * side;
+        float[]? reference = null;
+        foreach (var degree in ThreadCounts.Degrees)
+        {
+            var batch = ThreadCounts.With(degree, () => conv.Forward(x, false).Span.ToArray());
+            if (reference is null)
+            {
+                reference = batch;
+            }
+            else
+            {
+                Assert.That(batch, Is.EqualTo(reference), $"{degree} threads");
+            }
+        }
+
+        var one = new Tensor(1, channels, side, side);
+        for (var n = 0; n < Batch; n += 11)
+        {
+            x.Span.Slice(n * size, size).CopyTo(one.Span);
+            var alone = conv.Forward(one, false);
+            Assert.That(alone.Span.ToArray(), Is.EqualTo(reference![(n * size)..((n + 1) * size)]), $"sample {n}");
+        }
+    }
+
+    [Test]
+    public void NewWeightsAreUsedAtTheNextCall()
+    {
+        var conv = Layer(64, 6, out var viaWinograd);
+        Assert.That(viaWinograd, Is.True);
+        var x = TestData.Random(2, 9, 64, 6, 6);
+        var naive = new NaiveConvolution(3, 3, 1, 1, 1, 1, 1, 1, 1);
+        conv.Forward(x, false);
+
+        // An optimiser step changes the weights in place; the filter transform made from the old ones must not be reused.
+        var w = conv.Weight.Value.Span;
+        for (var i = 0; i < w.Length; i++)
+        {
+            w[i] = (w[i] * 0.5f) + 0.01f;
+        }
+
+        var y = conv.Forward(x, false);
+        Assert.That(NaiveConvolution.MaxDifference(y, naive.Forward(x, conv.Weight.Value, conv.Bias?.Value, 6, 6)), Is.LessThan(1e-5));
+    }
+
+    /// <summary>A 3x3 "same" convolution with bias and random weights; tells whether its engine took the Winograd path.</summary>
+    private static Conv2D Layer(int channels, int side, out bool viaWinograd)
+    {
+        var conv = new Conv2D(channels, 3, padding: 1);
+        conv.Build([channels, side, side], new RandomSource(1));
+        var bias = conv.Bias!.Value.Span;
+        for (var i = 0; i < bias.Length; i++)
+        {
+            bias[i] = 0.1f * (i % 7);
+        }
+
+        viaWinograd = conv.ForwardByWinograd;
+        return conv;
+    }
+}
