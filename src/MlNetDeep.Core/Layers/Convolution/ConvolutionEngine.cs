@@ -65,6 +65,7 @@ internal sealed unsafe class ConvolutionEngine
     private readonly bool _direct;
     private readonly UnrolledConvolution? _unrolled;
     private readonly WinogradConvolution? _winograd;
+    private readonly WinogradConvolution? _winogradGradient;
     private readonly bool _directInputGradient;
     private readonly DirectPlan _forwardPlan;
     private readonly DirectPlan _gradientPlan;
@@ -84,6 +85,7 @@ internal sealed unsafe class ConvolutionEngine
         _direct = _unrolled is null && DirectConvolution.Supports(geometry);
         _directInputGradient = _direct && DirectConvolution.SupportsInputGradient(geometry);
         _winograd = _unrolled is null && !_direct ? WinogradConvolution.TryCreate(geometry) : null;
+        _winogradGradient = _unrolled is null && !_direct ? WinogradConvolution.TryCreateInputGradient(geometry) : null;
         _forwardPlan = DirectPlan.Forward(geometry);
         _gradientPlan = DirectPlan.InputGradient(geometry);
         _forwardWeights = _direct ? new float[geometry.WeightSize] : [];
@@ -110,6 +112,9 @@ internal sealed unsafe class ConvolutionEngine
 
     /// <summary>True when <see cref="Lower"/> runs by Winograd's F(2x2, 3x3) (<see cref="WinogradConvolution"/>).</summary>
     public bool ForwardByWinograd => _winograd is not null;
+
+    /// <summary>True when <see cref="LowerBackward"/>'s input gradient runs by Winograd's F(2x2, 3x3).</summary>
+    public bool InputGradientByWinograd => _winogradGradient is not null;
 
     /// <summary>
     /// Switch for tests and tuning: when true (the default), a convolution with few output positions
@@ -174,6 +179,22 @@ internal sealed unsafe class ConvolutionEngine
             }
 
             return;
+        }
+
+        if (_winogradGradient is not null && mode == Mode.LowerBackward && target is not null)
+        {
+            // The input gradient as the Winograd convolution of ∂C/∂y with the turned filters; the weight and bias
+            // gradients below as before.
+            fixed (float* dSide = columnSide.Data, dX = target.Data, w = weight.Data)
+            {
+                _winogradGradient.Forward(dSide, dX, samples, w, null);
+            }
+
+            target = null;
+            if (dWeight is null && dBias is null)
+            {
+                return;
+            }
         }
 
         var direct = _direct && mode is Mode.Lower or Mode.LowerBackward;

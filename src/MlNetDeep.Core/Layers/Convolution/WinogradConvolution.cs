@@ -47,6 +47,7 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
     private const int Elements = 16;
 
     private readonly ConvolutionGeometry _g;
+    private readonly bool _flipped;
     private readonly int _tilesWide;
     private readonly int _tiles;
     private readonly int _blockSamples;
@@ -71,9 +72,10 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
     private int _count;
     private bool _byElement;
 
-    private WinogradConvolution(in ConvolutionGeometry g)
+    private WinogradConvolution(in ConvolutionGeometry g, bool flipped)
     {
         _g = g;
+        _flipped = flipped;
         var tilesHigh = (g.OutputHeight + 1) / 2;
         _tilesWide = (g.OutputWidth + 1) / 2;
         _tiles = tilesHigh * _tilesWide;
@@ -104,14 +106,30 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
     /// <summary>Switch for tests and tuning: false sends every convolution through the other paths; read when a layer is built.</summary>
     internal static bool Enabled { get; set; } = true;
 
-    /// <summary>The Winograd form of <paramref name="g"/>, or null when it does not apply or does not pay (see the remarks).</summary>
-    internal static WinogradConvolution? TryCreate(in ConvolutionGeometry g) =>
+    /// <summary>The Winograd form of <paramref name="g"/>'s forward pass, or null when it does not apply or does not pay (see the remarks).</summary>
+    internal static WinogradConvolution? TryCreate(in ConvolutionGeometry g) => TryCreate(g, false);
+
+    /// <summary>
+    /// The Winograd form of <paramref name="g"/>'s input gradient, or null: for a stride-1 convolution, ∂C/∂x is the
+    /// convolution of ∂C/∂y, padded by 2 − p, with the filters flipped and their channel axes swapped
+    /// (<see cref="DirectPlan.InputGradient"/>'s geometry), which this computes from the forward weights as they are.
+    /// </summary>
+    internal static WinogradConvolution? TryCreateInputGradient(in ConvolutionGeometry g) =>
+        g.StrideHeight == 1 && g.StrideWidth == 1 && g.KernelHeight == 3 && g.KernelWidth == 3 && g.PadTop <= 2 && g.PadLeft <= 2
+            ? TryCreate(
+                new ConvolutionGeometry(
+                    g.ColumnChannels, g.OutputHeight, g.OutputWidth, g.ImageChannels, g.ImageHeight, g.ImageWidth, 3, 3, 1, 1,
+                    2 - g.PadTop, 2 - g.PadLeft, g.DilationHeight, g.DilationWidth, g.Groups),
+                true)
+            : null;
+
+    private static WinogradConvolution? TryCreate(in ConvolutionGeometry g, bool flipped) =>
         Enabled && g.Groups == 1 && g.KernelHeight == 3 && g.KernelWidth == 3 && g.StrideHeight == 1 && g.StrideWidth == 1
         && g.DilationHeight == 1 && g.DilationWidth == 1 && g.PadTop >= 0 && g.PadLeft >= 0
         && g.OutputHeight > 0 && g.OutputWidth > 0 && g.Positions < MaxPositions
         && g.ImageChannels >= MinChannels && g.ColumnChannels >= MinChannels
         && g.PadTop + g.ImageHeight <= PaddedSide(g.OutputHeight) && g.PadLeft + g.ImageWidth <= PaddedSide(g.OutputWidth)
-            ? new WinogradConvolution(g)
+            ? new WinogradConvolution(g, flipped)
             : null;
 
     /// <summary>side[n] = conv(image[n]) + bias (per output channel), for every sample.</summary>
@@ -512,17 +530,23 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
         var plane = (long)co * ci;
         fixed (float* u = _filters)
         {
-            var t = stackalloc float[12];
+            var t = stackalloc float[21];
             for (var o = 0; o < co; o++)
             {
                 for (var c = 0; c < ci; c++)
                 {
-                    var f = weight + (((long)(o * ci) + c) * 9);
+                    // The filter from input channel c to output channel o; for the input gradient, the forward filter from
+                    // (its input) o to (its output) c, turned by 180 degrees.
+                    var f = _flipped ? weight + ((((long)c * co) + o) * 9) : weight + ((((long)o * ci) + c) * 9);
+                    for (var k = 0; k < 9; k++)
+                    {
+                        t[12 + k] = f[_flipped ? 8 - k : k];
+                    }
 
                     // G·g: four rows of three.
                     for (var j = 0; j < 3; j++)
                     {
-                        float g0 = f[j], g1 = f[3 + j], g2 = f[6 + j];
+                        float g0 = t[12 + j], g1 = t[15 + j], g2 = t[18 + j];
                         t[j] = g0;
                         t[3 + j] = 0.5f * (g0 + g1 + g2);
                         t[6 + j] = 0.5f * (g0 - g1 + g2);

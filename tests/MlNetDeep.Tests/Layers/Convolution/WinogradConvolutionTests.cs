@@ -28,6 +28,20 @@ public class WinogradConvolutionTests
         return WinogradConvolution.TryCreate(g) is not null;
     }
 
+    /// <summary>(channels, side, padding, stride) → the input gradient taken or not (it is a convolution padded by 2 − p).</summary>
+    [TestCase(64, 8, 1, 1, ExpectedResult = true)]
+    [TestCase(64, 8, 0, 1, ExpectedResult = true)]
+    [TestCase(64, 8, 2, 1, ExpectedResult = true)]
+    [TestCase(64, 8, 3, 1, ExpectedResult = false)]
+    [TestCase(64, 8, 1, 2, ExpectedResult = false)]
+    [TestCase(8, 8, 1, 1, ExpectedResult = false)]
+    public bool InputGradientTakenFor3x3Stride1(int channels, int side, int padding, int stride)
+    {
+        var o = ((side + (2 * padding) - 3) / stride) + 1;
+        var g = new ConvolutionGeometry(channels, side, side, channels, o, o, 3, 3, stride, stride, padding, padding, 1, 1, 1);
+        return WinogradConvolution.TryCreateInputGradient(g) is not null;
+    }
+
     [Test]
     public void DilationIsNotTaken()
     {
@@ -61,6 +75,77 @@ public class WinogradConvolutionTests
         {
             WinogradConvolution.Enabled = true;
         }
+    }
+
+    /// <summary>The input gradient equals im2col + GEMM's within rounding, with 64 channels in and 80 out.</summary>
+    [TestCase(8, 21)]
+    [TestCase(4, 9)]
+    [TestCase(7, 3)]
+    [NonParallelizable]
+    public void InputGradientAgreesWithIm2Col(int side, int batch)
+    {
+        var x = TestData.Random(5, batch, 64, side, side);
+        var dy = TestData.Random(6, batch, 80, side, side);
+        var dx = InputGradient(x, dy, side, out var viaWinograd);
+        Assert.That(viaWinograd, Is.True, "the shape takes the Winograd path");
+
+        WinogradConvolution.Enabled = false;
+        try
+        {
+            var expected = InputGradient(x, dy, side, out viaWinograd);
+            Assert.That(viaWinograd, Is.False);
+            var scale = expected.Max(Math.Abs);
+            var difference = dx.Zip(expected, (a, b) => Math.Abs(a - b)).Max();
+            Assert.That(difference, Is.LessThan(2e-6 * scale * Math.Sqrt(80 * 9)));
+        }
+        finally
+        {
+            WinogradConvolution.Enabled = true;
+        }
+    }
+
+    /// <summary>A sample's input gradient alone has the bits it has inside a batch of several blocks, at 1, 2 and 3 threads.</summary>
+    [Test]
+    [NonParallelizable]
+    public void ALoneSampleGetsTheInputGradientItGetsInAnyBatch()
+    {
+        const int Batch = 40;
+        var conv = new Conv2D(64, 3, padding: 1, useBias: false);
+        conv.Build([64, 8, 8], new RandomSource(1));
+        Assert.That(conv.InputGradientByWinograd, Is.True);
+        var x = TestData.Random(2, Batch, 64, 8, 8);
+        var dy = TestData.Random(3, Batch, 64, 8, 8);
+        float[]? reference = null;
+        foreach (var degree in ThreadCounts.Degrees)
+        {
+            var dx = ThreadCounts.With(degree, () =>
+            {
+                conv.Forward(x, true);
+                return conv.Backward(dy).Span.ToArray();
+            });
+            reference ??= dx;
+            Assert.That(dx, Is.EqualTo(reference), $"{degree} threads");
+        }
+
+        var one = new Tensor(1, 64, 8, 8);
+        var dOne = new Tensor(1, 64, 8, 8);
+        for (var n = 0; n < Batch; n += 13)
+        {
+            x.Span.Slice(n * 4096, 4096).CopyTo(one.Span);
+            dy.Span.Slice(n * 4096, 4096).CopyTo(dOne.Span);
+            conv.Forward(one, true);
+            Assert.That(conv.Backward(dOne).Span.ToArray(), Is.EqualTo(reference![(n * 4096)..((n + 1) * 4096)]), $"sample {n}");
+        }
+    }
+
+    /// <summary>∂C/∂x of a 64 → 80 "same" 3x3 convolution; tells whether it took the Winograd path.</summary>
+    private static float[] InputGradient(Tensor x, Tensor dy, int side, out bool viaWinograd)
+    {
+        var conv = new Conv2D(80, 3, padding: 1);
+        conv.Build([64, side, side], new RandomSource(1));
+        viaWinograd = conv.InputGradientByWinograd;
+        conv.Forward(x, true);
+        return conv.Backward(dy).Span.ToArray();
     }
 
     /// <summary>
