@@ -527,48 +527,94 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
             return;
         }
 
-        var plane = (long)co * ci;
         fixed (float* u = _filters)
         {
-            var t = stackalloc float[21];
-            for (var o = 0; o < co; o++)
-            {
-                for (var c = 0; c < ci; c++)
-                {
-                    // The filter from input channel c to output channel o; for the input gradient, the forward filter from
-                    // (its input) o to (its output) c, turned by 180 degrees.
-                    var f = _flipped ? weight + ((((long)c * co) + o) * 9) : weight + ((((long)o * ci) + c) * 9);
-                    for (var k = 0; k < 9; k++)
-                    {
-                        t[12 + k] = f[_flipped ? 8 - k : k];
-                    }
-
-                    // G·g: four rows of three.
-                    for (var j = 0; j < 3; j++)
-                    {
-                        float g0 = t[12 + j], g1 = t[15 + j], g2 = t[18 + j];
-                        t[j] = g0;
-                        t[3 + j] = 0.5f * (g0 + g1 + g2);
-                        t[6 + j] = 0.5f * (g0 - g1 + g2);
-                        t[9 + j] = g2;
-                    }
-
-                    // ·Gᵀ: each row's three values become four.
-                    var e = u + (((long)c * co) + o);
-                    for (var i = 0; i < 4; i++)
-                    {
-                        float a0 = t[3 * i], a1 = t[(3 * i) + 1], a2 = t[(3 * i) + 2];
-                        e[((4 * i) + 0) * plane] = a0;
-                        e[((4 * i) + 1) * plane] = 0.5f * (a0 + a1 + a2);
-                        e[((4 * i) + 2) * plane] = 0.5f * (a0 - a1 + a2);
-                        e[((4 * i) + 3) * plane] = a2;
-                    }
-                }
-            }
+            TransformFilters(weight, u);
         }
 
         weights.CopyTo(_filtersSource);
         _filtersValid = true;
+    }
+
+    /// <summary>
+    /// U's entries, 16 output channels at a time (one vector lane each), input channel by input channel, so that each
+    /// element's row U_e[c, o..o+16) is written whole: the filters' nine taps are gathered across the 16 output channels (two AVX2 gathers each),
+    /// G·g·Gᵀ is computed on the vectors, and the 16 element vectors stored (the last block of output channels through a
+    /// buffer).
+    /// </summary>
+    private void TransformFilters(float* weight, float* u)
+    {
+        int ci = _g.ImageChannels, co = _g.ColumnChannels;
+        var plane = (long)co * ci;
+
+        // The filter from input channel c to output channel o starts at c·cStride + o·oStride; for the input gradient it is
+        // the forward filter from (its input) o to (its output) c, turned by 180 degrees.
+        long oStride = _flipped ? 9 : (long)ci * 9, cStride = _flipped ? (long)co * 9 : 9;
+        var gather = Avx2.IsSupported ? Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * (int)oStride : default;
+        var taps = stackalloc Vector512<float>[9];
+        var lanes = stackalloc float[16 * 9];
+        for (var c = 0; c < ci; c++)
+        {
+            var filters = weight + (c * cStride);
+            var row = u + ((long)c * co);
+            for (var o = 0; o < co; o += 16)
+            {
+                var count = Math.Min(16, co - o);
+                for (var k = 0; k < 9; k++)
+                {
+                    var tap = filters + (o * oStride) + (_flipped ? 8 - k : k);
+                    if (count == 16 && Avx2.IsSupported)
+                    {
+                        taps[k] = Vector512.Create(
+                            Avx2.GatherVector256(tap, gather, sizeof(float)), Avx2.GatherVector256(tap + (8 * oStride), gather, sizeof(float)));
+                    }
+                    else
+                    {
+                        for (var l = 0; l < 16; l++)
+                        {
+                            lanes[(k * 16) + l] = l < count ? tap[l * oStride] : 0f;
+                        }
+
+                        taps[k] = Vector512.Load(lanes + (k * 16));
+                    }
+                }
+
+                var half = Vector512.Create(0.5f);
+                for (var i = 0; i < 4; i++)
+                {
+                    // Row i of G·g (G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]), one vector per column j, then ·Gᵀ.
+                    Vector512<float> a0, a1, a2;
+                    (a0, a1, a2) = i switch
+                    {
+                        0 => (taps[0], taps[1], taps[2]),
+                        1 => (half * (taps[0] + taps[3] + taps[6]), half * (taps[1] + taps[4] + taps[7]), half * (taps[2] + taps[5] + taps[8])),
+                        2 => (half * (taps[0] - taps[3] + taps[6]), half * (taps[1] - taps[4] + taps[7]), half * (taps[2] - taps[5] + taps[8])),
+                        _ => (taps[6], taps[7], taps[8]),
+                    };
+                    var e = row + o + (4 * i * plane);
+                    StoreLanes(a0, e, count);
+                    StoreLanes(half * (a0 + a1 + a2), e + plane, count);
+                    StoreLanes(half * (a0 - a1 + a2), e + (2 * plane), count);
+                    StoreLanes(a2, e + (3 * plane), count);
+                }
+            }
+        }
+    }
+
+    /// <summary>Stores the first <paramref name="count"/> lanes of <paramref name="v"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreLanes(Vector512<float> v, float* target, int count)
+    {
+        if (count == 16)
+        {
+            v.Store(target);
+            return;
+        }
+
+        for (var l = 0; l < count; l++)
+        {
+            target[l] = v.GetElement(l);
+        }
     }
 
     /// <summary>The side of the zero-bordered input plane for an output side: the 4-wide patches of its 2-wide tiles.</summary>
