@@ -71,6 +71,8 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
     private int _perBlock;
     private int _count;
     private bool _byElement;
+    private int _filterParts;
+    private float* _weight;
 
     private WinogradConvolution(in ConvolutionGeometry g, bool flipped)
     {
@@ -199,9 +201,26 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
         }
     }
 
-    /// <summary>Runs one block of samples on a free slot, or, for a single block, the GEMM of element <paramref name="index"/>.</summary>
+    /// <summary>
+    /// Runs one part of the filter transform (while <see cref="PrepareFilters"/> runs), one block of samples on a free
+    /// slot, or, for a single block, the GEMM of element <paramref name="index"/>.
+    /// </summary>
     public override void Execute(int index)
     {
+        if (_filterParts > 0)
+        {
+            fixed (float* u = _filters)
+            {
+                TransformFilters(_weight, u, index);
+            }
+
+            var size = _filtersSource.Length;
+            var first = (int)((long)size * index / _filterParts);
+            var end = (int)((long)size * (index + 1) / _filterParts);
+            new ReadOnlySpan<float>(_weight + first, end - first).CopyTo(_filtersSource.AsSpan(first, end - first));
+            return;
+        }
+
         if (_byElement)
         {
             Multiply(index, 0);
@@ -527,23 +546,42 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
             return;
         }
 
-        fixed (float* u = _filters)
+        // In parts of whole 16-channel blocks, each with its share of the copy of the weights, on every core when there are
+        // several (the transform and the copy are mostly memory traffic).
+        _filtersValid = false;
+        _weight = weight;
+        _filterParts = WorkerPool.IsInsideJob ? 1 : Math.Min((co + 15) / 16, 8);
+        try
         {
-            TransformFilters(weight, u);
+            if (_filterParts > 1)
+            {
+                WorkerPool.For(_filterParts, this);
+            }
+            else
+            {
+                Execute(0);
+            }
+        }
+        finally
+        {
+            _filterParts = 0;
+            _weight = null;
         }
 
-        weights.CopyTo(_filtersSource);
         _filtersValid = true;
     }
 
     /// <summary>
-    /// U's entries, 16 output channels at a time (one vector lane each), input channel by input channel, so that each
-    /// element's row U_e[c, o..o+16) is written whole: the filters' nine taps are gathered across the 16 output channels (two AVX2 gathers each),
+    /// U's entries, 16 output channels at a time (one vector lane each), input channel by input channel (so that the 16
+    /// filters read stay on the same few pages), each element's row U_e[c, o..o+16) written whole: the filters' nine taps are gathered across the 16 output channels (two AVX2 gathers each),
     /// G·g·Gᵀ is computed on the vectors, and the 16 element vectors stored (the last block of output channels through a
     /// buffer).
     /// </summary>
-    private void TransformFilters(float* weight, float* u)
+    private void TransformFilters(float* weight, float* u, int part)
     {
+        var blocks = (_g.ColumnChannels + 15) / 16;
+        var first = blocks * part / _filterParts * 16;
+        var end = Math.Min(_g.ColumnChannels, blocks * (part + 1) / _filterParts * 16);
         int ci = _g.ImageChannels, co = _g.ColumnChannels;
         var plane = (long)co * ci;
 
@@ -551,54 +589,77 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
         // the forward filter from (its input) o to (its output) c, turned by 180 degrees.
         long oStride = _flipped ? 9 : (long)ci * 9, cStride = _flipped ? (long)co * 9 : 9;
         var gather = Avx2.IsSupported ? Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * (int)oStride : default;
-        var taps = stackalloc Vector512<float>[9];
         var lanes = stackalloc float[16 * 9];
-        for (var c = 0; c < ci; c++)
+        var half = Vector512.Create(0.5f);
+        for (var o = first; o < end; o += 16)
         {
-            var filters = weight + (c * cStride);
-            var row = u + ((long)c * co);
-            for (var o = 0; o < co; o += 16)
+            var count = Math.Min(16, co - o);
+            for (var c = 0; c < ci; c++)
             {
-                var count = Math.Min(16, co - o);
-                for (var k = 0; k < 9; k++)
+                var f = weight + (c * cStride) + (o * oStride);
+                Vector512<float> g0, g1, g2, g3, g4, g5, g6, g7, g8;
+                if (count == 16 && Avx2.IsSupported)
                 {
-                    var tap = filters + (o * oStride) + (_flipped ? 8 - k : k);
-                    if (count == 16 && Avx2.IsSupported)
-                    {
-                        taps[k] = Vector512.Create(
-                            Avx2.GatherVector256(tap, gather, sizeof(float)), Avx2.GatherVector256(tap + (8 * oStride), gather, sizeof(float)));
-                    }
-                    else
+                    g0 = Taps(f, 0, oStride, gather);
+                    g1 = Taps(f, 1, oStride, gather);
+                    g2 = Taps(f, 2, oStride, gather);
+                    g3 = Taps(f, 3, oStride, gather);
+                    g4 = Taps(f, 4, oStride, gather);
+                    g5 = Taps(f, 5, oStride, gather);
+                    g6 = Taps(f, 6, oStride, gather);
+                    g7 = Taps(f, 7, oStride, gather);
+                    g8 = Taps(f, 8, oStride, gather);
+                }
+                else
+                {
+                    for (var k = 0; k < 9; k++)
                     {
                         for (var l = 0; l < 16; l++)
                         {
-                            lanes[(k * 16) + l] = l < count ? tap[l * oStride] : 0f;
+                            lanes[(k * 16) + l] = l < count ? f[(l * oStride) + k] : 0f;
                         }
-
-                        taps[k] = Vector512.Load(lanes + (k * 16));
                     }
+
+                    g0 = Vector512.Load(lanes);
+                    g1 = Vector512.Load(lanes + 16);
+                    g2 = Vector512.Load(lanes + 32);
+                    g3 = Vector512.Load(lanes + 48);
+                    g4 = Vector512.Load(lanes + 64);
+                    g5 = Vector512.Load(lanes + 80);
+                    g6 = Vector512.Load(lanes + 96);
+                    g7 = Vector512.Load(lanes + 112);
+                    g8 = Vector512.Load(lanes + 128);
                 }
 
-                var half = Vector512.Create(0.5f);
-                for (var i = 0; i < 4; i++)
+                if (_flipped)
                 {
-                    // Row i of G·g (G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]), one vector per column j, then ·Gᵀ.
-                    Vector512<float> a0, a1, a2;
-                    (a0, a1, a2) = i switch
-                    {
-                        0 => (taps[0], taps[1], taps[2]),
-                        1 => (half * (taps[0] + taps[3] + taps[6]), half * (taps[1] + taps[4] + taps[7]), half * (taps[2] + taps[5] + taps[8])),
-                        2 => (half * (taps[0] - taps[3] + taps[6]), half * (taps[1] - taps[4] + taps[7]), half * (taps[2] - taps[5] + taps[8])),
-                        _ => (taps[6], taps[7], taps[8]),
-                    };
-                    var e = row + o + (4 * i * plane);
-                    StoreLanes(a0, e, count);
-                    StoreLanes(half * (a0 + a1 + a2), e + plane, count);
-                    StoreLanes(half * (a0 - a1 + a2), e + (2 * plane), count);
-                    StoreLanes(a2, e + (3 * plane), count);
+                    // The forward filter turned by 180 degrees: tap k is the forward filter's tap 8 − k.
+                    (g0, g1, g2, g3, g5, g6, g7, g8) = (g8, g7, g6, g5, g3, g2, g1, g0);
                 }
+
+                // G·g (G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]) row by row, each row's three columns then ·Gᵀ.
+                var e = u + ((long)c * co) + o;
+                Row(g0, g1, g2, e, plane, count, half);
+                Row(half * (g0 + g3 + g6), half * (g1 + g4 + g7), half * (g2 + g5 + g8), e + (4 * plane), plane, count, half);
+                Row(half * (g0 - g3 + g6), half * (g1 - g4 + g7), half * (g2 - g5 + g8), e + (8 * plane), plane, count, half);
+                Row(g6, g7, g8, e + (12 * plane), plane, count, half);
             }
         }
+    }
+
+    /// <summary>Tap <paramref name="k"/> of 16 filters <paramref name="stride"/> apart (two AVX2 gathers).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Taps(float* f, int k, long stride, Vector256<int> gather) =>
+        Vector512.Create(Avx2.GatherVector256(f + k, gather, sizeof(float)), Avx2.GatherVector256(f + k + (8 * stride), gather, sizeof(float)));
+
+    /// <summary>One row (a0, a1, a2) of G·g times Gᵀ: the four elements a0, ½(a0 + a1 + a2), ½(a0 − a1 + a2), a2.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Row(Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, float* e, long plane, int count, Vector512<float> half)
+    {
+        StoreLanes(a0, e, count);
+        StoreLanes(half * (a0 + a1 + a2), e + plane, count);
+        StoreLanes(half * (a0 - a1 + a2), e + (2 * plane), count);
+        StoreLanes(a2, e + (3 * plane), count);
     }
 
     /// <summary>Stores the first <paramref name="count"/> lanes of <paramref name="v"/>.</summary>
