@@ -22,7 +22,8 @@ namespace MlNetDeep.Layers;
 /// (<see cref="DirectConvolution.Supports"/>) skip im2col in the forward and backward passes of a convolution: the direct
 /// AVX-512 kernels work on a zero-bordered copy of each sample, and weight gradients are kept as 16 partial sums per
 /// weight in the slot's buffer until the chunk ends. Convolutions on tiny images (2x2, 1x1) are one dense matrix and the
-/// batch one GEMM (<see cref="UnrolledConvolution"/>). Buffers are kept and reused: steady-state calls allocate nothing.
+/// batch one GEMM (<see cref="UnrolledConvolution"/>). 3x3 stride-1 convolutions on small images with many channels
+/// compute their forward pass and input gradient by Winograd's F(2x2, 3x3) (<see cref="WinogradConvolution"/>). Buffers are kept and reused: steady-state calls allocate nothing.
 /// </remarks>
 internal sealed unsafe class ConvolutionEngine
 {

@@ -7,8 +7,9 @@ using MlNetDeep.Kernels;
 namespace MlNetDeep.Layers;
 
 /// <summary>
-/// The forward pass of a 3x3, stride-1 convolution by Winograd's minimal filtering algorithm F(2x2, 3x3) (Lavin and
-/// Gray, "Fast Algorithms for Convolutional Neural Networks", CVPR 2016): each 2x2 tile of a channel's output is
+/// A 3x3, stride-1 convolution by Winograd's minimal filtering algorithm F(2x2, 3x3) (Lavin and Gray, "Fast Algorithms
+/// for Convolutional Neural Networks", CVPR 2016) — a layer's forward pass, and on the turned filters its input gradient
+/// (<see cref="TryCreateInputGradient"/>; the weight gradient stays im2col's): each 2x2 tile of a channel's output is
 /// Aᵀ[Σ_ci (G·g·Gᵀ) ⊙ (Bᵀ·d·B)]A, where d is the 4x4 input patch under the tile and g the 3x3 filter; the 36
 /// multiply-adds a tile takes per input channel become 16, and the sums over input channels are 16 GEMMs, one per
 /// element of the 4x4 transform: M_e [Co × tiles] = U_e [Co × Ci] · V_e [Ci × tiles].
@@ -17,7 +18,7 @@ namespace MlNetDeep.Layers;
 /// <para>
 /// Taken for small images with many channels (fewer than <see cref="MaxPositions"/> output positions, at least
 /// <see cref="MinChannels"/> channels on each side), where the im2col + GEMM path spends a third of its time moving the
-/// column matrix and the GEMMs are narrow: the 8x8 to 4x4 stages of ResNets and VGG nets on 32x32 images, the 14x14 and
+/// column matrix and the GEMMs are narrow, and that the direct kernels do not take (more than 56 input channels): the 8x8 to 4x4 stages of ResNets and VGG nets on 32x32 images, the 14x14 and
 /// 7x7 ones at 224x224. Any padding; tiles that reach past the output are cut.
 /// </para>
 /// <para>
@@ -25,7 +26,8 @@ namespace MlNetDeep.Layers;
 /// channels), run on the worker pool, each on a slot of buffers kept between calls: the input transform V, the products
 /// M and one zero-bordered input plane. Every output is computed from its own sample only, and each GEMM's depth is the
 /// input channels, never split, so a sample gets the same bits alone as in any batch and on any core count. The filter
-/// transform U is kept with a copy of the weights it came from, so that repeated inference calls skip it. The values
+/// transform U (stored as each U_eᵀ, which the GEMM reads in place) is kept with a copy of the weights it came from, so
+/// that repeated inference calls skip it; after an optimizer step it is made again on every core. The values
 /// differ from a direct convolution's by rounding only (the transforms add and subtract, and halve exactly).
 /// </para>
 /// </remarks>
