@@ -7,8 +7,8 @@ namespace MlNetDeep.Benchmarks;
 /// <summary>
 /// The 3x3 stride-1 convolutions of ResNet on 32x32 images (8x8 and 4x4 stages) and at 224x224 (14x14 and 7x7), the
 /// forward pass of a batch through Winograd's F(2x2, 3x3) (<see cref="WinogradConvolution"/>) against the batch-folded
-/// im2col + GEMM path they took before. Batch 128 on one thread: what each core runs when batch-256 inference is cut
-/// into one group per core.
+/// im2col + GEMM path they took before, on one thread: batch 128 at 32x32 (what each core runs when batch-256 inference is
+/// cut into one group per core), batch 16 at 224x224.
 /// </summary>
 [MemoryDiagnoser]
 [MinColumn]
@@ -47,7 +47,7 @@ public class WinogradConvBenchmarks
             _layer = new Conv2D(channels, 3, padding: 1, useBias: false);
             int[] shape = [channels, side, side];
             _layer.Build(shape, new RandomSource(1));
-            _input = ConvBenchmarks.Random(2, [side > 8 ? 16 : 128, .. shape]);
+            _input = ConvBenchmarks.Random(2, [channels >= 256 ? 16 : 128, .. shape]);
             _layer.Forward(_input, false);
         }
         finally
