@@ -552,7 +552,8 @@ internal sealed unsafe class ConvolutionEngine
         }
     }
 
-    private static void Ensure(List<float[]> buffers, int index, int length)
+    /// <summary>Grows buffer <paramref name="index"/> of <paramref name="buffers"/> (adding empty ones before it) to at least <paramref name="length"/>.</summary>
+    internal static void Ensure(List<float[]> buffers, int index, int length)
     {
         while (buffers.Count <= index)
         {

@@ -159,9 +159,9 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
 
         for (var slot = 0; slot < slots; slot++)
         {
-            Ensure(_inputs, slot, (int)(Elements * _inputStride));
-            Ensure(_products, slot, (int)(Elements * _productStride));
-            Ensure(_planes, slot, _paddedHeight * _paddedWidth);
+            ConvolutionEngine.Ensure(_inputs, slot, (int)(Elements * _inputStride));
+            ConvolutionEngine.Ensure(_products, slot, (int)(Elements * _productStride));
+            ConvolutionEngine.Ensure(_planes, slot, _paddedHeight * _paddedWidth);
         }
 
         _x = image;
@@ -641,10 +641,10 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
 
                 // G·g (G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]) row by row, each row's three columns then ·Gᵀ.
                 var e = u + ((long)c * co) + o;
-                Row(g0, g1, g2, e, plane, count, half);
-                Row(half * (g0 + g3 + g6), half * (g1 + g4 + g7), half * (g2 + g5 + g8), e + (4 * plane), plane, count, half);
-                Row(half * (g0 - g3 + g6), half * (g1 - g4 + g7), half * (g2 - g5 + g8), e + (8 * plane), plane, count, half);
-                Row(g6, g7, g8, e + (12 * plane), plane, count, half);
+                FilterRow(g0, g1, g2, e, plane, count, half);
+                FilterRow(half * (g0 + g3 + g6), half * (g1 + g4 + g7), half * (g2 + g5 + g8), e + (4 * plane), plane, count, half);
+                FilterRow(half * (g0 - g3 + g6), half * (g1 - g4 + g7), half * (g2 - g5 + g8), e + (8 * plane), plane, count, half);
+                FilterRow(g6, g7, g8, e + (12 * plane), plane, count, half);
             }
         }
     }
@@ -656,7 +656,7 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
 
     /// <summary>One row (a0, a1, a2) of G·g times Gᵀ: the four elements a0, ½(a0 + a1 + a2), ½(a0 − a1 + a2), a2.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Row(Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, float* e, long plane, int count, Vector512<float> half)
+    private static void FilterRow(Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, float* e, long plane, int count, Vector512<float> half)
     {
         StoreLanes(a0, e, count);
         StoreLanes(half * (a0 + a1 + a2), e + plane, count);
@@ -682,17 +682,4 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
 
     /// <summary>The side of the zero-bordered input plane for an output side: the 4-wide patches of its 2-wide tiles.</summary>
     private static int PaddedSide(int output) => (2 * ((output + 1) / 2)) + 2;
-
-    private static void Ensure(List<float[]> buffers, int index, int length)
-    {
-        while (buffers.Count <= index)
-        {
-            buffers.Add([]);
-        }
-
-        if (buffers[index].Length < length)
-        {
-            buffers[index] = new float[length];
-        }
-    }
 }
