@@ -16,10 +16,13 @@ namespace MlNetDeep.Layers;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Taken for small images with many channels (fewer than <see cref="MaxPositions"/> output positions, at least
-/// <see cref="MinChannels"/> channels on each side), where the im2col + GEMM path spends a third of its time moving the
-/// column matrix and the GEMMs are narrow, and that the direct kernels do not take (more than 56 input channels): the 8x8 to 4x4 stages of ResNets and VGG nets on 32x32 images, the 14x14 and
-/// 7x7 ones at 224x224. Any padding; tiles that reach past the output are cut.
+/// Taken for small images with many channels (fewer than <see cref="MaxPositions"/> output positions, at most 30 wide
+/// from <see cref="MaxScalarPositions"/> on; at least <see cref="MinChannels"/> channels on each side), where the
+/// im2col + GEMM path spends a third of its time moving the
+/// column matrix and the GEMMs are narrow, and that the direct kernels do not take (more than 56 input channels): the
+/// 16x16 to 4x4 stages of ResNets and VGG nets on 32x32 images, the 28x28 to 7x7 ones at 224x224. Any padding; tiles
+/// that reach past the output are cut. The input and output transforms work on AVX-512 rows of one vector (outputs up
+/// to 14 wide) or two (up to 30), scalar otherwise.
 /// </para>
 /// <para>
 /// A batch is cut into blocks of whole samples (as many as give about <see cref="TargetColumns"/> tiles, fewer for many
@@ -36,8 +39,17 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
     /// <summary>The fewest input and output channels: with fewer the transforms cost more than the GEMMs save.</summary>
     internal const int MinChannels = 16;
 
-    /// <summary>The most output positions: larger images give the im2col GEMM wide enough columns per sample.</summary>
-    internal const int MaxPositions = 512;
+    /// <summary>
+    /// The most output positions (fewer than): larger images give the im2col GEMM wide enough columns per sample, and a
+    /// sample's tiles must fit one block.
+    /// </summary>
+    internal const int MaxPositions = 1024;
+
+    /// <summary>
+    /// From this many output positions on, only outputs whose bordered rows fit two vectors (at most 30 wide) are taken:
+    /// with the scalar transforms, wider rows gain nothing there.
+    /// </summary>
+    internal const int MaxScalarPositions = 512;
 
     /// <summary>The tiles a block aims at (the GEMMs' column count).</summary>
     private const int TargetColumns = 256;
@@ -59,6 +71,7 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
     private readonly long _inputStride;
     private readonly long _productStride;
     private readonly bool _vector;
+    private readonly bool _wide;
     private readonly List<float[]> _inputs = [];
     private readonly List<float[]> _products = [];
     private readonly List<float[]> _planes = [];
@@ -100,6 +113,7 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
         _paddedHeight = PaddedSide(g.OutputHeight);
         _paddedWidth = PaddedSide(g.OutputWidth);
         _vector = Avx512F.IsSupported && _paddedWidth <= Vector512<float>.Count;
+        _wide = Avx512F.IsSupported && !_vector && _paddedWidth <= 2 * Vector512<float>.Count;
 
         // The element matrices V_e and M_e are one matrix and 32 floats apart, so that a tile's 16 values (one in each)
         // fall in different cache sets: at whole multiples of 4 KiB apart they would evict one another from L1.
@@ -131,6 +145,7 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
         Enabled && g.Groups == 1 && g.KernelHeight == 3 && g.KernelWidth == 3 && g.StrideHeight == 1 && g.StrideWidth == 1
         && g.DilationHeight == 1 && g.DilationWidth == 1 && g.PadTop >= 0 && g.PadLeft >= 0
         && g.OutputHeight > 0 && g.OutputWidth > 0 && g.Positions < MaxPositions
+        && (g.Positions < MaxScalarPositions || PaddedSide(g.OutputWidth) <= 2 * Vector512<float>.Count)
         && g.ImageChannels >= MinChannels && g.ColumnChannels >= MinChannels
         && g.PadTop + g.ImageHeight <= PaddedSide(g.OutputHeight) && g.PadLeft + g.ImageWidth <= PaddedSide(g.OutputWidth)
             ? new WinogradConvolution(g, flipped)
@@ -270,6 +285,10 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
                     {
                         TransformInputRows(source, target);
                     }
+                    else if (_wide)
+                    {
+                        TransformInputWideRows(source, target);
+                    }
                     else
                     {
                         TransformInput(source, plane, target);
@@ -312,6 +331,10 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
                     if (_vector)
                     {
                         TransformOutputRows(source, target, bias);
+                    }
+                    else if (_wide)
+                    {
+                        TransformOutputWideRows(source, target, bias);
                     }
                     else
                     {
@@ -445,6 +468,91 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
         }
     }
 
+    /// <summary>
+    /// <see cref="TransformInputRows"/> on images whose bordered rows take two vectors (up to 32 values): each row is a
+    /// pair of vectors, and the tiles' columns come from both through two-source permutes.
+    /// </summary>
+    private void TransformInputWideRows(float* x, float* v)
+    {
+        var g = _g;
+        int h = g.ImageHeight, w = g.ImageWidth, pt = g.PadTop, pl = g.PadLeft, tw = _tilesWide;
+        var stride = _inputStride;
+        var low = Avx512F.CompareGreaterThanOrEqual(Lanes, Vector512.Create((float)pl)) & Avx512F.CompareLessThan(Lanes, Vector512.Create((float)(pl + w)));
+        var high = Avx512F.CompareGreaterThanOrEqual(Lanes, Vector512.Create((float)(pl - 16))) & Avx512F.CompareLessThan(Lanes, Vector512.Create((float)(pl + w - 16)));
+        var (r0, s0) = WideRow(x, 0 - pt, h, w, pl, low, high);
+        var (r1, s1) = WideRow(x, 1 - pt, h, w, pl, low, high);
+        for (int ty = 0, tile = 0; ty < _paddedHeight - 2; ty += 2, tile += tw)
+        {
+            var (r2, s2) = WideRow(x, ty + 2 - pt, h, w, pl, low, high);
+            var (r3, s3) = WideRow(x, ty + 3 - pt, h, w, pl, low, high);
+            var q = v + tile;
+            Store4Wide(r0 - r2, s0 - s2, q, stride);
+            Store4Wide(r1 + r2, s1 + s2, q + (4 * stride), stride);
+            Store4Wide(r2 - r1, s2 - s1, q + (8 * stride), stride);
+            Store4Wide(r1 - r3, s1 - s3, q + (12 * stride), stride);
+            (r0, s0, r1, s1) = (r2, s2, r3, s3);
+        }
+    }
+
+    /// <summary>Padded row <paramref name="r"/> of the image as two vectors (values 0–15 and 16–31), zero outside.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<float> Low, Vector512<float> High) WideRow(float* x, int r, int h, int w, int pl, Vector512<float> low, Vector512<float> high)
+    {
+        if ((uint)r >= (uint)h)
+        {
+            return (Vector512<float>.Zero, Vector512<float>.Zero);
+        }
+
+        var start = x + (r * w) - pl;
+        return (Avx512F.MaskLoad(start, low, Vector512<float>.Zero), Avx512F.MaskLoad(start + 16, high, Vector512<float>.Zero));
+    }
+
+    /// <summary><see cref="Store4"/> on a row of two vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store4Wide(Vector512<float> low, Vector512<float> high, float* q, long stride)
+    {
+        var c0 = Avx512F.PermuteVar16x32x2(low, WideColumn0, high);
+        var c1 = Avx512F.PermuteVar16x32x2(low, WideColumn1, high);
+        var c2 = Avx512F.PermuteVar16x32x2(low, WideColumn2, high);
+        var c3 = Avx512F.PermuteVar16x32x2(low, WideColumn3, high);
+        (c0 - c2).Store(q);
+        (c1 + c2).Store(q + stride);
+        (c2 - c1).Store(q + (2 * stride));
+        (c1 - c3).Store(q + (3 * stride));
+    }
+
+    /// <summary><see cref="TransformOutputRows"/> on outputs up to 32 wide: each output row is stored as two masked vectors.</summary>
+    private void TransformOutputWideRows(float* m, float* y, float bias)
+    {
+        var g = _g;
+        int ho = g.OutputHeight, wo = g.OutputWidth, tw = _tilesWide;
+        var stride = _productStride;
+        var low = Avx512F.CompareLessThan(Lanes, Vector512.Create((float)wo));
+        var high = Avx512F.CompareLessThan(Lanes, Vector512.Create((float)(wo - 16)));
+        var b = Vector512.Create(bias);
+        for (int oy = 0, tile = 0; oy < ho; oy += 2, tile += tw)
+        {
+            var q = m + tile;
+            var (top0, bottom0) = Down(q, stride);
+            var (top1, bottom1) = Down(q + stride, stride);
+            var (top2, bottom2) = Down(q + (2 * stride), stride);
+            var (top3, bottom3) = Down(q + (3 * stride), stride);
+            StoreWide(top0 + top1 + top2, top1 - top2 - top3, y + (oy * wo), low, high, b);
+            if (oy + 1 < ho)
+            {
+                StoreWide(bottom0 + bottom1 + bottom2, bottom1 - bottom2 - bottom3, y + ((oy + 1) * wo), low, high, b);
+            }
+        }
+    }
+
+    /// <summary>An output row from its even and odd columns (one lane a tile), plus the bias, in two masked stores.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreWide(Vector512<float> even, Vector512<float> odd, float* y, Vector512<float> low, Vector512<float> high, Vector512<float> bias)
+    {
+        Avx512F.MaskStore(y, low, Avx512F.PermuteVar16x32x2(even, Interleave, odd) + bias);
+        Avx512F.MaskStore(y + 16, high, Avx512F.PermuteVar16x32x2(even, InterleaveHigh, odd) + bias);
+    }
+
     /// <summary>Aᵀ·M down column j of every tile of a row (q = element j's row): m0 + m1 + m2 and m1 − m2 − m3.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (Vector512<float> Top, Vector512<float> Bottom) Down(float* q, long stride)
@@ -458,21 +566,29 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
 
     private static readonly Vector512<float> Lanes = Vector512.Create(0f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
 
-    private static readonly Vector512<int> Column0 = Gather(0);
-    private static readonly Vector512<int> Column1 = Gather(1);
-    private static readonly Vector512<int> Column2 = Gather(2);
-    private static readonly Vector512<int> Column3 = Gather(3);
+    private static readonly Vector512<int> Column0 = Gather(0, 15);
+    private static readonly Vector512<int> Column1 = Gather(1, 15);
+    private static readonly Vector512<int> Column2 = Gather(2, 15);
+    private static readonly Vector512<int> Column3 = Gather(3, 15);
+
+    private static readonly Vector512<int> WideColumn0 = Gather(0, 31);
+    private static readonly Vector512<int> WideColumn1 = Gather(1, 31);
+    private static readonly Vector512<int> WideColumn2 = Gather(2, 31);
+    private static readonly Vector512<int> WideColumn3 = Gather(3, 31);
 
     /// <summary>Lane l takes tile l/2's first value from the first source when l is even, its second from the second when odd.</summary>
     private static readonly Vector512<int> Interleave = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
 
-    /// <summary>Lane t takes column 2t + k (the last lanes, past any tile, clamped into the vector).</summary>
-    private static Vector512<int> Gather(int k)
+    /// <summary><see cref="Interleave"/> for tiles 8–15 (output columns 16–31).</summary>
+    private static readonly Vector512<int> InterleaveHigh = Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+
+    /// <summary>Lane t takes column 2t + k (the last lanes, past any tile, clamped to <paramref name="last"/>).</summary>
+    private static Vector512<int> Gather(int k, int last)
     {
         var lanes = new int[16];
         for (var t = 0; t < 16; t++)
         {
-            lanes[t] = Math.Min((2 * t) + k, 15);
+            lanes[t] = Math.Min((2 * t) + k, last);
         }
 
         return Vector512.Create(lanes);

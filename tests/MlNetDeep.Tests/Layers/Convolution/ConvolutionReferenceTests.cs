@@ -53,13 +53,16 @@ public class ConvolutionReferenceTests
 
             // Winograd F(2x2, 3x3) (3x3, stride 1, small images, more input channels than the direct kernels take): odd
             // outputs whose last tiles are cut (7x7), no padding (4x7 from 6x9), padding 2 (7x7 from 5x5), uneven padding,
-            // three blocks of 8x8 samples, and rows too wide for one vector (18x18: the scalar transforms).
+            // three blocks of 8x8 samples, rows of two vectors (18x18; 11x24 with uneven padding) and rows too wide for two
+            // (5x40: the scalar transforms).
             [3, 64, 7, 7, 16, 3, 3, 1, 1, Padding.Same, 1, 1, 1, true],
             [2, 64, 6, 9, 20, 3, 3, 1, 1, Padding.Valid, 1, 1, 1, true],
             [4, 72, 5, 5, 16, 3, 3, 1, 1, (Padding)2, 1, 1, 1, false],
             [3, 64, 6, 5, 17, 3, 3, 1, 1, Padding.Explicit(2, 0, 1, 2), 1, 1, 1, true],
             [37, 64, 8, 8, 16, 3, 3, 1, 1, (Padding)1, 1, 1, 1, true],
             [2, 64, 18, 18, 16, 3, 3, 1, 1, Padding.Same, 1, 1, 1, true],
+            [3, 64, 11, 23, 16, 3, 3, 1, 1, Padding.Explicit(2, 0, 1, 2), 1, 1, 1, true],
+            [2, 64, 5, 40, 24, 3, 3, 1, 1, Padding.Same, 1, 1, 1, false],
         ];
         foreach (var c in cases)
         {

@@ -20,6 +20,7 @@ public class WinogradConvolutionTests
     [TestCase(64, 64, 8, 3, 2, 1, 1, ExpectedResult = false)]      // strided
     [TestCase(64, 64, 8, 5, 1, 2, 1, ExpectedResult = false)]      // 5x5
     [TestCase(64, 64, 8, 3, 1, 1, 2, ExpectedResult = false)]      // groups
+    [TestCase(128, 128, 28, 3, 1, 1, 1, ExpectedResult = true)]   // 784 positions, rows of two vectors
     [TestCase(64, 64, 32, 3, 1, 1, 1, ExpectedResult = false)]     // 1,024 positions: im2col's
     public bool TakenFor3x3Stride1OnSmallImagesWithManyChannels(int ci, int co, int side, int kernel, int stride, int padding, int groups)
     {
@@ -43,6 +44,16 @@ public class WinogradConvolutionTests
     }
 
     [Test]
+    public void WideOutputsFromMaxScalarPositionsOnAreNotTaken()
+    {
+        // 16x40 = 640 positions: rows of 42 bordered values, more than two vectors.
+        var g = new ConvolutionGeometry(64, 16, 40, 64, 16, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        Assert.That(WinogradConvolution.TryCreate(g), Is.Null);
+        var narrow = new ConvolutionGeometry(64, 40, 16, 64, 40, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        Assert.That(WinogradConvolution.TryCreate(narrow), Is.Not.Null, "40x16: rows of 18 values");
+    }
+
+    [Test]
     public void DilationIsNotTaken()
     {
         var g = new ConvolutionGeometry(32, 8, 8, 32, 8, 8, 3, 3, 1, 1, 2, 2, 2, 2, 1);
@@ -54,6 +65,7 @@ public class WinogradConvolutionTests
     [TestCase(128, 4, 33)]
     [TestCase(64, 7, 5)]
     [TestCase(64, 14, 3)]
+    [TestCase(64, 28, 2)]
     [NonParallelizable]
     public void AgreesWithIm2Col(int channels, int side, int batch)
     {
@@ -155,6 +167,7 @@ public class WinogradConvolutionTests
     [TestCase(64, 8)]
     [TestCase(128, 4)]
     [TestCase(64, 18)]
+    [TestCase(64, 27)]
     [NonParallelizable]
     public void ALoneSampleGetsTheBitsItGetsInAnyBatchOnAnyCoreCount(int channels, int side)
     {
