@@ -112,8 +112,8 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
 
         _paddedHeight = PaddedSide(g.OutputHeight);
         _paddedWidth = PaddedSide(g.OutputWidth);
-        _vector = Avx512F.IsSupported && _paddedWidth <= Vector512<float>.Count;
-        _wide = Avx512F.IsSupported && !_vector && _paddedWidth <= 2 * Vector512<float>.Count;
+        _vector = Avx512F.IsSupported && _paddedWidth <= 2 * Vector512<float>.Count;
+        _wide = _paddedWidth > Vector512<float>.Count;
 
         // The element matrices V_e and M_e are one matrix and 32 floats apart, so that a tile's 16 values (one in each)
         // fall in different cache sets: at whole multiples of 4 KiB apart they would evict one another from L1.
@@ -285,10 +285,6 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
                     {
                         TransformInputRows(source, target);
                     }
-                    else if (_wide)
-                    {
-                        TransformInputWideRows(source, target);
-                    }
                     else
                     {
                         TransformInput(source, plane, target);
@@ -331,10 +327,6 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
                     if (_vector)
                     {
                         TransformOutputRows(source, target, bias);
-                    }
-                    else if (_wide)
-                    {
-                        TransformOutputWideRows(source, target, bias);
                     }
                     else
                     {
@@ -393,110 +385,41 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
     }
 
     /// <summary>
-    /// <see cref="TransformInput"/> with AVX-512 on images whose bordered rows fit one vector: a tile row's four input
-    /// rows are loaded with the border's zeros (masked loads), combined down the columns as whole rows, and the columns
-    /// 2t..2t+3 of every tile t gathered by permutes, so that each of the 16 elements is one vector of the tile row's
-    /// tiles, stored whole (the lanes past the last tile are overwritten by the next row, or fall in the rows' slack).
+    /// <see cref="TransformInput"/> with AVX-512 on images whose bordered rows fit one vector or two (up to 32 values): a
+    /// tile row's four input rows are loaded as pairs of vectors with the border's zeros (masked loads; the second vector
+    /// zero when one is enough), combined down the columns as whole rows, and the columns 2t..2t+3 of every tile t gathered
+    /// from both by two-source permutes, so that each of the 16 elements is one vector of the tile row's tiles, stored
+    /// whole (the lanes past the last tile are overwritten by the next row, or fall in the rows' slack).
     /// </summary>
     private void TransformInputRows(float* x, float* v)
     {
         var g = _g;
         int h = g.ImageHeight, w = g.ImageWidth, pt = g.PadTop, pl = g.PadLeft, tw = _tilesWide;
         var stride = _inputStride;
-        var mask = Avx512F.CompareGreaterThanOrEqual(Lanes, Vector512.Create((float)pl)) & Avx512F.CompareLessThan(Lanes, Vector512.Create((float)(pl + w)));
-        var r0 = Row(x, 0 - pt, h, w, pl, mask);
-        var r1 = Row(x, 1 - pt, h, w, pl, mask);
-        for (int ty = 0, tile = 0; ty < _paddedHeight - 2; ty += 2, tile += tw)
-        {
-            var r2 = Row(x, ty + 2 - pt, h, w, pl, mask);
-            var r3 = Row(x, ty + 3 - pt, h, w, pl, mask);
-            var q = v + tile;
-            Store4(r0 - r2, q, stride);
-            Store4(r1 + r2, q + (4 * stride), stride);
-            Store4(r2 - r1, q + (8 * stride), stride);
-            Store4(r1 - r3, q + (12 * stride), stride);
-            r0 = r2;
-            r1 = r3;
-        }
-    }
-
-    /// <summary>Padded row <paramref name="r"/> of the image (input row r, shifted right by the left border), zero outside.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Row(float* x, int r, int h, int w, int pl, Vector512<float> mask) =>
-        (uint)r < (uint)h ? Avx512F.MaskLoad(x + (r * w) - pl, mask, Vector512<float>.Zero) : Vector512<float>.Zero;
-
-    /// <summary>The four combinations ·B of a row's columns 2t..2t+3 for every tile t, stored as four element rows.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store4(Vector512<float> t, float* q, long stride)
-    {
-        var c0 = Avx512F.PermuteVar16x32(t, Column0);
-        var c1 = Avx512F.PermuteVar16x32(t, Column1);
-        var c2 = Avx512F.PermuteVar16x32(t, Column2);
-        var c3 = Avx512F.PermuteVar16x32(t, Column3);
-        (c0 - c2).Store(q);
-        (c1 + c2).Store(q + stride);
-        (c2 - c1).Store(q + (2 * stride));
-        (c1 - c3).Store(q + (3 * stride));
-    }
-
-    /// <summary>
-    /// <see cref="TransformOutput"/> with AVX-512 on outputs whose rows fit one vector: a tile row's 16 elements are one
-    /// vector each, combined into the two output rows' even and odd columns, interleaved by a permute and stored with a
-    /// mask (an output row is exactly its width: the next plane may belong to another thread).
-    /// </summary>
-    private void TransformOutputRows(float* m, float* y, float bias)
-    {
-        var g = _g;
-        int ho = g.OutputHeight, wo = g.OutputWidth, tw = _tilesWide;
-        var stride = _productStride;
-        var mask = Avx512F.CompareLessThan(Lanes, Vector512.Create((float)wo));
-        var b = Vector512.Create(bias);
-        for (int oy = 0, tile = 0; oy < ho; oy += 2, tile += tw)
-        {
-            var q = m + tile;
-            var (top0, bottom0) = Down(q, stride);
-            var (top1, bottom1) = Down(q + stride, stride);
-            var (top2, bottom2) = Down(q + (2 * stride), stride);
-            var (top3, bottom3) = Down(q + (3 * stride), stride);
-            var row = Avx512F.PermuteVar16x32x2(top0 + top1 + top2, Interleave, top1 - top2 - top3) + b;
-            Avx512F.MaskStore(y + (oy * wo), mask, row);
-            if (oy + 1 < ho)
-            {
-                row = Avx512F.PermuteVar16x32x2(bottom0 + bottom1 + bottom2, Interleave, bottom1 - bottom2 - bottom3) + b;
-                Avx512F.MaskStore(y + ((oy + 1) * wo), mask, row);
-            }
-        }
-    }
-
-    /// <summary>
-    /// <see cref="TransformInputRows"/> on images whose bordered rows take two vectors (up to 32 values): each row is a
-    /// pair of vectors, and the tiles' columns come from both through two-source permutes.
-    /// </summary>
-    private void TransformInputWideRows(float* x, float* v)
-    {
-        var g = _g;
-        int h = g.ImageHeight, w = g.ImageWidth, pt = g.PadTop, pl = g.PadLeft, tw = _tilesWide;
-        var stride = _inputStride;
         var low = Avx512F.CompareGreaterThanOrEqual(Lanes, Vector512.Create((float)pl)) & Avx512F.CompareLessThan(Lanes, Vector512.Create((float)(pl + w)));
         var high = Avx512F.CompareGreaterThanOrEqual(Lanes, Vector512.Create((float)(pl - 16))) & Avx512F.CompareLessThan(Lanes, Vector512.Create((float)(pl + w - 16)));
-        var (r0, s0) = WideRow(x, 0 - pt, h, w, pl, low, high);
-        var (r1, s1) = WideRow(x, 1 - pt, h, w, pl, low, high);
+        var wide = _wide;
+        var (r0, s0) = Row(x, 0 - pt, h, w, pl, low, high, wide);
+        var (r1, s1) = Row(x, 1 - pt, h, w, pl, low, high, wide);
         for (int ty = 0, tile = 0; ty < _paddedHeight - 2; ty += 2, tile += tw)
         {
-            var (r2, s2) = WideRow(x, ty + 2 - pt, h, w, pl, low, high);
-            var (r3, s3) = WideRow(x, ty + 3 - pt, h, w, pl, low, high);
+            var (r2, s2) = Row(x, ty + 2 - pt, h, w, pl, low, high, wide);
+            var (r3, s3) = Row(x, ty + 3 - pt, h, w, pl, low, high, wide);
             var q = v + tile;
-            Store4Wide(r0 - r2, s0 - s2, q, stride);
-            Store4Wide(r1 + r2, s1 + s2, q + (4 * stride), stride);
-            Store4Wide(r2 - r1, s2 - s1, q + (8 * stride), stride);
-            Store4Wide(r1 - r3, s1 - s3, q + (12 * stride), stride);
+            Store4(r0 - r2, s0 - s2, q, stride);
+            Store4(r1 + r2, s1 + s2, q + (4 * stride), stride);
+            Store4(r2 - r1, s2 - s1, q + (8 * stride), stride);
+            Store4(r1 - r3, s1 - s3, q + (12 * stride), stride);
             (r0, s0, r1, s1) = (r2, s2, r3, s3);
         }
     }
 
-    /// <summary>Padded row <paramref name="r"/> of the image as two vectors (values 0–15 and 16–31), zero outside.</summary>
+    /// <summary>
+    /// Padded row <paramref name="r"/> of the image (input row r, shifted right by the left border) as two vectors (values
+    /// 0–15 and 16–31; the second zero unless <paramref name="wide"/>), zero outside the image.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (Vector512<float> Low, Vector512<float> High) WideRow(float* x, int r, int h, int w, int pl, Vector512<float> low, Vector512<float> high)
+    private static (Vector512<float> Low, Vector512<float> High) Row(float* x, int r, int h, int w, int pl, Vector512<float> low, Vector512<float> high, bool wide)
     {
         if ((uint)r >= (uint)h)
         {
@@ -504,25 +427,29 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
         }
 
         var start = x + (r * w) - pl;
-        return (Avx512F.MaskLoad(start, low, Vector512<float>.Zero), Avx512F.MaskLoad(start + 16, high, Vector512<float>.Zero));
+        return (Avx512F.MaskLoad(start, low, Vector512<float>.Zero), wide ? Avx512F.MaskLoad(start + 16, high, Vector512<float>.Zero) : Vector512<float>.Zero);
     }
 
-    /// <summary><see cref="Store4"/> on a row of two vectors.</summary>
+    /// <summary>The four combinations ·B of a row's columns 2t..2t+3 for every tile t, stored as four element rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store4Wide(Vector512<float> low, Vector512<float> high, float* q, long stride)
+    private static void Store4(Vector512<float> low, Vector512<float> high, float* q, long stride)
     {
-        var c0 = Avx512F.PermuteVar16x32x2(low, WideColumn0, high);
-        var c1 = Avx512F.PermuteVar16x32x2(low, WideColumn1, high);
-        var c2 = Avx512F.PermuteVar16x32x2(low, WideColumn2, high);
-        var c3 = Avx512F.PermuteVar16x32x2(low, WideColumn3, high);
+        var c0 = Avx512F.PermuteVar16x32x2(low, Column0, high);
+        var c1 = Avx512F.PermuteVar16x32x2(low, Column1, high);
+        var c2 = Avx512F.PermuteVar16x32x2(low, Column2, high);
+        var c3 = Avx512F.PermuteVar16x32x2(low, Column3, high);
         (c0 - c2).Store(q);
         (c1 + c2).Store(q + stride);
         (c2 - c1).Store(q + (2 * stride));
         (c1 - c3).Store(q + (3 * stride));
     }
 
-    /// <summary><see cref="TransformOutputRows"/> on outputs up to 32 wide: each output row is stored as two masked vectors.</summary>
-    private void TransformOutputWideRows(float* m, float* y, float bias)
+    /// <summary>
+    /// <see cref="TransformOutput"/> with AVX-512 on outputs up to 32 wide: a tile row's 16 elements are one vector each,
+    /// combined into the two output rows' even and odd columns, interleaved by permutes and stored with masks (an output
+    /// row is exactly its width: the next plane may belong to another thread), in two vectors when wider than 16.
+    /// </summary>
+    private void TransformOutputRows(float* m, float* y, float bias)
     {
         var g = _g;
         int ho = g.OutputHeight, wo = g.OutputWidth, tw = _tilesWide;
@@ -530,6 +457,7 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
         var low = Avx512F.CompareLessThan(Lanes, Vector512.Create((float)wo));
         var high = Avx512F.CompareLessThan(Lanes, Vector512.Create((float)(wo - 16)));
         var b = Vector512.Create(bias);
+        var wide = _wide;
         for (int oy = 0, tile = 0; oy < ho; oy += 2, tile += tw)
         {
             var q = m + tile;
@@ -537,20 +465,23 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
             var (top1, bottom1) = Down(q + stride, stride);
             var (top2, bottom2) = Down(q + (2 * stride), stride);
             var (top3, bottom3) = Down(q + (3 * stride), stride);
-            StoreWide(top0 + top1 + top2, top1 - top2 - top3, y + (oy * wo), low, high, b);
+            StoreRow(top0 + top1 + top2, top1 - top2 - top3, y + (oy * wo), low, high, b, wide);
             if (oy + 1 < ho)
             {
-                StoreWide(bottom0 + bottom1 + bottom2, bottom1 - bottom2 - bottom3, y + ((oy + 1) * wo), low, high, b);
+                StoreRow(bottom0 + bottom1 + bottom2, bottom1 - bottom2 - bottom3, y + ((oy + 1) * wo), low, high, b, wide);
             }
         }
     }
 
-    /// <summary>An output row from its even and odd columns (one lane a tile), plus the bias, in two masked stores.</summary>
+    /// <summary>An output row from its even and odd columns (one lane a tile), plus the bias, in one or two masked stores.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreWide(Vector512<float> even, Vector512<float> odd, float* y, Vector512<float> low, Vector512<float> high, Vector512<float> bias)
+    private static void StoreRow(Vector512<float> even, Vector512<float> odd, float* y, Vector512<float> low, Vector512<float> high, Vector512<float> bias, bool wide)
     {
         Avx512F.MaskStore(y, low, Avx512F.PermuteVar16x32x2(even, Interleave, odd) + bias);
-        Avx512F.MaskStore(y + 16, high, Avx512F.PermuteVar16x32x2(even, InterleaveHigh, odd) + bias);
+        if (wide)
+        {
+            Avx512F.MaskStore(y + 16, high, Avx512F.PermuteVar16x32x2(even, InterleaveHigh, odd) + bias);
+        }
     }
 
     /// <summary>Aᵀ·M down column j of every tile of a row (q = element j's row): m0 + m1 + m2 and m1 − m2 − m3.</summary>
@@ -566,15 +497,10 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
 
     private static readonly Vector512<float> Lanes = Vector512.Create(0f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
 
-    private static readonly Vector512<int> Column0 = Gather(0, 15);
-    private static readonly Vector512<int> Column1 = Gather(1, 15);
-    private static readonly Vector512<int> Column2 = Gather(2, 15);
-    private static readonly Vector512<int> Column3 = Gather(3, 15);
-
-    private static readonly Vector512<int> WideColumn0 = Gather(0, 31);
-    private static readonly Vector512<int> WideColumn1 = Gather(1, 31);
-    private static readonly Vector512<int> WideColumn2 = Gather(2, 31);
-    private static readonly Vector512<int> WideColumn3 = Gather(3, 31);
+    private static readonly Vector512<int> Column0 = Gather(0);
+    private static readonly Vector512<int> Column1 = Gather(1);
+    private static readonly Vector512<int> Column2 = Gather(2);
+    private static readonly Vector512<int> Column3 = Gather(3);
 
     /// <summary>Lane l takes tile l/2's first value from the first source when l is even, its second from the second when odd.</summary>
     private static readonly Vector512<int> Interleave = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
@@ -582,13 +508,13 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
     /// <summary><see cref="Interleave"/> for tiles 8–15 (output columns 16–31).</summary>
     private static readonly Vector512<int> InterleaveHigh = Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
 
-    /// <summary>Lane t takes column 2t + k (the last lanes, past any tile, clamped to <paramref name="last"/>).</summary>
-    private static Vector512<int> Gather(int k, int last)
+    /// <summary>Lane t takes column 2t + k of a row of two vectors (the last lanes, past any tile, clamped into them).</summary>
+    private static Vector512<int> Gather(int k)
     {
         var lanes = new int[16];
         for (var t = 0; t < 16; t++)
         {
-            lanes[t] = Math.Min((2 * t) + k, last);
+            lanes[t] = Math.Min((2 * t) + k, 31);
         }
 
         return Vector512.Create(lanes);
