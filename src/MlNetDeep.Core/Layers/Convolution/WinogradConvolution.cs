@@ -72,6 +72,10 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
     private readonly long _productStride;
     private readonly bool _vector;
     private readonly bool _wide;
+    private readonly Vector512<float> _inputMask;
+    private readonly Vector512<float> _inputMaskHigh;
+    private readonly Vector512<float> _outputMask;
+    private readonly Vector512<float> _outputMaskHigh;
     private readonly List<float[]> _inputs = [];
     private readonly List<float[]> _products = [];
     private readonly List<float[]> _planes = [];
@@ -84,7 +88,6 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
     private float* _bias;
     private int _samples;
     private int _perBlock;
-    private int _count;
     private bool _byElement;
     private int _filterParts;
     private float* _weight;
@@ -114,6 +117,12 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
         _paddedWidth = PaddedSide(g.OutputWidth);
         _vector = Avx512F.IsSupported && _paddedWidth <= 2 * Vector512<float>.Count;
         _wide = _paddedWidth > Vector512<float>.Count;
+
+        // The lanes of a bordered row (two vectors) that hold input values, and those of an output row.
+        _inputMask = Lanes(g.PadLeft, g.PadLeft + g.ImageWidth);
+        _inputMaskHigh = Lanes(g.PadLeft - 16, g.PadLeft + g.ImageWidth - 16);
+        _outputMask = Lanes(0, g.OutputWidth);
+        _outputMaskHigh = Lanes(-16, g.OutputWidth - 16);
 
         // The element matrices V_e and M_e are one matrix and 32 floats apart, so that a tile's 16 values (one in each)
         // fall in different cache sets: at whole multiples of 4 KiB apart they would evict one another from L1.
@@ -176,7 +185,7 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
         {
             ConvolutionEngine.Ensure(_inputs, slot, (int)(Elements * _inputStride));
             ConvolutionEngine.Ensure(_products, slot, (int)(Elements * _productStride));
-            ConvolutionEngine.Ensure(_planes, slot, _paddedHeight * _paddedWidth);
+            ConvolutionEngine.Ensure(_planes, slot, _vector ? 0 : _paddedHeight * _paddedWidth);
         }
 
         _x = image;
@@ -193,7 +202,6 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
             {
                 // One block (a small batch, or a call inside another job): its 16 element GEMMs are shared by the cores
                 // when there are several, each GEMM whole on one core (a GEMM of a few columns is too small to split).
-                _count = samples;
                 TransformInputs(0, samples, 0);
                 if (threads > 1)
                 {
@@ -204,7 +212,7 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
                 {
                     for (var e = 0; e < Elements; e++)
                     {
-                        Multiply(e, 0);
+                        Multiply(e, 0, samples);
                     }
                 }
 
@@ -240,7 +248,7 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
 
         if (_byElement)
         {
-            Multiply(index, 0);
+            Multiply(index, 0, _samples);
             return;
         }
 
@@ -295,11 +303,11 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
     }
 
     /// <summary>M_e = U_e·V_e for the slot's samples (U_e is kept as its transpose, which the GEMM reads in place).</summary>
-    private void Multiply(int e, int slot, int count = -1)
+    private void Multiply(int e, int slot, int count)
     {
         var g = _g;
         int ci = g.ImageChannels, co = g.ColumnChannels;
-        var columns = (count < 0 ? _count : count) * _tiles;
+        var columns = count * _tiles;
         fixed (float* v = _inputs[slot], m = _products[slot], u = _filters)
         {
             Gemm.Multiply(
@@ -396,8 +404,7 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
         var g = _g;
         int h = g.ImageHeight, w = g.ImageWidth, pt = g.PadTop, pl = g.PadLeft, tw = _tilesWide;
         var stride = _inputStride;
-        var low = Avx512F.CompareGreaterThanOrEqual(Lanes, Vector512.Create((float)pl)) & Avx512F.CompareLessThan(Lanes, Vector512.Create((float)(pl + w)));
-        var high = Avx512F.CompareGreaterThanOrEqual(Lanes, Vector512.Create((float)(pl - 16))) & Avx512F.CompareLessThan(Lanes, Vector512.Create((float)(pl + w - 16)));
+        Vector512<float> low = _inputMask, high = _inputMaskHigh;
         var wide = _wide;
         var (r0, s0) = Row(x, 0 - pt, h, w, pl, low, high, wide);
         var (r1, s1) = Row(x, 1 - pt, h, w, pl, low, high, wide);
@@ -454,8 +461,7 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
         var g = _g;
         int ho = g.OutputHeight, wo = g.OutputWidth, tw = _tilesWide;
         var stride = _productStride;
-        var low = Avx512F.CompareLessThan(Lanes, Vector512.Create((float)wo));
-        var high = Avx512F.CompareLessThan(Lanes, Vector512.Create((float)(wo - 16)));
+        Vector512<float> low = _outputMask, high = _outputMaskHigh;
         var b = Vector512.Create(bias);
         var wide = _wide;
         for (int oy = 0, tile = 0; oy < ho; oy += 2, tile += tw)
@@ -495,7 +501,12 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
         return (m0 + m1 + m2, m1 - m2 - m3);
     }
 
-    private static readonly Vector512<float> Lanes = Vector512.Create(0f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    /// <summary>A mask of the lanes l with first ≤ l &lt; end.</summary>
+    private static Vector512<float> Lanes(int first, int end)
+    {
+        var lanes = Vector512.Create(0f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        return Vector512.GreaterThanOrEqual(lanes, Vector512.Create((float)first)) & Vector512.LessThan(lanes, Vector512.Create((float)end));
+    }
 
     private static readonly Vector512<int> Column0 = Gather(0);
     private static readonly Vector512<int> Column1 = Gather(1);
@@ -529,40 +540,30 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
         var g = _g;
         int ho = g.OutputHeight, wo = g.OutputWidth;
         var stride = _productStride;
+        var p = stackalloc float[8];
         var tile = 0;
         for (var oy = 0; oy < ho; oy += 2)
         {
             for (var ox = 0; ox < wo; ox += 2, tile++)
             {
                 var q = m + tile;
-                float p00 = 0, p01 = 0, p02 = 0, p03 = 0, p10 = 0, p11 = 0, p12 = 0, p13 = 0;
                 for (var col = 0; col < 4; col++)
                 {
-                    // Aᵀ·M down each column: m0 + m1 + m2 and m1 − m2 − m3.
+                    // Aᵀ·M down each column: m0 + m1 + m2 (top row) and m1 − m2 − m3 (bottom row).
                     float m0 = q[col * stride], m1 = q[(4 + col) * stride], m2 = q[(8 + col) * stride], m3 = q[(12 + col) * stride];
-                    float top = m0 + m1 + m2, bottom = m1 - m2 - m3;
-                    switch (col)
-                    {
-                        case 0: p00 = top; p10 = bottom; break;
-                        case 1: p01 = top; p11 = bottom; break;
-                        case 2: p02 = top; p12 = bottom; break;
-                        default: p03 = top; p13 = bottom; break;
-                    }
+                    p[col] = m0 + m1 + m2;
+                    p[4 + col] = m1 - m2 - m3;
                 }
 
-                var o = y + (oy * wo) + ox;
-                o[0] = p00 + p01 + p02 + bias;
-                if (ox + 1 < wo)
+                // ·A along each row: columns 0 + 1 + 2 and 1 − 2 − 3, cut at the output's edge.
+                for (var row = 0; row < 2 && oy + row < ho; row++)
                 {
-                    o[1] = p01 - p02 - p03 + bias;
-                }
-
-                if (oy + 1 < ho)
-                {
-                    o[wo] = p10 + p11 + p12 + bias;
+                    var o = y + ((oy + row) * wo) + ox;
+                    var r = p + (4 * row);
+                    o[0] = r[0] + r[1] + r[2] + bias;
                     if (ox + 1 < wo)
                     {
-                        o[wo + 1] = p11 - p12 - p13 + bias;
+                        o[1] = r[1] - r[2] - r[3] + bias;
                     }
                 }
             }
