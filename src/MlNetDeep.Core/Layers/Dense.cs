@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 using MlNetDeep.Initializers;
 using MlNetDeep.Kernels;
 using MlNetDeep.Serialization;
@@ -24,6 +26,17 @@ public sealed class Dense : Layer
 
     /// <summary>Up to this many rows the forward pass takes dot products directly (no packing of the weights).</summary>
     private const int SmallBatch = 3;
+
+    /// <summary>
+    /// Up to this many weights (1 MiB, a core's L2 cache on current CPUs) the small-batch forward keeps the weights
+    /// transposed, with a copy of the weights they came from; larger layers transpose tiles on the fly.
+    /// </summary>
+    private const int MaxTransposedWeights = 1 << 18;
+
+    // The transposed weights (inputs × a multiple of 16), the weights they were made from, and whether they are made.
+    private float[] _transposed = [];
+    private float[] _transposedSource = [];
+    private bool _transposedValid;
 
     /// <summary>Creates a dense layer.</summary>
     /// <param name="units">The number of output neurons.</param>
@@ -87,16 +100,56 @@ public sealed class Dense : Layer
         var inputs = input.RowSize;
         var y = Tensor.Ensure(ref _output, n, [Units]);
         _input = input;
-        if (n <= SmallBatch && VectorOps.DenseRows(input.Span, n, inputs, Weight.Value.Span, _bias is null ? default : _bias.Value.Span, y.Span))
+        var bias = _bias is null ? default : _bias.Value.Span;
+        if (n <= SmallBatch && inputs * Units <= MaxTransposedWeights && Avx512F.IsSupported)
+        {
+            var stride = (Units + 15) & ~15;
+            VectorOps.DenseRowsTransposed(input.Span, n, inputs, TransposedWeights(inputs, stride), stride, bias, y.Span);
+            return y;
+        }
+
+        if (n <= SmallBatch && VectorOps.DenseRows(input.Span, n, inputs, Weight.Value.Span, bias, y.Span))
         {
             return y;
         }
 
         // The bias is added by each GEMM thread to the rows it computed (the same bits as a pass afterwards, without one
         // thread reading the other's rows).
-        Gemm.Multiply(false, true, n, Units, inputs, 1f, input.Span, inputs, Weight.Value.Span, inputs, 0f, y.Span, Units,
-            _bias is null ? default : _bias.Value.Span);
+        Gemm.Multiply(false, true, n, Units, inputs, 1f, input.Span, inputs, Weight.Value.Span, inputs, 0f, y.Span, Units, bias);
         return y;
+    }
+
+    /// <summary>
+    /// Wᵀ with rows <paramref name="stride"/> floats apart, remade only when the weights differ (bit for bit) from those
+    /// it was made from: an optimizer step, a load or a user's write all show there, and repeated inference skips it.
+    /// Weights that can no longer change (<see cref="Tensor.ValuesFixed"/>) are not compared.
+    /// </summary>
+    private ReadOnlySpan<float> TransposedWeights(int inputs, int stride)
+    {
+        var weights = Weight.Value.Span;
+        if (_transposedValid && (Weight.Value.ValuesFixed || MemoryMarshal.Cast<float, int>(weights).SequenceEqual(MemoryMarshal.Cast<float, int>(_transposedSource.AsSpan()))))
+        {
+            return _transposed;
+        }
+
+        if (_transposed.Length != inputs * stride)
+        {
+            _transposed = new float[inputs * stride];
+            _transposedSource = new float[weights.Length];
+        }
+
+        for (var j = 0; j < Units; j++)
+        {
+            var row = weights.Slice(j * inputs, inputs);
+            for (var k = 0; k < inputs; k++)
+            {
+                _transposed[(k * stride) + j] = row[k];
+            }
+        }
+
+        weights.CopyTo(_transposedSource);
+        _transposedValid = true;
+        return _transposed;
     }
 
     /// <inheritdoc />

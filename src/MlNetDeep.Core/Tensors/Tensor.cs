@@ -45,6 +45,13 @@ public sealed class Tensor
     /// <summary>The number of values the shape holds.</summary>
     public int Length { get; private set; }
 
+    /// <summary>
+    /// True when nothing will write these values again: set only on tensors no caller can reach (the weights of a
+    /// scorer's private copy of a network), so that caches made from them (rearranged or transformed weights) are kept
+    /// without comparing the values at every call.
+    /// </summary>
+    internal bool ValuesFixed { get; set; }
+
     /// <summary>The dimensions.</summary>
     public ReadOnlySpan<int> Shape => _shape;
 

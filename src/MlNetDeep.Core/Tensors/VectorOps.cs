@@ -259,10 +259,10 @@ internal static class VectorOps
                         (s0, s1, s2, s3) = pc == 0 ? (a0, a1, a2, a3) : (a0 + s0, a1 + s1, a2 + s2, a3 + s3);
                     }
 
-                    Store(yr, j, units, s0);
-                    Store(yr, j + 16, units, s1);
-                    Store(yr, j + 32, units, s2);
-                    Store(yr, j + 48, units, s3);
+                    StoreUnits(yr, j, units, s0);
+                    StoreUnits(yr, j + 16, units, s1);
+                    StoreUnits(yr, j + 32, units, s2);
+                    StoreUnits(yr, j + 48, units, s3);
                 }
 
                 if (!bias.IsEmpty)
@@ -273,16 +273,121 @@ internal static class VectorOps
             }
         }
 
-        static void Store(float* y, int j, int units, Vector512<float> value)
+        return true;
+    }
+
+    /// <summary>
+    /// The same values as <see cref="DenseRows"/>, bit for bit, from weights already transposed: wt[k, j] = w[j, k], rows
+    /// <paramref name="stride"/> floats apart (a multiple of 16, the columns past the units zero). Each step of a chain
+    /// loads whole rows of wt, so the cost is the multiply-adds and the weights' reads (no transposition).
+    /// </summary>
+    /// <param name="x">The inputs, <paramref name="rows"/>×<paramref name="inputs"/>.</param>
+    /// <param name="rows">The batch size.</param>
+    /// <param name="inputs">The values per input row.</param>
+    /// <param name="wt">The transposed weights, inputs×<paramref name="stride"/>.</param>
+    /// <param name="stride">The distance between rows of <paramref name="wt"/>: the units rounded up to 16.</param>
+    /// <param name="bias">The bias (units values), or empty for none.</param>
+    /// <param name="y">The outputs, rows×units.</param>
+    /// <returns>False when the machine lacks AVX-512 (then nothing is written).</returns>
+    public static unsafe bool DenseRowsTransposed(ReadOnlySpan<float> x, int rows, int inputs, ReadOnlySpan<float> wt, int stride, ReadOnlySpan<float> bias, Span<float> y)
+    {
+        if (!Avx512F.IsSupported)
         {
-            if (j < units)
+            return false;
+        }
+
+        var units = y.Length / rows;
+        if (stride % 16 != 0 || stride < units || wt.Length < (long)inputs * stride || x.Length < (long)rows * inputs)
+        {
+            throw new ArgumentException($"Transposed weights of {wt.Length} floats with row stride {stride} do not fit {inputs} inputs and {units} units.");
+        }
+
+        var depthBlocks = (inputs + GemmConstants.MaxKc - 1) / GemmConstants.MaxKc;
+        var depth = (inputs + depthBlocks - 1) / depthBlocks;
+        fixed (float* px = x, pw = wt, py = y)
+        {
+            for (var r = 0; r < rows; r++)
             {
-                var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(units - j)).AsSingle();
-                Avx512F.MaskStore(y + j, mask, value);
+                var xr = px + ((long)r * inputs);
+                var yr = py + ((long)r * units);
+
+                // Up to eight vectors of outputs at a time: independent chains hide the multiply-adds' latency, and each
+                // input is broadcast once for all of them. The vector count is a constant in each inlined copy.
+                for (var j = 0; j < units; j += 128)
+                {
+                    switch (Math.Min(8, (units - j + 15) / 16))
+                    {
+                        case 8: TransposedChains(8, xr, inputs, depth, pw + j, stride, yr, j, units); break;
+                        case 7: TransposedChains(7, xr, inputs, depth, pw + j, stride, yr, j, units); break;
+                        case 6: TransposedChains(6, xr, inputs, depth, pw + j, stride, yr, j, units); break;
+                        case 5: TransposedChains(5, xr, inputs, depth, pw + j, stride, yr, j, units); break;
+                        case 4: TransposedChains(4, xr, inputs, depth, pw + j, stride, yr, j, units); break;
+                        case 3: TransposedChains(3, xr, inputs, depth, pw + j, stride, yr, j, units); break;
+                        case 2: TransposedChains(2, xr, inputs, depth, pw + j, stride, yr, j, units); break;
+                        default: TransposedChains(1, xr, inputs, depth, pw + j, stride, yr, j, units); break;
+                    }
+                }
+
+                if (!bias.IsEmpty)
+                {
+                    var output = y.Slice(r * units, units);
+                    TensorPrimitives.Add(output, bias, output);
+                }
             }
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> vectors of outputs from <paramref name="j"/> on: per depth block one multiply-add chain
+    /// over k from zero, the blocks' sums added in order (as <see cref="Kernels.Gemm"/> does).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void TransposedChains(int count, float* x, int inputs, int depth, float* wt, int stride, float* y, int j, int units)
+    {
+        Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default, s6 = default, s7 = default;
+        for (var pc = 0; pc < inputs; pc += depth)
+        {
+            var blockEnd = Math.Min(inputs, pc + depth);
+            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+            for (var k = pc; k < blockEnd; k++)
+            {
+                var xv = Vector512.Create(x[k]);
+                var w = wt + ((long)k * stride);
+                a0 = Avx512F.FusedMultiplyAdd(xv, Avx512F.LoadVector512(w), a0);
+                a1 = count > 1 ? Avx512F.FusedMultiplyAdd(xv, Avx512F.LoadVector512(w + 16), a1) : a1;
+                a2 = count > 2 ? Avx512F.FusedMultiplyAdd(xv, Avx512F.LoadVector512(w + 32), a2) : a2;
+                a3 = count > 3 ? Avx512F.FusedMultiplyAdd(xv, Avx512F.LoadVector512(w + 48), a3) : a3;
+                a4 = count > 4 ? Avx512F.FusedMultiplyAdd(xv, Avx512F.LoadVector512(w + 64), a4) : a4;
+                a5 = count > 5 ? Avx512F.FusedMultiplyAdd(xv, Avx512F.LoadVector512(w + 80), a5) : a5;
+                a6 = count > 6 ? Avx512F.FusedMultiplyAdd(xv, Avx512F.LoadVector512(w + 96), a6) : a6;
+                a7 = count > 7 ? Avx512F.FusedMultiplyAdd(xv, Avx512F.LoadVector512(w + 112), a7) : a7;
+            }
+
+            (s0, s1, s2, s3) = pc == 0 ? (a0, a1, a2, a3) : (a0 + s0, a1 + s1, a2 + s2, a3 + s3);
+            (s4, s5, s6, s7) = pc == 0 ? (a4, a5, a6, a7) : (a4 + s4, a5 + s5, a6 + s6, a7 + s7);
+        }
+
+        StoreUnits(y, j, units, s0);
+        StoreUnits(y, j + 16, units, s1);
+        StoreUnits(y, j + 32, units, s2);
+        StoreUnits(y, j + 48, units, s3);
+        StoreUnits(y, j + 64, units, s4);
+        StoreUnits(y, j + 80, units, s5);
+        StoreUnits(y, j + 96, units, s6);
+        StoreUnits(y, j + 112, units, s7);
+    }
+
+    /// <summary>Stores the outputs j.. of a row of <paramref name="units"/> (those past the row's end are left alone).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void StoreUnits(float* y, int j, int units, Vector512<float> value)
+    {
+        if (j < units)
+        {
+            var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(units - j)).AsSingle();
+            Avx512F.MaskStore(y + j, mask, value);
+        }
     }
 
     /// <summary>

@@ -24,6 +24,13 @@ internal sealed class NetworkScorer : IScoreSource
         _model = model;
         _readFeatures = readFeatures;
         _network = NetworkFile.Clone(model.Network);
+
+        // Nothing else holds this copy, so its weights never change: the layers keep what they make from them (transposed or
+        // transformed weights) without comparing the weights at every row.
+        foreach (var parameter in _network.Parameters)
+        {
+            parameter.Value.ValuesFixed = true;
+        }
         _input = new Tensor([1, .. model.FeatureShape]);
         _features = new float[_input.Length];
         _scoredFeatures = new float[_input.Length];

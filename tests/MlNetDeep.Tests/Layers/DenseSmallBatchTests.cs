@@ -18,6 +18,9 @@ public class DenseSmallBatchTests
     [TestCase(257, 33)]
     [TestCase(1, 1)]
     [TestCase(1030, 3)]
+    [TestCase(300, 200)]
+    [TestCase(33, 129)]
+    [TestCase(1030, 300)]
     public void SmallBatchesGiveTheBitsOfALargeBatch(int inputs, int units)
     {
         foreach (var useBias in new[] { true, false })
@@ -41,5 +44,40 @@ public class DenseSmallBatchTests
                 }
             }
         }
+    }
+
+    [Test]
+    public void ASmallBatchSeesWeightsChangedAfterItsLastCall()
+    {
+        var dense = new Dense(120);
+        dense.Build([400], new RandomSource(5));
+        var x = TestData.Uniform(6, -1, 1, 1, 400);
+        var before = dense.Forward(x, false).Span.ToArray();
+
+        // A write in the middle of the weights, as an optimizer step or a user would make it.
+        dense.Weight.Value[57 * 400 + 200] += 0.5f;
+        var after = dense.Forward(x, false).Span.ToArray();
+        var batch = TestData.Uniform(7, -1, 1, 5, 400);
+        x.Span.CopyTo(batch.Span);
+        var expected = dense.Forward(batch, false).Span[..120].ToArray();
+
+        Assert.That(after.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(expected.Select(BitConverter.SingleToInt32Bits)));
+        Assert.That(after[57], Is.Not.EqualTo(before[57]));
+    }
+
+    [Test]
+    public void FixedWeightsKeepTheirTransposedCopyWithoutAComparison()
+    {
+        // Only a scorer's private copy of a network is marked so (nothing can write its weights); the mark must spare the
+        // comparison, which costs as much as the product at batch 1.
+        var dense = new Dense(84);
+        dense.Build([120], new RandomSource(8));
+        dense.Weight.Value.ValuesFixed = true;
+        var x = TestData.Uniform(9, -1, 1, 1, 120);
+        var first = dense.Forward(x, false).Span.ToArray();
+        dense.Weight.Value[3 * 120] += 1f;
+        var second = dense.Forward(x, false).Span.ToArray();
+
+        Assert.That(second, Is.EqualTo(first));
     }
 }

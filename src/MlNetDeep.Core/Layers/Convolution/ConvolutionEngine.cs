@@ -176,7 +176,7 @@ internal sealed unsafe class ConvolutionEngine
             // Small images with many channels, 3x3 stride 1: the forward pass by Winograd's F(2x2, 3x3).
             fixed (float* x = image.Data, side = columnSide.Data, w = weight.Data, b = bias?.Data)
             {
-                _winograd.Forward(x, side, samples, w, b);
+                _winograd.Forward(x, side, samples, w, weight.ValuesFixed, b);
             }
 
             return;
@@ -188,7 +188,7 @@ internal sealed unsafe class ConvolutionEngine
             // gradients below as before.
             fixed (float* dSide = columnSide.Data, dX = target.Data, w = weight.Data)
             {
-                _winogradGradient.Forward(dSide, dX, samples, w, null);
+                _winogradGradient.Forward(dSide, dX, samples, w, weight.ValuesFixed, null);
             }
 
             target = null;
@@ -531,7 +531,7 @@ internal sealed unsafe class ConvolutionEngine
         {
             var source = forward ? _forwardWeightsSource : _flippedWeightsSource;
             var valid = forward ? _forwardWeightsValid : _flippedWeightsValid;
-            if (!valid || !MemoryMarshal.Cast<float, int>(weight.Span).SequenceEqual(MemoryMarshal.Cast<float, int>(source.AsSpan())))
+            if (!valid || (!weight.ValuesFixed && !MemoryMarshal.Cast<float, int>(weight.Span).SequenceEqual(MemoryMarshal.Cast<float, int>(source.AsSpan()))))
             {
                 fixed (float* w = weight.Data, d = forward ? _forwardWeights : _flippedWeights)
                 {

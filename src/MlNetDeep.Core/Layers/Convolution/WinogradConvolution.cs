@@ -161,14 +161,20 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
             : null;
 
     /// <summary>side[n] = conv(image[n]) + bias (per output channel), for every sample.</summary>
-    public void Forward(float* image, float* side, int samples, float* weight, float* bias)
+    /// <param name="image">The input images.</param>
+    /// <param name="side">The outputs.</param>
+    /// <param name="samples">The batch size.</param>
+    /// <param name="weight">The weights.</param>
+    /// <param name="weightsFixed">True when the weights can no longer change: the transformed filters, once made, are kept without a comparison.</param>
+    /// <param name="bias">The bias, or null.</param>
+    public void Forward(float* image, float* side, int samples, float* weight, bool weightsFixed, float* bias)
     {
         if (samples == 0)
         {
             return;
         }
 
-        PrepareFilters(weight);
+        PrepareFilters(weight, weightsFixed);
 
         // At least one block per core when the batch has the samples (a block's GEMMs are too small to share); a sample's
         // values do not depend on the blocks it is cut into.
@@ -574,7 +580,7 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
     /// U_e [Co × Ci] = (G·g·Gᵀ)_e for every filter g, unless the weights are bit for bit those U was made from.
     /// G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1].
     /// </summary>
-    private void PrepareFilters(float* weight)
+    private void PrepareFilters(float* weight, bool weightsFixed)
     {
         var g = _g;
         int ci = g.ImageChannels, co = g.ColumnChannels;
@@ -586,7 +592,7 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
         }
 
         var weights = new ReadOnlySpan<float>(weight, size);
-        if (_filtersValid && MemoryMarshal.Cast<float, int>(weights).SequenceEqual(MemoryMarshal.Cast<float, int>(_filtersSource.AsSpan())))
+        if (_filtersValid && (weightsFixed || MemoryMarshal.Cast<float, int>(weights).SequenceEqual(MemoryMarshal.Cast<float, int>(_filtersSource.AsSpan()))))
         {
             return;
         }
