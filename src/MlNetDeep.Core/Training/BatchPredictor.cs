@@ -29,6 +29,7 @@ namespace MlNetDeep.Training;
 /// </remarks>
 public sealed class BatchPredictor
 {
+
     /// <summary>Rows each thread must get before a batch is cut into groups.</summary>
     public const int MinGroupRows = 16;
 
@@ -191,6 +192,8 @@ public sealed class BatchPredictor
     /// </summary>
     internal Tensor RunOnCopy(int copy, int firstRow, int rows, RowReader readRow)
     {
+        // One thread's part of a split the caller made: planned for one thread (see WorkerPool.Alone).
+        using var alone = WorkerPool.Alone();
         var input = Tensor.Ensure(ref _job.Inputs[copy], rows, _job.RowShape);
         GroupJob.Fill(null, readRow, firstRow, input);
         return _copies[copy].Forward(input, training: false);

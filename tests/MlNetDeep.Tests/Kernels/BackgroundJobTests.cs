@@ -72,6 +72,53 @@ public class BackgroundJobTests
     }
 
     /// <summary>Whether a two-item call ran on two threads (tried a few times: a worker may be slow to wake).</summary>
+    [Test]
+    public void AloneRunsPoolCallsOnItsThreadUntilItsScopeEnds()
+    {
+        WorkerPool.MaxDegreeOfParallelism = 2;
+        using (WorkerPool.Alone())
+        {
+            Assert.That(WorkerPool.IsInsideJob, Is.True);
+            var inside = new RecordingJob(4);
+            WorkerPool.For(4, inside);
+            Assert.That(inside.Threads, Is.All.EqualTo(Environment.CurrentManagedThreadId));
+        }
+
+        Assert.That(WorkerPool.IsInsideJob, Is.False);
+        Assert.That(PoolUsesTwoThreads(), Is.True, "the pool serves the thread again");
+
+        // Inside a job, the scope's end leaves the thread inside it.
+        var nested = new AloneInsideJob();
+        WorkerPool.For(2, nested);
+        Assert.That(nested.InsideAfterScope, Is.All.True);
+    }
+
+    [Test]
+    public void PrewokenWorkersTakeTheNextJobAndSleepAgainWhenNoneComes()
+    {
+        WorkerPool.MaxDegreeOfParallelism = 2;
+        var spin = WorkerPool.SpinMicroseconds;
+        try
+        {
+            WorkerPool.SpinMicroseconds = 100;
+            for (var round = 0; round < 20; round++)
+            {
+                Thread.Sleep(2); // longer than the spin: the worker sleeps
+                WorkerPool.Prewake(1);
+                if (round % 2 == 0)
+                {
+                    Thread.Sleep(2); // woken for nothing: it spins, then sleeps again
+                }
+
+                Assert.That(PoolUsesTwoThreads(), Is.True, $"round {round}: the worker takes the job");
+            }
+        }
+        finally
+        {
+            WorkerPool.SpinMicroseconds = spin;
+        }
+    }
+
     private static bool PoolUsesTwoThreads()
     {
         for (var attempt = 0; attempt < 50; attempt++)
@@ -113,6 +160,20 @@ public class BackgroundJobTests
         {
             System.Threading.Thread.SpinWait(SpinIterations);
             Threads[index] = Environment.CurrentManagedThreadId;
+        }
+    }
+
+    private sealed class AloneInsideJob : ParallelJob
+    {
+        public bool[] InsideAfterScope { get; } = new bool[2];
+
+        public override void Execute(int index)
+        {
+            using (WorkerPool.Alone())
+            {
+            }
+
+            InsideAfterScope[index] = WorkerPool.IsInsideJob;
         }
     }
 
