@@ -119,6 +119,10 @@ internal sealed class BlockCursor : DataViewRowCursor
             {
                 _scorer.Balance(_job.FinishedAt - arrived);
             }
+            else if (!_job.ReadsPage)
+            {
+                _scorer.BalanceLast();
+            }
         }
 
         if (_pending is { } pending && _pendingPage == served)
@@ -310,6 +314,9 @@ internal sealed class BlockCursor : DataViewRowCursor
 
         /// <summary>True when the job reads a page after scoring a full one (a steady-state page, used for balancing).</summary>
         public bool ReadFullPage { get; private set; }
+
+        /// <summary>True when the job reads a page after scoring.</summary>
+        public bool ReadsPage => _nextPage >= 0;
 
         /// <summary>When the job finished (Stopwatch ticks).</summary>
         public long FinishedAt { get; private set; }

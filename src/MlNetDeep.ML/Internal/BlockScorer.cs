@@ -43,6 +43,12 @@ internal abstract class BlockScorer : IDisposable
     /// </summary>
     public abstract void Balance(long workerLateTicks);
 
+    /// <summary>
+    /// After a split page with nothing read after it (the input's last): moves rows between the two threads so that
+    /// their scoring times even out at the next such page.
+    /// </summary>
+    public abstract void BalanceLast();
+
     /// <summary>Gives back what the scorer borrowed (a pooled network copy); its getters must not be called after.</summary>
     public virtual void Dispose()
     {

@@ -44,6 +44,7 @@ internal sealed class NetworkBlockScorer : BlockScorer, IScoreSource
     private int _workerRows;
     private int _workerDone;
     private long _callerTicks;
+    private long _workerTicks;
     private ExceptionDispatchInfo? _callerError;
     private ExceptionDispatchInfo? _workerError;
     private NetworkCopy? _copy;
@@ -136,7 +137,7 @@ internal sealed class NetworkBlockScorer : BlockScorer, IScoreSource
             copy.SizedForSplits = true;
         }
 
-        var onWorker = (int)Math.Round((readsNext ? copy.WorkerShare : 0.5) * rows);
+        var onWorker = (int)Math.Round((readsNext ? copy.WorkerShare : copy.LastPageShare) * rows);
         return Math.Clamp(onWorker, BatchPredictor.MinGroupRows, rows - BatchPredictor.MinGroupRows);
     }
 
@@ -169,9 +170,11 @@ internal sealed class NetworkBlockScorer : BlockScorer, IScoreSource
 
     public override void ScoreOnWorker()
     {
+        var started = Stopwatch.GetTimestamp();
         try
         {
             Score(1, 0, _workerRows);
+            _workerTicks = Stopwatch.GetTimestamp() - started;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -198,6 +201,25 @@ internal sealed class NetworkBlockScorer : BlockScorer, IScoreSource
         var rowTicks = (double)_callerTicks / callerRows;
         var copy = Copy;
         copy.WorkerShare = Math.Clamp(copy.WorkerShare - (workerLateTicks / (4 * rowTicks) / _rows), 0.1, 0.9);
+    }
+
+    /// <summary>
+    /// Moves the last page's share halfway toward the split at which the two parts would have taken the same time, from
+    /// each part's time a row (the consumer's rows, read by the worker, can cost more than the worker's own).
+    /// </summary>
+    public override void BalanceLast()
+    {
+        var callerRows = _rows - _workerRows;
+        if (_workerRows == 0 || callerRows <= 0 || _callerTicks <= 0 || _workerTicks <= 0 || _workerError is not null)
+        {
+            return;
+        }
+
+        var callerRow = (double)_callerTicks / callerRows;
+        var workerRow = (double)_workerTicks / _workerRows;
+        var copy = Copy;
+        var even = callerRow / (callerRow + workerRow);
+        copy.LastPageShare = Math.Clamp(copy.LastPageShare + (0.5 * (even - copy.LastPageShare)), 0.1, 0.9);
     }
 
     public ReadOnlySpan<float> Current()

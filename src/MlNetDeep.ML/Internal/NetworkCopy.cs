@@ -42,6 +42,12 @@ internal sealed class NetworkCopy
     /// </summary>
     public double WorkerShare { get; set; } = 0.5;
 
+    /// <summary>
+    /// The worker's share of a page after which nothing is read (the input's last; <see cref="NetworkBlockScorer.BalanceLast"/>):
+    /// both threads only score it, so the share evens out their scoring times alone.
+    /// </summary>
+    public double LastPageShare { get; set; } = 0.5;
+
     /// <summary>True once both copies have computed the largest part a split page can give them (allocating their buffers).</summary>
     public bool SizedForSplits { get; set; }
 }
