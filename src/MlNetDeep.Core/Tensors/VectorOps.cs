@@ -340,6 +340,36 @@ internal static class VectorOps
     }
 
     /// <summary>
+    /// wt[k, j] = w[j, k] for a <paramref name="rows"/>×<paramref name="columns"/> matrix, the rows of wt
+    /// <paramref name="stride"/> floats apart (a multiple of 16 at least <paramref name="rows"/>; the columns past the
+    /// rows are written as zeros): 16×16 tiles transposed in registers. Needs AVX-512.
+    /// </summary>
+    public static unsafe void Transpose(ReadOnlySpan<float> w, int rows, int columns, Span<float> wt, int stride)
+    {
+        if (stride % 16 != 0 || stride < rows || w.Length < (long)rows * columns || wt.Length < (long)columns * stride)
+        {
+            throw new ArgumentException($"A {rows}×{columns} matrix does not fit {wt.Length} floats with row stride {stride}.");
+        }
+
+        var v = stackalloc Vector512<float>[16];
+        fixed (float* pw = w, pt = wt)
+        {
+            for (var j = 0; j < stride; j += 16)
+            {
+                for (var k = 0; k < columns; k += 16)
+                {
+                    var count = Math.Min(16, columns - k);
+                    TransposeTile(pw + ((long)j * columns) + k, columns, Math.Max(0, Math.Min(16, rows - j)), count, v);
+                    for (var c = 0; c < count; c++)
+                    {
+                        Avx512F.Store(pt + ((long)(k + c) * stride) + j, v[c]);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// <paramref name="count"/> vectors of outputs from <paramref name="j"/> on: per depth block one multiply-add chain
     /// over k from zero, the blocks' sums added in order (as <see cref="Kernels.Gemm"/> does).
     /// </summary>

@@ -31,6 +31,7 @@ internal sealed class NetworkScorer : IScoreSource
         {
             parameter.Value.ValuesFixed = true;
         }
+
         _input = new Tensor([1, .. model.FeatureShape]);
         _features = new float[_input.Length];
         _scoredFeatures = new float[_input.Length];
