@@ -29,7 +29,6 @@ namespace MlNetDeep.Training;
 /// </remarks>
 public sealed class BatchPredictor
 {
-
     /// <summary>Rows each thread must get before a batch is cut into groups.</summary>
     public const int MinGroupRows = 16;
 

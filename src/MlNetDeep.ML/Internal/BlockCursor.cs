@@ -16,7 +16,8 @@ namespace MlNetDeep.ML.Internal;
 /// With two pool threads, reading and serving overlap the scoring: a worker scores a page's first rows while the
 /// consumer's thread scores the rest, then the worker reads the next page into the other half of the
 /// <see cref="RowBlock"/> while the consumer serves this one (<see cref="PageJob"/>). How many rows the worker takes
-/// follows which of the two threads waited for the other at the last page. Reading ahead keeps every failure where the
+/// follows which of the two threads waited for the other at the last page of the same kind (a full page, the short first
+/// one, the input's last, after which nothing is read). Reading ahead keeps every failure where the
 /// consumer would meet it without: a row that cannot be read fails at its getters, and an input whose MoveNext throws
 /// does so after the rows before.
 /// </remarks>
@@ -115,11 +116,11 @@ internal sealed class BlockCursor : DataViewRowCursor
         {
             var arrived = Stopwatch.GetTimestamp();
             _job.Wait();
-            if (_job.ReadFullPage)
+            if (_job.ReadsPage)
             {
                 _scorer.Balance(_job.FinishedAt - arrived);
             }
-            else if (!_job.ReadsPage)
+            else
             {
                 _scorer.BalanceLast();
             }
@@ -217,7 +218,7 @@ internal sealed class BlockCursor : DataViewRowCursor
         if (onWorker > 0)
         {
             _scorer.Begin(page, rows, onWorker);
-            _job.Set(readNext ? RowBlock.Other(page) : -1, readNext && rows == _block.Capacity);
+            _job.Set(readNext ? RowBlock.Other(page) : -1);
             if (!WorkerPool.TryStartInBackground(_job))
             {
                 onWorker = 0;
@@ -312,9 +313,6 @@ internal sealed class BlockCursor : DataViewRowCursor
     {
         private int _nextPage = -1;
 
-        /// <summary>True when the job reads a page after scoring a full one (a steady-state page, used for balancing).</summary>
-        public bool ReadFullPage { get; private set; }
-
         /// <summary>True when the job reads a page after scoring.</summary>
         public bool ReadsPage => _nextPage >= 0;
 
@@ -322,11 +320,7 @@ internal sealed class BlockCursor : DataViewRowCursor
         public long FinishedAt { get; private set; }
 
         /// <summary>Sets the page to read after scoring (−1: none).</summary>
-        public void Set(int nextPage, bool readFullPage)
-        {
-            _nextPage = nextPage;
-            ReadFullPage = readFullPage;
-        }
+        public void Set(int nextPage) => _nextPage = nextPage;
 
         protected override void Run()
         {

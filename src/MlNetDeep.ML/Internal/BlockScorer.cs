@@ -39,7 +39,8 @@ internal abstract class BlockScorer : IDisposable
 
     /// <summary>
     /// Tells the scorer how much later (ticks; negative: earlier) the worker finished its rows and the read-ahead than the
-    /// consumer needed them, after a full page: it moves rows between the two threads to even them out.
+    /// consumer needed them, after a split page followed by a read: it moves rows between the two threads to even them out
+    /// at the next page of that kind.
     /// </summary>
     public abstract void Balance(long workerLateTicks);
 

@@ -17,9 +17,10 @@ namespace MlNetDeep.ML.Internal;
 /// <para>
 /// A page is scored in one call (a group of rows per thread), or, with two pool threads, split: its first rows on the
 /// cursor's worker through the predictor's second copy, the rest here through its first; the consumer computes its part
-/// and then serves from the first row, which the worker has computed meanwhile. The split starts even and moves toward
-/// the thread that waited (<see cref="Balance"/>); it is kept with the pooled copy, so the next cursor starts where this
-/// one ended.
+/// and then serves from the first row, which the worker has computed meanwhile. There is one split for each kind of page
+/// (full pages, a cursor's short first page, the input's last page): each starts even and moves toward the thread that
+/// waited (<see cref="Balance"/>), or, on the last page, toward even scoring times (<see cref="BalanceLast"/>); they are
+/// kept with the pooled copy, so the next cursor starts where this one ended.
 /// </para>
 /// <para>
 /// Each row's features stay in the buffer the input's getter filled (one per slot) and are copied once, by the thread
@@ -45,6 +46,7 @@ internal sealed class NetworkBlockScorer : BlockScorer, IScoreSource
     private int _workerDone;
     private long _callerTicks;
     private long _workerTicks;
+    private PageKind _kind;
     private ExceptionDispatchInfo? _callerError;
     private ExceptionDispatchInfo? _workerError;
     private NetworkCopy? _copy;
@@ -111,7 +113,8 @@ internal sealed class NetworkBlockScorer : BlockScorer, IScoreSource
 
     /// <summary>
     /// With exactly two pool threads and a group's worth of rows for each: the worker's share of the rows (at least
-    /// <see cref="BatchPredictor.MinGroupRows"/> on either side), half of them when it reads nothing after. More threads
+    /// <see cref="BatchPredictor.MinGroupRows"/> on either side), the share kept for the page's kind: a full page the
+    /// worker reads after, the short first page it reads a full one after, or a page it reads nothing after. More threads
     /// keep the groups of one call.
     /// </summary>
     public override int WorkerRows(int rows, bool readsNext)
@@ -137,7 +140,8 @@ internal sealed class NetworkBlockScorer : BlockScorer, IScoreSource
             copy.SizedForSplits = true;
         }
 
-        var onWorker = (int)Math.Round((readsNext ? copy.WorkerShare : copy.LastPageShare) * rows);
+        _kind = !readsNext ? PageKind.Last : rows < _block.Capacity ? PageKind.First : PageKind.Full;
+        var onWorker = (int)Math.Round(Share(copy) * rows);
         return Math.Clamp(onWorker, BatchPredictor.MinGroupRows, rows - BatchPredictor.MinGroupRows);
     }
 
@@ -150,6 +154,7 @@ internal sealed class NetworkBlockScorer : BlockScorer, IScoreSource
         _workerRows = workerRows;
         _callerError = null;
         _workerError = null;
+        _workerTicks = 0;
         Volatile.Write(ref _workerDone, workerRows == 0 ? 1 : 0);
     }
 
@@ -193,14 +198,14 @@ internal sealed class NetworkBlockScorer : BlockScorer, IScoreSource
     public override void Balance(long workerLateTicks)
     {
         var callerRows = _rows - _workerRows;
-        if (_workerRows == 0 || callerRows <= 0 || _callerTicks <= 0)
+        if (_workerRows == 0 || callerRows <= 0 || _callerTicks <= 0 || _kind == PageKind.Last)
         {
             return;
         }
 
         var rowTicks = (double)_callerTicks / callerRows;
         var copy = Copy;
-        copy.WorkerShare = Math.Clamp(copy.WorkerShare - (workerLateTicks / (4 * rowTicks) / _rows), 0.1, 0.9);
+        SetShare(copy, Math.Clamp(Share(copy) - (workerLateTicks / (4 * rowTicks) / _rows), 0.1, 0.9));
     }
 
     /// <summary>
@@ -210,7 +215,7 @@ internal sealed class NetworkBlockScorer : BlockScorer, IScoreSource
     public override void BalanceLast()
     {
         var callerRows = _rows - _workerRows;
-        if (_workerRows == 0 || callerRows <= 0 || _callerTicks <= 0 || _workerTicks <= 0 || _workerError is not null)
+        if (_workerRows == 0 || callerRows <= 0 || _callerTicks <= 0 || _workerTicks <= 0 || _workerError is not null || _kind != PageKind.Last)
         {
             return;
         }
@@ -219,7 +224,7 @@ internal sealed class NetworkBlockScorer : BlockScorer, IScoreSource
         var workerRow = (double)_workerTicks / _workerRows;
         var copy = Copy;
         var even = callerRow / (callerRow + workerRow);
-        copy.LastPageShare = Math.Clamp(copy.LastPageShare + (0.5 * (even - copy.LastPageShare)), 0.1, 0.9);
+        SetShare(copy, Math.Clamp(Share(copy) + (0.5 * (even - Share(copy))), 0.1, 0.9));
     }
 
     public ReadOnlySpan<float> Current()
@@ -258,6 +263,29 @@ internal sealed class NetworkBlockScorer : BlockScorer, IScoreSource
 
     private static void Zeros(int row, Span<float> destination) => destination.Clear();
 
+    private double Share(NetworkCopy copy) => _kind switch
+    {
+        PageKind.First => copy.FirstPageShare,
+        PageKind.Last => copy.LastPageShare,
+        _ => copy.WorkerShare,
+    };
+
+    private void SetShare(NetworkCopy copy, double share)
+    {
+        switch (_kind)
+        {
+            case PageKind.First:
+                copy.FirstPageShare = share;
+                break;
+            case PageKind.Last:
+                copy.LastPageShare = share;
+                break;
+            default:
+                copy.WorkerShare = share;
+                break;
+        }
+    }
+
     /// <summary>Writes row <paramref name="row"/> of the page's features (dense) into a group's input; zeros for a row with a non-finite value.</summary>
     private void ReadRow(int row, Span<float> destination)
     {
@@ -294,5 +322,18 @@ internal sealed class NetworkBlockScorer : BlockScorer, IScoreSource
             var finite = copy.Finite[first + r];
             ScoreOutputs.Compute(_model.Task, finite, finite ? logits!.Row(r) : default, copy.Outputs.AsSpan((first + r) * k, k), _model.Segmentation?.Classes ?? 0);
         }
+    }
+
+    /// <summary>What a page is followed by, which decides its share (<see cref="WorkerRows"/>).</summary>
+    private enum PageKind
+    {
+        /// <summary>A full page, after which the worker reads the next.</summary>
+        Full,
+
+        /// <summary>The short first page, read while the worker waited, after which it reads a full one.</summary>
+        First,
+
+        /// <summary>A page after which nothing is read: the input's last.</summary>
+        Last,
     }
 }

@@ -48,6 +48,12 @@ internal sealed class NetworkCopy
     /// </summary>
     public double LastPageShare { get; set; } = 0.5;
 
+    /// <summary>
+    /// The worker's share of a cursor's short first page, after which it reads a full page (<see cref="NetworkBlockScorer.Balance"/>):
+    /// that read weighs more against a quarter page's rows than against a full page's.
+    /// </summary>
+    public double FirstPageShare { get; set; } = 0.5;
+
     /// <summary>True once both copies have computed the largest part a split page can give them (allocating their buffers).</summary>
     public bool SizedForSplits { get; set; }
 }
