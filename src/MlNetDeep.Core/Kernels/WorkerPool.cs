@@ -258,14 +258,7 @@ public static unsafe class WorkerPool
 
         long next = Volatile.Read(ref ticket) + (1L << 32);
         Interlocked.Exchange(ref ticket, next);
-        var asleep = sleepers;
-        for (int w = 0; w < workers; w++)
-        {
-            if (Interlocked.Exchange(ref asleep[w].Sleeping, 0) == 1)
-            {
-                asleep[w].Wake.Release();
-            }
-        }
+        Prewake(workers);
 
         return (int)(next >> 32);
     }

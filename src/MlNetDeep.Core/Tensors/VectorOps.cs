@@ -218,8 +218,7 @@ internal static class VectorOps
         }
 
         var units = w.Length / inputs;
-        var depthBlocks = (inputs + GemmConstants.MaxKc - 1) / GemmConstants.MaxKc;
-        var depth = (inputs + depthBlocks - 1) / depthBlocks;
+        var depth = GemmDepthBlock(inputs);
 
         // Four blocks of sixteen outputs at a time: four independent chains hide the multiply-adds' latency.
         var v = stackalloc Vector512<float>[64];
@@ -288,22 +287,16 @@ internal static class VectorOps
     /// <param name="stride">The distance between rows of <paramref name="wt"/>: the units rounded up to 16.</param>
     /// <param name="bias">The bias (units values), or empty for none.</param>
     /// <param name="y">The outputs, rows×units.</param>
-    /// <returns>False when the machine lacks AVX-512 (then nothing is written).</returns>
-    public static unsafe bool DenseRowsTransposed(ReadOnlySpan<float> x, int rows, int inputs, ReadOnlySpan<float> wt, int stride, ReadOnlySpan<float> bias, Span<float> y)
+    /// <remarks>Needs AVX-512.</remarks>
+    public static unsafe void DenseRowsTransposed(ReadOnlySpan<float> x, int rows, int inputs, ReadOnlySpan<float> wt, int stride, ReadOnlySpan<float> bias, Span<float> y)
     {
-        if (!Avx512F.IsSupported)
-        {
-            return false;
-        }
-
         var units = y.Length / rows;
         if (stride % 16 != 0 || stride < units || wt.Length < (long)inputs * stride || x.Length < (long)rows * inputs)
         {
             throw new ArgumentException($"Transposed weights of {wt.Length} floats with row stride {stride} do not fit {inputs} inputs and {units} units.");
         }
 
-        var depthBlocks = (inputs + GemmConstants.MaxKc - 1) / GemmConstants.MaxKc;
-        var depth = (inputs + depthBlocks - 1) / depthBlocks;
+        var depth = GemmDepthBlock(inputs);
         fixed (float* px = x, pw = wt, py = y)
         {
             for (var r = 0; r < rows; r++)
@@ -335,8 +328,6 @@ internal static class VectorOps
                 }
             }
         }
-
-        return true;
     }
 
     /// <summary>
@@ -418,6 +409,13 @@ internal static class VectorOps
             var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(units - j)).AsSingle();
             Avx512F.MaskStore(y + j, mask, value);
         }
+    }
+
+    /// <summary>The depth of each of Gemm's even blocks of <paramref name="inputs"/> (at most <see cref="GemmConstants.MaxKc"/>).</summary>
+    private static int GemmDepthBlock(int inputs)
+    {
+        var blocks = (inputs + GemmConstants.MaxKc - 1) / GemmConstants.MaxKc;
+        return (inputs + blocks - 1) / blocks;
     }
 
     /// <summary>

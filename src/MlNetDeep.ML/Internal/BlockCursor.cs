@@ -116,14 +116,7 @@ internal sealed class BlockCursor : DataViewRowCursor
         {
             var arrived = Stopwatch.GetTimestamp();
             _job.Wait();
-            if (_job.ReadsPage)
-            {
-                _scorer.Balance(_job.FinishedAt - arrived);
-            }
-            else
-            {
-                _scorer.BalanceLast();
-            }
+            _scorer.Balance(_job.FinishedAt - arrived);
         }
 
         if (_pending is { } pending && _pendingPage == served)
@@ -312,9 +305,6 @@ internal sealed class BlockCursor : DataViewRowCursor
     private sealed class PageJob(BlockCursor cursor) : BackgroundJob
     {
         private int _nextPage = -1;
-
-        /// <summary>True when the job reads a page after scoring.</summary>
-        public bool ReadsPage => _nextPage >= 0;
 
         /// <summary>When the job finished (Stopwatch ticks).</summary>
         public long FinishedAt { get; private set; }

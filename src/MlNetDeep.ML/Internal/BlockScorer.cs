@@ -38,17 +38,11 @@ internal abstract class BlockScorer : IDisposable
     public abstract void ScoreOnWorker();
 
     /// <summary>
-    /// Tells the scorer how much later (ticks; negative: earlier) the worker finished its rows and the read-ahead than the
-    /// consumer needed them, after a split page followed by a read: it moves rows between the two threads to even them out
-    /// at the next page of that kind.
+    /// After a split page, tells the scorer how much later (ticks; negative: earlier) the worker finished its rows and
+    /// any read-ahead than the consumer needed them: it moves rows between the two threads to even them out at the next
+    /// page of that kind.
     /// </summary>
     public abstract void Balance(long workerLateTicks);
-
-    /// <summary>
-    /// After a split page with nothing read after it (the input's last): moves rows between the two threads so that
-    /// their scoring times even out at the next such page.
-    /// </summary>
-    public abstract void BalanceLast();
 
     /// <summary>Gives back what the scorer borrowed (a pooled network copy); its getters must not be called after.</summary>
     public virtual void Dispose()

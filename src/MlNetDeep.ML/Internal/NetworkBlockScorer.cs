@@ -19,7 +19,7 @@ namespace MlNetDeep.ML.Internal;
 /// cursor's worker through the predictor's second copy, the rest here through its first; the consumer computes its part
 /// and then serves from the first row, which the worker has computed meanwhile. There is one split for each kind of page
 /// (full pages, a cursor's short first page, the input's last page): each starts even and moves toward the thread that
-/// waited (<see cref="Balance"/>), or, on the last page, toward even scoring times (<see cref="BalanceLast"/>); they are
+/// waited, or, on the last page, toward even scoring times (<see cref="Balance"/>); they are
 /// kept with the pooled copy, so the next cursor starts where this one ended.
 /// </para>
 /// <para>
@@ -46,7 +46,7 @@ internal sealed class NetworkBlockScorer : BlockScorer, IScoreSource
     private int _workerDone;
     private long _callerTicks;
     private long _workerTicks;
-    private PageKind _kind;
+    private NetworkCopy.PageKind _kind;
     private ExceptionDispatchInfo? _callerError;
     private ExceptionDispatchInfo? _workerError;
     private NetworkCopy? _copy;
@@ -140,8 +140,8 @@ internal sealed class NetworkBlockScorer : BlockScorer, IScoreSource
             copy.SizedForSplits = true;
         }
 
-        _kind = !readsNext ? PageKind.Last : rows < _block.Capacity ? PageKind.First : PageKind.Full;
-        var onWorker = (int)Math.Round(Share(copy) * rows);
+        _kind = !readsNext ? NetworkCopy.PageKind.Last : rows < _block.Capacity ? NetworkCopy.PageKind.First : NetworkCopy.PageKind.Full;
+        var onWorker = (int)Math.Round(copy.WorkerShares[(int)_kind] * rows);
         return Math.Clamp(onWorker, BatchPredictor.MinGroupRows, rows - BatchPredictor.MinGroupRows);
     }
 
@@ -192,39 +192,34 @@ internal sealed class NetworkBlockScorer : BlockScorer, IScoreSource
     }
 
     /// <summary>
-    /// Moves rows toward the thread that finished first: each of the caller's rows took about its share of the caller's
-    /// time, and moving a row shifts the difference by twice that; half the correction is applied, to damp noise.
+    /// Moves the page kind's share toward evenness. After a page followed by a read, toward the thread that finished
+    /// first: each of the caller's rows took about its share of the caller's time, and moving a row shifts the difference
+    /// by twice that. After the input's last page (nothing read: the two threads only score), toward the split at which
+    /// both parts would have taken the same time, from each part's time a row (the consumer's rows, read by the worker,
+    /// can cost more than the worker's own). Half the correction is applied, to damp noise.
     /// </summary>
     public override void Balance(long workerLateTicks)
     {
         var callerRows = _rows - _workerRows;
-        if (_workerRows == 0 || callerRows <= 0 || _callerTicks <= 0 || _kind == PageKind.Last)
+        if (_workerRows == 0 || callerRows <= 0 || _callerTicks <= 0 || _workerError is not null)
         {
             return;
         }
 
-        var rowTicks = (double)_callerTicks / callerRows;
-        var copy = Copy;
-        SetShare(copy, Math.Clamp(Share(copy) - (workerLateTicks / (4 * rowTicks) / _rows), 0.1, 0.9));
-    }
-
-    /// <summary>
-    /// Moves the last page's share halfway toward the split at which the two parts would have taken the same time, from
-    /// each part's time a row (the consumer's rows, read by the worker, can cost more than the worker's own).
-    /// </summary>
-    public override void BalanceLast()
-    {
-        var callerRows = _rows - _workerRows;
-        if (_workerRows == 0 || callerRows <= 0 || _callerTicks <= 0 || _workerTicks <= 0 || _workerError is not null || _kind != PageKind.Last)
-        {
-            return;
-        }
-
+        var shares = Copy.WorkerShares;
+        var share = shares[(int)_kind];
         var callerRow = (double)_callerTicks / callerRows;
-        var workerRow = (double)_workerTicks / _workerRows;
-        var copy = Copy;
-        var even = callerRow / (callerRow + workerRow);
-        SetShare(copy, Math.Clamp(Share(copy) + (0.5 * (even - Share(copy))), 0.1, 0.9));
+        if (_kind != NetworkCopy.PageKind.Last)
+        {
+            share -= workerLateTicks / (4 * callerRow) / _rows;
+        }
+        else if (_workerTicks > 0)
+        {
+            var workerRow = (double)_workerTicks / _workerRows;
+            share += 0.5 * ((callerRow / (callerRow + workerRow)) - share);
+        }
+
+        shares[(int)_kind] = Math.Clamp(share, 0.1, 0.9);
     }
 
     public ReadOnlySpan<float> Current()
@@ -263,29 +258,6 @@ internal sealed class NetworkBlockScorer : BlockScorer, IScoreSource
 
     private static void Zeros(int row, Span<float> destination) => destination.Clear();
 
-    private double Share(NetworkCopy copy) => _kind switch
-    {
-        PageKind.First => copy.FirstPageShare,
-        PageKind.Last => copy.LastPageShare,
-        _ => copy.WorkerShare,
-    };
-
-    private void SetShare(NetworkCopy copy, double share)
-    {
-        switch (_kind)
-        {
-            case PageKind.First:
-                copy.FirstPageShare = share;
-                break;
-            case PageKind.Last:
-                copy.LastPageShare = share;
-                break;
-            default:
-                copy.WorkerShare = share;
-                break;
-        }
-    }
-
     /// <summary>Writes row <paramref name="row"/> of the page's features (dense) into a group's input; zeros for a row with a non-finite value.</summary>
     private void ReadRow(int row, Span<float> destination)
     {
@@ -322,18 +294,5 @@ internal sealed class NetworkBlockScorer : BlockScorer, IScoreSource
             var finite = copy.Finite[first + r];
             ScoreOutputs.Compute(_model.Task, finite, finite ? logits!.Row(r) : default, copy.Outputs.AsSpan((first + r) * k, k), _model.Segmentation?.Classes ?? 0);
         }
-    }
-
-    /// <summary>What a page is followed by, which decides its share (<see cref="WorkerRows"/>).</summary>
-    private enum PageKind
-    {
-        /// <summary>A full page, after which the worker reads the next.</summary>
-        Full,
-
-        /// <summary>The short first page, read while the worker waited, after which it reads a full one.</summary>
-        First,
-
-        /// <summary>A page after which nothing is read: the input's last.</summary>
-        Last,
     }
 }

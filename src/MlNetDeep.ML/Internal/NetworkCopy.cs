@@ -37,23 +37,25 @@ internal sealed class NetworkCopy
     public float[] Outputs { get; }
 
     /// <summary>
-    /// The share of a page's rows a split scoring gives the worker (<see cref="NetworkBlockScorer.Balance"/>): kept with the
-    /// copy, so that the next cursor starts from where the last one settled.
+    /// The share of a page's rows a split scoring gives the worker, one for each <see cref="PageKind"/>
+    /// (<see cref="NetworkBlockScorer.Balance"/>): kept with the copy, so that the next cursor starts from where the last
+    /// one settled.
     /// </summary>
-    public double WorkerShare { get; set; } = 0.5;
-
-    /// <summary>
-    /// The worker's share of a page after which nothing is read (the input's last; <see cref="NetworkBlockScorer.BalanceLast"/>):
-    /// both threads only score it, so the share evens out their scoring times alone.
-    /// </summary>
-    public double LastPageShare { get; set; } = 0.5;
-
-    /// <summary>
-    /// The worker's share of a cursor's short first page, after which it reads a full page (<see cref="NetworkBlockScorer.Balance"/>):
-    /// that read weighs more against a quarter page's rows than against a full page's.
-    /// </summary>
-    public double FirstPageShare { get; set; } = 0.5;
+    public double[] WorkerShares { get; } = [0.5, 0.5, 0.5];
 
     /// <summary>True once both copies have computed the largest part a split page can give them (allocating their buffers).</summary>
     public bool SizedForSplits { get; set; }
+
+    /// <summary>What a split page is followed by, which decides its share of <see cref="WorkerShares"/>.</summary>
+    internal enum PageKind
+    {
+        /// <summary>A full page, after which the worker reads the next.</summary>
+        Full,
+
+        /// <summary>A cursor's short first page, read while the worker waited, after which it reads a full one.</summary>
+        First,
+
+        /// <summary>A page after which nothing is read (the input's last): both threads only score it.</summary>
+        Last,
+    }
 }

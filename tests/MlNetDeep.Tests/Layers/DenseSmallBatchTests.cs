@@ -37,10 +37,7 @@ public class DenseSmallBatchTests
                     var part = new Tensor(x.Span.Slice(start * inputs, rows * inputs).ToArray(), rows, inputs);
                     var y = dense.Forward(part, false).Span.ToArray();
                     var expected = large.AsSpan(start * units, rows * units).ToArray();
-                    Assert.That(
-                        y.Select(BitConverter.SingleToInt32Bits),
-                        Is.EqualTo(expected.Select(BitConverter.SingleToInt32Bits)),
-                        $"rows {start}..{start + rows - 1} of a batch of {rows}, bias {useBias}");
+                    AssertSameBits(y, expected, $"rows {start}..{start + rows - 1} of a batch of {rows}, bias {useBias}");
                 }
             }
         }
@@ -63,10 +60,7 @@ public class DenseSmallBatchTests
         {
             var one = new Tensor(x.Span.Slice(start * inputs, inputs).ToArray(), 1, inputs);
             var y = dense.Forward(one, false).Span.ToArray();
-            Assert.That(
-                y.Select(BitConverter.SingleToInt32Bits),
-                Is.EqualTo(large.AsSpan(start * units, units).ToArray().Select(BitConverter.SingleToInt32Bits)),
-                $"row {start}");
+            AssertSameBits(y, large.AsSpan(start * units, units).ToArray(), $"row {start}");
         }
     }
 
@@ -85,7 +79,7 @@ public class DenseSmallBatchTests
         x.Span.CopyTo(batch.Span);
         var expected = dense.Forward(batch, false).Span[..120].ToArray();
 
-        Assert.That(after.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(expected.Select(BitConverter.SingleToInt32Bits)));
+        AssertSameBits(after, expected, "after the write");
         Assert.That(after[57], Is.Not.EqualTo(before[57]));
     }
 
@@ -103,4 +97,7 @@ public class DenseSmallBatchTests
 
         Assert.That(second, Is.EqualTo(first));
     }
+
+    private static void AssertSameBits(float[] actual, float[] expected, string message) =>
+        Assert.That(actual.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(expected.Select(BitConverter.SingleToInt32Bits)), message);
 }

@@ -185,8 +185,7 @@ public class BlockScoringTests
         var data = ml.Data.Cache(Digits(ml, rows));
         var logits = Inference.Predict(transformer.Network, new Tensor(MnistTest.Features.Data.AsSpan(0, rows * Pixels).ToArray(), rows, 1, 28, 28));
         var copy = transformer.RentCopy();
-        copy.WorkerShare = workerShare;
-        copy.LastPageShare = workerShare;
+        copy.WorkerShares.AsSpan().Fill(workerShare);
         transformer.ReturnCopy(copy);
 
         var scores = ThreadCounts.With(2, () => model.Transform(data).GetColumn<float[]>("Score").ToArray());
@@ -207,14 +206,14 @@ public class BlockScoringTests
         var transformer = Network(model);
         var data = ml.Data.Cache(Digits(ml, Block + 100));
         var copy = transformer.RentCopy();
-        copy.LastPageShare = 0.9;
+        copy.WorkerShares[(int)NetworkCopy.PageKind.Last] = 0.9;
         transformer.ReturnCopy(copy);
 
         // The last page's 100 rows go 90 to the worker, which then takes far longer than the consumer's 10: the next last
         // page gives it fewer.
         ThreadCounts.With(2, () => model.Transform(data).GetColumn<float[]>("Score").ToArray());
         copy = transformer.RentCopy();
-        var share = copy.LastPageShare;
+        var share = copy.WorkerShares[(int)NetworkCopy.PageKind.Last];
         transformer.ReturnCopy(copy);
         Assert.That(share, Is.LessThan(0.8).And.GreaterThanOrEqualTo(0.1));
     }
