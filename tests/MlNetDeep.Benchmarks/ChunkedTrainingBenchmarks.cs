@@ -16,13 +16,12 @@ namespace MlNetDeep.Benchmarks;
 public class ChunkedTrainingBenchmarks
 {
     private readonly Loss _loss = new SoftmaxCrossEntropy();
-    private readonly ChunkedBatch _chunks = new();
+    private ChunkedBatch _chunks = null!;
     private Sequential _network = null!;
     private Parameter[] _parameters = null!;
     private Tensor _x = null!;
     private Tensor _y = null!;
     private Tensor _gradient = null!;
-    private int _chunkRows;
 
     [GlobalSetup]
     public void Setup()
@@ -34,7 +33,7 @@ public class ChunkedTrainingBenchmarks
         _network.ComputeInputGradient = false;
         _parameters = [.. _network.Parameters];
         _gradient = new Tensor(256, 10);
-        _chunkRows = Trainer.ChunkRows(_network, _loss);
+        _chunks = new ChunkedBatch(_network, _loss);
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = 256, Description = "whole batch of 256 (per image)")]
@@ -50,7 +49,7 @@ public class ChunkedTrainingBenchmarks
     public double Chunked()
     {
         Clear();
-        return _chunks.Run(_network, _loss, _x, _y, default, _chunkRows, null);
+        return _chunks.Run(_x, _y, null, null);
     }
 
     private void Clear()

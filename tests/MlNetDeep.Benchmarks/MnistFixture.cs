@@ -11,7 +11,7 @@ namespace MlNetDeep.Benchmarks;
 /// <summary>
 /// The yardstick's recipes on the committed MNIST training digits (batch 64, softmax cross-entropy): "mlp" is
 /// 784-256-128-10 ReLU with Adam 1e-3; "lenet" and "lenet_bn" are LeNet-5 (with batch norm and dropout 0.5 for the
-/// latter) with SGD 0.05, classical momentum 0.9. One <see cref="TrainStep"/> is zero-grad, forward, loss, backward (in chunks of rows where <see cref="Trainer"/> would take them), update.
+/// latter) with SGD 0.05, classical momentum 0.9. One <see cref="TrainStep"/> is zero-grad, forward, loss, backward (in lanes and chunks of rows where <see cref="Trainer"/> would take them), update.
 /// </summary>
 public sealed class MnistFixture
 {
@@ -23,8 +23,7 @@ public sealed class MnistFixture
     private readonly Tensor _grad;
     private readonly Loss _loss = new SoftmaxCrossEntropy();
     private readonly Optimizer _optimizer;
-    private readonly ChunkedBatch _chunks = new();
-    private readonly int _chunkRows;
+    private readonly ChunkedBatch _chunks;
 
     public MnistFixture(string model = "mlp", int batch = 64)
     {
@@ -46,7 +45,7 @@ public sealed class MnistFixture
         _batchX = new Tensor(batch, 1, 28, 28);
         _batchY = new Tensor(batch);
         _grad = new Tensor(batch, 10);
-        _chunkRows = Trainer.ChunkRows(Network, _loss);
+        _chunks = new ChunkedBatch(Network, _loss);
     }
 
     public Sequential Network { get; }
@@ -68,10 +67,10 @@ public sealed class MnistFixture
             p.Gradient.Clear();
         }
 
-        // As Trainer does: a batch whose activations would not stay in cache runs forward and backward in chunks.
-        if (ChunkedBatch.Splits(Batch, _chunkRows))
+        // As Trainer does: a batch of a network that computes each sample alone runs forward and backward in lanes and chunks.
+        if (_chunks.Splits(Batch))
         {
-            _chunks.Run(Network, _loss, _batchX, _batchY, default, _chunkRows, null);
+            _chunks.Run(_batchX, _batchY, null, null);
         }
         else
         {

@@ -35,13 +35,9 @@ public sealed class BatchPredictor
     private readonly Layer _network;
     private readonly bool _copiesOnly;
     private readonly GroupJob _job;
-    private Tensor[] _networkTensors;
 
-    // Per group: the layer it runs on (the network itself first, unless copies only) and that layer's value tensors.
-    private Layer[] _copies;
-    private Tensor[][] _copyTensors;
-    private bool _cannotCopy;
-    private long _builds;
+    // Per group, the layer it runs on: the network itself first, unless copies only.
+    private readonly NetworkCopies _copies;
 
     /// <summary>Creates a predictor for <paramref name="network"/>; the first group (or a batch in one pass) runs on the network itself.</summary>
     /// <param name="network">A built network; its copies are made when first needed.</param>
@@ -69,10 +65,7 @@ public sealed class BatchPredictor
 
         _network = network;
         _copiesOnly = copiesOnly;
-        _builds = Layer.Builds;
-        _networkTensors = SharedTensors(network);
-        _copies = copiesOnly ? [] : [network];
-        _copyTensors = copiesOnly ? [] : [_networkTensors];
+        _copies = new NetworkCopies(network, includesNetwork: !copiesOnly);
         _job = new GroupJob(network.InputShape.ToArray(), network.OutputShape.ToArray());
     }
 
@@ -174,7 +167,7 @@ public sealed class BatchPredictor
             return false;
         }
 
-        EnsureCopies(count);
+        _copies.Ensure(count, mustCopy: true);
         if (_job.Inputs.Length < count)
         {
             Array.Resize(ref _job.Inputs, count);
@@ -211,7 +204,7 @@ public sealed class BatchPredictor
         var job = _job;
         if (groups <= 1)
         {
-            var layer = _copiesOnly && EnsureCopies(1) ? _copies[0] : _network;
+            var layer = _copiesOnly && _copies.Ensure(1, mustCopy: true) ? _copies[0] : _network;
             if (source is not null && firstRow == 0 && rows == source.Rows && TakesWhole(source))
             {
                 return layer.Forward(source, training: false);
@@ -254,99 +247,13 @@ public sealed class BatchPredictor
     private int Groups(int rows)
     {
         var groups = Math.Min(WorkerPool.MaxDegreeOfParallelism, rows / MinGroupRows);
-        if (groups <= 1 || _cannotCopy || WorkerPool.IsInsideJob || !EnsureCopies(groups))
+        if (groups <= 1 || _copies.CannotCopy || WorkerPool.IsInsideJob || !_copies.Ensure(groups, mustCopy: _copiesOnly))
         {
             return 1;
         }
 
         return groups;
     }
-
-    /// <summary>
-    /// Makes the layers of <paramref name="count"/> groups (the network first, unless copies only) and points the copies'
-    /// value tensors at the network's current storage. False if the network cannot be copied; with copies only, that
-    /// throws instead.
-    /// </summary>
-    private bool EnsureCopies(int count)
-    {
-        if (_builds != Layer.Builds)
-        {
-            // Some layer was built since: if it was one of the network's, its parameters are new tensors (perhaps of
-            // other shapes), so take them again and start over with new copies if they no longer match.
-            _builds = Layer.Builds;
-            _networkTensors = SharedTensors(_network);
-            if (_copyTensors.Any(t => !SameShapes(t, _networkTensors)))
-            {
-                _copies = _copiesOnly ? [] : [_network];
-                _copyTensors = _copiesOnly ? [] : [_networkTensors];
-            }
-            else if (!_copiesOnly)
-            {
-                _copyTensors[0] = _networkTensors;
-            }
-        }
-
-        if (_copies.Length < count)
-        {
-            var copies = new Layer[count];
-            var tensors = new Tensor[count][];
-            _copies.CopyTo(copies, 0);
-            _copyTensors.CopyTo(tensors, 0);
-            for (var i = _copies.Length; i < count; i++)
-            {
-                try
-                {
-                    copies[i] = NetworkFile.Clone(_network);
-                }
-                catch (Exception e) when (!_copiesOnly && e is NotSupportedException or InvalidOperationException or InvalidDataException or ArgumentException)
-                {
-                    // Not describable, or described under a key no factory is registered for: one pass it is.
-                    _cannotCopy = true;
-                    return false;
-                }
-
-                tensors[i] = SharedTensors(copies[i]);
-            }
-
-            _copies = copies;
-            _copyTensors = tensors;
-        }
-
-        for (var i = 0; i < count; i++)
-        {
-            var copy = _copyTensors[i];
-            for (var t = 0; t < copy.Length; t++)
-            {
-                if (!ReferenceEquals(copy[t].Data, _networkTensors[t].Data))
-                {
-                    copy[t].ShareStorageOf(_networkTensors[t]);
-                }
-            }
-        }
-
-        return true;
-    }
-
-    private static bool SameShapes(Tensor[] a, Tensor[] b)
-    {
-        if (a.Length != b.Length)
-        {
-            return false;
-        }
-
-        for (var t = 0; t < a.Length; t++)
-        {
-            if (!a[t].Shape.SequenceEqual(b[t].Shape))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    private static Tensor[] SharedTensors(Layer network) =>
-        [.. network.Parameters.Select(p => p.Value), .. network.Buffers.Select(b => b.Value)];
 
     /// <summary>One batch's groups: item g copies its rows in, runs copy g of the network and copies its outputs out.</summary>
     private sealed class GroupJob(int[] rowShape, int[] outputRowShape) : ParallelJob
@@ -355,14 +262,14 @@ public sealed class BatchPredictor
         public readonly int[] OutputRowShape = outputRowShape;
         public Tensor?[] Inputs = new Tensor?[1];
         public Tensor? Output;
-        private Layer[] _copies = [];
+        private NetworkCopies? _copies;
         private Tensor? _source;
         private RowReader? _readRow;
         private int _firstRow;
         private int _rows;
         private int _groups;
 
-        public void Start(Layer[] copies, Tensor? source, RowReader? readRow, int firstRow, int rows, int groups)
+        public void Start(NetworkCopies copies, Tensor? source, RowReader? readRow, int firstRow, int rows, int groups)
         {
             if (Inputs.Length < groups)
             {
@@ -409,7 +316,7 @@ public sealed class BatchPredictor
             var input = Tensor.Ensure(ref Inputs[index], count, RowShape);
             Fill(_source, _readRow, _firstRow + first, input);
 
-            var result = _copies[index].Forward(input, training: false);
+            var result = _copies![index].Forward(input, training: false);
             result.Span.CopyTo(Output!.Data.AsSpan(first * result.RowSize, result.Length));
         }
     }

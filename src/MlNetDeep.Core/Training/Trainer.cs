@@ -396,9 +396,7 @@ public static class Trainer
         private int _referenceCount;
         private double _referenceLoss = double.NaN;
 
-        // A mini-batch trained in chunks: the chunks' buffers; the batch whose outputs are checked and counted (whole or
-        // a chunk at a time), and its counts.
-        private readonly ChunkedBatch _chunks = new();
+        // The batch whose outputs are checked and counted (whole or a chunk at a time, ChunkedBatch), and its counts.
         private int _epoch;
         private int _batch;
         private float _rate;
@@ -425,7 +423,7 @@ public static class Trainer
             var stepsPerEpoch = (planned + batchSize - 1) / batchSize;
             var checkTargets = training is not TensorBatchSource;
             Tensor? grad = null, wb = null;
-            var chunkRows = ChunkRows(network, options.Loss);
+            var chunks = new ChunkedBatch(network, options.Loss);
             var best = double.NaN;
             var bestEpoch = 0;
             float[][]? bestWeights = null;
@@ -504,11 +502,11 @@ public static class Trainer
                         }
 
                         double loss;
-                        var chunked = ChunkedBatch.Splits(count, chunkRows);
+                        var chunked = chunks.Splits(count);
                         (_epoch, _batch, _rate, _correct, _decisions) = (epoch, b + 1, rate, 0, 0);
                         if (chunked)
                         {
-                            loss = _chunks.Run(network, options.Loss, xb, yb, Weights is null ? default : wb!.Span, chunkRows, this);
+                            loss = chunks.Run(xb, yb, Weights is null ? null : wb, this);
                         }
                         else
                         {

@@ -60,7 +60,7 @@ public class ChunkedBatchTests
         var expected = network.Parameters.Select(p => p.Gradient.Span.ToArray()).ToArray();
 
         Clear(network);
-        var chunked = new ChunkedBatch().Run(network, loss, x, y, weights, 64, null);
+        var chunked = new ChunkedBatch(network, loss, 64).Run(x, y, weighted ? new Tensor(weights, rows) : null, null);
         Assert.That(chunked, Is.EqualTo(whole).Within(1e-6 * Math.Abs(whole)));
         for (var p = 0; p < expected.Length; p++)
         {
@@ -111,16 +111,16 @@ public class ChunkedBatchTests
         var loss = new SoftmaxCrossEntropy();
         var part = Digits.Subset([.. Enumerable.Range(0, rows)]);
         var (x, y) = (part.Features, part.LabelTensor());
-        var chunks = new ChunkedBatch();
+        var chunks = new ChunkedBatch(network, loss, 64);
         for (var i = 0; i < 3; i++)
         {
-            chunks.Run(network, loss, x, y, default, 64, null);
+            chunks.Run(x, y, null, null);
         }
 
         var before = GC.GetAllocatedBytesForCurrentThread();
         for (var i = 0; i < 10; i++)
         {
-            chunks.Run(network, loss, x, y, default, 64, null);
+            chunks.Run(x, y, null, null);
         }
 
         Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
