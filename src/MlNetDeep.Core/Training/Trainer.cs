@@ -23,14 +23,17 @@ namespace MlNetDeep.Training;
 /// layer is an error.
 /// <para>
 /// A network whose every layer computes each sample alone (<see cref="Layer.IsSampleIndependent"/>: no batch
-/// normalisation, no dropout), trained with a loss that is a mean of per-row costs, runs a large mini-batch forward and
-/// backward in chunks of rows sized so that a chunk's largest activation stays within the cores' caches
-/// (<see cref="ChunkBytes"/>; LeNet-5: 64 rows): the gradients of the chunks add up in the parameters' gradients, each
-/// chunk's cost gradient weighted by its share of the batch, and the optimizer then takes one step for the batch. The
-/// step is the batch's (the same cost and gradient, summed in another order; a non-finite cost is reported after the
-/// chunks' backward passes, still before the step); only its speed changes: LeNet-5 at batch 256 then trains as fast an
-/// image as at 64 instead of slowing down as its activations outgrow the caches. The chunk size depends on the network
-/// alone, never on the thread count.
+/// normalisation, no dropout), trained with a loss that is a mean of per-row costs, runs a mini-batch of 64 rows or more
+/// in lanes: the rows are cut into one lane per 32 (at most 8 lanes; fewer for a network whose gradients would take
+/// more than 16 MB a lane), and each lane runs forward and backward on its own copy of the network (sharing its
+/// weights) on one core, into its own gradients, in chunks of rows sized so that a chunk's largest activation stays
+/// within the cores' caches (<see cref="ChunkBytes"/>; LeNet-5: 64 rows). Each chunk's cost gradient is weighted by its
+/// share of the batch; the lanes' gradients are then added in lane order and the optimizer takes one step for the batch.
+/// The step is the batch's (the same cost and gradient, summed in another order; a non-finite cost is reported after the
+/// backward passes, still before the step); only its speed changes: the two cores meet once a batch instead of inside
+/// every layer, and LeNet-5 at batch 256 trains as fast an image as at 64. The lanes and chunks depend on the batch's
+/// rows and the network alone, never on the thread count, so the bits are the same on any core count. A network that
+/// cannot be copied (<see cref="Serialization.NetworkFile.Clone"/>) runs its chunks one after another on itself.
 /// </para>
 /// </remarks>
 public static class Trainer

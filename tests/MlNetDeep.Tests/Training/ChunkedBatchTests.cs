@@ -4,14 +4,16 @@ using MlNetDeep.Losses;
 using MlNetDeep.Losses.Metric;
 using MlNetDeep.Models;
 using MlNetDeep.Optimizers;
+using MlNetDeep.Serialization;
 using MlNetDeep.Tensors;
 using MlNetDeep.Training;
 
 namespace MlNetDeep.Tests.Training;
 
 /// <summary>
-/// A large mini-batch of a network that computes each sample alone trains in cache-sized chunks of rows: the same cost
-/// and gradients as the whole batch at once (summed in another order), the same bits on any thread count.
+/// A mini-batch of a network that computes each sample alone trains in lanes of rows, each on its own copy of the
+/// network, each in cache-sized chunks: the same cost and gradients as the whole batch at once (summed in another order),
+/// the same bits on any thread count.
 /// </summary>
 [NonParallelizable]
 public class ChunkedBatchTests
@@ -38,6 +40,32 @@ public class ChunkedBatchTests
         var mlp = DenseModels.Mlp([256, 128], 10);
         mlp.Build([784], new RandomSource(3));
         Assert.That(Trainer.ChunkRows(mlp, loss), Is.GreaterThanOrEqualTo(256), "small activations: a batch of 256 stays whole");
+    }
+
+    [Test]
+    public void ABatchIsCutIntoLanesByItsRowsAndTheNetworkAlone()
+    {
+        var loss = new SoftmaxCrossEntropy();
+        var network = Built(Architectures.LeNet5());
+        var lenet = new ChunkedBatch(network, loss);
+        Assert.That(lenet.Lanes(63), Is.EqualTo(1), "a lane takes 32 rows");
+        Assert.That(lenet.Lanes(64), Is.EqualTo(2));
+        Assert.That(lenet.Lanes(100), Is.EqualTo(3));
+        Assert.That(lenet.Lanes(256), Is.EqualTo(ChunkedBatch.MaxLanes));
+        Assert.That(lenet.Lanes(4096), Is.EqualTo(ChunkedBatch.MaxLanes));
+        Assert.That(lenet.Splits(64), Is.True, "two lanes of one chunk each");
+        Assert.That(lenet.Splits(40), Is.False);
+        Assert.That(ThreadCounts.With(1, () => lenet.Lanes(256)), Is.EqualTo(ChunkedBatch.MaxLanes), "not the thread count");
+        Assert.That(new ChunkedBatch(Built(Architectures.LeNet5(batchNorm: true)), loss).Lanes(256), Is.EqualTo(1), "batch statistics");
+        Assert.That(new ChunkedBatch(network, new TripletLoss()).Lanes(256), Is.EqualTo(1), "a loss that compares the rows");
+
+        // 2.1M weights, 8.4 MB of gradients a lane: the budget allows one lane besides the parameters' own.
+        var wide = DenseModels.Mlp([1024], 10);
+        wide.Build([2048], new RandomSource(3));
+        Assert.That(new ChunkedBatch(wide, loss).Lanes(256), Is.EqualTo(2));
+        var wider = DenseModels.Mlp([2048], 10);
+        wider.Build([2048], new RandomSource(3));
+        Assert.That(new ChunkedBatch(wider, loss).Lanes(256), Is.EqualTo(1), "16.9 MB a lane");
     }
 
     [TestCase(false)]
@@ -74,8 +102,10 @@ public class ChunkedBatchTests
         }
     }
 
-    [Test]
-    public void TrainingInChunksGivesTheSameBitsOnAnyThreadCount()
+    [TestCase(256)]
+    [TestCase(64)]
+    [TestCase(100)]
+    public void TrainingInLanesGivesTheSameBitsOnAnyThreadCount(int batchSize)
     {
         var train = Digits.Subset([.. Enumerable.Range(0, 512)]);
         float[][] Train(int degree) => ThreadCounts.With(degree, () =>
@@ -85,7 +115,7 @@ public class ChunkedBatchTests
             {
                 Optimizer = new Momentum(0.05f, 0.9f),
                 Epochs = 2,
-                BatchSize = 256,
+                BatchSize = batchSize,
                 Seed = 4,
                 ValidationFraction = 0,
             });
@@ -124,6 +154,115 @@ public class ChunkedBatchTests
         }
 
         Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
+    }
+
+    [Test]
+    public void LanesSeeEachStepsWeightsAndTheFrozenFlags()
+    {
+        const int rows = 96; // three lanes
+        var network = Built(Architectures.LeNet5());
+        var whole = NetworkFile.Clone(network);
+        var loss = new SoftmaxCrossEntropy();
+        var part = Digits.Subset([.. Enumerable.Range(0, rows)]);
+        var (x, y) = (part.Features, part.LabelTensor());
+        var chunks = new ChunkedBatch(network, loss);
+        Assert.That(chunks.Lanes(rows), Is.EqualTo(3));
+        var (optimizer, wholeOptimizer) = (new Momentum(0.1f, 0.9f), new Momentum(0.1f, 0.9f));
+        var gradient = new Tensor(rows, 10);
+        for (var step = 0; step < 4; step++)
+        {
+            if (step == 2)
+            {
+                // Frozen after the copies were made: their first convolution must stop adding its weights' gradient.
+                network.Parameters[0].Frozen = whole.Parameters[0].Frozen = true;
+            }
+
+            Clear(network);
+            Clear(whole);
+            var cost = chunks.Run(x, y, null, null);
+            var expected = loss.Compute(whole.Forward(x, training: true), y, gradient);
+            whole.Backward(gradient);
+            Assert.That(cost, Is.EqualTo(expected).Within(1e-6 * expected), $"step {step}");
+            for (var p = 0; p < network.Parameters.Count; p++)
+            {
+                var (actual, reference) = (network.Parameters[p].Gradient.Span.ToArray(), whole.Parameters[p].Gradient.Span.ToArray());
+                var scale = reference.Max(Math.Abs);
+                for (var i = 0; i < actual.Length; i++)
+                {
+                    Assert.That(actual[i], Is.EqualTo(reference[i]).Within(1e-5f * scale), $"step {step}, parameter {network.ParameterNames()[p]}[{i}]");
+                }
+            }
+
+            Assert.That(network.Parameters[0].Gradient.Span.ToArray().All(g => g == 0) == (step >= 2), $"step {step}: the frozen weights' gradient");
+            optimizer.Step(network.Parameters);
+            wholeOptimizer.Step(whole.Parameters);
+        }
+    }
+
+    [Test]
+    public void TheObserverSeesEveryRowOnceInLanes()
+    {
+        const int rows = 200;
+        var network = Built(Architectures.LeNet5());
+        var loss = new SoftmaxCrossEntropy();
+        var part = Digits.Subset([.. Enumerable.Range(0, rows)]);
+        var (x, y) = (part.Features, part.LabelTensor());
+        var expected = Metrics.CountCorrect(network.Forward(x, training: false), y, loss);
+        var observer = new Counter(loss);
+        ThreadCounts.With(2, () => new ChunkedBatch(network, loss).Run(x, y, null, observer));
+        Assert.That((observer.Rows, observer.Correct), Is.EqualTo((rows, expected.Correct)));
+    }
+
+    [Test]
+    public void ANetworkThatCannotBeCopiedTrainsInOneLane()
+    {
+        const int rows = 128;
+        var network = new Sequential([new Flatten(), new Dense(32), new Uncopyable(), new Dense(10)]);
+        Built(network);
+        var loss = new SoftmaxCrossEntropy();
+        var part = Digits.Subset([.. Enumerable.Range(0, rows)]);
+        var (x, y) = (part.Features, part.LabelTensor());
+        var chunks = new ChunkedBatch(network, loss, 64);
+        Assert.That(chunks.Lanes(rows), Is.EqualTo(4), "not known before the first batch");
+        Clear(network);
+        var output = network.Forward(x, training: true);
+        var gradient = new Tensor(rows, 10);
+        var expected = loss.Compute(output, y, gradient);
+        network.Backward(gradient);
+        var reference = network.Parameters.Select(p => p.Gradient.Span.ToArray()).ToArray();
+        Clear(network);
+        Assert.That(chunks.Run(x, y, null, null), Is.EqualTo(expected).Within(1e-6 * expected));
+        Assert.That(chunks.Lanes(rows), Is.EqualTo(1));
+        for (var p = 0; p < reference.Length; p++)
+        {
+            Assert.That(network.Parameters[p].Gradient.Span.ToArray(), Is.EqualTo(reference[p]).Within(1e-5f * reference[p].Max(Math.Abs)));
+        }
+    }
+
+    /// <summary>Counts the rows it is shown and their correct decisions, as Trainer's observer does.</summary>
+    private sealed class Counter(Loss loss) : ChunkedBatch.IObserver
+    {
+        public long Rows { get; private set; }
+
+        public long Correct { get; private set; }
+
+        public void OnOutput(Tensor output, Tensor targets)
+        {
+            Rows += output.Rows;
+            Correct += Metrics.CountCorrect(output, targets, loss).Correct;
+        }
+    }
+
+    /// <summary>y = x, computed for each sample alone, but not describable: a network holding it cannot be copied.</summary>
+    private sealed class Uncopyable : Layer
+    {
+        internal override bool IsSampleIndependent => true;
+
+        protected override int[] OnBuild(int[] inputShape, RandomSource random) => inputShape;
+
+        protected override Tensor OnForward(Tensor input, bool training) => input;
+
+        protected override Tensor OnBackward(Tensor outputGradient) => outputGradient;
     }
 
     private static void Clear(Layer network)
