@@ -20,14 +20,11 @@ namespace MlNetDeep.Training;
 /// </remarks>
 internal sealed class ChunkedBatch
 {
-    /// <summary>The rows a lane must get before a batch is cut into lanes (fewer when the chunks are smaller).</summary>
+    /// <summary>The fewest rows a lane takes (fewer when the chunks are smaller).</summary>
     internal const int LaneRows = 32;
 
     /// <summary>The most lanes a batch is cut into.</summary>
     internal const int MaxLanes = 8;
-
-    /// <summary>Bytes the lanes' gradients may take besides the parameters' own; a large network gets fewer lanes.</summary>
-    internal const long LaneGradientBytes = 16L << 20;
 
     private readonly Layer _network;
     private readonly Loss _loss;
@@ -52,7 +49,11 @@ internal sealed class ChunkedBatch
         _loss = loss;
         ChunkRows = chunkRows;
         _parameters = [.. network.Parameters];
-        _parameterBytes = _parameters.Sum(p => (long)p.Value.Length) * sizeof(float);
+        var parameterCount = _parameters.Sum(p => (long)p.Value.Length);
+        _parameterBytes = parameterCount * sizeof(float);
+        static long Activations(Layer layer) => layer is Sequential chain ? chain.Layers.Sum(Activations) : Tensor.ProductOf(layer.OutputShape);
+        var perRow = Tensor.ProductOf(network.InputShape) + Activations(network);
+        LaneRowsFor = (int)Math.Clamp((parameterCount + perRow - 1) / perRow, Math.Min(LaneRows, Math.Max(1, chunkRows)), int.MaxValue);
         _copies = new NetworkCopies(network, includesNetwork: false);
         _lanes = new LaneJob(this);
         _reduce = new ReduceJob(this);
@@ -68,25 +69,23 @@ internal sealed class ChunkedBatch
     /// <summary>The rows of a chunk; 0 when the network or the loss couples the rows of a batch.</summary>
     public int ChunkRows { get; }
 
+    /// <summary>
+    /// The fewest rows a lane of this network takes: <see cref="LaneRows"/> (fewer when chunks are smaller), and at least
+    /// as many as make the lane's activations (all layers' outputs and the input) outnumber the network's parameters,
+    /// which every lane reads and whose gradients it writes and adds: with fewer rows, a lane would spend more on them than
+    /// the cores' meetings it saves (an MLP whose weights outweigh its activations keeps its batches whole). The lanes'
+    /// gradients so never take more memory than the batch's activations.
+    /// </summary>
+    public int LaneRowsFor { get; }
+
     /// <summary>True when a batch of <paramref name="rows"/> rows is trained in lanes or chunks: when it makes two or more of either.</summary>
     public bool Splits(int rows) => ChunkRows > 0 && (rows >= 2 * ChunkRows || Lanes(rows) >= 2);
 
     /// <summary>
-    /// How many lanes a batch of <paramref name="rows"/> rows is cut into: one per <see cref="LaneRows"/> rows (or per
-    /// chunk, if chunks are smaller), at most <see cref="MaxLanes"/> and as many as <see cref="LaneGradientBytes"/> allows;
-    /// 1 when the network is not chunked or cannot be copied.
+    /// How many lanes a batch of <paramref name="rows"/> rows is cut into: one per <see cref="LaneRowsFor"/> rows, at most
+    /// <see cref="MaxLanes"/>; 1 when the network is not chunked or cannot be copied.
     /// </summary>
-    public int Lanes(int rows)
-    {
-        if (ChunkRows == 0 || _copies.CannotCopy)
-        {
-            return 1;
-        }
-
-        var lanes = Math.Min(MaxLanes, rows / Math.Min(LaneRows, ChunkRows));
-        lanes = (int)Math.Min(lanes, 1 + LaneGradientBytes / Math.Max(1, _parameterBytes));
-        return Math.Max(1, lanes);
-    }
+    public int Lanes(int rows) => ChunkRows == 0 || _copies.CannotCopy ? 1 : Math.Clamp(rows / LaneRowsFor, 1, MaxLanes);
 
     /// <summary>
     /// Runs <paramref name="features"/> (with <paramref name="targets"/> and, if given, the rows' example

@@ -59,13 +59,17 @@ public class ChunkedBatchTests
         Assert.That(new ChunkedBatch(Built(Architectures.LeNet5(batchNorm: true)), loss).Lanes(256), Is.EqualTo(1), "batch statistics");
         Assert.That(new ChunkedBatch(network, new TripletLoss()).Lanes(256), Is.EqualTo(1), "a loss that compares the rows");
 
-        // 2.1M weights, 8.4 MB of gradients a lane: the budget allows one lane besides the parameters' own.
-        var wide = DenseModels.Mlp([1024], 10);
-        wide.Build([2048], new RandomSource(3));
-        Assert.That(new ChunkedBatch(wide, loss).Lanes(256), Is.EqualTo(2));
-        var wider = DenseModels.Mlp([2048], 10);
-        wider.Build([2048], new RandomSource(3));
-        Assert.That(new ChunkedBatch(wider, loss).Lanes(256), Is.EqualTo(1), "16.9 MB a lane");
+        // LeNet-5: 61,706 parameters, 15,786 activations a row (the input and every layer's output): lanes of 32 rows.
+        Assert.That(lenet.LaneRowsFor, Is.EqualTo(32));
+
+        // The MLP 784-256-128-10: 235,146 parameters against 1,562 activations a row; a lane takes at least 151 rows.
+        var mlp = DenseModels.Mlp([256, 128], 10);
+        mlp.Build([784], new RandomSource(3));
+        var dense = new ChunkedBatch(mlp, loss);
+        Assert.That(dense.LaneRowsFor, Is.EqualTo(151));
+        Assert.That(dense.Lanes(256), Is.EqualTo(1));
+        Assert.That(dense.Lanes(302), Is.EqualTo(2));
+        Assert.That(dense.Splits(256), Is.False, "a batch of 256 stays whole");
     }
 
     [TestCase(false)]
