@@ -21,7 +21,7 @@ namespace MlNetDeep.Training;
 internal sealed class ChunkedBatch
 {
     /// <summary>The fewest rows a lane takes (fewer when the chunks are smaller).</summary>
-    internal const int LaneRows = 32;
+    internal const int MinLaneRows = 32;
 
     /// <summary>The most lanes a batch is cut into.</summary>
     internal const int MaxLanes = 8;
@@ -53,7 +53,7 @@ internal sealed class ChunkedBatch
         _parameterBytes = parameterCount * sizeof(float);
         static long Activations(Layer layer) => layer is Sequential chain ? chain.Layers.Sum(Activations) : Tensor.ProductOf(layer.OutputShape);
         var perRow = Tensor.ProductOf(network.InputShape) + Activations(network);
-        LaneRowsFor = (int)Math.Clamp((parameterCount + perRow - 1) / perRow, Math.Min(LaneRows, Math.Max(1, chunkRows)), int.MaxValue);
+        LaneRows = (int)Math.Clamp((parameterCount + perRow - 1) / perRow, Math.Min(MinLaneRows, Math.Max(1, chunkRows)), int.MaxValue);
         _copies = new NetworkCopies(network, includesNetwork: false);
         _lanes = new LaneJob(this);
         _reduce = new ReduceJob(this);
@@ -70,22 +70,22 @@ internal sealed class ChunkedBatch
     public int ChunkRows { get; }
 
     /// <summary>
-    /// The fewest rows a lane of this network takes: <see cref="LaneRows"/> (fewer when chunks are smaller), and at least
+    /// The fewest rows a lane of this network takes: <see cref="MinLaneRows"/> (fewer when chunks are smaller), and at least
     /// as many as make the lane's activations (all layers' outputs and the input) outnumber the network's parameters,
     /// which every lane reads and whose gradients it writes and adds: with fewer rows, a lane would spend more on them than
     /// the cores' meetings it saves (an MLP whose weights outweigh its activations keeps its batches whole). The lanes'
     /// gradients so never take more memory than the batch's activations.
     /// </summary>
-    public int LaneRowsFor { get; }
+    public int LaneRows { get; }
 
     /// <summary>True when a batch of <paramref name="rows"/> rows is trained in lanes or chunks: when it makes two or more of either.</summary>
     public bool Splits(int rows) => ChunkRows > 0 && (rows >= 2 * ChunkRows || Lanes(rows) >= 2);
 
     /// <summary>
-    /// How many lanes a batch of <paramref name="rows"/> rows is cut into: one per <see cref="LaneRowsFor"/> rows, at most
+    /// How many lanes a batch of <paramref name="rows"/> rows is cut into: one per <see cref="LaneRows"/> rows, at most
     /// <see cref="MaxLanes"/>; 1 when the network is not chunked or cannot be copied.
     /// </summary>
-    public int Lanes(int rows) => ChunkRows == 0 || _copies.CannotCopy ? 1 : Math.Clamp(rows / LaneRowsFor, 1, MaxLanes);
+    public int Lanes(int rows) => ChunkRows == 0 || _copies.CannotCopy ? 1 : Math.Clamp(rows / LaneRows, 1, MaxLanes);
 
     /// <summary>
     /// Runs <paramref name="features"/> (with <paramref name="targets"/> and, if given, the rows' example

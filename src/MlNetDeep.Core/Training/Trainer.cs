@@ -23,10 +23,11 @@ namespace MlNetDeep.Training;
 /// layer is an error.
 /// <para>
 /// A network whose every layer computes each sample alone (<see cref="Layer.IsSampleIndependent"/>: no batch
-/// normalisation, no dropout), trained with a loss that is a mean of per-row costs, runs a mini-batch of 64 rows or more
-/// in lanes: the rows are cut into one lane per 32 (at most 8 lanes; fewer for a network whose gradients would take
-/// more than 16 MB a lane), and each lane runs forward and backward on its own copy of the network (sharing its
-/// weights) on one core, into its own gradients, in chunks of rows sized so that a chunk's largest activation stays
+/// normalisation, no dropout), trained with a loss that is a mean of per-row costs, runs a mini-batch in lanes: the rows
+/// are cut into lanes of at least 32 rows, and of at least as many as make a lane's activations outnumber the network's
+/// parameters (LeNet-5: 32 rows; an MLP whose weights outweigh its activations keeps its batches whole), at most 8 lanes;
+/// each lane runs forward and backward on its own copy of the network (sharing its weights) on one core, into its own
+/// gradients, in chunks of rows sized so that a chunk's largest activation stays
 /// within the cores' caches (<see cref="ChunkBytes"/>; LeNet-5: 64 rows). Each chunk's cost gradient is weighted by its
 /// share of the batch; the lanes' gradients are then added in lane order and the optimizer takes one step for the batch.
 /// The step is the batch's (the same cost and gradient, summed in another order; a non-finite cost is reported after the

@@ -60,13 +60,13 @@ public class ChunkedBatchTests
         Assert.That(new ChunkedBatch(network, new TripletLoss()).Lanes(256), Is.EqualTo(1), "a loss that compares the rows");
 
         // LeNet-5: 61,706 parameters, 15,786 activations a row (the input and every layer's output): lanes of 32 rows.
-        Assert.That(lenet.LaneRowsFor, Is.EqualTo(32));
+        Assert.That(lenet.LaneRows, Is.EqualTo(32));
 
         // The MLP 784-256-128-10: 235,146 parameters against 1,562 activations a row; a lane takes at least 151 rows.
         var mlp = DenseModels.Mlp([256, 128], 10);
         mlp.Build([784], new RandomSource(3));
         var dense = new ChunkedBatch(mlp, loss);
-        Assert.That(dense.LaneRowsFor, Is.EqualTo(151));
+        Assert.That(dense.LaneRows, Is.EqualTo(151));
         Assert.That(dense.Lanes(256), Is.EqualTo(1));
         Assert.That(dense.Lanes(302), Is.EqualTo(2));
         Assert.That(dense.Splits(256), Is.False, "a batch of 256 stays whole");
