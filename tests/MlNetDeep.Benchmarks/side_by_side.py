@@ -4,7 +4,7 @@ each run after the machine has gone idle, and prints a Markdown table of both si
 model, the threads, the core placement, and the GFLOP/s each side reached with its share of the machine's FMA peak.
 
 usage: python3 tests/MlNetDeep.Benchmarks/side_by_side.py [--rounds 3] [--threads 2] [--only NAME,...] [--list]
-           [--idle-busy 0.10] [--idle-timeout 900] [--no-build] [--ours-only] [--output table.md]
+           [--idle-busy 0.10] [--idle-timeout 900] [--no-build] [--ours-only] [--placement SECONDS] [--output table.md]
 
 Protocol. Each round runs every workload once on each side, each run a fresh process, ours first in odd rounds and
 PyTorch first in even ones. Before each run the script waits until the machine is idle: two consecutive one-second
@@ -17,6 +17,12 @@ our speed over PyTorch's (images/s over images/s, or PyTorch's time over ours), 
 Placement. Two threads pinned to cores 0 and 1 hand a cache line back and forth (`yardstick placement`); the median
 round trip, measured before the first and after the last round, tells cores that share a cache ("near", below 200 ns
 here) from cores on different dies ("far"), which on a virtual machine the host decides and may change between runs.
+
+What the placement costs each side (--placement SECONDS, for as long as that): the host moves the two cores between
+near and far every minute or so, faster than a round. So the script runs pairs instead, over and over: the placement,
+our run, the placement, PyTorch's run, the placement, each run after the idle gate; a pair counts as near or far when
+its three readings agree, and not at all when they do not or a run was disturbed. It prints, per workload, the medians
+of both sides near and far, and what far cores cost each side.
 
 Needs the .NET SDK, and for PyTorch's side Debian's python3-torch, python3-torchvision and libopenblas0-openmp
 (apt-get install python3-torch python3-torchvision libopenblas0-openmp); torch runs on OpenBLAS's OpenMP build, as
@@ -173,6 +179,7 @@ def main():
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--ours-only", action="store_true")
     ap.add_argument("--python", default="/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable)
+    ap.add_argument("--placement", type=float, default=0, help="seconds of near/far pairs instead of rounds (see above)")
     ap.add_argument("--output")
     a = ap.parse_args()
 
@@ -199,6 +206,10 @@ def main():
         if probe.returncode != 0:
             sys.exit(f"{a.python} cannot import torch; install Debian's python3-torch libopenblas0-openmp, or pass --ours-only.")
         torch_version = "PyTorch {}, torchvision {}".format(*probe.stdout.split(maxsplit=1)).strip()
+
+    if a.placement > 0:
+        placement_costs(workloads, a, env, py_env, torch_version)
+        return
 
     started = datetime.datetime.now(datetime.timezone.utc)
     load_start = open("/proc/loadavg").read().split()[:3]
@@ -291,6 +302,60 @@ def main():
     if any(median(p)[1] for p in results.values()):
         lines.append("")
         lines.append("† every run of this side was disturbed by other processes: the figure is their median.")
+    table = "\n".join(lines)
+    print(table)
+    if a.output:
+        with open(a.output, "w") as f:
+            f.write(table + "\n")
+
+
+def placement_costs(workloads, a, env, py_env, torch_version):
+    """Near/far pairs for --placement seconds (see the module's help); prints and writes the table."""
+    workloads = [w for w in workloads if not w.ours_only]
+    if not workloads or a.ours_only:
+        sys.exit("--placement compares both sides: choose workloads PyTorch runs too, without --ours-only.")
+    started = datetime.datetime.now(datetime.timezone.utc)
+    kept = {(w.key, kind): [] for w in workloads for kind in ("near", "far")}
+    dropped = 0
+    end = time.time() + a.placement
+    while time.time() < end:
+        for w in workloads:
+            options = list(w.options) + ([] if "--threads" in w.options else ["--threads", str(a.threads)])
+            readings, values, disturbed = [placement(env)], [], False
+            for command, side_env in ((["dotnet", DLL, "yardstick", w.model, *options], env),
+                                      ([a.python, os.path.join(HERE, "pytorch_throughput.py"), w.model, *options], py_env)):
+                wait_idle(a.idle_busy, a.idle_timeout)
+                records, others, _ = run(command, side_env, a.idle_busy)
+                values.append(pick(records, w.measure))
+                disturbed |= others
+                readings.append(placement(env))
+            kinds = {"near" if ns < NEAR_NS else "far" for ns in readings}
+            left_out = " (disturbed: left out)" if disturbed else " (placement moved: left out)" if len(kinds) != 1 else ""
+            print(f"{w.key:28s} {'/'.join(f'{ns:.0f}' for ns in readings)} ns: ours {values[0]:,.1f}, PyTorch {values[1]:,.1f}{left_out}", flush=True)
+            if left_out:
+                dropped += 1
+            else:
+                kept[(w.key, kinds.pop())].append(tuple(values))
+
+    def cost(near, far, lower_is_better):
+        if near is None or far is None:
+            return "—"
+        return f"{(far / near - 1 if lower_is_better else 1 - far / near) * 100:.0f} %"
+
+    lines = [f"Placement costs, {started:%Y-%m-%d %H:%M} UTC, {a.placement:.0f} s of pairs: {cpu_model()}; {a.threads} threads a side.",
+             f"MlNetDeep {git_revision()} on .NET {dotnet_version()}; {torch_version} on OpenBLAS (OpenMP). A pair counts when "
+             f"its three placement readings agree and neither run was disturbed; {dropped} pairs left out.", "",
+             "| workload | pairs near / far | MlNetDeep near | far | far costs | PyTorch near | far | far costs |",
+             "|---|---|---|---|---|---|---|---|"]
+    for w in workloads:
+        near, far = kept[(w.key, "near")], kept[(w.key, "far")]
+        ours_near = statistics.median(v[0] for v in near) if near else None
+        ours_far = statistics.median(v[0] for v in far) if far else None
+        theirs_near = statistics.median(v[1] for v in near) if near else None
+        theirs_far = statistics.median(v[1] for v in far) if far else None
+        lines.append(f"| {w.label} ({w.unit}) | {len(near)} / {len(far)} | {fmt(ours_near, w.unit)} | {fmt(ours_far, w.unit)} | "
+                     f"{cost(ours_near, ours_far, w.lower_is_better)} | {fmt(theirs_near, w.unit)} | {fmt(theirs_far, w.unit)} | "
+                     f"{cost(theirs_near, theirs_far, w.lower_is_better)} |")
     table = "\n".join(lines)
     print(table)
     if a.output:
