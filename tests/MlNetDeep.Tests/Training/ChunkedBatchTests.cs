@@ -79,8 +79,7 @@ public class ChunkedBatchTests
         const int rows = 200; // three chunks of 64 and one of 8
         var network = Built(Architectures.LeNet5());
         var loss = new SoftmaxCrossEntropy();
-        var part = Digits.Subset([.. Enumerable.Range(0, rows)]);
-        var (x, y) = (part.Features, part.LabelTensor());
+        var (x, y) = FirstDigits(rows);
         var weights = weighted ? Enumerable.Range(0, rows).Select(i => i % 7 == 0 ? 0f : 0.5f + (i % 5)).ToArray() : [];
 
         // The whole batch at once.
@@ -143,8 +142,7 @@ public class ChunkedBatchTests
         const int rows = 256;
         var network = Built(Architectures.LeNet5());
         var loss = new SoftmaxCrossEntropy();
-        var part = Digits.Subset([.. Enumerable.Range(0, rows)]);
-        var (x, y) = (part.Features, part.LabelTensor());
+        var (x, y) = FirstDigits(rows);
         var chunks = new ChunkedBatch(network, loss, 64);
         for (var i = 0; i < 3; i++)
         {
@@ -167,8 +165,7 @@ public class ChunkedBatchTests
         var network = Built(Architectures.LeNet5());
         var whole = NetworkFile.Clone(network);
         var loss = new SoftmaxCrossEntropy();
-        var part = Digits.Subset([.. Enumerable.Range(0, rows)]);
-        var (x, y) = (part.Features, part.LabelTensor());
+        var (x, y) = FirstDigits(rows);
         var chunks = new ChunkedBatch(network, loss);
         Assert.That(chunks.Lanes(rows), Is.EqualTo(3));
         var (optimizer, wholeOptimizer) = (new Momentum(0.1f, 0.9f), new Momentum(0.1f, 0.9f));
@@ -209,8 +206,7 @@ public class ChunkedBatchTests
         const int rows = 200;
         var network = Built(Architectures.LeNet5());
         var loss = new SoftmaxCrossEntropy();
-        var part = Digits.Subset([.. Enumerable.Range(0, rows)]);
-        var (x, y) = (part.Features, part.LabelTensor());
+        var (x, y) = FirstDigits(rows);
         var expected = Metrics.CountCorrect(network.Forward(x, training: false), y, loss);
         var observer = new Counter(loss);
         ThreadCounts.With(2, () => new ChunkedBatch(network, loss).Run(x, y, null, observer));
@@ -224,8 +220,7 @@ public class ChunkedBatchTests
         var network = new Sequential([new Flatten(), new Dense(32), new Uncopyable(), new Dense(10)]);
         Built(network);
         var loss = new SoftmaxCrossEntropy();
-        var part = Digits.Subset([.. Enumerable.Range(0, rows)]);
-        var (x, y) = (part.Features, part.LabelTensor());
+        var (x, y) = FirstDigits(rows);
         var chunks = new ChunkedBatch(network, loss, 64);
         Assert.That(chunks.Lanes(rows), Is.EqualTo(4), "not known before the first batch");
         Clear(network);
@@ -267,6 +262,13 @@ public class ChunkedBatchTests
         protected override Tensor OnForward(Tensor input, bool training) => input;
 
         protected override Tensor OnBackward(Tensor outputGradient) => outputGradient;
+    }
+
+    /// <summary>The first <paramref name="rows"/> test digits and their labels.</summary>
+    private static (Tensor X, Tensor Y) FirstDigits(int rows)
+    {
+        var part = Digits.Subset([.. Enumerable.Range(0, rows)]);
+        return (part.Features, part.LabelTensor());
     }
 
     private static void Clear(Layer network)
