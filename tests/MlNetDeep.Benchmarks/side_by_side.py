@@ -129,6 +129,14 @@ def run(command, env, busy_limit):
     return records, others > busy_limit, others
 
 
+def side_command(w, side, a):
+    """The command that runs workload w on one side ("ours" or "pytorch"), with --threads unless the workload sets it."""
+    options = list(w.options) + ([] if "--threads" in w.options else ["--threads", str(a.threads)])
+    if side == "ours":
+        return ["dotnet", DLL, "yardstick", w.model, *options]
+    return [a.python, os.path.join(HERE, "pytorch_throughput.py"), w.model, *options]
+
+
 def pick(records, measure):
     for r in records:
         if r.get("measure") == measure:
@@ -230,11 +238,7 @@ def main():
         for w in workloads:
             sides = ["ours"] if w.ours_only or a.ours_only else (["ours", "pytorch"] if r % 2 == 0 else ["pytorch", "ours"])
             for side in sides:
-                options = list(w.options)
-                if "--threads" not in options:
-                    options += ["--threads", str(a.threads)]
-                command = (["dotnet", DLL, "yardstick", w.model, *options] if side == "ours"
-                           else [a.python, os.path.join(HERE, "pytorch_throughput.py"), w.model, *options])
+                command = side_command(w, side, a)
                 if not wait_idle(a.idle_busy, a.idle_timeout):
                     gate_timeouts += 1
                 records, disturbed, others = run(command, env if side == "ours" else py_env, a.idle_busy)
@@ -320,14 +324,12 @@ def placement_costs(workloads, a, env, py_env, torch_version):
     end = time.time() + a.placement
     while time.time() < end:
         for w in workloads:
-            options = list(w.options) + ([] if "--threads" in w.options else ["--threads", str(a.threads)])
             readings, values, disturbed = [placement(env)], [], False
-            for command, side_env in ((["dotnet", DLL, "yardstick", w.model, *options], env),
-                                      ([a.python, os.path.join(HERE, "pytorch_throughput.py"), w.model, *options], py_env)):
+            for side, side_env in (("ours", env), ("pytorch", py_env)):
                 wait_idle(a.idle_busy, a.idle_timeout)
-                records, others, _ = run(command, side_env, a.idle_busy)
+                records, run_disturbed, _ = run(side_command(w, side, a), side_env, a.idle_busy)
                 values.append(pick(records, w.measure))
-                disturbed |= others
+                disturbed |= run_disturbed
                 readings.append(placement(env))
             kinds = {"near" if ns < NEAR_NS else "far" for ns in readings}
             left_out = " (disturbed: left out)" if disturbed else " (placement moved: left out)" if len(kinds) != 1 else ""

@@ -96,7 +96,8 @@ internal sealed class ChunkedBatch
     {
         var count = features.Rows;
         var lanes = Lanes(count);
-        if (lanes >= 2 && !_copies.Ensure(Math.Min(lanes, WorkerPool.MaxDegreeOfParallelism), mustCopy: false))
+        var copies = Math.Min(lanes, WorkerPool.MaxDegreeOfParallelism);
+        if (lanes >= 2 && !_copies.Ensure(copies, mustCopy: false))
         {
             lanes = 1;
         }
@@ -109,7 +110,7 @@ internal sealed class ChunkedBatch
         }
 
         var job = _lanes;
-        job.Start(features, targets, weights, lanes, chunkRows, total, observer);
+        job.Start(features, targets, weights, lanes, copies, chunkRows, total, observer);
         try
         {
             WorkerPool.For(lanes, job);
@@ -206,9 +207,9 @@ internal sealed class ChunkedBatch
         private int _chunkRows;
         private float _total;
 
-        public void Start(Tensor features, Tensor targets, Tensor? weights, int lanes, int chunkRows, float total, IObserver? observer)
+        /// <summary>Readies a batch of <paramref name="lanes"/> lanes run on the first <paramref name="copies"/> copies.</summary>
+        public void Start(Tensor features, Tensor targets, Tensor? weights, int lanes, int copies, int chunkRows, float total, IObserver? observer)
         {
-            var copies = Math.Min(lanes, WorkerPool.MaxDegreeOfParallelism);
             if (_buffers.Length < copies)
             {
                 _buffers = [.. _buffers, .. Enumerable.Range(0, copies - _buffers.Length).Select(_ => new Buffers())];
