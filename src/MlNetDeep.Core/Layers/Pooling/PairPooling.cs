@@ -58,14 +58,20 @@ internal static unsafe class PairPooling
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(float* x, float* y, byte* codes, int outputWidth, int first, int end, bool rectify)
     {
-        if (!UseAvx512)
+        if (!UseAvx512 || outputWidth <= 8)
         {
+            // Rows of up to eight windows fill a 256-bit vector: the 512-bit kernel would compute as much to drop.
             ForwardAvx2(x, y, codes, outputWidth, first, end, rectify);
             return;
         }
 
         var width = 2 * outputWidth;
         var codeRow = CodeBytes(outputWidth);
+
+        // A short row's block reads and writes whole vectors while they stay within the pairs of this call: the values
+        // past the row are dropped (its next rows are written after it); masked loads and stores cost far more.
+        var readable = (long)end * 2 * width;
+        var writable = (long)end * outputWidth;
         var even = Even;
         var odd = Odd;
         for (var p = first; p < end; p++)
@@ -78,7 +84,7 @@ internal static unsafe class PairPooling
             {
                 var lanes = Math.Min(16, outputWidth - j);
                 Vector512<float> t0, t1, b0, b1;
-                if (lanes == 16)
+                if (lanes == 16 || (long)(bottom - x) + (2 * j) + 32 <= readable)
                 {
                     t0 = Avx512F.LoadVector512(top + (2 * j));
                     t1 = Avx512F.LoadVector512(top + (2 * j) + 16);
@@ -106,7 +112,7 @@ internal static unsafe class PairPooling
                     max &= keep;
                 }
 
-                if (lanes == 16)
+                if (lanes == 16 || (long)(output - y) + j + 16 <= writable)
                 {
                     Avx512F.Store(output + j, max);
                 }
@@ -146,6 +152,10 @@ internal static unsafe class PairPooling
 
         var width = 2 * outputWidth;
         var codeRow = CodeBytes(outputWidth);
+
+        // As in Forward: whole vectors while they stay within the pairs of this call (the next rows are written after).
+        var readable = (long)end * outputWidth;
+        var writable = (long)end * 2 * width;
         var interleaveLow = InterleaveLow;
         var interleaveHigh = InterleaveHigh;
         for (var p = first; p < end; p++)
@@ -157,11 +167,12 @@ internal static unsafe class PairPooling
             for (var j = 0; j < outputWidth; j += 16)
             {
                 var lanes = Math.Min(16, outputWidth - j);
+                var whole = lanes == 16 || row + j + 16 <= readable;
                 var mask = Mask(lanes);
-                var g = lanes == 16 ? Avx512F.LoadVector512(dy + row + j) : Avx512F.MaskLoad(dy + row + j, mask, Vector512<float>.Zero);
+                var g = whole ? Avx512F.LoadVector512(dy + row + j) : Avx512F.MaskLoad(dy + row + j, mask, Vector512<float>.Zero);
                 if (rectify)
                 {
-                    var v = lanes == 16 ? Avx512F.LoadVector512(y + row + j) : Avx512F.MaskLoad(y + row + j, mask, Vector512<float>.Zero);
+                    var v = whole ? Avx512F.LoadVector512(y + row + j) : Avx512F.MaskLoad(y + row + j, mask, Vector512<float>.Zero);
                     g &= Vector512.GreaterThan(v, Vector512<float>.Zero);
                 }
 
@@ -180,6 +191,22 @@ internal static unsafe class PairPooling
                     Avx512F.Store(top + (2 * j) + 16, t1);
                     Avx512F.Store(bottom + (2 * j), b0);
                     Avx512F.Store(bottom + (2 * j) + 16, b1);
+                }
+                else if (j == 0 && (long)(bottom - dx) + 32 <= writable)
+                {
+                    // A row short enough for one block: the top row's values past its end land in the bottom row, the
+                    // bottom row's in the next pair's top row, each written after (in address order) within this call.
+                    Avx512F.Store(top + (2 * j), t0);
+                    if (lanes > 8)
+                    {
+                        Avx512F.Store(top + (2 * j) + 16, t1);
+                    }
+
+                    Avx512F.Store(bottom + (2 * j), b0);
+                    if (lanes > 8)
+                    {
+                        Avx512F.Store(bottom + (2 * j) + 16, b1);
+                    }
                 }
                 else
                 {

@@ -56,6 +56,8 @@ public class PairPoolingTests
     [TestCase(2, 2, 2, 2, true)]
     [TestCase(1, 1, 8, 34, true)]
     [TestCase(64, 6, 28, 28, true)]
+    [TestCase(1400, 16, 10, 10, true)]
+    [TestCase(512, 6, 28, 28, false)]
     public void PairwiseKernelMatchesAPlainReference(int n, int c, int h, int w, bool training)
     {
         foreach (var avx2 in new[] { false, true })
@@ -108,6 +110,57 @@ public class PairPoolingTests
 
         Assert.That(Bits(y), Is.EqualTo(expected.Select(BitConverter.SingleToInt32Bits).ToArray()), $"{kernels}: values, NaN and signed zeros included");
         Assert.That(Bits(dx), Is.EqualTo(expectedDx.Select(BitConverter.SingleToInt32Bits).ToArray()), $"{kernels}: each gradient at its window's first maximum");
+    }
+
+    /// <summary>
+    /// The kernels store whole vectors past a short row's end where a later store of the same call writes: a call over
+    /// the row pairs [first, end) must still write nothing outside them (another core may be writing the neighbours),
+    /// whatever the row width, and give the reference values inside them.
+    /// </summary>
+    [Test]
+    public unsafe void AKernelCallWritesOnlyItsOwnRowPairs([Values(1, 3, 5, 8, 9, 12, 14, 16, 17, 20, 31)] int outputWidth)
+    {
+        const float Untouched = 12345.5f;
+        const int Pairs = 9, First = 2, End = 6;
+        var width = 2 * outputWidth;
+        var x = Awkward(51, Pairs * 2 * width).Span.ToArray();
+        var dy = TestData.Random(52, Pairs * outputWidth).Span.ToArray();
+        foreach (var avx2 in new[] { false, true })
+        {
+            PairPooling.Avx512Enabled = !avx2;
+            var y = Enumerable.Repeat(Untouched, Pairs * outputWidth).ToArray();
+            var dx = Enumerable.Repeat(Untouched, Pairs * 2 * width).ToArray();
+            var codes = new byte[Pairs * PairPooling.CodeBytes(outputWidth)];
+            fixed (float* px = x, py = y, pdy = dy, pdx = dx)
+            fixed (byte* pc = codes)
+            {
+                PairPooling.Forward(px, py, pc, outputWidth, First, End, rectify: false);
+                PairPooling.Backward(pdy, py, pc, pdx, outputWidth, First, End, rectify: false);
+            }
+
+            var kernels = avx2 ? "AVX2" : "default kernels";
+            for (var p = 0; p < Pairs; p++)
+            {
+                var inside = p >= First && p < End;
+                for (var j = 0; j < outputWidth; j++)
+                {
+                    var o = (p * outputWidth) + j;
+                    var window = new[] { 0, 1, width, width + 1 }.Select(d => (p * 2 * width) + (2 * j) + d).ToArray();
+                    var at = window[0];
+                    foreach (var i in window.Skip(1))
+                    {
+                        at = x[i] > x[at] || (float.IsNaN(x[i]) && !float.IsNaN(x[at])) ? i : at;
+                    }
+
+                    Assert.That(BitConverter.SingleToInt32Bits(y[o]), Is.EqualTo(BitConverter.SingleToInt32Bits(inside ? x[at] : Untouched)), $"{kernels}: y of pair {p}, window {j}");
+                    foreach (var i in window)
+                    {
+                        var expected = !inside ? Untouched : i == at ? dy[o] : 0f;
+                        Assert.That(dx[i], Is.EqualTo(expected), $"{kernels}: dx of pair {p}, window {j}, value {i}");
+                    }
+                }
+            }
+        }
     }
 
     [TestCase(true)]
