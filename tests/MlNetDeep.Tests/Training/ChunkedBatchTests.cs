@@ -95,14 +95,10 @@ public class ChunkedBatchTests
         Assert.That(chunked, Is.EqualTo(whole).Within(1e-6 * Math.Abs(whole)));
         for (var p = 0; p < expected.Length; p++)
         {
-            var actual = network.Parameters[p].Gradient.Span.ToArray();
-            var scale = expected[p].Max(Math.Abs);
-            Assert.That(scale, Is.GreaterThan(0f), $"parameter {p} has a gradient");
-            for (var i = 0; i < actual.Length; i++)
-            {
-                Assert.That(actual[i], Is.EqualTo(expected[p][i]).Within(1e-5f * scale), $"parameter {network.ParameterNames()[p]}[{i}]");
-            }
+            Assert.That(expected[p].Max(Math.Abs), Is.GreaterThan(0f), $"parameter {p} has a gradient");
         }
+
+        AssertGradients(network, expected, string.Empty);
     }
 
     [TestCase(256)]
@@ -184,15 +180,7 @@ public class ChunkedBatchTests
             var expected = loss.Compute(whole.Forward(x, training: true), y, gradient);
             whole.Backward(gradient);
             Assert.That(cost, Is.EqualTo(expected).Within(1e-6 * expected), $"step {step}");
-            for (var p = 0; p < network.Parameters.Count; p++)
-            {
-                var (actual, reference) = (network.Parameters[p].Gradient.Span.ToArray(), whole.Parameters[p].Gradient.Span.ToArray());
-                var scale = reference.Max(Math.Abs);
-                for (var i = 0; i < actual.Length; i++)
-                {
-                    Assert.That(actual[i], Is.EqualTo(reference[i]).Within(1e-5f * scale), $"step {step}, parameter {network.ParameterNames()[p]}[{i}]");
-                }
-            }
+            AssertGradients(network, [.. whole.Parameters.Select(p => p.Gradient.Span.ToArray())], $"step {step}, ");
 
             Assert.That(network.Parameters[0].Gradient.Span.ToArray().All(g => g == 0) == (step >= 2), $"step {step}: the frozen weights' gradient");
             optimizer.Step(network.Parameters);
@@ -232,10 +220,7 @@ public class ChunkedBatchTests
         Clear(network);
         Assert.That(chunks.Run(x, y, null, null), Is.EqualTo(expected).Within(1e-6 * expected));
         Assert.That(chunks.Lanes(rows), Is.EqualTo(1));
-        for (var p = 0; p < reference.Length; p++)
-        {
-            Assert.That(network.Parameters[p].Gradient.Span.ToArray(), Is.EqualTo(reference[p]).Within(1e-5f * reference[p].Max(Math.Abs)));
-        }
+        AssertGradients(network, reference, string.Empty);
     }
 
     /// <summary>Counts the rows it is shown and their correct decisions, as Trainer's observer does.</summary>
@@ -262,6 +247,24 @@ public class ChunkedBatchTests
         protected override Tensor OnForward(Tensor input, bool training) => input;
 
         protected override Tensor OnBackward(Tensor outputGradient) => outputGradient;
+    }
+
+    /// <summary>
+    /// Each of <paramref name="network"/>'s parameter gradients equals <paramref name="expected"/>'s, value by value, within
+    /// 1e-5 of the expected gradient's largest magnitude (the sums run in another order).
+    /// </summary>
+    private static void AssertGradients(Layer network, float[][] expected, string context)
+    {
+        var names = network.ParameterNames();
+        for (var p = 0; p < expected.Length; p++)
+        {
+            var actual = network.Parameters[p].Gradient.Span.ToArray();
+            var scale = expected[p].Max(Math.Abs);
+            for (var i = 0; i < actual.Length; i++)
+            {
+                Assert.That(actual[i], Is.EqualTo(expected[p][i]).Within(1e-5f * scale), $"{context}parameter {names[p]}[{i}]");
+            }
+        }
     }
 
     /// <summary>The first <paramref name="rows"/> test digits and their labels.</summary>

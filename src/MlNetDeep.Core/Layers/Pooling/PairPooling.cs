@@ -196,16 +196,16 @@ internal static unsafe class PairPooling
                 {
                     // A row short enough for one block: the top row's values past its end land in the bottom row, the
                     // bottom row's in the next pair's top row, each written after (in address order) within this call.
-                    Avx512F.Store(top + (2 * j), t0);
+                    Avx512F.Store(top, t0);
                     if (lanes > 8)
                     {
-                        Avx512F.Store(top + (2 * j) + 16, t1);
+                        Avx512F.Store(top + 16, t1);
                     }
 
-                    Avx512F.Store(bottom + (2 * j), b0);
+                    Avx512F.Store(bottom, b0);
                     if (lanes > 8)
                     {
-                        Avx512F.Store(bottom + (2 * j) + 16, b1);
+                        Avx512F.Store(bottom + 16, b1);
                     }
                 }
                 else
