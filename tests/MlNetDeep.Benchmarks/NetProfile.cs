@@ -8,7 +8,7 @@ namespace MlNetDeep.Benchmarks;
 
 /// <summary>
 /// Where a training step of one of <see cref="VisionWorkloads"/>' networks spends its time: each top-level layer's forward
-/// and backward timed separately (fusions between layers are skipped), summed over 10 steps after 3 warm-up steps.
+/// and backward timed separately (fusions between layers are skipped), averaged over 10 steps after a warm-up of at least 3 steps and a second.
 /// With <c>--infer</c>, inference forward passes only (no backward). A development aid:
 /// <c>yardstick netprofile resnet18-cifar [--batch 64] [--threads 2] [--infer]</c>.
 /// </summary>
@@ -50,14 +50,29 @@ public static class NetProfile
         var loss = new SoftmaxCrossEntropy();
         var forward = new double[layers.Count];
         var backward = new double[layers.Count];
-        for (var step = 0; step < 13; step++)
+        // Warm-up: at least 3 steps and a second, so that the timed steps run the JIT's optimised code.
+        var warmUp = Stopwatch.StartNew();
+        var warmSteps = 0;
+        for (var step = 0; ; step++)
         {
+            var timed = warmSteps > 0;
+            if (!timed && step >= 3 && warmUp.Elapsed.TotalSeconds >= 1)
+            {
+                warmSteps = step;
+                timed = true;
+            }
+
+            if (timed && step - warmSteps >= 10)
+            {
+                break;
+            }
+
             var h = x;
             for (var i = 0; i < layers.Count; i++)
             {
                 var t = Stopwatch.GetTimestamp();
                 h = layers[i].Forward(h, !infer);
-                forward[i] += step >= 3 ? Stopwatch.GetElapsedTime(t).TotalMilliseconds : 0;
+                forward[i] += timed ? Stopwatch.GetElapsedTime(t).TotalMilliseconds : 0;
             }
 
             if (infer)
@@ -71,7 +86,7 @@ public static class NetProfile
             {
                 var t = Stopwatch.GetTimestamp();
                 g = layers[i].Backward(g);
-                backward[i] += step >= 3 ? Stopwatch.GetElapsedTime(t).TotalMilliseconds : 0;
+                backward[i] += timed ? Stopwatch.GetElapsedTime(t).TotalMilliseconds : 0;
             }
         }
 

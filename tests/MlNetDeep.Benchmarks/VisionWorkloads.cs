@@ -22,8 +22,8 @@ public static class VisionWorkloads
     /// <summary>The workloads this harness knows, in the order the table lists them.</summary>
     public static readonly string[] Names =
     [
-        "resnet18-cifar", "resnet34-cifar", "smallconvnet-cifar", "vgg11-cifar", "resnet18-224", "vgg16-224", "alexnet-224",
-        "unet-128",
+        "inception-28", "lenet5classic-28", "resnet18-cifar", "resnet34-cifar", "smallconvnet-cifar", "vgg11-cifar", "resnet18-224",
+        "vgg16-224", "alexnet-224", "unet-128",
     ];
 
     /// <summary>True when <paramref name="name"/> is one of <see cref="Names"/>.</summary>
@@ -64,6 +64,8 @@ public static class VisionWorkloads
     /// <summary>The network, its input shape and its class count.</summary>
     public static (Sequential Network, int[] Shape, int Classes) Create(string name) => name switch
     {
+        "inception-28" => (Architectures.SmallInception(10, 28), [1, 28, 28], 10),
+        "lenet5classic-28" => (Architectures.LeNet5Classic(10), [1, 28, 28], 10),
         "resnet18-cifar" => (Architectures.ResNet18(10, 32), [3, 32, 32], 10),
         "resnet34-cifar" => (Architectures.ResNet34(10, 32), [3, 32, 32], 10),
         "smallconvnet-cifar" => (Architectures.SmallConvNet(10, 32), [3, 32, 32], 10),

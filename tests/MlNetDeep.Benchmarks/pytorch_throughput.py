@@ -11,7 +11,9 @@ VisionWorkloads.cs), one JSON object a line:
                          lenet_bn adds batch norm after each convolution and dropout 0.5) with SGD 0.05, momentum 0.9.
                          training at batch 64 by default and inference at 256: at least a second (and 30 or 5 steps)
                          of warm-up (pytorch_vision.rounds), then 7 rounds of at least 0.5 s; 2,000 batch-1 calls (the first 200 dropped). Medians.
-  resnet18-cifar, resnet34-cifar, smallconvnet-cifar, vgg11-cifar (3x32x32, 10 classes, batch 64, inference 256),
+  inception-28, lenet5classic-28 (1x28x28; the small Inception net and LeCun's LeNet-5 with C3's table as a masked
+                         convolution), resnet18-cifar, resnet34-cifar, smallconvnet-cifar, vgg11-cifar (3x32x32),
+                         10 classes, batch 64, inference 256;
   resnet18-224, vgg16-224, alexnet-224 (3x224x224, 1000 classes, batch 8):
                          random images; SGD 0.01 with momentum 0.9 and softmax cross-entropy; at least a second
                          (and 3 steps) of warm-up, then 5 rounds of at least 0.5 s (and 2 steps); median images/s.
@@ -145,12 +147,15 @@ def forward_flops(name):
     if name in MNIST_MODELS:
         model, shape = MNIST_MODELS[name](), (1, 1, 28, 28)
     else:
-        make, size, _ = pytorch_vision.WORKLOADS[name]
-        model, shape = make(), (1, 3, size, size)
+        make, size, _, channels = (*pytorch_vision.WORKLOADS[name], 3)[:4]
+        model, shape = make(), (1, channels, size, size)
     total = [0]
 
     def hook(module, inputs, output):
-        if isinstance(module, nn.Conv2d):
+        if isinstance(module, pytorch_vision.PartiallyConnectedConv):  # only the table's connections
+            kh, kw = module.kernel_size
+            total[0] += 2 * (output.numel() // module.out_channels) * int(module.mask.sum()) * kh * kw
+        elif isinstance(module, nn.Conv2d):
             kh, kw = module.kernel_size
             total[0] += 2 * output.numel() * (module.in_channels // module.groups) * kh * kw
         elif isinstance(module, nn.ConvTranspose2d):

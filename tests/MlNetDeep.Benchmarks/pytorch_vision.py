@@ -82,6 +82,77 @@ def alexnet(classes=1000):
         nn.Linear(4096, 4096), nn.ReLU(inplace=True), nn.Dropout(0.5), nn.Linear(4096, classes))
 
 
+class Inception(nn.Module):
+    """Architectures.InceptionModule: 1x1; 1x1 then 3x3; 1x1 then 5x5; 3x3/1 max-pool then 1x1; ReLU after each
+    convolution; the branches concatenated on channels."""
+
+    def __init__(self, cin, ones, reduce3, threes, reduce5, fives, pool_projection):
+        super().__init__()
+        relu = lambda: nn.ReLU(inplace=True)
+        self.branches = nn.ModuleList([
+            nn.Sequential(nn.Conv2d(cin, ones, 1), relu()),
+            nn.Sequential(nn.Conv2d(cin, reduce3, 1), relu(), nn.Conv2d(reduce3, threes, 3, padding=1), relu()),
+            nn.Sequential(nn.Conv2d(cin, reduce5, 1), relu(), nn.Conv2d(reduce5, fives, 5, padding=2), relu()),
+            nn.Sequential(nn.MaxPool2d(3, 1, 1), nn.Conv2d(cin, pool_projection, 1), relu())])
+
+    def forward(self, x):
+        return torch.cat([b(x) for b in self.branches], 1)
+
+
+def small_inception(classes=10, size=28):
+    """Architectures.SmallInception: a 3x3 stem with BN, two Inception modules with a max-pool between, global average pooling."""
+    return nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(inplace=True), nn.MaxPool2d(2),
+                         Inception(32, 16, 24, 32, 4, 8, 8), nn.MaxPool2d(2), Inception(64, 32, 32, 48, 8, 24, 16),
+                         nn.AvgPool2d(size // 4), nn.Flatten(), nn.Linear(120, classes))
+
+
+class ScaledTanh(nn.Module):
+    """LeCun's squashing function 1.7159·tanh(2x/3) (ScaledTanh)."""
+
+    def forward(self, x):
+        return 1.7159 * torch.tanh(x * (2.0 / 3.0))
+
+
+class Subsampling(nn.Module):
+    """LeNet-5's trainable subsampling (Subsampling(2)): the sum of each 2x2 window times a coefficient per channel, plus a
+    bias per channel."""
+
+    def __init__(self, channels):
+        super().__init__()
+        self.coefficient = nn.Parameter(torch.full((1, channels, 1, 1), 0.25))
+        self.bias = nn.Parameter(torch.zeros(1, channels, 1, 1))
+
+    def forward(self, x):
+        return F.avg_pool2d(x, 2) * (4 * self.coefficient) + self.bias
+
+
+# C3's connection table (LeCun et al. 1998, table I): input feature maps of S2 each of the 16 maps of C3 reads.
+LENET5_TABLE = [[0, 1, 2], [1, 2, 3], [2, 3, 4], [3, 4, 5], [0, 4, 5], [0, 1, 5], [0, 1, 2, 3], [1, 2, 3, 4], [2, 3, 4, 5],
+                [0, 3, 4, 5], [0, 1, 4, 5], [0, 1, 2, 5], [0, 1, 3, 4], [1, 2, 4, 5], [0, 2, 3, 5], [0, 1, 2, 3, 4, 5]]
+
+
+class PartiallyConnectedConv(nn.Conv2d):
+    """C3 (PartiallyConnectedConv2D): a 6→16 5x5 convolution whose weights are masked by the connection table, the way
+    PyTorch users write it (a full convolution with the missing connections held at zero)."""
+
+    def __init__(self):
+        super().__init__(6, 16, 5)
+        mask = torch.zeros(16, 6, 1, 1)
+        for out, inputs in enumerate(LENET5_TABLE):
+            mask[out, inputs] = 1
+        self.register_buffer("mask", mask)
+
+    def forward(self, x):
+        return F.conv2d(x, self.weight * self.mask, self.bias)
+
+
+def lenet5_classic(classes=10):
+    """Architectures.LeNet5Classic with its dense output: C1, S2, C3 with the table, S4, C5, F6, scaled tanh and sigmoids."""
+    return nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), ScaledTanh(), Subsampling(6), nn.Sigmoid(), PartiallyConnectedConv(),
+                         ScaledTanh(), Subsampling(16), nn.Sigmoid(), nn.Conv2d(16, 120, 5), ScaledTanh(), nn.Flatten(),
+                         nn.Linear(120, 84), ScaledTanh(), nn.Linear(84, classes))
+
+
 def unit(cin, cout):
     return [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU()]
 
@@ -117,7 +188,10 @@ class UNet(nn.Module):
         return self.score(x)
 
 
+# name: (network factory, image size, classes[, channels]); 3 channels unless given.
 WORKLOADS = {
+    "inception-28": (small_inception, 28, 10, 1),
+    "lenet5classic-28": (lenet5_classic, 28, 10, 1),
     "resnet18-cifar": (lambda: resnet([2, 2, 2, 2], 10, 32), 32, 10),
     "resnet34-cifar": (lambda: resnet([3, 4, 6, 3], 10, 32), 32, 10),
     "smallconvnet-cifar": (small_conv_net, 32, 10),
@@ -154,7 +228,7 @@ def emit(model, measure, rates, threads):
 
 def run(name, batch=None, infer_batch=None, threads=2, train=True, infer=True):
     """Times one workload's training steps and/or inference batches and prints them (pytorch_throughput.py calls it too)."""
-    make, size, classes = WORKLOADS[name]
+    make, size, classes, channels = (*WORKLOADS[name], 3)[:4]
     batch = batch or (8 if size >= 128 else 64)
     infer_batch = infer_batch or (8 if size >= 128 else 256)
     torch.set_num_threads(threads)
@@ -163,7 +237,7 @@ def run(name, batch=None, infer_batch=None, threads=2, train=True, infer=True):
     if train:
         model.train()
         opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-        x, y = torch.rand(batch, 3, size, size), torch.arange(batch) % classes
+        x, y = torch.rand(batch, channels, size, size), torch.arange(batch) % classes
         if name.startswith("unet"):  # a class per pixel
             y = torch.randint(0, classes, (batch, size, size))
 
@@ -175,7 +249,7 @@ def run(name, batch=None, infer_batch=None, threads=2, train=True, infer=True):
         emit(name, f"train_b{batch}_img_per_s", rounds(step, batch), threads)
     if infer:
         model.eval()
-        x = torch.rand(infer_batch, 3, size, size)
+        x = torch.rand(infer_batch, channels, size, size)
 
         def forward(_):
             with torch.no_grad():

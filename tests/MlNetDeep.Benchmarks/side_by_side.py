@@ -72,6 +72,8 @@ WORKLOADS = [
     Workload("lenet-mlnet", "LeNet-5 through ML.NET: Evaluate(Transform(test)), 2,000 digits", "lenet-mlnet", [],
              "evaluate_transform_rows_per_s", "rows/s", ours_only=True, reference="inference_predict_rows_per_s",
              paired="evaluate_percent_of_inference"),
+    *vision("inception-28", "SmallInception (two Inception modules, BN stem), 1×28×28", 64),
+    *vision("lenet5classic-28", "LeNet-5 as LeCun built it (C3's table, trainable subsampling, scaled tanh), 1×28×28", 64),
     *vision("resnet18-cifar", "ResNet-18, 3×32×32", 64),
     Workload("resnet18-cifar-train-b64-1t", "ResNet-18, 3×32×32, training, batch 64, 1 thread", "resnet18-cifar",
              ["--train-only", "--threads", "1"], "train_b64_img_per_s", "img/s"),
