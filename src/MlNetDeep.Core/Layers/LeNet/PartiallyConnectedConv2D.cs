@@ -12,6 +12,11 @@ namespace MlNetDeep.Layers.LeNet;
 /// 6·(3·25+1) + 6·(4·25+1) + 3·(4·25+1) + 1·(6·25+1) = 1516 parameters. The asymmetry breaks the symmetry between
 /// maps and keeps the connection count down.
 /// </summary>
+/// <remarks>
+/// It runs as a full convolution whose filter bank holds the table's weights and zeros elsewhere (the way PyTorch users
+/// write C3: a masked convolution), on <see cref="Conv2D"/>'s kernels; only the table's weights are parameters, and only
+/// their share of the full weight gradient is kept.
+/// </remarks>
 public sealed class PartiallyConnectedConv2D : Layer
 {
     /// <inheritdoc />
@@ -25,7 +30,10 @@ public sealed class PartiallyConnectedConv2D : Layer
     private Tensor? _output;
     private Tensor? _inputGradient;
     private Tensor? _input;
-    private int _inH, _inW, _outH, _outW;
+    private int _channels, _inH, _inW, _outH, _outW;
+    private ConvolutionEngine? _engine;
+    private Tensor? _dense;
+    private Tensor? _denseGradient;
 
     /// <summary>Creates the layer.</summary>
     /// <param name="connectionTable">For each output map, the input maps it reads.</param>
@@ -116,6 +124,11 @@ public sealed class PartiallyConnectedConv2D : Layer
             new FanInUniform().Fill(_bias.Value.Span.Slice(o, 1), fanIn, 1, random);
         }
 
+        _channels = channels;
+        _dense = new Tensor(_table.Length, channels, KernelSize, KernelSize);
+        _denseGradient = new Tensor(_table.Length, channels, KernelSize, KernelSize);
+        _engine = new ConvolutionEngine(new ConvolutionGeometry(
+            channels, _inH, _inW, _table.Length, _outH, _outW, KernelSize, KernelSize, 1, 1, 0, 0, 1, 1, 1));
         return [_table.Length, _outH, _outW];
     }
 
@@ -123,42 +136,8 @@ public sealed class PartiallyConnectedConv2D : Layer
     protected override Tensor OnForward(Tensor input, bool training)
     {
         var y = Tensor.Ensure(ref _output, input.Rows, OutputShape);
-        var x = input.Data;
-        var w = Weight.Value.Data;
-        var b = _bias!.Value.Data;
-        var k = KernelSize;
-        int inPlane = _inH * _inW, outPlane = _outH * _outW, inSample = input.RowSize, outSample = y.RowSize;
-        for (var n = 0; n < input.Rows; n++)
-        {
-            for (var o = 0; o < _table.Length; o++)
-            {
-                var dst = y.Data.AsSpan((n * outSample) + (o * outPlane), outPlane);
-                dst.Fill(b[o]);
-                for (var t = 0; t < _table[o].Length; t++)
-                {
-                    var src = (n * inSample) + (_table[o][t] * inPlane);
-                    var kernel = _offsets[o] + (t * k * k);
-                    for (var i = 0; i < _outH; i++)
-                    {
-                        for (var j = 0; j < _outW; j++)
-                        {
-                            var sum = 0f;
-                            for (var u = 0; u < k; u++)
-                            {
-                                var row = src + ((i + u) * _inW) + j;
-                                for (var v = 0; v < k; v++)
-                                {
-                                    sum += x[row + v] * w[kernel + (u * k) + v];
-                                }
-                            }
-
-                            dst[(i * _outW) + j] += sum;
-                        }
-                    }
-                }
-            }
-        }
-
+        ScatterWeights();
+        _engine!.Lower(input, y, _dense!, _bias!.Value);
         _input = input;
         return y;
     }
@@ -167,45 +146,53 @@ public sealed class PartiallyConnectedConv2D : Layer
     protected override Tensor OnBackward(Tensor outputGradient)
     {
         var input = _input ?? throw new InvalidOperationException($"Layer '{Name}': Backward called before Forward.");
+        ConvolutionSettings.CheckGradient(Name, outputGradient, input.Rows, OutputShape);
         var dx = Tensor.Ensure(ref _inputGradient, input.Rows, InputShape);
-        dx.Clear();
-        var x = input.Data;
-        var w = Weight.Value.Data;
-        var dw = Weight.Gradient.Data;
-        var db = _bias!.Gradient.Data;
-        var g = outputGradient.Data;
-        var k = KernelSize;
-        int inPlane = _inH * _inW, outPlane = _outH * _outW, inSample = input.RowSize, outSample = outPlane * _table.Length;
-        for (var n = 0; n < input.Rows; n++)
+        var weight = Weight;
+        Tensor? denseGradient = null;
+        if (!weight.Frozen)
         {
+            denseGradient = _denseGradient!;
+            denseGradient.Clear();
+        }
+
+        ScatterWeights();
+        _engine!.LowerBackward(input, outputGradient, _dense!, denseGradient, _bias!.Frozen ? null : _bias.Gradient, ComputeInputGradient ? dx : null);
+        if (denseGradient is not null)
+        {
+            // Only the table's connections are parameters: add their share of the full convolution's weight gradient.
+            var dense = denseGradient.Span;
+            var dw = weight.Gradient.Span;
+            var area = KernelSize * KernelSize;
             for (var o = 0; o < _table.Length; o++)
             {
-                var go = (n * outSample) + (o * outPlane);
-                db[o] += System.Numerics.Tensors.TensorPrimitives.Sum(g.AsSpan(go, outPlane));
                 for (var t = 0; t < _table[o].Length; t++)
                 {
-                    var src = (n * inSample) + (_table[o][t] * inPlane);
-                    var kernel = _offsets[o] + (t * k * k);
-                    for (var i = 0; i < _outH; i++)
-                    {
-                        for (var j = 0; j < _outW; j++)
-                        {
-                            var d = g[go + (i * _outW) + j];
-                            for (var u = 0; u < k; u++)
-                            {
-                                var row = src + ((i + u) * _inW) + j;
-                                for (var v = 0; v < k; v++)
-                                {
-                                    dw[kernel + (u * k) + v] += d * x[row + v];
-                                    dx.Data[row + v] += d * w[kernel + (u * k) + v];
-                                }
-                            }
-                        }
-                    }
+                    var from = dense.Slice(((o * _channels) + _table[o][t]) * area, area);
+                    var to = dw.Slice(_offsets[o] + (t * area), area);
+                    System.Numerics.Tensors.TensorPrimitives.Add(to, from, to);
                 }
             }
         }
 
         return dx;
+    }
+
+    /// <summary>
+    /// Writes the table's weights into the full [maps, input maps, k, k] filter bank whose other weights stay zero, so that
+    /// the convolution engine's kernels (batched, vectorised, on every core) compute the partially connected convolution.
+    /// </summary>
+    private void ScatterWeights()
+    {
+        var w = Weight.Value.Span;
+        var dense = _dense!.Span;
+        var area = KernelSize * KernelSize;
+        for (var o = 0; o < _table.Length; o++)
+        {
+            for (var t = 0; t < _table[o].Length; t++)
+            {
+                w.Slice(_offsets[o] + (t * area), area).CopyTo(dense.Slice(((o * _channels) + _table[o][t]) * area, area));
+            }
+        }
     }
 }

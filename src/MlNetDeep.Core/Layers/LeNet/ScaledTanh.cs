@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics.Tensors;
 using MlNetDeep.Serialization;
 
 namespace MlNetDeep.Layers.LeNet;
@@ -45,20 +46,18 @@ public sealed class ScaledTanh : ElementwiseLayer
     /// <inheritdoc />
     protected override void Apply(ReadOnlySpan<float> x, Span<float> y, bool training)
     {
-        for (var i = 0; i < x.Length; i++)
-        {
-            y[i] = Amplitude * MathF.Tanh(Slope * x[i]);
-        }
+        TensorPrimitives.Multiply(x, Slope, y);
+        TensorPrimitives.Tanh(y, y);
+        TensorPrimitives.Multiply(y, Amplitude, y);
     }
 
     /// <inheritdoc />
     protected override void Derive(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
-        for (var i = 0; i < x.Length; i++)
-        {
-            var t = y[i] / Amplitude;
-            dx[i] = dy[i] * Amplitude * Slope * (1f - (t * t));
-        }
+        // f' = A·S·(1 − (f/A)²) = A·S − (S/A)·f².
+        TensorPrimitives.Multiply(y, -Slope / Amplitude, dx);
+        TensorPrimitives.MultiplyAdd(dx, y, Amplitude * Slope, dx);
+        TensorPrimitives.Multiply(dx, dy, dx);
     }
 
     /// <inheritdoc />
