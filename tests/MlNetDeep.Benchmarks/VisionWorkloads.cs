@@ -23,7 +23,7 @@ public static class VisionWorkloads
     public static readonly string[] Names =
     [
         "inception-28", "lenet5classic-28", "resnet18-cifar", "resnet34-cifar", "smallconvnet-cifar", "vgg11-cifar", "resnet18-224",
-        "vgg16-224", "alexnet-224", "unet-128",
+        "vgg16-224", "alexnet-224", "unet-128", "fcn8s-128", "deeplab-128", "pspnet-128",
     ];
 
     /// <summary>True when <paramref name="name"/> is one of <see cref="Names"/>.</summary>
@@ -76,6 +76,9 @@ public static class VisionWorkloads
 
         // Issue 14's benchmark: a small U-Net (depth 3, 16 filters, batch norm) scoring 4 classes per pixel at 128×128.
         "unet-128" => (new Sequential(SegmentationArchitectures.UNet(4, depth: 3, filters: 16)) { Name = "UNet" }, [3, 128, 128], 4),
+        "fcn8s-128" => (new Sequential(SegmentationArchitectures.Fcn(4, 8, filters: 16)) { Name = "FCN-8s" }, [3, 128, 128], 4),
+        "deeplab-128" => (new Sequential(SegmentationArchitectures.DeepLab(4, 128, filters: 16)) { Name = "DeepLab" }, [3, 128, 128], 4),
+        "pspnet-128" => (new Sequential(SegmentationArchitectures.PspNet(4, 128, filters: 16)) { Name = "PSPNet" }, [3, 128, 128], 4),
         _ => throw new ArgumentException($"Unknown workload '{name}'; known: {string.Join(", ", Names)}.", nameof(name)),
     };
 

@@ -188,6 +188,88 @@ class UNet(nn.Module):
         return self.score(x)
 
 
+def conv_unit(cin, cout, k=3, dilation=1, bn=True):
+    """SegmentationArchitectures' ConvUnit: a "same" convolution (dilated when asked), batch norm, ReLU."""
+    return [nn.Conv2d(cin, cout, k, padding=dilation * (k - 1) // 2, dilation=dilation, bias=not bn),
+            *([nn.BatchNorm2d(cout)] if bn else []), nn.ReLU(inplace=True)]
+
+
+class Fcn8s(nn.Module):
+    """SegmentationArchitectures.Fcn(classes, 8): five VGG-style blocks (f, 2f, 4f, 8f, 8f; two convolutions and a max-pool
+    each), fc6 3x3 and fc7 1x1 (16f), 1x1 scores, 2x up-sampling (transposed convolutions) fused with pool4's and pool3's
+    1x1 scores, then 8x."""
+
+    def __init__(self, classes=4, f=16):
+        super().__init__()
+        widths, cin, blocks = [f, 2 * f, 4 * f, 8 * f, 8 * f], 3, []
+        for w in widths:
+            blocks.append(nn.Sequential(*conv_unit(cin, w), *conv_unit(w, w), nn.MaxPool2d(2)))
+            cin = w
+        self.blocks = nn.ModuleList(blocks)
+        self.head = nn.Sequential(*conv_unit(8 * f, 16 * f), *conv_unit(16 * f, 16 * f, 1), nn.Conv2d(16 * f, classes, 1))
+        self.up2 = nn.ConvTranspose2d(classes, classes, 4, 2, 1, bias=False)
+        self.score4 = nn.Conv2d(8 * f, classes, 1)
+        self.up4 = nn.ConvTranspose2d(classes, classes, 4, 2, 1, bias=False)
+        self.score3 = nn.Conv2d(4 * f, classes, 1)
+        self.up8 = nn.ConvTranspose2d(classes, classes, 16, 8, 4, bias=False)
+
+    def forward(self, x):
+        pools = []
+        for block in self.blocks:
+            x = block(x)
+            pools.append(x)
+        x = self.up2(self.head(x)) + self.score4(pools[3])
+        x = self.up4(x) + self.score3(pools[2])
+        return self.up8(x)
+
+
+def encoder(f):
+    """DeepLab's and PSPNet's encoder: two blocks with max-pools (output stride 4), then 3x3 convolutions dilated 2 and 4."""
+    return nn.Sequential(*conv_unit(3, f), *conv_unit(f, f), nn.MaxPool2d(2), *conv_unit(f, 2 * f), *conv_unit(2 * f, 2 * f),
+                         nn.MaxPool2d(2), *conv_unit(2 * f, 4 * f, 3, 2), *conv_unit(4 * f, 4 * f, 3, 4))
+
+
+def upsample(x, factor):
+    return F.interpolate(x, scale_factor=factor, mode="bilinear", align_corners=False)
+
+
+class DeepLab(nn.Module):
+    """SegmentationArchitectures.DeepLab(classes, size): the encoder, ASPP (1x1, 3x3 at rates 1, 2, 3, image pooling with a
+    1x1 convolution and no batch norm, broadcast back), a 1x1 fusion, 1x1 scores up-sampled 4x bilinearly."""
+
+    def __init__(self, classes=4, size=128, f=16, rates=(1, 2, 3)):
+        super().__init__()
+        w = 4 * f
+        self.encoder = encoder(f)
+        self.branches = nn.ModuleList([nn.Sequential(*conv_unit(w, w, 1))] + [nn.Sequential(*conv_unit(w, w, 3, r)) for r in rates])
+        self.image = nn.Sequential(nn.AvgPool2d(size // 4), *conv_unit(w, w, 1, bn=False))
+        self.fuse = nn.Sequential(*conv_unit(w * (len(rates) + 2), w, 1), nn.Conv2d(w, classes, 1))
+        self.map = size // 4
+
+    def forward(self, x):
+        x = self.encoder(x)
+        image = upsample(self.image(x), self.map)
+        return upsample(self.fuse(torch.cat([b(x) for b in self.branches] + [image], 1)), 4)
+
+
+class PspNet(nn.Module):
+    """SegmentationArchitectures.PspNet(classes, size): the encoder, the pyramid pooling module (bins 1, 2, 4: average pooling,
+    1x1 convolution to f with batch norm, bilinear back), concatenated with the encoder's map, a 3x3 fusion, 1x1 scores
+    up-sampled 4x bilinearly."""
+
+    def __init__(self, classes=4, size=128, f=16, bins=(1, 2, 4)):
+        super().__init__()
+        self.encoder = encoder(f)
+        self.windows = [size // 4 // b for b in bins]
+        self.pyramid = nn.ModuleList([nn.Sequential(nn.AvgPool2d(w), *conv_unit(4 * f, f, 1)) for w in self.windows])
+        self.fuse = nn.Sequential(*conv_unit(4 * f + len(bins) * f, 4 * f), nn.Conv2d(4 * f, classes, 1))
+
+    def forward(self, x):
+        x = self.encoder(x)
+        levels = [x] + [p(x) if w == 1 else upsample(p(x), w) for p, w in zip(self.pyramid, self.windows)]
+        return upsample(self.fuse(torch.cat(levels, 1)), 4)
+
+
 # name: (network factory, image size, classes[, channels]); 3 channels unless given.
 WORKLOADS = {
     "inception-28": (small_inception, 28, 10, 1),
@@ -200,6 +282,9 @@ WORKLOADS = {
     "vgg16-224": (vgg16, 224, 1000),
     "alexnet-224": (alexnet, 224, 1000),
     "unet-128": (UNet, 128, 4),
+    "fcn8s-128": (Fcn8s, 128, 4),
+    "deeplab-128": (DeepLab, 128, 4),
+    "pspnet-128": (PspNet, 128, 4),
 }
 
 
@@ -238,7 +323,7 @@ def run(name, batch=None, infer_batch=None, threads=2, train=True, infer=True):
         model.train()
         opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
         x, y = torch.rand(batch, channels, size, size), torch.arange(batch) % classes
-        if name.startswith("unet"):  # a class per pixel
+        if name.endswith("-128"):  # the segmentation networks: a class per pixel
             y = torch.randint(0, classes, (batch, size, size))
 
         def step(_):

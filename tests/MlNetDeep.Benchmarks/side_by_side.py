@@ -84,6 +84,9 @@ WORKLOADS = [
     *vision("vgg16-224", "VGG-16, 3×224×224", 8),
     *vision("alexnet-224", "AlexNet, 3×224×224", 8),
     *vision("unet-128", "U-Net (depth 3, 16 filters, BN), 3×128×128, 4 classes a pixel", 8, infer_batch=8),
+    *vision("fcn8s-128", "FCN-8s (16 filters, BN), 3×128×128, 4 classes a pixel", 8, infer_batch=8),
+    *vision("deeplab-128", "DeepLab (atrous convolutions, ASPP; 16 filters, BN), 3×128×128, 4 classes a pixel", 8, infer_batch=8),
+    *vision("pspnet-128", "PSPNet (pyramid pooling; 16 filters, BN), 3×128×128, 4 classes a pixel", 8, infer_batch=8),
     Workload("sgemm-1024", "SGEMM 1024³ (PyTorch: torch.mm on OpenBLAS)", "sgemm-1024", [], "gflop_per_s", "GFLOP/s"),
 ]
 
