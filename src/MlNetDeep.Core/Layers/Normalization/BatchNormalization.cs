@@ -42,6 +42,13 @@ public sealed class BatchNormalization : Layer
     private const int ForwardApply = 2;
     private const int BackwardSums = 3;
     private const int BackwardApply = 4;
+    private const int ForwardApplyPlanes = 5;
+
+    /// <summary>From this many values a channel holds per sample (an image plane), the forward's y = (z − μ)·a + β runs plane by plane with scalars.</summary>
+    private const int PlaneApplyMinimum = 16;
+
+    /// <summary>Planes per item of the plane-by-plane forward (cut by the batch's planes only, so the split never depends on the cores).</summary>
+    private const int PlanesPerItem = 8;
 
     private readonly LayerJob _job;
     private Parameter? _gamma;
@@ -58,6 +65,12 @@ public sealed class BatchNormalization : Layer
     private int _chunk;
     private double[] _mean = [];
     private double[] _invStd = [];
+    private float[] _planeMean = [];
+    private float[] _planeScale = [];
+
+    // Whether _rowMean holds _mean spread over each channel's values (the plane-by-plane forward does not need it; the
+    // backward does).
+    private bool _meanExpanded;
     private float[] _rowMean = [];
     private float[] _rowA = [];
     private float[] _rowB = [];
@@ -137,6 +150,8 @@ public sealed class BatchNormalization : Layer
         _runningVar.Fill(1f);
         _mean = new double[_channels];
         _invStd = new double[_channels];
+        _planeMean = new float[_channels];
+        _planeScale = new float[_channels];
         _rowSize = rowSize;
         return inputShape;
     }
@@ -193,6 +208,7 @@ public sealed class BatchNormalization : Layer
             }
 
             Expand(_mean, _rowMean);
+            _meanExpanded = true;
             _job.Run(ForwardSquares, chunks, input.Length);
             for (var c = 0; c < _channels; c++)
             {
@@ -213,10 +229,31 @@ public sealed class BatchNormalization : Layer
                 _invStd[c] = 1.0 / Math.Sqrt((double)runningVar[c] + Epsilon);
             }
 
-            Expand(_mean, _rowMean);
+            _meanExpanded = false;
         }
 
         // y = (z − μ)·a + β with a = γ/√(σ² + ε).
+        if (_inner >= PlaneApplyMinimum)
+        {
+            // Image planes: each plane is one channel's, so μ, a and β are scalars there; nothing is spread out per value
+            // (the same bits as the per-value form below: the same float μ, a and β, the same subtract and fused multiply-add).
+            for (var c = 0; c < _channels; c++)
+            {
+                _planeMean[c] = (float)_mean[c];
+                _planeScale[c] = (float)(gamma[c] * _invStd[c]);
+            }
+
+            var planes = n * _channels;
+            _job.Run(ForwardApplyPlanes, (planes + PlanesPerItem - 1) / PlanesPerItem, input.Length);
+            return y;
+        }
+
+        if (!_meanExpanded)
+        {
+            Expand(_mean, _rowMean);
+            _meanExpanded = true;
+        }
+
         for (var c = 0; c < _channels; c++)
         {
             _rowA.AsSpan(c * _inner, _inner).Fill((float)(gamma[c] * _invStd[c]));
@@ -241,6 +278,12 @@ public sealed class BatchNormalization : Layer
         var n = x.Rows;
         var dx = Tensor.Ensure(ref _inputGradient, n, InputShape);
         _outputGradient = outputGradient;
+        if (!_meanExpanded)
+        {
+            Expand(_mean, _rowMean);
+            _meanExpanded = true;
+        }
+
         var chunks = Chunks(x.Length);
         _job.Run(BackwardSums, chunks, x.Length);
 
@@ -284,6 +327,21 @@ public sealed class BatchNormalization : Layer
         return dx;
     }
 
+    /// <summary>y = (z − μ)·a + β on planes [block·<see cref="PlanesPerItem"/>, …) of the batch, μ, a and β the plane's channel's.</summary>
+    private void ApplyPlanes(int block)
+    {
+        var x = _input!.Span;
+        var y = _output!.Span;
+        var beta = Beta.Value.Span;
+        var end = Math.Min((block + 1) * PlanesPerItem, _input.Rows * _channels);
+        for (var plane = block * PlanesPerItem; plane < end; plane++)
+        {
+            var c = plane % _channels;
+            var offset = plane * _inner;
+            LayerKernels.ScaleShift(x.Slice(offset, _inner), _planeMean[c], _planeScale[c], beta[c], y.Slice(offset, _inner));
+        }
+    }
+
     private static InvalidOperationException NotBuiltError() => new("The batch-normalisation layer is not built yet.");
 
     private void Expand(double[] perChannel, float[] row)
@@ -303,9 +361,15 @@ public sealed class BatchNormalization : Layer
         return (rowSize + _chunk - 1) / _chunk;
     }
 
-    /// <summary>One column block of one pass, over every row of the batch.</summary>
+    /// <summary>One column block of one pass, over every row of the batch; or, for <see cref="ForwardApplyPlanes"/>, one block of planes.</summary>
     private void RunItem(int phase, int block)
     {
+        if (phase == ForwardApplyPlanes)
+        {
+            ApplyPlanes(block);
+            return;
+        }
+
         var rowSize = _rowMean.Length;
         var start = block * _chunk;
         var width = Math.Min(_chunk, rowSize - start);
