@@ -38,6 +38,46 @@ public class UpsamplingTests
         Assert.That(y.Span[25..].ToArray(), Is.All.EqualTo(-2f));
     }
 
+    /// <summary>
+    /// The forward interpolates each input row along the width once and blends pairs of those rows a vector at a time; every
+    /// output pixel must still be, bit for bit, the four-tap formula of <see cref="BilinearUpsampling.Tap"/>, for planes
+    /// cut across the cores, odd sizes (vector tails) and the 1×1 broadcast of ASPP's image branch.
+    /// </summary>
+    [TestCase(8, 4, 32, 32, 4)]
+    [TestCase(3, 5, 7, 9, 3)]
+    [TestCase(2, 64, 1, 1, 32)]
+    [TestCase(1, 2, 5, 3, 1)]
+    public void BilinearUpsamplingGivesEachPixelsFourTapFormula(int rows, int channels, int height, int width, int factor)
+    {
+        var layer = new BilinearUpsampling(factor);
+        layer.Build([channels, height, width], new RandomSource(1));
+        var x = TestData.Random(7, rows, channels, height, width);
+
+        var y = layer.Forward(x, training: false);
+
+        int outH = height * factor, outW = width * factor;
+        for (var plane = 0; plane < rows * channels; plane++)
+        {
+            for (var i = 0; i < outH; i++)
+            {
+                var (r0, r1, wy) = BilinearUpsampling.Tap(i, height, factor);
+                for (var j = 0; j < outW; j++)
+                {
+                    var (c0, c1, wx) = BilinearUpsampling.Tap(j, width, factor);
+                    float At(int r, int c) => x[(plane * height * width) + (r * width) + c];
+                    var upper = At(r0, c0) + (wx * (At(r0, c1) - At(r0, c0)));
+                    var lower = At(r1, c0) + (wx * (At(r1, c1) - At(r1, c0)));
+                    var expected = upper + (wy * (lower - upper));
+                    var actual = y[(plane * outH * outW) + (i * outW) + j];
+                    if (BitConverter.SingleToInt32Bits(actual) != BitConverter.SingleToInt32Bits(expected))
+                    {
+                        Assert.Fail($"plane {plane}, pixel ({i}, {j}): {actual:R}, the formula gives {expected:R}");
+                    }
+                }
+            }
+        }
+    }
+
     [TestCase(2)]
     [TestCase(3)]
     public void BilinearUpsamplingPassesGradientCheck(int factor)
