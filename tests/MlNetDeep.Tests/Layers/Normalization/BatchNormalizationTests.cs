@@ -111,6 +111,43 @@ public class BatchNormalizationTests
         Assert.That(bn.Forward(x.Clone(), false).Span.ToArray(), Is.EqualTo(y), "one sample at a time or many, the same map");
     }
 
+    /// <summary>
+    /// Image planes (here 6×20×20, and 3×4×5 below the plane path's 16 values) apply the running statistics plane by plane
+    /// with scalars; a forward then a backward in inference mode, and a training forward after it, must give the bits of the
+    /// per-value map fma(z − μ, γ/√(σ² + ε), β) with μ and the scale rounded to float, on batches cut across the cores.
+    /// </summary>
+    [TestCase(40, 6, 20, 20)]
+    [TestCase(7, 3, 4, 5)]
+    public void InferenceOnImagePlanesGivesThePerValueMapsBits(int rows, int channels, int height, int width)
+    {
+        var bn = new BatchNormalization();
+        bn.Build([channels, height, width], new RandomSource(1));
+        TestData.Uniform(2, -1f, 1f, channels).Span.CopyTo(bn.RunningMean.Span);
+        TestData.Uniform(3, 0.1f, 3f, channels).Span.CopyTo(bn.RunningVariance.Span);
+        TestData.Uniform(4, 0.5f, 2f, channels).Span.CopyTo(bn.Gamma.Value.Span);
+        TestData.Uniform(5, -1f, 1f, channels).Span.CopyTo(bn.Beta.Value.Span);
+        var x = TestData.Random(6, rows, channels, height, width);
+        var plane = height * width;
+
+        var y = bn.Forward(x, false).Span.ToArray();
+        var dx = bn.Backward(TestData.Random(7, rows, channels, height, width)).Span.ToArray();
+
+        for (var i = 0; i < x.Length; i++)
+        {
+            var c = i / plane % channels;
+            var scale = (float)(bn.Gamma.Value[c] * (1.0 / Math.Sqrt((double)bn.RunningVariance[c] + bn.Epsilon)));
+            var expected = MathF.FusedMultiplyAdd(x[i] - bn.RunningMean[c], scale, bn.Beta.Value[c]);
+            if (BitConverter.SingleToInt32Bits(y[i]) != BitConverter.SingleToInt32Bits(expected))
+            {
+                Assert.Fail($"value {i} (channel {c}): {y[i]:R}, the per-value map gives {expected:R}");
+            }
+        }
+
+        Assert.That(dx, Is.All.Not.NaN);
+        var trained = bn.Forward(x, true).Span.ToArray();
+        Assert.That(trained, Is.Not.EqualTo(y), "a training forward after inference normalises with the batch's statistics");
+    }
+
     [Test]
     public void RunningVarianceTakesTheUnbiasedBatchVariance()
     {
