@@ -261,7 +261,7 @@ internal sealed unsafe class ConvolutionEngine
 
         for (var slot = 0; slot < slots && needColumns; slot++)
         {
-            Ensure(_columns, slot, (fold ? _partColumns : Geometry.ColumnsSize) * blockSamples);
+            Ensure(_columns, slot, fold ? _partColumns * blockSamples : Geometry.GroupRows * Geometry.Groups * ColumnStride(Geometry));
         }
 
         // A single chunk adds straight into the gradients (nothing to order), and runs on the calling thread so that its
@@ -913,14 +913,33 @@ internal sealed unsafe class ConvolutionEngine
             return image;
         }
 
-        Im2Col.Lower(g, image, buffer);
+        Im2Col.Lower(g, image, buffer, ColumnStride(g));
         return buffer;
+    }
+
+    /// <summary>
+    /// The distance between rows of one sample's column matrix: its positions, or 16 more when rows of that many floats would
+    /// start a multiple of 4 KiB apart, give or take 512 bytes (32×32 outputs: 1,024 positions), where the GEMM's reads of a
+    /// panel's rows all fall in the same cache sets. The padded stride lets the GEMM read the matrix in place (64×1024×576
+    /// on one thread: 153 → 184 GFLOP/s); the padding is never read. A pointwise convolution's matrix is the image itself.
+    /// </summary>
+    private static int ColumnStride(in ConvolutionGeometry g)
+    {
+        var p = g.Positions;
+        if (g.IsPointwise || p < 512)
+        {
+            return p;
+        }
+
+        var bytes = (int)((long)p * sizeof(float) % 4096);
+        return Math.Min(bytes, 4096 - bytes) < 512 ? p + 16 : p;
     }
 
     /// <summary>side = W·columns (+ bias per channel), group by group.</summary>
     private static void MultiplyColumns(in ConvolutionGeometry g, float* w, float* columns, float* side, float* bias)
     {
         var p = g.Positions;
+        var stride = ColumnStride(g);
         var rows = g.GroupRows;
         var outputs = g.GroupColumnChannels;
         var beta = 0f;
@@ -939,7 +958,7 @@ internal sealed unsafe class ConvolutionEngine
             Gemm.Multiply(
                 false, false, outputs, p, rows, 1f,
                 w + ((long)group * outputs * rows), rows,
-                columns + ((long)group * rows * p), p,
+                columns + ((long)group * rows * stride), stride,
                 beta, side + ((long)group * outputs * p), p);
         }
     }
@@ -968,6 +987,7 @@ internal sealed unsafe class ConvolutionEngine
         }
 
         var columns = pointwise ? image : buffer;
+        var stride = ColumnStride(g);
         var beta = pointwise && bias != null ? 1f : 0f;
         for (var group = 0; group < g.Groups; group++)
         {
@@ -975,12 +995,12 @@ internal sealed unsafe class ConvolutionEngine
                 true, false, rows, p, outputs, 1f,
                 w + ((long)group * outputs * rows), rows,
                 side + ((long)group * outputs * p), p,
-                beta, columns + ((long)group * rows * p), p);
+                beta, columns + ((long)group * rows * stride), stride);
         }
 
         if (!pointwise)
         {
-            Im2Col.Raise(g, columns, image);
+            Im2Col.Raise(g, columns, image, stride);
         }
     }
 
@@ -988,6 +1008,7 @@ internal sealed unsafe class ConvolutionEngine
     private static void AddWeightGradient(in ConvolutionGeometry g, float* side, float* columns, float* dW)
     {
         var p = g.Positions;
+        var stride = ColumnStride(g);
         var rows = g.GroupRows;
         var outputs = g.GroupColumnChannels;
         for (var group = 0; group < g.Groups; group++)
@@ -995,7 +1016,7 @@ internal sealed unsafe class ConvolutionEngine
             Gemm.Multiply(
                 false, true, outputs, rows, p, 1f,
                 side + ((long)group * outputs * p), p,
-                columns + ((long)group * rows * p), p,
+                columns + ((long)group * rows * stride), stride,
                 1f, dW + ((long)group * outputs * rows), rows);
         }
     }

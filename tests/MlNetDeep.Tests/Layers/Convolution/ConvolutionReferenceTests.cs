@@ -63,6 +63,12 @@ public class ConvolutionReferenceTests
             [2, 64, 18, 18, 16, 3, 3, 1, 1, Padding.Same, 1, 1, 1, true],
             [3, 64, 11, 23, 16, 3, 3, 1, 1, Padding.Explicit(2, 0, 1, 2), 1, 1, 1, true],
             [2, 64, 5, 40, 24, 3, 3, 1, 1, Padding.Same, 1, 1, 1, false],
+
+            // Column matrices whose rows would start 4 KiB apart (32x32 = 1,024 positions, 64x16) get a padded row stride:
+            // dilated with two groups, many channels (im2col, not Winograd: 32 wide), and 64x16 with a bias.
+            [3, 8, 32, 32, 6, 3, 3, 1, 1, Padding.Same, 2, 2, 2, true],
+            [2, 64, 32, 32, 8, 3, 3, 1, 1, Padding.Same, 1, 1, 1, false],
+            [2, 5, 64, 16, 4, 3, 3, 1, 1, Padding.Same, 3, 1, 1, true],
         ];
         foreach (var c in cases)
         {
