@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using MlNetDeep.Serialization;
 using MlNetDeep.Tensors;
 
@@ -15,6 +18,7 @@ public sealed class Dropout : ElementwiseLayer
 
     private RandomSource? _random;
     private float[] _mask = [];
+    private uint[] _draws = [];
 
     /// <summary>Creates a dropout layer.</summary>
     /// <param name="keepProbability">The probability of keeping a unit, in (0, 1].</param>
@@ -63,15 +67,52 @@ public sealed class Dropout : ElementwiseLayer
             _mask = new float[x.Length];
         }
 
-        var scale = 1f / KeepProbability;
-        var random = _random!;
-        var mask = _mask.AsSpan(0, x.Length);
-        for (var i = 0; i < mask.Length; i++)
+        if (_draws.Length < x.Length)
         {
-            mask[i] = random.NextFloat() < KeepProbability ? scale : 0f;
+            _draws = new uint[x.Length];
         }
 
+        // A unit is kept when its draw's uniform float (top 24 bits · 2⁻²⁴, RandomSource.NextFloat) is below keep_prob,
+        // i.e. when the top 24 bits are below keep_prob · 2²⁴ (both sides scaled by a power of two: the same decisions).
+        var draws = _draws.AsSpan(0, x.Length);
+        _random!.NextUInts(draws);
+        MaskFromDraws(draws, KeepProbability * (1 << 24), 1f / KeepProbability, _mask.AsSpan(0, x.Length));
+        var mask = _mask.AsSpan(0, x.Length);
+
         System.Numerics.Tensors.TensorPrimitives.Multiply(x, mask, y);
+    }
+
+    /// <summary>mask[i] = scale where (draws[i] &gt;&gt; 8) &lt; threshold, else 0; vectorised.</summary>
+    private static void MaskFromDraws(ReadOnlySpan<uint> draws, float threshold, float scale, Span<float> mask)
+    {
+        ref var d = ref MemoryMarshal.GetReference(draws);
+        ref var m = ref MemoryMarshal.GetReference(mask);
+        nuint i = 0, n = (nuint)mask.Length;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var t = Vector512.Create(threshold);
+            var s = Vector512.Create(scale);
+            for (; i + 16 <= n; i += 16)
+            {
+                var top = Vector512.ConvertToSingle(Vector512.ShiftRightLogical(Vector512.LoadUnsafe(ref d, i), 8).AsInt32());
+                Vector512.ConditionalSelect(Vector512.LessThan(top, t), s, Vector512<float>.Zero).StoreUnsafe(ref m, i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            var t = Vector256.Create(threshold);
+            var s = Vector256.Create(scale);
+            for (; i + 8 <= n; i += 8)
+            {
+                var top = Vector256.ConvertToSingle(Vector256.ShiftRightLogical(Vector256.LoadUnsafe(ref d, i), 8).AsInt32());
+                Vector256.ConditionalSelect(Vector256.LessThan(top, t), s, Vector256<float>.Zero).StoreUnsafe(ref m, i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref m, i) = (Unsafe.Add(ref d, i) >> 8) < threshold ? scale : 0f;
+        }
     }
 
     /// <inheritdoc />

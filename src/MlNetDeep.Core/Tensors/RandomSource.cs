@@ -56,6 +56,28 @@ public sealed class RandomSource
         return result;
     }
 
+    /// <summary>
+    /// Fills <paramref name="destination"/> with the next 32-bit values, the same sequence as that many calls of
+    /// <see cref="NextUInt"/> (the state kept in registers for the run).
+    /// </summary>
+    internal void NextUInts(Span<uint> destination)
+    {
+        uint s0 = _s0, s1 = _s1, s2 = _s2, s3 = _s3;
+        for (var i = 0; i < destination.Length; i++)
+        {
+            destination[i] = BitOperations.RotateLeft(s1 * 5, 7) * 9;
+            var t = s1 << 9;
+            s2 ^= s0;
+            s3 ^= s1;
+            s1 ^= s2;
+            s0 ^= s3;
+            s2 ^= t;
+            s3 = BitOperations.RotateLeft(s3, 11);
+        }
+
+        (_s0, _s1, _s2, _s3) = (s0, s1, s2, s3);
+    }
+
     /// <summary>A uniform float in [0, 1).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float NextFloat() => (NextUInt() >> 8) * (1.0f / (1 << 24));

@@ -81,6 +81,70 @@ public class LayerBehaviourTests
         }
     }
 
+    /// <summary>
+    /// PReLU runs plane by plane on vectors: y = z or α_c·z, ∂C/∂z = g or α_c·g, ∂C/∂α_c += Σ over z ≤ 0 of z·g, per channel
+    /// (3 channels of 7×9: vectors and tails) and shared; a frozen α gets nothing.
+    /// </summary>
+    [TestCase(false)]
+    [TestCase(true)]
+    public void PReLUMatchesItsFormulaPerChannelAndShared(bool shared)
+    {
+        var layer = new PReLU(0.25f, shared);
+        layer.Build([3, 7, 9], new RandomSource(1));
+        if (!shared)
+        {
+            new[] { 0.1f, 0.2f, -0.3f }.CopyTo(layer.Slope.Value.Span);
+        }
+
+        var x = TestData.Uniform(3, -2f, 2f, 5, 3, 7, 9);
+        var dy = TestData.Random(4, 5, 3, 7, 9);
+
+        var y = layer.Forward(x, training: true).Span.ToArray();
+        var dx = layer.Backward(dy).Span.ToArray();
+
+        var expectedDa = new double[layer.Slope.Value.Length];
+        for (var i = 0; i < x.Length; i++)
+        {
+            var c = shared ? 0 : i / 63 % 3;
+            var alpha = layer.Slope.Value[c];
+            Assert.That(y[i], Is.EqualTo(x[i] > 0 ? x[i] : alpha * x[i]), $"y[{i}]");
+            Assert.That(dx[i], Is.EqualTo(x[i] > 0 ? dy[i] : alpha * dy[i]), $"dx[{i}]");
+            expectedDa[c] += x[i] > 0 ? 0 : (double)x[i] * dy[i];
+        }
+
+        Assert.That(layer.Slope.Gradient.Span.ToArray(), Is.EqualTo(expectedDa.Select(v => (float)v).ToArray()).Within(1e-3f));
+
+        layer.Slope.Gradient.Clear();
+        layer.Slope.Frozen = true;
+        layer.Forward(x, training: true);
+        layer.Backward(dy);
+        Assert.That(layer.Slope.Gradient.Span.ToArray(), Is.All.EqualTo(0f));
+    }
+
+    /// <summary>
+    /// The masks come from the layer's generator (forked from the build's) a draw per unit in order: a unit is kept, scaled by
+    /// 1/keep_prob, exactly when NextFloat() &lt; keep_prob; across two batches (the stream goes on), 1,003 units a row
+    /// (vectors and a tail).
+    /// </summary>
+    [TestCase(0.5f)]
+    [TestCase(0.8f)]
+    public void DropoutKeepsAUnitExactlyWhenItsDrawIsBelowKeepProbability(float keep)
+    {
+        var dropout = new Dropout(keep);
+        dropout.Build([1003], new RandomSource(9));
+        var stream = new RandomSource(9).Fork();
+        for (var batch = 0; batch < 2; batch++)
+        {
+            var x = TestData.Random((ulong)(20 + batch), 3, 1003);
+            var y = dropout.Forward(x, training: true).Span.ToArray();
+            for (var i = 0; i < x.Length; i++)
+            {
+                var expected = x[i] * (stream.NextFloat() < keep ? 1f / keep : 0f);
+                Assert.That(BitConverter.SingleToInt32Bits(y[i]), Is.EqualTo(BitConverter.SingleToInt32Bits(expected)), $"batch {batch}, unit {i}");
+            }
+        }
+    }
+
     [Test]
     public void DenseRejectsInputOfTheWrongWidth()
     {

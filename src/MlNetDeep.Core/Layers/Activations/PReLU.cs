@@ -52,11 +52,11 @@ public sealed class PReLU : Layer
         var x = input.Span;
         var o = y.Span;
         var a = Slope.Value.Span;
-        var inner = input.RowSize / InputShape[0];
-        for (var i = 0; i < x.Length; i++)
+        var (channels, inner) = Planes(input);
+        for (var plane = 0; plane < input.Rows * channels; plane++)
         {
-            var alpha = a[_shared ? 0 : (i / inner) % InputShape[0]];
-            o[i] = x[i] > 0 ? x[i] : alpha * x[i];
+            var alpha = a[_shared ? 0 : plane % channels];
+            VectorOps.LeakyRelu(x.Slice(plane * inner, inner), o.Slice(plane * inner, inner), alpha);
         }
 
         _input = input;
@@ -67,27 +67,40 @@ public sealed class PReLU : Layer
     protected override Tensor OnBackward(Tensor outputGradient)
     {
         var input = _input ?? throw new InvalidOperationException($"Layer '{Name}': Backward called before Forward.");
+        if (outputGradient.Length != input.Length)
+        {
+            throw new ArgumentException(
+                $"Layer '{Name}': the output gradient has shape {Tensor.Format(outputGradient.Shape)}; expected {Tensor.Format(_output!.Shape)}.",
+                nameof(outputGradient));
+        }
+
         var dx = Tensor.Ensure(ref _inputGradient, input.Rows, InputShape);
         var x = input.Span;
         var g = outputGradient.Span;
         var d = dx.Span;
         var a = Slope.Value.Span;
         var da = Slope.Gradient.Span;
-        var inner = input.RowSize / InputShape[0];
-        for (var i = 0; i < x.Length; i++)
+        var frozen = Slope.Frozen;
+        var (channels, inner) = Planes(input);
+        for (var plane = 0; plane < input.Rows * channels; plane++)
         {
-            var c = _shared ? 0 : (i / inner) % InputShape[0];
-            if (x[i] > 0)
+            var c = _shared ? 0 : plane % channels;
+            var xs = x.Slice(plane * inner, inner);
+            var gs = g.Slice(plane * inner, inner);
+            VectorOps.LeakyReluBackward(xs, gs, d.Slice(plane * inner, inner), a[c]);
+            if (!frozen)
             {
-                d[i] = g[i];
-            }
-            else
-            {
-                d[i] = a[c] * g[i];
-                da[c] += x[i] * g[i];
+                da[c] += VectorOps.DotWhereNotPositive(xs, gs);
             }
         }
 
         return dx;
+    }
+
+    /// <summary>The channels (the first per-sample dimension) and the values each holds per sample.</summary>
+    private (int Channels, int Inner) Planes(Tensor input)
+    {
+        var channels = InputShape[0];
+        return (channels, input.RowSize / channels);
     }
 }
