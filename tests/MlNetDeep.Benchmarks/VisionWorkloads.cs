@@ -143,6 +143,13 @@ public static class VisionWorkloads
     private static List<double> Infer(Sequential net, int[] shape, int batch)
     {
         var x = RandomImages(batch, shape, 2);
+
+        // As pytorch_vision.calibrate: batch norm's running statistics taken from the data first, as in a trained network.
+        for (var i = 0; i < 10; i++)
+        {
+            net.Forward(x, training: true);
+        }
+
         var predictor = new BatchPredictor(net);
         return Rounds(() => predictor.Predict(x), batch);
     }
