@@ -45,6 +45,8 @@ public class LayerThreadCountDeterminismTests
 
         yield return Case("Conv2D 1x1", () => new Conv2D(32, 1), 5, 16, 12, 12);
         yield return Case("Conv2D dilated, two groups", () => new Conv2D(8, 3, padding: 2, dilation: 2, groups: 2), 5, 4, 16, 16);
+        yield return Case("Conv2D dilated, on its phases (Winograd)", () => new Conv2D(16, 3, padding: 2, dilation: 2), 5, 32, 16, 16);
+        yield return Case("Conv2D dilated 3, on its phases (direct)", () => new Conv2D(8, 3, padding: 3, dilation: 3), 5, 4, 17, 16);
         yield return Case("Conv2D depthwise", () => new Conv2D(16, 3, padding: 1, groups: 16), 5, 16, 16, 16);
         yield return Case("ConvTranspose2D strided", () => new ConvTranspose2D(8, 3, stride: 2), 5, 16, 10, 10);
         yield return Case("PartiallyConnectedConv2D", () => new PartiallyConnectedConv2D(PartiallyConnectedConv2D.LeNet5Table, 5), 5, 6, 14, 14);

@@ -67,6 +67,7 @@ internal sealed unsafe class ConvolutionEngine
     private readonly UnrolledConvolution? _unrolled;
     private readonly WinogradConvolution? _winograd;
     private readonly WinogradConvolution? _winogradGradient;
+    private readonly PhaseSplitConvolution? _phaseSplit;
     private readonly bool _directInputGradient;
     private readonly DirectPlan _forwardPlan;
     private readonly DirectPlan _gradientPlan;
@@ -87,6 +88,7 @@ internal sealed unsafe class ConvolutionEngine
         _directInputGradient = _direct && DirectConvolution.SupportsInputGradient(geometry);
         _winograd = _unrolled is null && !_direct ? WinogradConvolution.TryCreate(geometry) : null;
         _winogradGradient = _unrolled is null && !_direct ? WinogradConvolution.TryCreateInputGradient(geometry) : null;
+        _phaseSplit = _unrolled is null && PhaseSplits ? PhaseSplitConvolution.TryCreate(geometry) : null;
         _forwardPlan = DirectPlan.Forward(geometry);
         _gradientPlan = DirectPlan.InputGradient(geometry);
         _forwardWeights = _direct ? new float[geometry.WeightSize] : [];
@@ -110,6 +112,15 @@ internal sealed unsafe class ConvolutionEngine
     }
 
     public ConvolutionGeometry Geometry { get; }
+
+    /// <summary>True when <see cref="Lower"/> runs on the direct kernels (<see cref="DirectConvolution"/>).</summary>
+    public bool IsDirect => _direct;
+
+    /// <summary>True when a dilated convolution runs as an ordinary one on its phases (<see cref="PhaseSplitConvolution"/>).</summary>
+    public bool ByPhases => _phaseSplit is not null;
+
+    /// <summary>Switch for tests and tuning: false keeps dilated convolutions on im2col; read when a layer is built.</summary>
+    internal static bool PhaseSplits { get; set; } = true;
 
     /// <summary>True when <see cref="Lower"/> runs by Winograd's F(2x2, 3x3) (<see cref="WinogradConvolution"/>).</summary>
     public bool ForwardByWinograd => _winograd is not null;
@@ -152,6 +163,21 @@ internal sealed unsafe class ConvolutionEngine
     private void Run(Mode mode, Tensor image, Tensor columnSide, Tensor weight, Tensor? bias, Tensor? dWeight, Tensor? dBias, Tensor? target)
     {
         var samples = image.Rows;
+        if (_phaseSplit is not null && mode is Mode.Lower or Mode.LowerBackward)
+        {
+            // A dilated convolution as an ordinary one on the phases of its images (see PhaseSplitConvolution).
+            if (mode == Mode.Lower)
+            {
+                _phaseSplit.Lower(image, columnSide, weight, bias);
+            }
+            else
+            {
+                _phaseSplit.LowerBackward(image, columnSide, weight, dWeight, dBias, target);
+            }
+
+            return;
+        }
+
         if (_unrolled is not null && mode is Mode.Lower or Mode.LowerBackward)
         {
             // Tiny images: the whole layer is one dense matrix, and the batch one GEMM (see UnrolledConvolution).

@@ -97,6 +97,9 @@ public abstract class ConvolutionLayer : Layer
     /// <summary>True when the forward pass is computed by Winograd's F(2x2, 3x3) (<see cref="WinogradConvolution"/>); for tests.</summary>
     internal bool ForwardByWinograd => !IsTransposed && _engine is { ForwardByWinograd: true };
 
+    /// <summary>True when a dilated convolution runs as an ordinary one on its images' phases (<see cref="PhaseSplitConvolution"/>); for tests.</summary>
+    internal bool ByPhases => !IsTransposed && _engine is { ByPhases: true };
+
     /// <summary>True when the input gradient is computed by Winograd's F(2x2, 3x3); for tests.</summary>
     internal bool InputGradientByWinograd => !IsTransposed && _engine is { InputGradientByWinograd: true };
 

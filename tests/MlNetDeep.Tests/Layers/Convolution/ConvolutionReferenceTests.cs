@@ -69,6 +69,15 @@ public class ConvolutionReferenceTests
             [3, 8, 32, 32, 6, 3, 3, 1, 1, Padding.Same, 2, 2, 2, true],
             [2, 64, 32, 32, 8, 3, 3, 1, 1, Padding.Same, 1, 1, 1, false],
             [2, 5, 64, 16, 4, 3, 3, 1, 1, Padding.Same, 3, 1, 1, true],
+
+            // Dilated stride-1 convolutions run on their phases as ordinary ones (PhaseSplitConvolution): 32x32 at rate 2
+            // (four 16x16 phases, Winograd), rate 3 on 31x32 (phases of 11 and 10 rows and columns), rate 4 with a bias,
+            // rates 2 and 1 (phases of rows only), and the direct kernels on few channels (above: 5 channels at rates 3 and 1,
+            // and 11x11 at rate 2 without padding).
+            [2, 64, 32, 32, 16, 3, 3, 1, 1, Padding.Same, 2, 2, 1, false],
+            [2, 64, 31, 32, 16, 3, 3, 1, 1, Padding.Same, 3, 3, 1, false],
+            [3, 32, 16, 16, 24, 3, 3, 1, 1, Padding.Same, 4, 4, 1, true],
+            [2, 20, 13, 9, 16, 3, 3, 1, 1, Padding.Explicit(2, 2, 1, 1), 2, 1, 1, true],
         ];
         foreach (var c in cases)
         {
@@ -103,6 +112,20 @@ public class ConvolutionReferenceTests
         }
 
         Assert.That(NaiveConvolution.MaxDifference(actual, expected), Is.LessThan(2e-5 * scale * 10), what);
+    }
+
+    /// <summary>Which dilated convolutions run on their phases: stride 1 and padding a multiple of the rate, when the phases' convolution is fast.</summary>
+    [TestCase(64, 32, 2, 2, 1, ExpectedResult = true)]
+    [TestCase(64, 32, 3, 3, 1, ExpectedResult = true)]
+    [TestCase(4, 17, 3, 3, 1, ExpectedResult = true)]
+    [TestCase(64, 32, 2, 1, 1, ExpectedResult = false)]
+    [TestCase(64, 32, 2, 2, 2, ExpectedResult = false)]
+    [TestCase(64, 32, 1, 1, 1, ExpectedResult = false)]
+    public bool DilatedConvolutionsRunOnTheirPhases(int channels, int side, int rate, int padding, int stride)
+    {
+        var conv = new Conv2D(16, 3, stride: stride, padding: (Padding)padding, dilation: rate);
+        conv.Build([channels, side, side], new RandomSource(1));
+        return conv.ByPhases;
     }
 
     [TestCaseSource(nameof(Shapes))]

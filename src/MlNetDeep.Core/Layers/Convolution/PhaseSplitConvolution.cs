@@ -1,0 +1,199 @@
+using MlNetDeep.Kernels;
+using MlNetDeep.Tensors;
+
+namespace MlNetDeep.Layers;
+
+/// <summary>
+/// A dilated ("atrous") stride-1 convolution computed as an ordinary one on the image's phases (space to batch; the way
+/// TensorFlow runs atrous convolutions): with dilation (dh, dw), output pixel (dh·i + r, dw·j + s) reads only input pixels
+/// (dh·m + r, dw·n + s), so each of the dh·dw phases (r, s) is a sub-image of every dh-th row and dw-th column, convolved
+/// with the same kernel undilated, padding (pt/dh, pl/dw). The phases of a batch of N become a batch of N·dh·dw small
+/// images, which the engine's fast kernels take (Winograd's F(2x2, 3x3) or the direct kernels), where the dilated form
+/// could only go through im2col.
+/// </summary>
+/// <remarks>
+/// Phases of a side that dh does not divide have one row fewer than the first ones; every phase gets the first ones' size,
+/// the missing rows and columns are zeros (they lie in the convolution's padding) and the outputs they would give are
+/// dropped. The weight and bias gradients are the sums over the phase batch, which hold every (output, tap) pair of the
+/// dilated convolution once. The split depends on the geometry and the batch size only, so the bits do not depend on the
+/// core count.
+/// </remarks>
+internal sealed unsafe class PhaseSplitConvolution : ParallelJob
+{
+    private readonly ConvolutionGeometry _outer;
+    private readonly ConvolutionEngine _inner;
+    private readonly int _phases;
+    private Tensor? _images;
+    private Tensor? _sides;
+    private Tensor? _imageGradients;
+
+    // The current pass, for Execute.
+    private Pass _pass;
+    private Tensor? _from;
+    private Tensor? _to;
+
+    private PhaseSplitConvolution(in ConvolutionGeometry outer, ConvolutionEngine inner)
+    {
+        _outer = outer;
+        _inner = inner;
+        _phases = outer.DilationHeight * outer.DilationWidth;
+    }
+
+    private enum Pass
+    {
+        GatherImage,
+        GatherSide,
+        ScatterSide,
+        ScatterImage,
+    }
+
+    /// <summary>
+    /// The phase form of <paramref name="g"/>, or null: for dilated stride-1 convolutions whose padding is a multiple of the
+    /// dilation, when the phases' ordinary convolution runs on Winograd's or the direct kernels.
+    /// </summary>
+    public static PhaseSplitConvolution? TryCreate(in ConvolutionGeometry g)
+    {
+        int dh = g.DilationHeight, dw = g.DilationWidth;
+        if ((dh == 1 && dw == 1) || g.StrideHeight != 1 || g.StrideWidth != 1 || g.PadTop % dh != 0 || g.PadLeft % dw != 0
+            || g.ImageHeight < dh || g.ImageWidth < dw || g.OutputHeight < dh || g.OutputWidth < dw)
+        {
+            return null;
+        }
+
+        var inner = new ConvolutionEngine(new ConvolutionGeometry(
+            g.ImageChannels, Ceiling(g.ImageHeight, dh), Ceiling(g.ImageWidth, dw), g.ColumnChannels, Ceiling(g.OutputHeight, dh),
+            Ceiling(g.OutputWidth, dw), g.KernelHeight, g.KernelWidth, 1, 1, g.PadTop / dh, g.PadLeft / dw, 1, 1, g.Groups));
+        return inner.ForwardByWinograd || inner.IsDirect ? new PhaseSplitConvolution(g, inner) : null;
+    }
+
+    /// <summary>The phases' ordinary convolution (for tests).</summary>
+    internal ConvolutionEngine Inner => _inner;
+
+    /// <summary>columnSide = the dilated convolution of image (+ bias).</summary>
+    public void Lower(Tensor image, Tensor columnSide, Tensor weight, Tensor? bias)
+    {
+        var g = _inner.Geometry;
+        var images = Tensor.Ensure(ref _images, image.Rows * _phases, [g.ImageChannels, g.ImageHeight, g.ImageWidth]);
+        var sides = Tensor.Ensure(ref _sides, image.Rows * _phases, [g.ColumnChannels, g.OutputHeight, g.OutputWidth]);
+        Run(Pass.GatherImage, image, images);
+        _inner.Lower(images, sides, weight, bias);
+        Run(Pass.ScatterSide, sides, columnSide);
+    }
+
+    /// <summary>The backward pass of <see cref="Lower"/>: weightGradient and biasGradient added to, imageGradient written; null targets are skipped.</summary>
+    public void LowerBackward(Tensor image, Tensor dColumnSide, Tensor weight, Tensor? weightGradient, Tensor? biasGradient, Tensor? imageGradient)
+    {
+        var g = _inner.Geometry;
+        var rows = dColumnSide.Rows;
+        var images = Tensor.Ensure(ref _images, image.Rows * _phases, [g.ImageChannels, g.ImageHeight, g.ImageWidth]);
+        Run(Pass.GatherImage, image, images);
+        var sides = Tensor.Ensure(ref _sides, rows * _phases, [g.ColumnChannels, g.OutputHeight, g.OutputWidth]);
+        Run(Pass.GatherSide, dColumnSide, sides);
+        var gradients = imageGradient is null ? null : Tensor.Ensure(ref _imageGradients, rows * _phases, [g.ImageChannels, g.ImageHeight, g.ImageWidth]);
+        _inner.LowerBackward(images, sides, weight, weightGradient, biasGradient, gradients);
+        if (imageGradient is not null)
+        {
+            Run(Pass.ScatterImage, gradients!, imageGradient);
+        }
+    }
+
+    /// <inheritdoc />
+    public override void Execute(int index)
+    {
+        // One item per sample of the outer batch: its planes of every channel and phase.
+        var g = _inner.Geometry;
+        var outer = _outer;
+        int dh = outer.DilationHeight, dw = outer.DilationWidth;
+        var image = _pass is Pass.GatherImage or Pass.ScatterImage;
+        var channels = image ? g.ImageChannels : g.ColumnChannels;
+        int fullH = image ? outer.ImageHeight : outer.OutputHeight, fullW = image ? outer.ImageWidth : outer.OutputWidth;
+        int subH = image ? g.ImageHeight : g.OutputHeight, subW = image ? g.ImageWidth : g.OutputWidth;
+        var gather = _pass is Pass.GatherImage or Pass.GatherSide;
+        fixed (float* from = _from!.Data, to = _to!.Data)
+        {
+            for (var phase = 0; phase < _phases; phase++)
+            {
+                int r = phase / dw, s = phase % dw;
+                for (var c = 0; c < channels; c++)
+                {
+                    var full = (((long)index * channels) + c) * fullH * fullW;
+                    var sub = (((((long)index * _phases) + phase) * channels) + c) * subH * subW;
+                    if (gather)
+                    {
+                        GatherPlane(from + full, to + sub, fullH, fullW, subH, subW, r, s, dh, dw);
+                    }
+                    else
+                    {
+                        ScatterPlane(from + sub, to + full, fullH, fullW, subH, subW, r, s, dh, dw);
+                    }
+                }
+            }
+        }
+    }
+
+    private static int Ceiling(int value, int by) => (value + by - 1) / by;
+
+    /// <summary>sub[m, n] = full[dh·m + r, dw·n + s], 0 where that lies outside the plane.</summary>
+    private static void GatherPlane(float* full, float* sub, int fullH, int fullW, int subH, int subW, int r, int s, int dh, int dw)
+    {
+        for (var m = 0; m < subH; m++)
+        {
+            var row = sub + ((long)m * subW);
+            var y = (dh * m) + r;
+            if (y >= fullH)
+            {
+                new Span<float>(row, subW).Clear();
+                continue;
+            }
+
+            var source = full + ((long)y * fullW) + s;
+            var count = Math.Min(subW, Ceiling(fullW - s, dw));
+            for (var n = 0; n < count; n++)
+            {
+                row[n] = source[(long)n * dw];
+            }
+
+            new Span<float>(row + count, subW - count).Clear();
+        }
+    }
+
+    /// <summary>full[dh·m + r, dw·n + s] = sub[m, n] for the positions inside the plane.</summary>
+    private static void ScatterPlane(float* sub, float* full, int fullH, int fullW, int subH, int subW, int r, int s, int dh, int dw)
+    {
+        var rows = Math.Min(subH, Ceiling(fullH - r, dh));
+        var count = Math.Min(subW, Ceiling(fullW - s, dw));
+        for (var m = 0; m < rows; m++)
+        {
+            var row = sub + ((long)m * subW);
+            var target = full + ((long)((dh * m) + r) * fullW) + s;
+            for (var n = 0; n < count; n++)
+            {
+                target[(long)n * dw] = row[n];
+            }
+        }
+    }
+
+    private void Run(Pass pass, Tensor from, Tensor to)
+    {
+        (_pass, _from, _to) = (pass, from, to);
+        try
+        {
+            var samples = pass is Pass.GatherImage or Pass.GatherSide ? from.Rows : to.Rows;
+            if (samples > 1 && !WorkerPool.IsInsideJob && WorkerPool.MaxDegreeOfParallelism > 1)
+            {
+                WorkerPool.For(samples, this);
+            }
+            else
+            {
+                for (var n = 0; n < samples; n++)
+                {
+                    Execute(n);
+                }
+            }
+        }
+        finally
+        {
+            (_from, _to) = (null, null);
+        }
+    }
+}
