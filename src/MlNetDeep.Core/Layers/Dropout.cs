@@ -75,10 +75,9 @@ public sealed class Dropout : ElementwiseLayer
         // A unit is kept when its draw's uniform float (top 24 bits · 2⁻²⁴, RandomSource.NextFloat) is below keep_prob,
         // i.e. when the top 24 bits are below keep_prob · 2²⁴ (both sides scaled by a power of two: the same decisions).
         var draws = _draws.AsSpan(0, x.Length);
-        _random!.NextUInts(draws);
-        MaskFromDraws(draws, KeepProbability * (1 << 24), 1f / KeepProbability, _mask.AsSpan(0, x.Length));
         var mask = _mask.AsSpan(0, x.Length);
-
+        _random!.NextUInts(draws);
+        MaskFromDraws(draws, KeepProbability * (1 << 24), 1f / KeepProbability, mask);
         System.Numerics.Tensors.TensorPrimitives.Multiply(x, mask, y);
     }
 

@@ -23,4 +23,18 @@ public sealed class RandomSourceTests
             reused.NextGaussian();
         }
     }
+
+    [Test]
+    public void FillingARunGivesTheSequenceOfSingleDrawsAndLeavesTheGeneratorWhereTheyWould()
+    {
+        var bulk = new RandomSource(7);
+        var single = new RandomSource(7);
+        foreach (var length in new[] { 0, 1, 37, 1000 })
+        {
+            var run = new uint[length];
+            bulk.NextUInts(run);
+            Assert.That(run, Is.EqualTo(Enumerable.Range(0, length).Select(_ => single.NextUInt()).ToArray()), $"a run of {length}");
+            Assert.That(bulk.NextUInt(), Is.EqualTo(single.NextUInt()), $"the draw after a run of {length}");
+        }
+    }
 }
