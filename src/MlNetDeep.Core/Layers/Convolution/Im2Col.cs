@@ -19,7 +19,14 @@ internal static unsafe class Im2Col
     /// Fills the C·kh·kw × Ho·Wo block of a wider column matrix whose rows are <paramref name="rowStride"/> values apart
     /// (the batch-folded layout: the samples of a block side by side).
     /// </summary>
-    public static void Lower(in ConvolutionGeometry g, float* image, float* columns, int rowStride)
+    public static void Lower(in ConvolutionGeometry g, float* image, float* columns, int rowStride) =>
+        Lower(g, image, columns, rowStride, 0, g.OutputHeight);
+
+    /// <summary>
+    /// Fills the columns of output rows [<paramref name="firstRow"/>, <paramref name="endRow"/>) only: a C·kh·kw ×
+    /// (endRow − firstRow)·Wo matrix whose rows are <paramref name="rowStride"/> values apart (a band of the column matrix).
+    /// </summary>
+    public static void Lower(in ConvolutionGeometry g, float* image, float* columns, int rowStride, int firstRow, int endRow)
     {
         var wo = g.OutputWidth;
         var positions = rowStride;
@@ -34,9 +41,9 @@ internal static unsafe class Im2Col
                     var destination = columns + ((long)row * positions);
                     var x0 = (kj * g.DilationWidth) - g.PadLeft;
                     var (start, end) = ValidRange(x0, g.StrideWidth, g.ImageWidth, wo);
-                    for (var oy = 0; oy < g.OutputHeight; oy++)
+                    for (var oy = firstRow; oy < endRow; oy++)
                     {
-                        var d = destination + (oy * wo);
+                        var d = destination + ((oy - firstRow) * wo);
                         var iy = (oy * g.StrideHeight) - g.PadTop + (ki * g.DilationHeight);
                         if ((uint)iy >= (uint)g.ImageHeight || end <= start)
                         {

@@ -70,6 +70,10 @@ public class ConvolutionReferenceTests
             [2, 64, 32, 32, 8, 3, 3, 1, 1, Padding.Same, 1, 1, 1, false],
             [2, 5, 64, 16, 4, 3, 3, 1, 1, Padding.Same, 3, 1, 1, true],
 
+            // Column matrices past 192k values are lowered and multiplied band by band of output rows (the 32x32 case above
+            // in bands of 10 rows; here bands of 9, 9, 9 and 3 rows with a bias).
+            [2, 64, 30, 36, 10, 3, 3, 1, 1, Padding.Same, 1, 1, 1, true],
+
             // Dilated stride-1 convolutions run on their phases as ordinary ones (PhaseSplitConvolution): 32x32 at rate 2
             // (four 16x16 phases, Winograd), rate 3 on 31x32 (phases of 11 and 10 rows and columns), rate 4 with a bias,
             // rates 2 and 1 (phases of rows only), and the direct kernels on few channels (above: 5 channels at rates 3 and 1,
