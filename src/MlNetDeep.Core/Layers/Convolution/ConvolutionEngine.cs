@@ -995,16 +995,7 @@ internal sealed unsafe class ConvolutionEngine
         var p = g.Positions;
         var wo = g.OutputWidth;
         var rows = g.GroupRows;
-        var beta = 0f;
-        if (bias != null)
-        {
-            for (var c = 0; c < g.ColumnChannels; c++)
-            {
-                new Span<float>(side + ((long)c * p), p).Fill(bias[c]);
-            }
-
-            beta = 1f;
-        }
+        var beta = StartAtBias(g, side, bias);
 
         for (var first = 0; first < g.OutputHeight; first += bandRows)
         {
@@ -1023,6 +1014,23 @@ internal sealed unsafe class ConvolutionEngine
         return width >= 512 && Math.Min(bytes, 4096 - bytes) < 512 ? width + 16 : width;
     }
 
+    /// <summary>Fills each output channel of one sample with its bias and returns the GEMM's beta: 1 over a bias, 0 without one.</summary>
+    private static float StartAtBias(in ConvolutionGeometry g, float* side, float* bias)
+    {
+        if (bias == null)
+        {
+            return 0f;
+        }
+
+        var p = g.Positions;
+        for (var c = 0; c < g.ColumnChannels; c++)
+        {
+            new Span<float>(side + ((long)c * p), p).Fill(bias[c]);
+        }
+
+        return 1f;
+    }
+
     /// <summary>side = W·columns (+ bias per channel), group by group.</summary>
     private static void MultiplyColumns(in ConvolutionGeometry g, float* w, float* columns, float* side, float* bias)
     {
@@ -1030,16 +1038,7 @@ internal sealed unsafe class ConvolutionEngine
         var stride = ColumnStride(g);
         var rows = g.GroupRows;
         var outputs = g.GroupColumnChannels;
-        var beta = 0f;
-        if (bias != null)
-        {
-            for (var c = 0; c < g.ColumnChannels; c++)
-            {
-                new Span<float>(side + ((long)c * p), p).Fill(bias[c]);
-            }
-
-            beta = 1f;
-        }
+        var beta = StartAtBias(g, side, bias);
 
         for (var group = 0; group < g.Groups; group++)
         {
