@@ -245,6 +245,17 @@ public static unsafe class Gemm
         }
     }
 
+    /// <summary>
+    /// True when rows <paramref name="stride"/> floats apart start within 512 bytes of a multiple of 4 KiB: a panel's rows
+    /// then fall in the same cache sets, and B is packed rather than read in place (callers that lay out a matrix for the
+    /// GEMM pad such rows instead).
+    /// </summary>
+    internal static bool StrideConflicts(long stride)
+    {
+        var bytes = (int)(stride * sizeof(float) % 4096);
+        return Math.Min(bytes, 4096 - bytes) < 512;
+    }
+
     /// <summary>Chooses packing, the kernel and the split across threads.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Plan(ref GemmJob job)
@@ -265,8 +276,7 @@ public static unsafe class Gemm
         // Non-transposed B can be read in place (NR contiguous values per depth step). That wins when
         // each B panel is used by few row tiles (one row block per task), unless its row stride is close
         // to a multiple of 4 KiB, where the panel's rows collide in the same cache sets.
-        int strideBytes = (int)((long)job.Ldb * sizeof(float) % 4096);
-        bool conflicting = Math.Min(strideBytes, 4096 - strideBytes) < 512;
+        bool conflicting = StrideConflicts(job.Ldb);
         bool fewRowBlocks = job.M <= GemmConstants.MaxMc || (long)job.K * job.N <= 64 * 1024;
         job.PackB = ForcePackB ?? (conflicting || !fewRowBlocks);
         job.PackB |= job.TransB;

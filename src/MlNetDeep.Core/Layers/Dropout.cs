@@ -18,7 +18,6 @@ public sealed class Dropout : ElementwiseLayer
 
     private RandomSource? _random;
     private float[] _mask = [];
-    private uint[] _draws = [];
 
     /// <summary>Creates a dropout layer.</summary>
     /// <param name="keepProbability">The probability of keeping a unit, in (0, 1].</param>
@@ -67,21 +66,17 @@ public sealed class Dropout : ElementwiseLayer
             _mask = new float[x.Length];
         }
 
-        if (_draws.Length < x.Length)
-        {
-            _draws = new uint[x.Length];
-        }
-
         // A unit is kept when its draw's uniform float (top 24 bits · 2⁻²⁴, RandomSource.NextFloat) is below keep_prob,
         // i.e. when the top 24 bits are below keep_prob · 2²⁴ (both sides scaled by a power of two: the same decisions).
-        var draws = _draws.AsSpan(0, x.Length);
+        // The draws go into the mask's own storage and each is replaced by its mask value in place.
         var mask = _mask.AsSpan(0, x.Length);
+        var draws = MemoryMarshal.Cast<float, uint>(mask);
         _random!.NextUInts(draws);
         MaskFromDraws(draws, KeepProbability * (1 << 24), 1f / KeepProbability, mask);
         System.Numerics.Tensors.TensorPrimitives.Multiply(x, mask, y);
     }
 
-    /// <summary>mask[i] = scale where (draws[i] &gt;&gt; 8) &lt; threshold, else 0; vectorised.</summary>
+    /// <summary>mask[i] = scale where (draws[i] &gt;&gt; 8) &lt; threshold, else 0; vectorised. The two may share storage (each value is read before it is written).</summary>
     private static void MaskFromDraws(ReadOnlySpan<uint> draws, float threshold, float scale, Span<float> mask)
     {
         ref var d = ref MemoryMarshal.GetReference(draws);

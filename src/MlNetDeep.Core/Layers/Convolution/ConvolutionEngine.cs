@@ -952,22 +952,18 @@ internal sealed unsafe class ConvolutionEngine
     }
 
     /// <summary>
-    /// The distance between rows of one sample's column matrix: its positions, or 16 more when rows of that many floats would
-    /// start a multiple of 4 KiB apart, give or take 512 bytes (32×32 outputs: 1,024 positions), where the GEMM's reads of a
-    /// panel's rows all fall in the same cache sets. The padded stride lets the GEMM read the matrix in place (64×1024×576
-    /// on one thread: 153 → 184 GFLOP/s); the padding is never read. A pointwise convolution's matrix is the image itself.
+    /// The distance between rows of one sample's column matrix: its positions, or as <see cref="PaddedStride"/> pads them
+    /// (32×32 outputs: 1,024 positions); a pointwise convolution's matrix is the image itself.
     /// </summary>
-    private static int ColumnStride(in ConvolutionGeometry g)
-    {
-        var p = g.Positions;
-        if (g.IsPointwise || p < 512)
-        {
-            return p;
-        }
+    private static int ColumnStride(in ConvolutionGeometry g) => g.IsPointwise ? g.Positions : PaddedStride(g.Positions);
 
-        var bytes = (int)((long)p * sizeof(float) % 4096);
-        return Math.Min(bytes, 4096 - bytes) < 512 ? p + 16 : p;
-    }
+    /// <summary>
+    /// A row stride for a column matrix of <paramref name="width"/> positions: the width, or 16 more when rows that long would
+    /// start a multiple of 4 KiB apart (<see cref="Gemm.StrideConflicts"/>), where the GEMM's reads of a panel's rows all fall
+    /// in the same cache sets. The padded stride lets the GEMM read the matrix in place (64×1024×576 on one thread: 153 →
+    /// 184 GFLOP/s); the padding is never read. Rows under 512 positions are left as they are.
+    /// </summary>
+    private static int PaddedStride(int width) => width >= 512 && Gemm.StrideConflicts(width) ? width + 16 : width;
 
     /// <summary>
     /// Output rows a band of the forward pass computes at once: all of them, unless one sample's column matrix holds more
@@ -1001,18 +997,12 @@ internal sealed unsafe class ConvolutionEngine
         {
             var end = Math.Min(first + bandRows, g.OutputHeight);
             var width = (end - first) * wo;
-            var stride = Math.Min(BandStride(width), ColumnStride(g));
+            var stride = Math.Min(PaddedStride(width), ColumnStride(g));
             Im2Col.Lower(g, image, buffer, stride, first, end);
             Gemm.Multiply(false, false, g.ColumnChannels, width, rows, 1f, w, rows, buffer, stride, beta, side + ((long)first * wo), p);
         }
     }
 
-    /// <summary>A band's row stride: its width, or 16 more when rows would start a multiple of 4 KiB apart (as <see cref="ColumnStride"/>).</summary>
-    private static int BandStride(int width)
-    {
-        var bytes = width * sizeof(float) % 4096;
-        return width >= 512 && Math.Min(bytes, 4096 - bytes) < 512 ? width + 16 : width;
-    }
 
     /// <summary>Fills each output channel of one sample with its bias and returns the GEMM's beta: 1 over a bias, 0 without one.</summary>
     private static float StartAtBias(in ConvolutionGeometry g, float* side, float* bias)

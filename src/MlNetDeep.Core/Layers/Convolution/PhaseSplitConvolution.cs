@@ -66,9 +66,6 @@ internal sealed unsafe class PhaseSplitConvolution : ParallelJob
         return inner.ForwardByWinograd || inner.IsDirect ? new PhaseSplitConvolution(g, inner) : null;
     }
 
-    /// <summary>The phases' ordinary convolution (for tests).</summary>
-    internal ConvolutionEngine Inner => _inner;
-
     /// <summary>columnSide = the dilated convolution of image (+ bias).</summary>
     public void Lower(Tensor image, Tensor columnSide, Tensor weight, Tensor? bias)
     {
