@@ -86,7 +86,7 @@ internal sealed unsafe class ConvolutionEngine
         _unrolled = UnrolledConvolution.TryCreate(geometry);
         _direct = _unrolled is null && DirectConvolution.Supports(geometry);
         _directInputGradient = _direct && DirectConvolution.SupportsInputGradient(geometry);
-        _winograd = _unrolled is null && !_direct ? WinogradConvolution.TryCreate(geometry) : null;
+        _winograd = _unrolled is null && (!_direct || WinogradConvolution.OutrunsDirectKernels(geometry)) ? WinogradConvolution.TryCreate(geometry) : null;
         _winogradGradient = _unrolled is null && !_direct ? WinogradConvolution.TryCreateInputGradient(geometry) : null;
         _phaseSplit = _unrolled is null && PhaseSplits ? PhaseSplitConvolution.TryCreate(geometry) : null;
         _forwardPlan = DirectPlan.Forward(geometry);

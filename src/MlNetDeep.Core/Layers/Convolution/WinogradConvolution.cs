@@ -16,22 +16,23 @@ namespace MlNetDeep.Layers;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Taken for small images with many channels (fewer than <see cref="MaxPositions"/> output positions, at most 30 wide
-/// from <see cref="MaxScalarPositions"/> on; at least <see cref="MinChannels"/> channels on each side), where the
-/// im2col + GEMM path spends a third of its time moving the
-/// column matrix and the GEMMs are narrow, and that the direct kernels do not take (more than 56 input channels): the
-/// 16x16 to 4x4 stages of ResNets and VGG nets on 32x32 images, the 28x28 to 7x7 ones at 224x224. Any padding; tiles
-/// that reach past the output are cut. The input and output transforms work on AVX-512 rows of one vector (outputs up
-/// to 14 wide) or two (up to 30), scalar otherwise.
+/// Taken for 3x3 stride-1 layers with at least <see cref="MinChannels"/> channels on each side that the direct kernels do
+/// not take (more than 56 input channels), where the im2col + GEMM path spends a third of its time or more moving the
+/// column matrix: ResNets' and VGG nets' stages at any image size, the U-Net's decoder. Any padding; tiles that reach past
+/// the output are cut. With AVX-512 the input and output transforms work on rows of one or two vectors: a row wider than
+/// 30 outputs is cut into strips of at most 15 tiles, each transformed as a narrow row. Without AVX-512 the transforms
+/// are scalar, and only outputs of fewer than <see cref="MaxScalarPositions"/> positions (or up to 30 wide and fewer than
+/// <see cref="MaxPositions"/>) are taken.
 /// </para>
 /// <para>
-/// A batch is cut into blocks of whole samples (as many as give about <see cref="TargetColumns"/> tiles, fewer for many
-/// channels), run on the worker pool, each on a slot of buffers kept between calls: the input transform V, the products
-/// M and one zero-bordered input plane. Every output is computed from its own sample only, and each GEMM's depth is the
-/// input channels, never split, so a sample gets the same bits alone as in any batch and on any core count. The filter
-/// transform U (stored as each U_eᵀ, which the GEMM reads in place) is kept with a copy of the weights it came from, so
-/// that repeated inference calls skip it; after an optimizer step it is made again on every core. The values
-/// differ from a direct convolution's by rounding only (the transforms add and subtract, and halve exactly).
+/// A batch is cut into blocks of tile rows (a tile row is two output rows of one sample's channels; a block holds about
+/// <see cref="TargetColumns"/> tiles, fewer for many channels, and may span samples), run on the worker pool, each on a
+/// slot of buffers kept between calls: the input transform V, the products M and one zero-bordered input plane. Every
+/// output is computed from its own tile's input only, and each GEMM's depth is the input channels, never split, so a
+/// sample gets the same bits alone as in any batch and on any core count. The filter transform U (stored as each U_eᵀ,
+/// which the GEMM reads in place) is kept with a copy of the weights it came from, so that repeated inference calls skip
+/// it; after an optimizer step it is made again on every core. The values differ from a direct convolution's by rounding
+/// only (the transforms add and subtract, and halve exactly).
 /// </para>
 /// </remarks>
 internal sealed unsafe class WinogradConvolution : ParallelJob
@@ -40,16 +41,23 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
     internal const int MinChannels = 16;
 
     /// <summary>
-    /// The most output positions (fewer than): larger images give the im2col GEMM wide enough columns per sample, and a
-    /// sample's tiles must fit one block.
+    /// The fewest input channels for which the forward pass by Winograd is taken over the direct kernels: at batch 8 on two
+    /// cores, 32 → 32 at 64x64 1.50 → 1.14 ms, 48 → 48 3.36 → 2.33 ms, 32 → 16 at 128x128 3.40 → 2.97 ms; with 16 input
+    /// channels the two are level.
     /// </summary>
+    internal const int DirectMinChannels = 32;
+
+    /// <summary>Without AVX-512, the most output positions (fewer than) of an output up to 30 wide.</summary>
     internal const int MaxPositions = 1024;
 
     /// <summary>
-    /// From this many output positions on, only outputs whose bordered rows fit two vectors (at most 30 wide) are taken:
-    /// with the scalar transforms, wider rows gain nothing there.
+    /// Without AVX-512, from this many output positions on only outputs up to 30 wide are taken: with the scalar
+    /// transforms, wider rows gain nothing there.
     /// </summary>
     internal const int MaxScalarPositions = 512;
+
+    /// <summary>The most tiles of a strip: its bordered row (2·15 + 2 values) fits two vectors.</summary>
+    private const int StripTiles = 15;
 
     /// <summary>The tiles a block aims at (the GEMMs' column count).</summary>
     private const int TargetColumns = 256;
@@ -62,9 +70,9 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
 
     private readonly ConvolutionGeometry _g;
     private readonly bool _flipped;
+    private readonly int _tilesHigh;
     private readonly int _tilesWide;
-    private readonly int _tiles;
-    private readonly int _blockSamples;
+    private readonly int _blockRows;
     private readonly int _ld;
     private readonly int _paddedHeight;
     private readonly int _paddedWidth;
@@ -72,10 +80,7 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
     private readonly long _productStride;
     private readonly bool _vector;
     private readonly bool _wide;
-    private readonly Vector512<float> _inputMask;
-    private readonly Vector512<float> _inputMaskHigh;
-    private readonly Vector512<float> _outputMask;
-    private readonly Vector512<float> _outputMaskHigh;
+    private readonly Strip[] _strips = [];
     private readonly List<float[]> _inputs = [];
     private readonly List<float[]> _products = [];
     private readonly List<float[]> _planes = [];
@@ -86,7 +91,7 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
     private float* _x;
     private float* _y;
     private float* _bias;
-    private int _samples;
+    private int _rows;
     private int _perBlock;
     private bool _byElement;
     private int _filterParts;
@@ -96,17 +101,16 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
     {
         _g = g;
         _flipped = flipped;
-        var tilesHigh = (g.OutputHeight + 1) / 2;
+        _tilesHigh = (g.OutputHeight + 1) / 2;
         _tilesWide = (g.OutputWidth + 1) / 2;
-        _tiles = tilesHigh * _tilesWide;
         var channels = Math.Max(g.ImageChannels, g.ColumnChannels);
         var columns = Math.Min(TargetColumns, MaxTransformValues / (Elements * channels));
-        _blockSamples = Math.Max(1, columns / _tiles);
+        _blockRows = Math.Max(1, columns / _tilesWide);
 
         // The rows of V_e and M_e are _ld apart: a multiple of 16 floats, kept off multiples of 4 KiB so that the GEMM reads
         // V_e in place without its rows colliding in the same cache sets,
-        // and 16 floats of slack, which the vector transforms' whole-vector rows may run into.
-        _ld = ((_blockSamples * _tiles + 15) / 16 * 16) + 16;
+        // and 16 floats of slack, which the output transform's whole-vector loads may run into.
+        _ld = ((_blockRows * _tilesWide + 15) / 16 * 16) + 16;
         var offset = _ld * sizeof(float) % 4096;
         if (Math.Min(offset, 4096 - offset) < 512)
         {
@@ -115,14 +119,20 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
 
         _paddedHeight = PaddedSide(g.OutputHeight);
         _paddedWidth = PaddedSide(g.OutputWidth);
-        _vector = Avx512F.IsSupported && _paddedWidth <= 2 * Vector512<float>.Count;
-        _wide = _paddedWidth > Vector512<float>.Count;
-
-        // The lanes of a bordered row (two vectors) that hold input values, and those of an output row.
-        _inputMask = Lanes(g.PadLeft, g.PadLeft + g.ImageWidth);
-        _inputMaskHigh = Lanes(g.PadLeft - 16, g.PadLeft + g.ImageWidth - 16);
-        _outputMask = Lanes(0, g.OutputWidth);
-        _outputMaskHigh = Lanes(-16, g.OutputWidth - 16);
+        _vector = Avx512F.IsSupported;
+        if (_vector)
+        {
+            // Strips of equal tiles (the last may have fewer), each a bordered row of at most two vectors.
+            var count = (_tilesWide + StripTiles - 1) / StripTiles;
+            var tiles = (_tilesWide + count - 1) / count;
+            _wide = (2 * tiles) + 2 > Vector512<float>.Count;
+            _strips = new Strip[count];
+            for (var k = 0; k < count; k++)
+            {
+                var first = k * tiles;
+                _strips[k] = new Strip(g, first, Math.Min(tiles, _tilesWide - first));
+            }
+        }
 
         // The element matrices V_e and M_e are one matrix and 32 floats apart, so that a tile's 16 values (one in each)
         // fall in different cache sets: at whole multiples of 4 KiB apart they would evict one another from L1.
@@ -132,6 +142,13 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
 
     /// <summary>Switch for tests and tuning: false sends every convolution through the other paths; read when a layer is built.</summary>
     internal static bool Enabled { get; set; } = true;
+
+    /// <summary>
+    /// True when the forward pass by Winograd outruns the direct kernels' on a convolution they take: with AVX-512 and at
+    /// least <see cref="DirectMinChannels"/> input channels (the transforms' share falls as the GEMMs deepen). The backward
+    /// passes stay on the direct kernels.
+    /// </summary>
+    internal static bool OutrunsDirectKernels(in ConvolutionGeometry g) => Avx512F.IsSupported && g.ImageChannels >= DirectMinChannels;
 
     /// <summary>The Winograd form of <paramref name="g"/>'s forward pass, or null when it does not apply or does not pay (see the remarks).</summary>
     internal static WinogradConvolution? TryCreate(in ConvolutionGeometry g) => TryCreate(g, false);
@@ -153,8 +170,9 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
     private static WinogradConvolution? TryCreate(in ConvolutionGeometry g, bool flipped) =>
         Enabled && g.Groups == 1 && g.KernelHeight == 3 && g.KernelWidth == 3 && g.StrideHeight == 1 && g.StrideWidth == 1
         && g.DilationHeight == 1 && g.DilationWidth == 1 && g.PadTop >= 0 && g.PadLeft >= 0
-        && g.OutputHeight > 0 && g.OutputWidth > 0 && g.Positions < MaxPositions
-        && (g.Positions < MaxScalarPositions || PaddedSide(g.OutputWidth) <= 2 * Vector512<float>.Count)
+        && g.OutputHeight > 0 && g.OutputWidth > 0
+        && (Avx512F.IsSupported || g.Positions < MaxScalarPositions
+            || (g.Positions < MaxPositions && PaddedSide(g.OutputWidth) <= 2 * Vector512<float>.Count))
         && g.ImageChannels >= MinChannels && g.ColumnChannels >= MinChannels
         && g.PadTop + g.ImageHeight <= PaddedSide(g.OutputHeight) && g.PadLeft + g.ImageWidth <= PaddedSide(g.OutputWidth)
             ? new WinogradConvolution(g, flipped)
@@ -176,11 +194,12 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
 
         PrepareFilters(weight, weightsFixed);
 
-        // At least one block per core when the batch has the samples (a block's GEMMs are too small to share); a sample's
+        // At least one block per core when the batch has the tile rows (a block's GEMMs are too small to share); a tile's
         // values do not depend on the blocks it is cut into.
         var threads = WorkerPool.IsInsideJob ? 1 : WorkerPool.MaxDegreeOfParallelism;
-        _perBlock = Math.Min(_blockSamples, (samples + threads - 1) / threads);
-        var blocks = (samples + _perBlock - 1) / _perBlock;
+        var rows = samples * _tilesHigh;
+        _perBlock = Math.Min(_blockRows, (rows + threads - 1) / threads);
+        var blocks = (rows + _perBlock - 1) / _perBlock;
         var slots = blocks > 1 ? Math.Min(blocks, threads) : 1;
         if (_slotBusy.Length < slots)
         {
@@ -197,7 +216,7 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
         _x = image;
         _y = side;
         _bias = bias;
-        _samples = samples;
+        _rows = rows;
         try
         {
             if (blocks > 1)
@@ -208,7 +227,7 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
             {
                 // One block (a small batch, or a call inside another job): its 16 element GEMMs are shared by the cores
                 // when there are several, each GEMM whole on one core (a GEMM of a few columns is too small to split).
-                TransformInputs(0, samples, 0);
+                TransformInputs(0, rows, 0);
                 if (threads > 1)
                 {
                     _byElement = true;
@@ -218,11 +237,11 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
                 {
                     for (var e = 0; e < Elements; e++)
                     {
-                        Multiply(e, 0, samples);
+                        Multiply(e, 0, rows);
                     }
                 }
 
-                TransformOutputs(0, samples, 0);
+                TransformOutputs(0, rows, 0);
             }
         }
         finally
@@ -233,7 +252,7 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
     }
 
     /// <summary>
-    /// Runs one part of the filter transform (while <see cref="PrepareFilters"/> runs), one block of samples on a free
+    /// Runs one part of the filter transform (while <see cref="PrepareFilters"/> runs), one block of tile rows on a free
     /// slot, or, for a single block, the GEMM of element <paramref name="index"/>.
     /// </summary>
     public override void Execute(int index)
@@ -254,7 +273,7 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
 
         if (_byElement)
         {
-            Multiply(index, 0, _samples);
+            Multiply(index, 0, _rows);
             return;
         }
 
@@ -266,15 +285,15 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
 
         try
         {
-            var first = index * _perBlock;
-            var count = Math.Min(_perBlock, _samples - first);
-            TransformInputs(first, count, slot);
+            var firstRow = index * _perBlock;
+            var count = Math.Min(_perBlock, _rows - firstRow);
+            TransformInputs(firstRow, count, slot);
             for (var e = 0; e < Elements; e++)
             {
                 Multiply(e, slot, count);
             }
 
-            TransformOutputs(first, count, slot);
+            TransformOutputs(firstRow, count, slot);
         }
         finally
         {
@@ -282,38 +301,46 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
         }
     }
 
-    /// <summary>V of samples [first, first + count) into the slot's V, column (sample − first)·tiles + tile.</summary>
+    /// <summary>
+    /// V of tile rows [first, first + count) of the batch (row r is sample r / tilesHigh's tile row r mod tilesHigh) into
+    /// the slot's V, column (r − first)·tilesWide + tile.
+    /// </summary>
     private void TransformInputs(int first, int count, int slot)
     {
         var g = _g;
         fixed (float* v = _inputs[slot], plane = _planes[slot])
         {
-            for (var s = 0; s < count; s++)
+            for (var row = first; row < first + count;)
             {
-                var x = _x + ((long)(first + s) * g.ImageSize);
+                var sample = row / _tilesHigh;
+                var top = row - (sample * _tilesHigh);
+                var end = Math.Min(_tilesHigh, top + first + count - row);
+                var x = _x + ((long)sample * g.ImageSize);
                 for (var c = 0; c < g.ImageChannels; c++)
                 {
                     var source = x + ((long)c * g.ImageHeight * g.ImageWidth);
-                    var target = v + ((long)c * _ld) + (s * _tiles);
+                    var target = v + ((long)c * _ld) + ((row - first) * _tilesWide);
                     if (_vector)
                     {
-                        TransformInputRows(source, target);
+                        TransformInputRows(source, target, top, end);
                     }
                     else
                     {
-                        TransformInput(source, plane, target);
+                        TransformInput(source, plane, target, top, end);
                     }
                 }
+
+                row += end - top;
             }
         }
     }
 
-    /// <summary>M_e = U_e·V_e for the slot's samples (U_e is kept as its transpose, which the GEMM reads in place).</summary>
-    private void Multiply(int e, int slot, int count)
+    /// <summary>M_e = U_e·V_e for the slot's tile rows (U_e is kept as its transpose, which the GEMM reads in place).</summary>
+    private void Multiply(int e, int slot, int rows)
     {
         var g = _g;
         int ci = g.ImageChannels, co = g.ColumnChannels;
-        var columns = count * _tiles;
+        var columns = rows * _tilesWide;
         fixed (float* v = _inputs[slot], m = _products[slot], u = _filters)
         {
             Gemm.Multiply(
@@ -324,51 +351,59 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
         }
     }
 
-    /// <summary>The outputs of samples [first, first + count) from the slot's M, with the bias.</summary>
+    /// <summary>The outputs of tile rows [first, first + count) of the batch from the slot's M, with the bias.</summary>
     private void TransformOutputs(int first, int count, int slot)
     {
         var g = _g;
         fixed (float* m = _products[slot])
         {
-            for (var s = 0; s < count; s++)
+            for (var row = first; row < first + count;)
             {
-                var y = _y + ((long)(first + s) * g.ColumnSideSize);
+                var sample = row / _tilesHigh;
+                var top = row - (sample * _tilesHigh);
+                var end = Math.Min(_tilesHigh, top + first + count - row);
+                var y = _y + ((long)sample * g.ColumnSideSize);
                 for (var c = 0; c < g.ColumnChannels; c++)
                 {
-                    var source = m + ((long)c * _ld) + (s * _tiles);
+                    var source = m + ((long)c * _ld) + ((row - first) * _tilesWide);
                     var target = y + ((long)c * g.Positions);
                     var bias = _bias == null ? 0f : _bias[c];
                     if (_vector)
                     {
-                        TransformOutputRows(source, target, bias);
+                        TransformOutputRows(source, target, bias, top, end);
                     }
                     else
                     {
-                        TransformOutput(source, target, bias);
+                        TransformOutput(source, target, bias, top, end);
                     }
                 }
+
+                row += end - top;
             }
         }
     }
 
     /// <summary>
-    /// V's entries of one input plane: the plane is copied into the middle of a zero-bordered plane, then every tile's
-    /// 4x4 patch d becomes Bᵀ·d·B, written to element e's matrix at the tile's column (rows of one channel: V + e·Ci·ld).
+    /// V's entries of tile rows [top, end) of one input plane: the padded rows they read are copied into a zero-bordered
+    /// plane, then every tile's 4x4 patch d becomes Bᵀ·d·B, written to element e's matrix at the tile's column (counted
+    /// from the first tile of row <paramref name="top"/>; rows of one channel: V + e·Ci·ld).
     /// </summary>
-    private void TransformInput(float* x, float* plane, float* v)
+    private void TransformInput(float* x, float* plane, float* v, int top, int end)
     {
         var g = _g;
         int wp = _paddedWidth, h = g.ImageHeight, w = g.ImageWidth;
-        new Span<float>(plane, _paddedHeight * wp).Clear();
-        for (var r = 0; r < h; r++)
+        var first = 2 * top;
+        var last = (2 * end) + 2;
+        new Span<float>(plane, (last - first) * wp).Clear();
+        for (var r = Math.Max(0, first - g.PadTop); r < Math.Min(h, last - g.PadTop); r++)
         {
-            new ReadOnlySpan<float>(x + (r * w), w).CopyTo(new Span<float>(plane + ((r + g.PadTop) * wp) + g.PadLeft, w));
+            new ReadOnlySpan<float>(x + (r * w), w).CopyTo(new Span<float>(plane + ((r + g.PadTop - first) * wp) + g.PadLeft, w));
         }
 
         var stride = _inputStride;
         var column = stackalloc float[16];
         var tile = 0;
-        for (var ty = 0; ty < _paddedHeight - 2; ty += 2)
+        for (var ty = 0; ty < last - first - 2; ty += 2)
         {
             for (var tx = 0; tx < wp - 2; tx += 2, tile++)
             {
@@ -399,88 +434,98 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
     }
 
     /// <summary>
-    /// <see cref="TransformInput"/> with AVX-512 on images whose bordered rows fit one vector or two (up to 32 values): a
-    /// tile row's four input rows are loaded as pairs of vectors with the border's zeros (masked loads; the second vector
-    /// zero when one is enough), combined down the columns as whole rows, and the columns 2t..2t+3 of every tile t gathered
-    /// from both by two-source permutes, so that each of the 16 elements is one vector of the tile row's tiles, stored
-    /// whole (the lanes past the last tile are overwritten by the next row, or fall in the rows' slack).
+    /// <see cref="TransformInput"/> with AVX-512, strip by strip: a strip's tile row's four input rows are loaded as pairs
+    /// of vectors with the border's zeros (masked loads; the second vector zero when one is enough), combined down the
+    /// columns as whole rows, and the columns 2t..2t+3 of every tile t of the strip gathered from both by two-source
+    /// permutes, so that each of the 16 elements is one vector of the strip's tiles, stored with the strip's tile mask.
     /// </summary>
-    private void TransformInputRows(float* x, float* v)
+    private void TransformInputRows(float* x, float* v, int top, int end)
     {
         var g = _g;
-        int h = g.ImageHeight, w = g.ImageWidth, pt = g.PadTop, pl = g.PadLeft, tw = _tilesWide;
+        int h = g.ImageHeight, w = g.ImageWidth, pt = g.PadTop, tw = _tilesWide;
         var stride = _inputStride;
-        Vector512<float> low = _inputMask, high = _inputMaskHigh;
         var wide = _wide;
-        var (r0, s0) = Row(x, 0 - pt, h, w, pl, low, high, wide);
-        var (r1, s1) = Row(x, 1 - pt, h, w, pl, low, high, wide);
-        for (int ty = 0, tile = 0; ty < _paddedHeight - 2; ty += 2, tile += tw)
+        foreach (var strip in _strips)
         {
-            var (r2, s2) = Row(x, ty + 2 - pt, h, w, pl, low, high, wide);
-            var (r3, s3) = Row(x, ty + 3 - pt, h, w, pl, low, high, wide);
-            var q = v + tile;
-            Store4(r0 - r2, s0 - s2, q, stride);
-            Store4(r1 + r2, s1 + s2, q + (4 * stride), stride);
-            Store4(r2 - r1, s2 - s1, q + (8 * stride), stride);
-            Store4(r1 - r3, s1 - s3, q + (12 * stride), stride);
-            (r0, s0, r1, s1) = (r2, s2, r3, s3);
+            Vector512<float> low = strip.InputLow, high = strip.InputHigh, tiles = strip.TileMask;
+            var shift = strip.Shift;
+            var first = 2 * top;
+            var (r0, s0) = Row(x, first - pt, h, w, shift, low, high, wide);
+            var (r1, s1) = Row(x, first + 1 - pt, h, w, shift, low, high, wide);
+            for (int ty = first, tile = strip.FirstTile; ty < 2 * end; ty += 2, tile += tw)
+            {
+                var (r2, s2) = Row(x, ty + 2 - pt, h, w, shift, low, high, wide);
+                var (r3, s3) = Row(x, ty + 3 - pt, h, w, shift, low, high, wide);
+                var q = v + tile;
+                Store4(r0 - r2, s0 - s2, q, stride, tiles);
+                Store4(r1 + r2, s1 + s2, q + (4 * stride), stride, tiles);
+                Store4(r2 - r1, s2 - s1, q + (8 * stride), stride, tiles);
+                Store4(r1 - r3, s1 - s3, q + (12 * stride), stride, tiles);
+                (r0, s0, r1, s1) = (r2, s2, r3, s3);
+            }
         }
     }
 
     /// <summary>
-    /// Padded row <paramref name="r"/> of the image (input row r, shifted right by the left border) as two vectors (values
-    /// 0–15 and 16–31; the second zero unless <paramref name="wide"/>), zero outside the image.
+    /// Padded row <paramref name="r"/> of the image as a strip sees it (input row r, shifted right by
+    /// <paramref name="shift"/>) as two vectors (values 0–15 and 16–31; the second zero unless <paramref name="wide"/>),
+    /// zero outside the image.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (Vector512<float> Low, Vector512<float> High) Row(float* x, int r, int h, int w, int pl, Vector512<float> low, Vector512<float> high, bool wide)
+    private static (Vector512<float> Low, Vector512<float> High) Row(float* x, int r, int h, int w, int shift, Vector512<float> low, Vector512<float> high, bool wide)
     {
         if ((uint)r >= (uint)h)
         {
             return (Vector512<float>.Zero, Vector512<float>.Zero);
         }
 
-        var start = x + (r * w) - pl;
+        var start = x + (r * w) - shift;
         return (Avx512F.MaskLoad(start, low, Vector512<float>.Zero), wide ? Avx512F.MaskLoad(start + 16, high, Vector512<float>.Zero) : Vector512<float>.Zero);
     }
 
-    /// <summary>The four combinations ·B of a row's columns 2t..2t+3 for every tile t, stored as four element rows.</summary>
+    /// <summary>The four combinations ·B of a row's columns 2t..2t+3 for every tile t of a strip, stored as four element rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store4(Vector512<float> low, Vector512<float> high, float* q, long stride)
+    private static void Store4(Vector512<float> low, Vector512<float> high, float* q, long stride, Vector512<float> tiles)
     {
         var c0 = Avx512F.PermuteVar16x32x2(low, Column0, high);
         var c1 = Avx512F.PermuteVar16x32x2(low, Column1, high);
         var c2 = Avx512F.PermuteVar16x32x2(low, Column2, high);
         var c3 = Avx512F.PermuteVar16x32x2(low, Column3, high);
-        (c0 - c2).Store(q);
-        (c1 + c2).Store(q + stride);
-        (c2 - c1).Store(q + (2 * stride));
-        (c1 - c3).Store(q + (3 * stride));
+        Avx512F.MaskStore(q, tiles, c0 - c2);
+        Avx512F.MaskStore(q + stride, tiles, c1 + c2);
+        Avx512F.MaskStore(q + (2 * stride), tiles, c2 - c1);
+        Avx512F.MaskStore(q + (3 * stride), tiles, c1 - c3);
     }
 
     /// <summary>
-    /// <see cref="TransformOutput"/> with AVX-512 on outputs up to 32 wide: a tile row's 16 elements are one vector each,
-    /// combined into the two output rows' even and odd columns, interleaved by permutes and stored with masks (an output
-    /// row is exactly its width: the next plane may belong to another thread), in two vectors when wider than 16.
+    /// <see cref="TransformOutput"/> with AVX-512, strip by strip: a strip's tile row's 16 elements are one vector each
+    /// (loaded whole: the lanes past the strip's tiles are not used), combined into the two output rows' even and odd
+    /// columns, interleaved by permutes and stored with the strip's masks (an output row is exactly its width: the next
+    /// plane may belong to another thread), in two vectors when wider than 16.
     /// </summary>
-    private void TransformOutputRows(float* m, float* y, float bias)
+    private void TransformOutputRows(float* m, float* y, float bias, int top, int end)
     {
         var g = _g;
         int ho = g.OutputHeight, wo = g.OutputWidth, tw = _tilesWide;
         var stride = _productStride;
-        Vector512<float> low = _outputMask, high = _outputMaskHigh;
         var b = Vector512.Create(bias);
         var wide = _wide;
-        for (int oy = 0, tile = 0; oy < ho; oy += 2, tile += tw)
+        foreach (var strip in _strips)
         {
-            var q = m + tile;
-            var (top0, bottom0) = Down(q, stride);
-            var (top1, bottom1) = Down(q + stride, stride);
-            var (top2, bottom2) = Down(q + (2 * stride), stride);
-            var (top3, bottom3) = Down(q + (3 * stride), stride);
-            StoreRow(top0 + top1 + top2, top1 - top2 - top3, y + (oy * wo), low, high, b, wide);
-            if (oy + 1 < ho)
+            Vector512<float> low = strip.OutputLow, high = strip.OutputHigh;
+            var column = 2 * strip.FirstTile;
+            for (int oy = 2 * top, tile = strip.FirstTile; oy < Math.Min(ho, 2 * end); oy += 2, tile += tw)
             {
-                StoreRow(bottom0 + bottom1 + bottom2, bottom1 - bottom2 - bottom3, y + ((oy + 1) * wo), low, high, b, wide);
+                var q = m + tile;
+                var (top0, bottom0) = Down(q, stride);
+                var (top1, bottom1) = Down(q + stride, stride);
+                var (top2, bottom2) = Down(q + (2 * stride), stride);
+                var (top3, bottom3) = Down(q + (3 * stride), stride);
+                StoreRow(top0 + top1 + top2, top1 - top2 - top3, y + (oy * wo) + column, low, high, b, wide);
+                if (oy + 1 < ho)
+                {
+                    StoreRow(bottom0 + bottom1 + bottom2, bottom1 - bottom2 - bottom3, y + ((oy + 1) * wo) + column, low, high, b, wide);
+                }
             }
         }
     }
@@ -506,7 +551,6 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
         var m3 = Vector512.Load(q + (12 * stride));
         return (m0 + m1 + m2, m1 - m2 - m3);
     }
-
     /// <summary>A mask of the lanes l with first ≤ l &lt; end.</summary>
     private static Vector512<float> Lanes(int first, int end)
     {
@@ -538,17 +582,18 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
     }
 
     /// <summary>
-    /// One output channel of one sample from its products (element e of tile t at m + e·Co·ld + t): Y = Aᵀ·M·A per tile,
-    /// plus the bias, cut at the output's edge.
+    /// Tile rows [top, end) of one output channel of one sample from its products (element e of tile t at m + e·Co·ld + t,
+    /// t counted from the first tile of row <paramref name="top"/>): Y = Aᵀ·M·A per tile, plus the bias, cut at the
+    /// output's edge.
     /// </summary>
-    private void TransformOutput(float* m, float* y, float bias)
+    private void TransformOutput(float* m, float* y, float bias, int top, int end)
     {
         var g = _g;
         int ho = g.OutputHeight, wo = g.OutputWidth;
         var stride = _productStride;
         var p = stackalloc float[8];
         var tile = 0;
-        for (var oy = 0; oy < ho; oy += 2)
+        for (var oy = 2 * top; oy < Math.Min(ho, 2 * end); oy += 2)
         {
             for (var ox = 0; ox < wo; ox += 2, tile++)
             {
@@ -575,7 +620,6 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
             }
         }
     }
-
     /// <summary>
     /// U_e [Co × Ci] = (G·g·Gᵀ)_e for every filter g, unless the weights are bit for bit those U was made from.
     /// G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1].
@@ -731,4 +775,45 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
 
     /// <summary>The side of the zero-bordered input plane for an output side: the 4-wide patches of its 2-wide tiles.</summary>
     private static int PaddedSide(int output) => (2 * ((output + 1) / 2)) + 2;
+
+    /// <summary>
+    /// A strip of a row of tiles for the AVX-512 transforms: its first tile and the masks of its lanes — the input values
+    /// of its bordered row (lane j is padded column 2·first + j: input column 2·first + j − left padding), its tiles, and
+    /// its outputs (lane j is output column 2·first + j).
+    /// </summary>
+    private readonly struct Strip
+    {
+        public Strip(in ConvolutionGeometry g, int firstTile, int tiles)
+        {
+            FirstTile = firstTile;
+            Shift = g.PadLeft - (2 * firstTile);
+            InputLow = Lanes(Shift, Shift + g.ImageWidth);
+            InputHigh = Lanes(Shift - 16, Shift + g.ImageWidth - 16);
+            TileMask = Lanes(0, tiles);
+            var outputs = Math.Min(2 * tiles, g.OutputWidth - (2 * firstTile));
+            OutputLow = Lanes(0, outputs);
+            OutputHigh = Lanes(-16, outputs - 16);
+        }
+
+        /// <summary>The strip's first tile in its row.</summary>
+        public int FirstTile { get; }
+
+        /// <summary>How far right of its input column lane 0's padded column lies (the left padding less the strip's start).</summary>
+        public int Shift { get; }
+
+        /// <summary>The lanes of the bordered row's first vector that hold input values.</summary>
+        public Vector512<float> InputLow { get; }
+
+        /// <summary>The lanes of the bordered row's second vector that hold input values.</summary>
+        public Vector512<float> InputHigh { get; }
+
+        /// <summary>The lanes of the strip's tiles.</summary>
+        public Vector512<float> TileMask { get; }
+
+        /// <summary>The lanes of the strip's output columns in the first vector.</summary>
+        public Vector512<float> OutputLow { get; }
+
+        /// <summary>The lanes of the strip's output columns in the second vector.</summary>
+        public Vector512<float> OutputHigh { get; }
+    }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics.X86;
 using MlNetDeep.Layers;
 using MlNetDeep.Tensors;
 
@@ -21,7 +22,6 @@ public class WinogradConvolutionTests
     [TestCase(64, 64, 8, 5, 1, 2, 1, ExpectedResult = false)]      // 5x5
     [TestCase(64, 64, 8, 3, 1, 1, 2, ExpectedResult = false)]      // groups
     [TestCase(128, 128, 28, 3, 1, 1, 1, ExpectedResult = true)]   // 784 positions, rows of two vectors
-    [TestCase(64, 64, 32, 3, 1, 1, 1, ExpectedResult = false)]     // 1,024 positions: im2col's
     public bool TakenFor3x3Stride1OnSmallImagesWithManyChannels(int ci, int co, int side, int kernel, int stride, int padding, int groups)
     {
         var o = ((side + (2 * padding) - kernel) / stride) + 1;
@@ -44,13 +44,38 @@ public class WinogradConvolutionTests
     }
 
     [Test]
-    public void WideOutputsFromMaxScalarPositionsOnAreNotTaken()
+    public void WideOutputsFromMaxScalarPositionsOnAreTakenOnlyWithAvx512()
     {
-        // 16x40 = 640 positions: rows of 42 bordered values, more than two vectors.
+        // 16x40 = 640 positions: rows of 42 bordered values, more than two vectors (strips with AVX-512, else scalar).
         var g = new ConvolutionGeometry(64, 16, 40, 64, 16, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1);
-        Assert.That(WinogradConvolution.TryCreate(g), Is.Null);
+        Assert.That(WinogradConvolution.TryCreate(g) is not null, Is.EqualTo(Avx512F.IsSupported));
         var narrow = new ConvolutionGeometry(64, 40, 16, 64, 40, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1);
         Assert.That(WinogradConvolution.TryCreate(narrow), Is.Not.Null, "40x16: rows of 18 values");
+    }
+
+    /// <summary>From 1,024 output positions on (ResNet's 56x56 and 32x32 stages, the U-Net's decoder), only with AVX-512.</summary>
+    [TestCase(64, 32)]
+    [TestCase(64, 56)]
+    [TestCase(16, 128)]
+    public void LargeOutputsAreTakenWithAvx512(int channels, int side)
+    {
+        var g = new ConvolutionGeometry(channels, side, side, channels, side, side, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        Assert.That(WinogradConvolution.TryCreate(g) is not null, Is.EqualTo(Avx512F.IsSupported));
+    }
+
+    /// <summary>
+    /// The forward pass of a convolution the direct kernels take runs by Winograd from 32 input channels on (with
+    /// AVX-512); its backward passes stay on the direct kernels.
+    /// </summary>
+    [TestCase(32, 16, true)]
+    [TestCase(48, 48, true)]
+    [TestCase(16, 32, false)]
+    public void TakenOverTheDirectKernelsFrom32InputChannels(int channelsIn, int channelsOut, bool taken)
+    {
+        var conv = new Conv2D(channelsOut, 3, padding: 1);
+        conv.Build([channelsIn, 64, 64], new RandomSource(1));
+        Assert.That(conv.InputGradientByWinograd, Is.False, "the input gradient stays on the direct kernels");
+        Assert.That(conv.ForwardByWinograd, Is.EqualTo(taken && Avx512F.IsSupported));
     }
 
     [Test]
@@ -66,11 +91,14 @@ public class WinogradConvolutionTests
     [TestCase(64, 7, 5)]
     [TestCase(64, 14, 3)]
     [TestCase(64, 28, 2)]
+    [TestCase(64, 56, 2)]
+    [TestCase(64, 33, 3)]
     [NonParallelizable]
     public void AgreesWithIm2Col(int channels, int side, int batch)
     {
         var x = TestData.Random(5, batch, channels, side, side);
         var winograd = Layer(channels, side, out var viaWinograd);
+        IgnoreLargeWithoutAvx512(side);
         Assert.That(viaWinograd, Is.True, "the shape takes the Winograd path");
         var y = winograd.Forward(x, false).Clone();
 
@@ -168,11 +196,14 @@ public class WinogradConvolutionTests
     [TestCase(128, 4)]
     [TestCase(64, 18)]
     [TestCase(64, 27)]
+    [TestCase(64, 36)]
+    [TestCase(32, 33)]
     [NonParallelizable]
     public void ALoneSampleGetsTheBitsItGetsInAnyBatchOnAnyCoreCount(int channels, int side)
     {
         const int Batch = 45;
         var conv = Layer(channels, side, out var viaWinograd);
+        IgnoreLargeWithoutAvx512(side);
         Assert.That(viaWinograd, Is.True);
         var x = TestData.Random(2, Batch, channels, side, side);
         var size = channels * side * side;
@@ -217,6 +248,15 @@ public class WinogradConvolutionTests
 
         var y = conv.Forward(x, false);
         Assert.That(NaiveConvolution.MaxDifference(y, naive.Forward(x, conv.Weight.Value, conv.Bias?.Value, 6, 6)), Is.LessThan(1e-5));
+    }
+
+    /// <summary>Without AVX-512 (scalar transforms) images past 30 wide and 1,024 positions, and those the direct kernels take, are not Winograd's.</summary>
+    private static void IgnoreLargeWithoutAvx512(int side)
+    {
+        if (!Avx512F.IsSupported && side > 28)
+        {
+            Assert.Ignore("Without AVX-512 this size runs on other paths.");
+        }
     }
 
     /// <summary>A 3x3 "same" convolution with bias and random weights; tells whether its engine took the Winograd path.</summary>
