@@ -35,9 +35,30 @@ public sealed class AvgPool2D : Pooling2D
     /// <inheritdoc />
     public override LayerDescription Describe() => new("AvgPool2D", Name, GeometrySettings());
 
-    /// <inheritdoc />
-    protected override void ForwardPlane(int plane, ReadOnlySpan<float> x, Span<float> y) => SumWindows(x, y, average: true);
+    /// <summary>True for 1×1 windows at stride 1 (a global pooling of 1×1 maps, as in a ResNet on 32×32 images): the identity.</summary>
+    private bool IsIdentity => Size == 1 && Stride == 1;
 
     /// <inheritdoc />
-    protected override void BackwardPlane(int plane, ReadOnlySpan<float> dy, Span<float> dx) => SpreadWindows(dy, dx, average: true, 1f);
+    protected override void ForwardPlane(int plane, ReadOnlySpan<float> x, Span<float> y)
+    {
+        if (IsIdentity)
+        {
+            x[..y.Length].CopyTo(y);
+            return;
+        }
+
+        SumWindows(x, y, average: true);
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardPlane(int plane, ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        if (IsIdentity)
+        {
+            dy.CopyTo(dx);
+            return;
+        }
+
+        SpreadWindows(dy, dx, average: true, 1f);
+    }
 }

@@ -25,7 +25,12 @@ public sealed class MaxPool2D : Pooling2D
     private const int PairParallelThreshold = 1 << 21;
 
     private readonly LayerJob _pairJob;
+    [ThreadStatic]
+    private static float[]? t_scratch;
+
     private int[] _argmax = [];
+    private bool _windowsOnly;
+    private bool _argmaxValid;
     private byte[] _codes = [];
     private bool _codesValid;
     private bool _rectifyNext;
@@ -101,6 +106,9 @@ public sealed class MaxPool2D : Pooling2D
         _rectified = false;
         if (!IsPairwise)
         {
+            // Inference records no positions: the separable form (the same bits) where it runs.
+            _windowsOnly = !training && SeparableMaxPooling.Supports(Stride);
+            _argmaxValid = !_windowsOnly;
             return false;
         }
 
@@ -115,6 +123,14 @@ public sealed class MaxPool2D : Pooling2D
     {
         if (!IsPairwise)
         {
+            if (!_argmaxValid)
+            {
+                // The forward pass was for inference and recorded no positions: find them again (same outputs).
+                _windowsOnly = false;
+                ForwardPlanes(x.Rows);
+                _argmaxValid = true;
+            }
+
             return false;
         }
 
@@ -181,6 +197,11 @@ public sealed class MaxPool2D : Pooling2D
     /// <inheritdoc />
     protected override void BeforeForward(int rows)
     {
+        if (_windowsOnly)
+        {
+            return;
+        }
+
         var needed = rows * Channels * OutputHeight * OutputWidth;
         if (_argmax.Length < needed)
         {
@@ -191,6 +212,25 @@ public sealed class MaxPool2D : Pooling2D
     /// <inheritdoc />
     protected override void ForwardPlane(int plane, ReadOnlySpan<float> x, Span<float> y)
     {
+        if (_windowsOnly)
+        {
+            var size = SeparableMaxPooling.ScratchSize(InputHeight, OutputWidth);
+            if (t_scratch is null || t_scratch.Length < size)
+            {
+                t_scratch = new float[size];
+            }
+
+            unsafe
+            {
+                fixed (float* input = x, output = y, scratch = t_scratch)
+                {
+                    SeparableMaxPooling.Forward(input, output, scratch, InputHeight, InputWidth, OutputHeight, OutputWidth, Size, Stride, PadTop, PadLeft);
+                }
+            }
+
+            return;
+        }
+
         var argmax = _argmax.AsSpan(plane * y.Length, y.Length);
         for (var oh = 0; oh < OutputHeight; oh++)
         {

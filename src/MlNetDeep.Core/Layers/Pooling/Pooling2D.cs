@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using MlNetDeep.Kernels;
 using MlNetDeep.Serialization;
 using MlNetDeep.Tensors;
 
@@ -30,11 +31,16 @@ public abstract class Pooling2D : Layer
     /// <inheritdoc />
     internal override bool IsSampleIndependent => true;
 
+    /// <summary>The most runs of planes a pass is cut into per core (work-taking evens out uneven planes).</summary>
+    private const int RunsPerCore = 8;
+
     private readonly LayerJob _job;
     private Tensor? _output;
     private Tensor? _inputGradient;
     private Tensor? _input;
     private Tensor? _outputGradient;
+    private int _planes;
+    private int _runs;
 
     /// <summary>Creates the pooling geometry.</summary>
     /// <param name="size">The window's side f.</param>
@@ -188,8 +194,7 @@ public abstract class Pooling2D : Layer
         _input = input;
         if (!ForwardBatch(input, y, training))
         {
-            BeforeForward(n);
-            _job.Run(0, n * Channels, input.Length);
+            ForwardPlanes(n);
         }
 
         return y;
@@ -211,7 +216,7 @@ public abstract class Pooling2D : Layer
         _outputGradient = outputGradient;
         if (!BackwardBatch(x, _output, outputGradient, _inputGradient!))
         {
-            _job.Run(1, n * Channels, x.Length);
+            RunPlanes(1, n * Channels, x.Length);
             AfterBackward(n);
         }
 
@@ -379,17 +384,40 @@ public abstract class Pooling2D : Layer
         return (((extent + before + after - Size) / Stride) + 1, before);
     }
 
-    private void RunItem(int phase, int plane)
+    /// <summary>The plane-by-plane forward pass of the current input (<see cref="BeforeForward"/>, then <see cref="ForwardPlane"/> on every plane).</summary>
+    private protected void ForwardPlanes(int rows)
+    {
+        BeforeForward(rows);
+        RunPlanes(0, rows * Channels, _input!.Length);
+    }
+
+    /// <summary>
+    /// Runs a pass over <paramref name="planes"/> planes in runs of consecutive planes (at most
+    /// <see cref="RunsPerCore"/> a core), so that small planes (a ResNet's 1×1 maps) do not each pay the pool's dispatch.
+    /// Each plane is computed alone, so the runs do not change a bit.
+    /// </summary>
+    private void RunPlanes(int phase, int planes, long work)
+    {
+        _planes = planes;
+        _runs = Math.Min(planes, RunsPerCore * WorkerPool.MaxDegreeOfParallelism);
+        _job.Run(phase, _runs, work);
+    }
+
+    private void RunItem(int phase, int run)
     {
         var inPlane = InputHeight * InputWidth;
         var outPlane = OutputHeight * OutputWidth;
-        if (phase == 0)
+        var end = (int)((long)_planes * (run + 1) / _runs);
+        for (var plane = (int)((long)_planes * run / _runs); plane < end; plane++)
         {
-            ForwardPlane(plane, _input!.Span[(plane * inPlane)..], _output!.Span.Slice(plane * outPlane, outPlane));
-        }
-        else
-        {
-            BackwardPlane(plane, _outputGradient!.Span.Slice(plane * outPlane, outPlane), _inputGradient!.Span.Slice(plane * inPlane, inPlane));
+            if (phase == 0)
+            {
+                ForwardPlane(plane, _input!.Span[(plane * inPlane)..], _output!.Span.Slice(plane * outPlane, outPlane));
+            }
+            else
+            {
+                BackwardPlane(plane, _outputGradient!.Span.Slice(plane * outPlane, outPlane), _inputGradient!.Span.Slice(plane * inPlane, inPlane));
+            }
         }
     }
 }
