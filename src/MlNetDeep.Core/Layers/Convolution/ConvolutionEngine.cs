@@ -68,6 +68,7 @@ internal sealed unsafe class ConvolutionEngine
     private readonly WinogradConvolution? _winograd;
     private readonly WinogradConvolution? _winogradGradient;
     private readonly PhaseSplitConvolution? _phaseSplit;
+    private readonly SpaceToDepthConvolution? _spaceToDepth;
     private readonly bool _directInputGradient;
     private readonly DirectPlan _forwardPlan;
     private readonly DirectPlan _gradientPlan;
@@ -89,6 +90,7 @@ internal sealed unsafe class ConvolutionEngine
         _winograd = _unrolled is null && (!_direct || WinogradConvolution.OutrunsDirectKernels(geometry)) ? WinogradConvolution.TryCreate(geometry) : null;
         _winogradGradient = _unrolled is null && !_direct ? WinogradConvolution.TryCreateInputGradient(geometry) : null;
         _phaseSplit = _unrolled is null && PhaseSplits ? PhaseSplitConvolution.TryCreate(geometry) : null;
+        _spaceToDepth = _unrolled is null && SpaceToDepth ? SpaceToDepthConvolution.TryCreate(geometry) : null;
         _forwardPlan = DirectPlan.Forward(geometry);
         _gradientPlan = DirectPlan.InputGradient(geometry);
         _forwardWeights = _direct ? new float[geometry.WeightSize] : [];
@@ -121,6 +123,12 @@ internal sealed unsafe class ConvolutionEngine
 
     /// <summary>Switch for tests and tuning: false keeps dilated convolutions on im2col; read when a layer is built.</summary>
     internal static bool PhaseSplits { get; set; } = true;
+
+    /// <summary>True when a strided convolution runs as a stride-1 one on its phases stacked as channels (<see cref="SpaceToDepthConvolution"/>).</summary>
+    public bool BySpaceToDepth => _spaceToDepth is not null;
+
+    /// <summary>Switch for tests and tuning: false keeps strided convolutions off their phases; read when a layer is built.</summary>
+    internal static bool SpaceToDepth { get; set; } = true;
 
     /// <summary>True when <see cref="Lower"/> runs by Winograd's F(2x2, 3x3) (<see cref="WinogradConvolution"/>).</summary>
     public bool ForwardByWinograd => _winograd is not null;
@@ -173,6 +181,21 @@ internal sealed unsafe class ConvolutionEngine
             else
             {
                 _phaseSplit.LowerBackward(image, columnSide, weight, dWeight, dBias, target);
+            }
+
+            return;
+        }
+
+        if (_spaceToDepth is not null && mode is Mode.Lower or Mode.LowerBackward)
+        {
+            // A strided convolution as a stride-1 one on its phases stacked as channels (see SpaceToDepthConvolution).
+            if (mode == Mode.Lower)
+            {
+                _spaceToDepth.Lower(image, columnSide, weight, bias);
+            }
+            else
+            {
+                _spaceToDepth.LowerBackward(image, columnSide, weight, dWeight, dBias, target);
             }
 
             return;

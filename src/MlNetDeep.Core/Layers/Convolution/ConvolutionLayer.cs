@@ -100,6 +100,9 @@ public abstract class ConvolutionLayer : Layer
     /// <summary>True when a dilated convolution runs as an ordinary one on its images' phases (<see cref="PhaseSplitConvolution"/>); for tests.</summary>
     internal bool ByPhases => !IsTransposed && _engine is { ByPhases: true };
 
+    /// <summary>True when the engine runs this strided convolution on its phases stacked as channels (space to depth).</summary>
+    internal bool BySpaceToDepth => !IsTransposed && _engine is { BySpaceToDepth: true };
+
     /// <summary>True when the input gradient is computed by Winograd's F(2x2, 3x3); for tests.</summary>
     internal bool InputGradientByWinograd => !IsTransposed && _engine is { InputGradientByWinograd: true };
 

@@ -89,6 +89,14 @@ public class ConvolutionReferenceTests
             [2, 64, 31, 32, 16, 3, 3, 1, 1, Padding.Same, 3, 3, 1, false],
             [3, 32, 16, 16, 24, 3, 3, 1, 1, Padding.Same, 4, 4, 1, true],
             [2, 20, 13, 9, 16, 3, 3, 1, 1, Padding.Explicit(2, 2, 1, 1), 2, 1, 1, true],
+
+            // Strided convolutions on their phases stacked as channels (SpaceToDepthConvolution, with the direct kernels):
+            // a ResNet stem (7x7/2 padded 3) on 32x32, the same with uneven padding on 23x25, AlexNet's 11x11/4 padded 2,
+            // and strides 2 and 3 with a 5x5 kernel.
+            [2, 3, 32, 32, 16, 7, 7, 2, 2, (Padding)3, 1, 1, 1, true],
+            [2, 3, 23, 25, 8, 7, 7, 2, 2, Padding.Explicit(3, 2, 1, 3), 1, 1, 1, false],
+            [2, 3, 39, 39, 8, 11, 11, 4, 4, (Padding)2, 1, 1, 1, true],
+            [3, 2, 17, 15, 8, 5, 5, 2, 3, (Padding)1, 1, 1, 1, true],
         ];
         foreach (var c in cases)
         {
@@ -136,6 +144,40 @@ public class ConvolutionReferenceTests
         var conv = new Conv2D(16, 3, stride: stride, padding: (Padding)padding, dilation: rate);
         conv.Build([channels, side, side], new RandomSource(1));
         return conv.ByPhases;
+    }
+
+    /// <summary>Which strided convolutions run on their phases stacked as channels: where the direct kernels take the phase
+    /// convolution (AVX-512, few channels) and its zero taps add at most half again.</summary>
+    [TestCase(3, 224, 7, 2, 3, true)]     // ResNet's stem: 4x4 on 12 channels
+    [TestCase(3, 224, 11, 4, 2, true)]    // AlexNet's first layer: 3x3 on 48 channels
+    [TestCase(16, 32, 3, 2, 1, false)]    // 3x3/2: 16 taps for 9
+    [TestCase(64, 56, 7, 2, 3, false)]    // too many channels for the direct kernels
+    [TestCase(3, 32, 7, 1, 3, false)]     // stride 1
+    public void StridedConvolutionsRunOnTheirPhasesAsChannels(int channels, int side, int kernel, int stride, int padding, bool taken)
+    {
+        var conv = new Conv2D(16, kernel, stride: stride, padding: (Padding)padding);
+        conv.Build([channels, side, side], new RandomSource(1));
+        Assert.That(conv.BySpaceToDepth, Is.EqualTo(taken && Avx512F.IsSupported));
+    }
+
+    /// <summary>
+    /// A strided convolution that never reads its input's last row and column (6x6/2 on 11x11, unpadded): on its phases the
+    /// input gradient is written everywhere, zero where no phase reaches, whatever the target held before.
+    /// </summary>
+    [Test]
+    public void SpaceToDepthWritesTheWholeInputGradient()
+    {
+        var g = new ConvolutionGeometry(3, 11, 11, 8, 3, 3, 6, 6, 2, 2, 0, 0, 1, 1, 1);
+        var engine = new ConvolutionEngine(g);
+        Assert.That(engine.BySpaceToDepth, Is.EqualTo(Avx512F.IsSupported));
+        var x = TestData.Random(1, 2, 3, 11, 11);
+        var dy = TestData.Random(2, 2, 8, 3, 3);
+        var w = TestData.Random(3, 8, 3, 6, 6);
+        var dx = new Tensor(2, 3, 11, 11);
+        dx.Span.Fill(float.NaN);
+        engine.LowerBackward(x, dy, w, null, null, dx);
+        Assert.That(dx.Span.ToArray().Count(float.IsNaN), Is.Zero, "every input position written");
+        AssertClose(dx, Reference(6, 6, 2, 2, 0, 0, 1, 1, 1).Transposed(dy, w, null, 11, 11), "input gradient");
     }
 
     /// <summary>With few channels the phases run on the direct kernels, so only where those run (AVX-512).</summary>
