@@ -18,7 +18,8 @@ namespace MlNetDeep.Layers;
 /// <para>
 /// Taken for 3x3 stride-1 layers with at least <see cref="MinChannels"/> channels on each side that the direct kernels do
 /// not take (more than 56 input channels), where the im2col + GEMM path spends a third of its time or more moving the
-/// column matrix: ResNets' and VGG nets' stages at any image size, the U-Net's decoder. Any padding; tiles that reach past
+/// column matrix: ResNets' and VGG nets' stages at any image size, the U-Net's decoder; and for the forward pass of those
+/// the direct kernels take, from <see cref="DirectMinChannels"/> input channels on (<see cref="OutrunsDirectKernels"/>). Any padding; tiles that reach past
 /// the output are cut. With AVX-512 the input and output transforms work on rows of one or two vectors: a row wider than
 /// 30 outputs is cut into strips of at most 15 tiles, each transformed as a narrow row. Without AVX-512 the transforms
 /// are scalar, and only outputs of fewer than <see cref="MaxScalarPositions"/> positions (or up to 30 wide and fewer than

@@ -14,6 +14,8 @@ namespace MlNetDeep.Layers;
 /// The forward pass records, for each output, the position of its maximum (the first in row-major order when
 /// several inputs tie; a NaN in the window wins so that it propagates); backward routes each output gradient to
 /// that position only, adding where overlapping windows share a maximum. See <see cref="Pooling2D"/> for padding.
+/// An inference pass records no positions and, with AVX-512, runs along rows then down columns
+/// (<see cref="SeparableMaxPooling"/>, the same bits); a backward pass after it finds the positions again.
 /// </remarks>
 public sealed class MaxPool2D : Pooling2D
 {
@@ -24,10 +26,11 @@ public sealed class MaxPool2D : Pooling2D
     /// </summary>
     private const int PairParallelThreshold = 1 << 21;
 
-    private readonly LayerJob _pairJob;
+    /// <summary>Each thread's rows of window maxima for <see cref="SeparableMaxPooling"/>.</summary>
     [ThreadStatic]
     private static float[]? t_scratch;
 
+    private readonly LayerJob _pairJob;
     private int[] _argmax = [];
     private bool _windowsOnly;
     private bool _argmaxValid;
