@@ -71,8 +71,7 @@ internal sealed unsafe class ConvolutionEngine
     private readonly UnrolledConvolution? _unrolled;
     private readonly WinogradConvolution? _winograd;
     private readonly WinogradConvolution? _winogradGradient;
-    private readonly PhaseSplitConvolution? _phaseSplit;
-    private readonly SpaceToDepthConvolution? _spaceToDepth;
+    private readonly RearrangedConvolution? _rearranged;
     private readonly bool _directInputGradient;
     private readonly DirectPlan _forwardPlan;
     private readonly DirectPlan _gradientPlan;
@@ -93,8 +92,9 @@ internal sealed unsafe class ConvolutionEngine
         _directInputGradient = _direct && DirectConvolution.SupportsInputGradient(geometry);
         _winograd = _unrolled is null && (!_direct || WinogradConvolution.OutrunsDirectKernels(geometry)) ? WinogradConvolution.TryCreate(geometry) : null;
         _winogradGradient = _unrolled is null && !_direct ? WinogradConvolution.TryCreateInputGradient(geometry) : null;
-        _phaseSplit = _unrolled is null && PhaseSplits ? PhaseSplitConvolution.TryCreate(geometry) : null;
-        _spaceToDepth = _unrolled is null && SpaceToDepth ? SpaceToDepthConvolution.TryCreate(geometry) : null;
+        _rearranged = _unrolled is not null ? null
+            : (PhaseSplits ? PhaseSplitConvolution.TryCreate(geometry) : null)
+              ?? (RearrangedConvolution?)(SpaceToDepth ? SpaceToDepthConvolution.TryCreate(geometry) : null);
         _forwardPlan = DirectPlan.Forward(geometry);
         _gradientPlan = DirectPlan.InputGradient(geometry);
         _forwardWeights = _direct ? new float[geometry.WeightSize] : [];
@@ -123,13 +123,13 @@ internal sealed unsafe class ConvolutionEngine
     public bool IsDirect => _direct;
 
     /// <summary>True when a dilated convolution runs as an ordinary one on its phases (<see cref="PhaseSplitConvolution"/>).</summary>
-    public bool ByPhases => _phaseSplit is not null;
+    public bool ByPhases => _rearranged is PhaseSplitConvolution;
 
     /// <summary>Switch for tests and tuning: false keeps dilated convolutions on im2col; read when a layer is built.</summary>
     internal static bool PhaseSplits { get; set; } = true;
 
     /// <summary>True when a strided convolution runs as a stride-1 one on its phases stacked as channels (<see cref="SpaceToDepthConvolution"/>).</summary>
-    public bool BySpaceToDepth => _spaceToDepth is not null;
+    public bool BySpaceToDepth => _rearranged is SpaceToDepthConvolution;
 
     /// <summary>Switch for tests and tuning: false keeps strided convolutions off their phases; read when a layer is built.</summary>
     internal static bool SpaceToDepth { get; set; } = true;
@@ -175,31 +175,17 @@ internal sealed unsafe class ConvolutionEngine
     private void Run(Mode mode, Tensor image, Tensor columnSide, Tensor weight, Tensor? bias, Tensor? dWeight, Tensor? dBias, Tensor? target)
     {
         var samples = image.Rows;
-        if (_phaseSplit is not null && mode is Mode.Lower or Mode.LowerBackward)
+        if (_rearranged is not null && mode is Mode.Lower or Mode.LowerBackward)
         {
-            // A dilated convolution as an ordinary one on the phases of its images (see PhaseSplitConvolution).
+            // A dilated convolution as an ordinary one on the phases of its images, or a strided one as a stride-1 one on its
+            // phases stacked as channels (see PhaseSplitConvolution and SpaceToDepthConvolution).
             if (mode == Mode.Lower)
             {
-                _phaseSplit.Lower(image, columnSide, weight, bias);
+                _rearranged.Lower(image, columnSide, weight, bias);
             }
             else
             {
-                _phaseSplit.LowerBackward(image, columnSide, weight, dWeight, dBias, target);
-            }
-
-            return;
-        }
-
-        if (_spaceToDepth is not null && mode is Mode.Lower or Mode.LowerBackward)
-        {
-            // A strided convolution as a stride-1 one on its phases stacked as channels (see SpaceToDepthConvolution).
-            if (mode == Mode.Lower)
-            {
-                _spaceToDepth.Lower(image, columnSide, weight, bias);
-            }
-            else
-            {
-                _spaceToDepth.LowerBackward(image, columnSide, weight, dWeight, dBias, target);
+                _rearranged.LowerBackward(image, columnSide, weight, dWeight, dBias, target);
             }
 
             return;

@@ -18,7 +18,7 @@ namespace MlNetDeep.Layers;
 /// dilated convolution once. The split depends on the geometry and the batch size only, so the bits do not depend on the
 /// core count.
 /// </remarks>
-internal sealed unsafe class PhaseSplitConvolution : ParallelJob
+internal sealed unsafe class PhaseSplitConvolution : RearrangedConvolution
 {
     private readonly ConvolutionGeometry _outer;
     private readonly ConvolutionEngine _inner;
@@ -67,7 +67,7 @@ internal sealed unsafe class PhaseSplitConvolution : ParallelJob
     }
 
     /// <summary>columnSide = the dilated convolution of image (+ bias).</summary>
-    public void Lower(Tensor image, Tensor columnSide, Tensor weight, Tensor? bias)
+    public override void Lower(Tensor image, Tensor columnSide, Tensor weight, Tensor? bias)
     {
         var g = _inner.Geometry;
         var images = Tensor.Ensure(ref _images, image.Rows * _phases, [g.ImageChannels, g.ImageHeight, g.ImageWidth]);
@@ -77,8 +77,8 @@ internal sealed unsafe class PhaseSplitConvolution : ParallelJob
         Run(Pass.ScatterSide, sides, columnSide);
     }
 
-    /// <summary>The backward pass of <see cref="Lower"/>: weightGradient and biasGradient added to, imageGradient written; null targets are skipped.</summary>
-    public void LowerBackward(Tensor image, Tensor dColumnSide, Tensor weight, Tensor? weightGradient, Tensor? biasGradient, Tensor? imageGradient)
+    /// <inheritdoc />
+    public override void LowerBackward(Tensor image, Tensor dColumnSide, Tensor weight, Tensor? weightGradient, Tensor? biasGradient, Tensor? imageGradient)
     {
         var g = _inner.Geometry;
         var rows = dColumnSide.Rows;
@@ -175,18 +175,7 @@ internal sealed unsafe class PhaseSplitConvolution : ParallelJob
         (_pass, _from, _to) = (pass, from, to);
         try
         {
-            var samples = pass is Pass.GatherImage or Pass.GatherSide ? from.Rows : to.Rows;
-            if (samples > 1 && !WorkerPool.IsInsideJob && WorkerPool.MaxDegreeOfParallelism > 1)
-            {
-                WorkerPool.For(samples, this);
-            }
-            else
-            {
-                for (var n = 0; n < samples; n++)
-                {
-                    Execute(n);
-                }
-            }
+            ForEachSample(pass is Pass.GatherImage or Pass.GatherSide ? from.Rows : to.Rows);
         }
         finally
         {

@@ -18,7 +18,7 @@ namespace MlNetDeep.Layers;
 /// weight gradient is the phase weights' gradient at the real taps. Each sample's phases are made from that sample only,
 /// so the bits do not depend on the batch or the core count.
 /// </remarks>
-internal sealed unsafe class SpaceToDepthConvolution : ParallelJob
+internal sealed unsafe class SpaceToDepthConvolution : RearrangedConvolution
 {
     /// <summary>The most multiply-adds of the phase convolution, per multiply-add of the strided one.</summary>
     private const double MaxTapGrowth = 1.5;
@@ -67,14 +67,14 @@ internal sealed unsafe class SpaceToDepthConvolution : ParallelJob
     }
 
     /// <summary>columnSide = the strided convolution of image (+ bias).</summary>
-    public void Lower(Tensor image, Tensor columnSide, Tensor weight, Tensor? bias)
+    public override void Lower(Tensor image, Tensor columnSide, Tensor weight, Tensor? bias)
     {
         PrepareWeight(weight);
         _inner.Lower(Phases(image), columnSide, _weight, bias);
     }
 
-    /// <summary>The backward pass of <see cref="Lower"/>: weightGradient and biasGradient added to, imageGradient written; null targets are skipped.</summary>
-    public void LowerBackward(Tensor image, Tensor dColumnSide, Tensor weight, Tensor? weightGradient, Tensor? biasGradient, Tensor? imageGradient)
+    /// <inheritdoc />
+    public override void LowerBackward(Tensor image, Tensor dColumnSide, Tensor weight, Tensor? weightGradient, Tensor? biasGradient, Tensor? imageGradient)
     {
         PrepareWeight(weight);
         var g = _inner.Geometry;
@@ -232,18 +232,7 @@ internal sealed unsafe class SpaceToDepthConvolution : ParallelJob
         (_scatter, _from, _to) = (scatter, from, to);
         try
         {
-            var samples = from.Rows;
-            if (samples > 1 && !WorkerPool.IsInsideJob && WorkerPool.MaxDegreeOfParallelism > 1)
-            {
-                WorkerPool.For(samples, this);
-            }
-            else
-            {
-                for (var n = 0; n < samples; n++)
-                {
-                    Execute(n);
-                }
-            }
+            ForEachSample(from.Rows);
         }
         finally
         {
