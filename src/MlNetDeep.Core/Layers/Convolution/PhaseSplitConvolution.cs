@@ -130,46 +130,6 @@ internal sealed unsafe class PhaseSplitConvolution : RearrangedConvolution
 
     private static int Ceiling(int value, int by) => (value + by - 1) / by;
 
-    /// <summary>sub[m, n] = full[dh·m + r, dw·n + s], 0 where that lies outside the plane.</summary>
-    private static void GatherPlane(float* full, float* sub, int fullH, int fullW, int subH, int subW, int r, int s, int dh, int dw)
-    {
-        for (var m = 0; m < subH; m++)
-        {
-            var row = sub + ((long)m * subW);
-            var y = (dh * m) + r;
-            if (y >= fullH)
-            {
-                new Span<float>(row, subW).Clear();
-                continue;
-            }
-
-            var source = full + ((long)y * fullW) + s;
-            var count = Math.Min(subW, Ceiling(fullW - s, dw));
-            for (var n = 0; n < count; n++)
-            {
-                row[n] = source[(long)n * dw];
-            }
-
-            new Span<float>(row + count, subW - count).Clear();
-        }
-    }
-
-    /// <summary>full[dh·m + r, dw·n + s] = sub[m, n] for the positions inside the plane.</summary>
-    private static void ScatterPlane(float* sub, float* full, int fullH, int fullW, int subH, int subW, int r, int s, int dh, int dw)
-    {
-        var rows = Math.Min(subH, Ceiling(fullH - r, dh));
-        var count = Math.Min(subW, Ceiling(fullW - s, dw));
-        for (var m = 0; m < rows; m++)
-        {
-            var row = sub + ((long)m * subW);
-            var target = full + ((long)((dh * m) + r) * fullW) + s;
-            for (var n = 0; n < count; n++)
-            {
-                target[(long)n * dw] = row[n];
-            }
-        }
-    }
-
     private void Run(Pass pass, Tensor from, Tensor to)
     {
         (_pass, _from, _to) = (pass, from, to);

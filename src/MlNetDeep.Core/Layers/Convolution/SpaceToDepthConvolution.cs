@@ -115,47 +115,18 @@ internal sealed unsafe class SpaceToDepthConvolution : RearrangedConvolution
 
             for (var c = 0; c < outer.ImageChannels; c++)
             {
-                for (var r = 0; r < sh; r++)
+                var image = full + ((long)c * h * w);
+                for (var phase = 0; phase < sh * sw; phase++)
                 {
-                    for (var q = 0; q < sw; q++)
+                    int r = phase / sw, q = phase % sw;
+                    var plane = phases + ((long)((c * sh * sw) + phase) * ph * pw);
+                    if (_scatter)
                     {
-                        var plane = phases + ((long)((((c * sh) + r) * sw) + q) * ph * pw);
-                        var image = full + ((long)c * h * w);
-                        for (var u = 0; u < ph; u++)
-                        {
-                            var y = (sh * u) + r - outer.PadTop;
-                            var row = plane + ((long)u * pw);
-                            if ((uint)y >= (uint)h)
-                            {
-                                if (!_scatter)
-                                {
-                                    new Span<float>(row, pw).Clear();
-                                }
-
-                                continue;
-                            }
-
-                            var source = image + ((long)y * w);
-                            for (var v = 0; v < pw; v++)
-                            {
-                                var x = (sw * v) + q - outer.PadLeft;
-                                if ((uint)x >= (uint)w)
-                                {
-                                    if (!_scatter)
-                                    {
-                                        row[v] = 0f;
-                                    }
-                                }
-                                else if (_scatter)
-                                {
-                                    source[x] = row[v];
-                                }
-                                else
-                                {
-                                    row[v] = source[x];
-                                }
-                            }
-                        }
+                        ScatterPlane(plane, image, h, w, ph, pw, r - outer.PadTop, q - outer.PadLeft, sh, sw);
+                    }
+                    else
+                    {
+                        GatherPlane(image, plane, h, w, ph, pw, r - outer.PadTop, q - outer.PadLeft, sh, sw);
                     }
                 }
             }

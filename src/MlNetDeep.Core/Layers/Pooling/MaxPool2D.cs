@@ -33,7 +33,6 @@ public sealed class MaxPool2D : Pooling2D
     private readonly LayerJob _pairJob;
     private int[] _argmax = [];
     private bool _windowsOnly;
-    private bool _argmaxValid;
     private byte[] _codes = [];
     private bool _codesValid;
     private bool _rectifyNext;
@@ -111,7 +110,6 @@ public sealed class MaxPool2D : Pooling2D
         {
             // Inference records no positions: the separable form (the same bits) where it runs.
             _windowsOnly = !training && SeparableMaxPooling.Supports(Stride);
-            _argmaxValid = !_windowsOnly;
             return false;
         }
 
@@ -126,12 +124,11 @@ public sealed class MaxPool2D : Pooling2D
     {
         if (!IsPairwise)
         {
-            if (!_argmaxValid)
+            if (_windowsOnly)
             {
                 // The forward pass was for inference and recorded no positions: find them again (same outputs).
                 _windowsOnly = false;
                 ForwardPlanes(x.Rows);
-                _argmaxValid = true;
             }
 
             return false;
