@@ -1,4 +1,6 @@
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using MlNetDeep.Kernels;
 using MlNetDeep.Tensors;
 
@@ -38,6 +40,10 @@ internal sealed unsafe class UnrolledConvolution
     private readonly int _depth;
     private readonly int[] _taps;
     private readonly (int Output, int Input, int Tap)[] _pairs;
+
+    // Per output position o and column (ci, i) of M: the offset ci·kh·kw + tap of the weight M's entry takes within its
+    // output channel's filter, −1 where no tap joins o and i (M's rows built by gathers, see BuildRows).
+    private readonly int[] _rowOffsets;
     private readonly float[] _matrix;
     private readonly float[] _expandedBias;
     private readonly LayerJob _job;
@@ -67,6 +73,17 @@ internal sealed unsafe class UnrolledConvolution
         }
 
         _pairs = [.. pairs];
+        var kernel = g.KernelHeight * g.KernelWidth;
+        _rowOffsets = new int[g.Positions * _depth];
+        for (var o = 0; o < g.Positions; o++)
+        {
+            for (var column = 0; column < _depth; column++)
+            {
+                var tap = taps[(o * inputs) + (column % inputs)];
+                _rowOffsets[(o * _depth) + column] = tap < 0 ? -1 : (column / inputs * kernel) + tap;
+            }
+        }
+
         _matrix = new float[(long)_rows * _depth];
         _expandedBias = new float[_rows];
         _job = new LayerJob(RunBlock);
@@ -226,6 +243,12 @@ internal sealed unsafe class UnrolledConvolution
         var inputs = g.ImageHeight * g.ImageWidth;
         var first = (int)((long)g.ColumnChannels * block / Blocks);
         var end = (int)((long)g.ColumnChannels * (block + 1) / Blocks);
+        if (phase == 0 && Avx2.IsSupported)
+        {
+            BuildRows(first, end);
+            return;
+        }
+
         fixed (float* m0 = phase == 0 ? _matrix : _matrixGradient)
         fixed ((int Output, int Input, int Tap)* pairs = _pairs)
         {
@@ -248,6 +271,43 @@ internal sealed unsafe class UnrolledConvolution
                             // Pairs of one tap are added in pair order: the same sums on any core count.
                             w[pairs[p].Tap] += *entry;
                         }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes M's rows of output channels [<paramref name="first"/>, <paramref name="end"/>) whole, zeros included: each
+    /// row is gathered from its channel's filter eight entries at a time by the offsets of its output position, so M is
+    /// written in order instead of one tap at a time (a 256-channel layer on 2x2 images: 1M entries a forward pass).
+    /// </summary>
+    private void BuildRows(int first, int end)
+    {
+        var g = _g;
+        var filter = (long)g.ImageChannels * g.KernelHeight * g.KernelWidth;
+        var depth = _depth;
+        fixed (float* m0 = _matrix)
+        fixed (int* offsets0 = _rowOffsets)
+        {
+            for (var co = first; co < end; co++)
+            {
+                var w = _weight + (co * filter);
+                for (var o = 0; o < g.Positions; o++)
+                {
+                    var m = m0 + (((long)co * g.Positions) + o) * depth;
+                    var offsets = offsets0 + ((long)o * depth);
+                    var j = 0;
+                    for (; j + 8 <= depth; j += 8)
+                    {
+                        var index = Avx.LoadVector256(offsets + j);
+                        var taken = Avx2.CompareGreaterThan(index, Vector256.Create(-1)).AsSingle();
+                        Avx.Store(m + j, Avx2.GatherMaskVector256(Vector256<float>.Zero, w, index, taken, sizeof(float)));
+                    }
+
+                    for (; j < depth; j++)
+                    {
+                        m[j] = offsets[j] < 0 ? 0f : w[offsets[j]];
                     }
                 }
             }

@@ -1,4 +1,5 @@
 using MlNetDeep.Serialization;
+using MlNetDeep.Tensors;
 
 namespace MlNetDeep.Layers;
 
@@ -35,30 +36,36 @@ public sealed class AvgPool2D : Pooling2D
     /// <inheritdoc />
     public override LayerDescription Describe() => new("AvgPool2D", Name, GeometrySettings());
 
-    /// <summary>True for 1×1 windows at stride 1 (a global pooling of 1×1 maps, as in a ResNet on 32×32 images): the identity.</summary>
+    /// <summary>True for 1×1 windows at stride 1 (a global pooling of 1×1 maps, as in a ResNet on 32×32 images): the identity, a copy of the batch.</summary>
     private bool IsIdentity => Size == 1 && Stride == 1;
 
     /// <inheritdoc />
-    protected override void ForwardPlane(int plane, ReadOnlySpan<float> x, Span<float> y)
+    private protected override bool ForwardBatch(Tensor x, Tensor y, bool training)
     {
-        if (IsIdentity)
+        if (!IsIdentity)
         {
-            x[..y.Length].CopyTo(y);
-            return;
+            return false;
         }
 
-        SumWindows(x, y, average: true);
+        x.Span.CopyTo(y.Span);
+        return true;
     }
 
     /// <inheritdoc />
-    protected override void BackwardPlane(int plane, ReadOnlySpan<float> dy, Span<float> dx)
+    private protected override bool BackwardBatch(Tensor x, Tensor y, Tensor dy, Tensor dx)
     {
-        if (IsIdentity)
+        if (!IsIdentity)
         {
-            dy.CopyTo(dx);
-            return;
+            return false;
         }
 
-        SpreadWindows(dy, dx, average: true, 1f);
+        dy.Span.CopyTo(dx.Span);
+        return true;
     }
+
+    /// <inheritdoc />
+    protected override void ForwardPlane(int plane, ReadOnlySpan<float> x, Span<float> y) => SumWindows(x, y, average: true);
+
+    /// <inheritdoc />
+    protected override void BackwardPlane(int plane, ReadOnlySpan<float> dy, Span<float> dx) => SpreadWindows(dy, dx, average: true, 1f);
 }

@@ -20,6 +20,9 @@ public class SeparableMaxPoolingTests
     [TestCase(2, 2, 0, 0, 0, 0, 9, 9)]       // odd planes: not the pairwise kernel
     [TestCase(2, 1, 1, 0, 0, 1, 5, 33)]
     [TestCase(4, 2, 0, 0, 0, 0, 12, 12)]
+    [TestCase(3, 1, 1, 1, 1, 1, 7, 16)]      // rows of 16 and of fewer: one load a row, permuted
+    [TestCase(5, 2, 2, 2, 2, 2, 10, 13)]
+    [TestCase(3, 2, 0, 2, 1, 1, 8, 14)]
     public void InferenceGivesTheBitsOfTheWindowByWindowForm(int size, int stride, int top, int bottom, int left, int right, int height, int width)
     {
         var pool = new MaxPool2D(size, stride, Padding.Explicit(top, bottom, left, right));
