@@ -66,6 +66,12 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
     /// <summary>The most values of one slot's input transform (1 Mi floats), which caps the columns for many channels.</summary>
     private const int MaxTransformValues = 1 << 20;
 
+    /// <summary>
+    /// The fewest values of U (16 per filter: 256 → 256 channels make 1M) for which a batch whose tiles fit one block has
+    /// its element GEMMs shared by the cores instead of its tiles, and its weights compared with U's source on two cores.
+    /// </summary>
+    internal const long SharedFilterValues = 1L << 20;
+
     /// <summary>Elements of a 4x4 transform.</summary>
     private const int Elements = 16;
 
@@ -95,6 +101,10 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
     private int _rows;
     private int _perBlock;
     private bool _byElement;
+    private int _transformParts;
+    private int _transformPhase;
+    private bool _compare;
+    private bool _differs;
     private int _filterParts;
     private float* _weight;
 
@@ -194,12 +204,21 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
         }
 
         PrepareFilters(weight, weightsFixed);
+        var g = _g;
 
         // At least one block per core when the batch has the tile rows (a block's GEMMs are too small to share); a tile's
         // values do not depend on the blocks it is cut into.
         var threads = WorkerPool.IsInsideJob ? 1 : WorkerPool.MaxDegreeOfParallelism;
         var rows = samples * _tilesHigh;
         _perBlock = Math.Min(_blockRows, (rows + threads - 1) / threads);
+
+        // A filter bank of at least SharedFilterValues values of U (256 → 256 channels: 1M, 4 MB) whose tiles fit one block is
+        // read once, its element GEMMs shared by the cores, instead of whole by every core for its share of the tiles.
+        if (_vector && threads > 1 && rows <= _blockRows && (long)g.ImageChannels * g.ColumnChannels * Elements >= SharedFilterValues)
+        {
+            _perBlock = rows;
+        }
+
         var blocks = (rows + _perBlock - 1) / _perBlock;
         var slots = blocks > 1 ? Math.Min(blocks, threads) : 1;
         if (_slotBusy.Length < slots)
@@ -226,13 +245,15 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
             }
             else
             {
-                // One block (a small batch, or a call inside another job): its 16 element GEMMs are shared by the cores
-                // when there are several, each GEMM whole on one core (a GEMM of a few columns is too small to split).
-                TransformInputs(0, rows, 0);
+                // One block (a small batch, a large filter bank, or a call inside another job): its 16 element GEMMs are
+                // shared by the cores when there are several, each GEMM whole on one core (a GEMM of a few columns is too
+                // small to split), and so are the transforms, by tile rows.
+                Transform(0, rows, threads);
                 if (threads > 1)
                 {
                     _byElement = true;
                     WorkerPool.For(Elements, this);
+                    _byElement = false;
                 }
                 else
                 {
@@ -242,7 +263,7 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
                     }
                 }
 
-                TransformOutputs(0, rows, 0);
+                Transform(1, rows, threads);
             }
         }
         finally
@@ -278,6 +299,36 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
             return;
         }
 
+        if (_transformParts > 0)
+        {
+            var first = (int)((long)_rows * index / _transformParts);
+            var count = (int)((long)_rows * (index + 1) / _transformParts) - first;
+            if (_transformPhase == 0)
+            {
+                TransformInputs(first, count, 0, 0);
+            }
+            else
+            {
+                TransformOutputs(first, count, 0, 0);
+            }
+
+            return;
+        }
+
+        if (_compare)
+        {
+            var size = _filtersSource.Length;
+            var first = (int)((long)size * index / 2);
+            var end = (int)((long)size * (index + 1) / 2);
+            var source = MemoryMarshal.Cast<float, int>(_filtersSource.AsSpan(first, end - first));
+            if (!MemoryMarshal.Cast<float, int>(new ReadOnlySpan<float>(_weight + first, end - first)).SequenceEqual(source))
+            {
+                _differs = true;
+            }
+
+            return;
+        }
+
         var slot = 0;
         while (Interlocked.CompareExchange(ref _slotBusy[slot], 1, 0) != 0)
         {
@@ -306,7 +357,10 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
     /// V of tile rows [first, first + count) of the batch (row r is sample r / tilesHigh's tile row r mod tilesHigh) into
     /// the slot's V, column (r − first)·tilesWide + tile.
     /// </summary>
-    private void TransformInputs(int first, int count, int slot)
+    private void TransformInputs(int first, int count, int slot) => TransformInputs(first, count, slot, first);
+
+    /// <summary>As above, the columns counted from tile row <paramref name="origin"/> (the block's first).</summary>
+    private void TransformInputs(int first, int count, int slot, int origin)
     {
         var g = _g;
         fixed (float* v = _inputs[slot], plane = _planes[slot])
@@ -320,7 +374,7 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
                 for (var c = 0; c < g.ImageChannels; c++)
                 {
                     var source = x + ((long)c * g.ImageHeight * g.ImageWidth);
-                    var target = v + ((long)c * _ld) + ((row - first) * _tilesWide);
+                    var target = v + ((long)c * _ld) + ((row - origin) * _tilesWide);
                     if (_vector)
                     {
                         TransformInputRows(source, target, top, end);
@@ -333,6 +387,39 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
 
                 row += end - top;
             }
+        }
+    }
+
+    /// <summary>
+    /// The input (<paramref name="phase"/> 0) or output (1) transforms of a single block of <paramref name="rows"/> tile
+    /// rows on slot 0, cut by tile rows between the cores when there are several (each tile is transformed alone).
+    /// </summary>
+    private void Transform(int phase, int rows, int threads)
+    {
+        var parts = _vector ? Math.Min(threads, rows) : 1;
+        if (parts <= 1)
+        {
+            if (phase == 0)
+            {
+                TransformInputs(0, rows, 0);
+            }
+            else
+            {
+                TransformOutputs(0, rows, 0);
+            }
+
+            return;
+        }
+
+        _transformParts = parts;
+        _transformPhase = phase;
+        try
+        {
+            WorkerPool.For(parts, this);
+        }
+        finally
+        {
+            _transformParts = 0;
         }
     }
 
@@ -353,7 +440,10 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
     }
 
     /// <summary>The outputs of tile rows [first, first + count) of the batch from the slot's M, with the bias.</summary>
-    private void TransformOutputs(int first, int count, int slot)
+    private void TransformOutputs(int first, int count, int slot) => TransformOutputs(first, count, slot, first);
+
+    /// <summary>As above, the columns counted from tile row <paramref name="origin"/> (the block's first).</summary>
+    private void TransformOutputs(int first, int count, int slot, int origin)
     {
         var g = _g;
         fixed (float* m = _products[slot])
@@ -366,7 +456,7 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
                 var y = _y + ((long)sample * g.ColumnSideSize);
                 for (var c = 0; c < g.ColumnChannels; c++)
                 {
-                    var source = m + ((long)c * _ld) + ((row - first) * _tilesWide);
+                    var source = m + ((long)c * _ld) + ((row - origin) * _tilesWide);
                     var target = y + ((long)c * g.Positions);
                     var bias = _bias == null ? 0f : _bias[c];
                     if (_vector)
@@ -636,8 +726,7 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
             _filtersSource = new float[size];
         }
 
-        var weights = new ReadOnlySpan<float>(weight, size);
-        if (_filtersValid && (weightsFixed || MemoryMarshal.Cast<float, int>(weights).SequenceEqual(MemoryMarshal.Cast<float, int>(_filtersSource.AsSpan()))))
+        if (_filtersValid && (weightsFixed || SameWeights(weight)))
         {
             return;
         }
@@ -665,6 +754,34 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
         }
 
         _filtersValid = true;
+    }
+
+    /// <summary>
+    /// True when the weights are bit for bit those U was made from; a large bank (at least <see cref="SharedFilterValues"/>
+    /// / 16 weights) is compared in two halves on two cores, the comparison being memory traffic.
+    /// </summary>
+    private bool SameWeights(float* weight)
+    {
+        var size = _filtersSource.Length;
+        if (WorkerPool.IsInsideJob || WorkerPool.MaxDegreeOfParallelism < 2 || (long)size * Elements < SharedFilterValues)
+        {
+            return MemoryMarshal.Cast<float, int>(new ReadOnlySpan<float>(weight, size)).SequenceEqual(MemoryMarshal.Cast<float, int>(_filtersSource.AsSpan()));
+        }
+
+        _weight = weight;
+        _compare = true;
+        _differs = false;
+        try
+        {
+            WorkerPool.For(2, this);
+        }
+        finally
+        {
+            _compare = false;
+            _weight = null;
+        }
+
+        return !_differs;
     }
 
     /// <summary>

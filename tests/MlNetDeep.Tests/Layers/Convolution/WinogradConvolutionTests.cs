@@ -93,6 +93,7 @@ public class WinogradConvolutionTests
     [TestCase(64, 28, 2)]
     [TestCase(64, 56, 2)]
     [TestCase(64, 33, 3)]
+    [TestCase(256, 4, 5)]     // a bank of 1M filter values whose tiles fit one block: elements shared by the cores
     [NonParallelizable]
     public void AgreesWithIm2Col(int channels, int side, int batch)
     {
@@ -198,6 +199,7 @@ public class WinogradConvolutionTests
     [TestCase(64, 27)]
     [TestCase(64, 36)]
     [TestCase(32, 33)]
+    [TestCase(256, 3)]
     [NonParallelizable]
     public void ALoneSampleGetsTheBitsItGetsInAnyBatchOnAnyCoreCount(int channels, int side)
     {
@@ -248,6 +250,30 @@ public class WinogradConvolutionTests
 
         var y = conv.Forward(x, false);
         Assert.That(NaiveConvolution.MaxDifference(y, naive.Forward(x, conv.Weight.Value, conv.Bias?.Value, 6, 6)), Is.LessThan(1e-5));
+    }
+
+    /// <summary>
+    /// A large bank's weights are compared with those its transform came from in two halves on two cores: a change in
+    /// either half alone is seen, on any thread count.
+    /// </summary>
+    [TestCase(0)]
+    [TestCase(-1)]
+    [NonParallelizable]
+    public void AChangeOfOneWeightOfALargeBankIsSeen(int which)
+    {
+        var conv = Layer(256, 3, out var viaWinograd);
+        Assert.That(viaWinograd, Is.True);
+        var x = TestData.Random(2, 4, 256, 3, 3);
+        var naive = new NaiveConvolution(3, 3, 1, 1, 1, 1, 1, 1, 1);
+        var w = conv.Weight.Value.Span;
+        var index = which < 0 ? w.Length + which : which;
+        foreach (var degree in ThreadCounts.Degrees)
+        {
+            ThreadCounts.With(degree, () => conv.Forward(x, false));
+            conv.Weight.Value.Span[index] += 0.75f;
+            var y = ThreadCounts.With(degree, () => conv.Forward(x, false));
+            Assert.That(NaiveConvolution.MaxDifference(y, naive.Forward(x, conv.Weight.Value, conv.Bias?.Value, 3, 3)), Is.LessThan(1e-4), $"{degree} threads");
+        }
     }
 
     /// <summary>Without AVX-512 (scalar transforms) images past 30 wide and 1,024 positions, and those the direct kernels take, are not Winograd's.</summary>
