@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace MlNetDeep.Layers;
 
@@ -28,6 +29,12 @@ internal static unsafe class Im2Col
     /// </summary>
     public static void Lower(in ConvolutionGeometry g, float* image, float* columns, int rowStride, int firstRow, int endRow)
     {
+        if (Avx2.IsSupported && firstRow == 0 && endRow == g.OutputHeight && g.Positions <= SmallOutput)
+        {
+            LowerSmall(g, image, columns, rowStride);
+            return;
+        }
+
         var wo = g.OutputWidth;
         var positions = rowStride;
         var row = 0;
@@ -76,6 +83,73 @@ internal static unsafe class Im2Col
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>The most output positions lowered by gathers (<see cref="LowerSmall"/>): two 8-lane gathers a row.</summary>
+    internal const int SmallOutput = 16;
+
+    /// <summary>
+    /// im2col of an output of at most <see cref="SmallOutput"/> positions (a ResNet's strided convolutions and projections
+    /// at 32×32: 4×4, 2×2, 1×1 outputs), where the row-by-row copies are runs of one to four values: each kernel tap's
+    /// image offsets for every output position are computed once, and each row (channel, tap) is then one or two masked
+    /// gathers from the channel's plane, zeros where the tap falls in the padding.
+    /// </summary>
+    private static void LowerSmall(in ConvolutionGeometry g, float* image, float* columns, int rowStride)
+    {
+        var positions = g.Positions;
+        var taps = g.KernelHeight * g.KernelWidth;
+        var plane = (long)g.ImageHeight * g.ImageWidth;
+        var offsets = stackalloc int[SmallOutput];
+        var lanes = Vector256<int>.Indices;
+        var lowCount = Vector256.Create(Math.Min(positions, 8));
+        var highCount = Vector256.Create(Math.Max(positions - 8, 0));
+        for (var ki = 0; ki < g.KernelHeight; ki++)
+        {
+            for (var kj = 0; kj < g.KernelWidth; kj++)
+            {
+                // offsets[p]: the image position tap (ki, kj) reads for output position p, −1 in the padding.
+                for (var p = 0; p < SmallOutput; p++)
+                {
+                    var oy = p / g.OutputWidth;
+                    var ox = p - (oy * g.OutputWidth);
+                    var iy = (oy * g.StrideHeight) - g.PadTop + (ki * g.DilationHeight);
+                    var ix = (ox * g.StrideWidth) - g.PadLeft + (kj * g.DilationWidth);
+                    offsets[p] = p < positions && (uint)iy < (uint)g.ImageHeight && (uint)ix < (uint)g.ImageWidth ? (iy * g.ImageWidth) + ix : -1;
+                }
+
+                var low = Vector256.Load(offsets);
+                var high = Vector256.Load(offsets + 8);
+                var lowTaken = Vector256.GreaterThan(low, Vector256.Create(-1)).AsSingle();
+                var highTaken = Vector256.GreaterThan(high, Vector256.Create(-1)).AsSingle();
+                var lowStore = Vector256.LessThan(lanes, lowCount).AsSingle();
+                var highStore = Vector256.LessThan(lanes, highCount).AsSingle();
+                var row = (ki * g.KernelWidth) + kj;
+                for (var c = 0; c < g.ImageChannels; c++, row += taps)
+                {
+                    var source = image + (c * plane);
+                    var destination = columns + ((long)row * rowStride);
+                    Store(destination, positions, lowStore, Avx2.GatherMaskVector256(Vector256<float>.Zero, source, low, lowTaken, sizeof(float)));
+                    if (positions > 8)
+                    {
+                        Store(destination + 8, positions - 8, highStore, Avx2.GatherMaskVector256(Vector256<float>.Zero, source, high, highTaken, sizeof(float)));
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>The first <paramref name="count"/> lanes of <paramref name="values"/> (a whole store for 8 or more).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(float* destination, int count, Vector256<float> mask, Vector256<float> values)
+    {
+        if (count >= 8)
+        {
+            values.Store(destination);
+        }
+        else
+        {
+            Avx.MaskStore(destination, mask, values);
         }
     }
 
