@@ -70,6 +70,7 @@ internal sealed unsafe class ConvolutionEngine
     private readonly bool _direct;
     private readonly UnrolledConvolution? _unrolled;
     private readonly WinogradConvolution? _winograd;
+    private readonly Winograd4Convolution? _winograd4;
     private readonly WinogradConvolution? _winogradGradient;
     private readonly RearrangedConvolution? _rearranged;
     private readonly bool _directInputGradient;
@@ -91,6 +92,7 @@ internal sealed unsafe class ConvolutionEngine
         _direct = _unrolled is null && DirectConvolution.Supports(geometry);
         _directInputGradient = _direct && DirectConvolution.SupportsInputGradient(geometry);
         _winograd = _unrolled is null && (!_direct || WinogradConvolution.OutrunsDirectKernels(geometry)) ? WinogradConvolution.TryCreate(geometry) : null;
+        _winograd4 = _winograd is not null ? Winograd4Convolution.TryCreate(geometry) : null;
         _winogradGradient = _unrolled is null && !_direct ? WinogradConvolution.TryCreateInputGradient(geometry) : null;
         _rearranged = _unrolled is not null ? null
             : (PhaseSplits ? PhaseSplitConvolution.TryCreate(geometry) : null)
@@ -137,6 +139,9 @@ internal sealed unsafe class ConvolutionEngine
     /// <summary>True when <see cref="Lower"/> runs by Winograd's F(2x2, 3x3) (<see cref="WinogradConvolution"/>).</summary>
     public bool ForwardByWinograd => _winograd is not null;
 
+    /// <summary>True when inference passes run by Winograd's F(4x4, 3x3) (<see cref="Winograd4Convolution"/>).</summary>
+    public bool InferenceByWinograd4 => _winograd4 is not null;
+
     /// <summary>True when <see cref="LowerBackward"/>'s input gradient runs by Winograd's F(2x2, 3x3).</summary>
     public bool InputGradientByWinograd => _winogradGradient is not null;
 
@@ -151,8 +156,13 @@ internal sealed unsafe class ConvolutionEngine
     internal static bool SplitSmallOutputs { get; set; } = true;
 
     /// <summary>columnSide[n] = W·im2col(image[n]) + bias (one per column-side channel).</summary>
-    public void Lower(Tensor image, Tensor columnSide, Tensor weight, Tensor? bias) =>
-        Run(Mode.Lower, image, columnSide, weight, bias, null, null, null);
+    /// <param name="image">The images.</param>
+    /// <param name="columnSide">The outputs.</param>
+    /// <param name="weight">The weights.</param>
+    /// <param name="bias">The bias, or null.</param>
+    /// <param name="inference">True for an inference pass (no backward pass follows): it may run on forms kept for inference.</param>
+    public void Lower(Tensor image, Tensor columnSide, Tensor weight, Tensor? bias, bool inference = false) =>
+        Run(Mode.Lower, image, columnSide, weight, bias, null, null, null, inference);
 
     /// <summary>image[n] = col2im(Wᵀ·columnSide[n]) + bias (one per image channel).</summary>
     public void Raise(Tensor columnSide, Tensor image, Tensor weight, Tensor? bias) =>
@@ -172,7 +182,7 @@ internal sealed unsafe class ConvolutionEngine
     public void RaiseBackward(Tensor columnSide, Tensor dImage, Tensor weight, Tensor? weightGradient, Tensor? biasGradient, Tensor? columnSideGradient) =>
         Run(Mode.RaiseBackward, dImage, columnSide, weight, null, weightGradient, biasGradient, columnSideGradient);
 
-    private void Run(Mode mode, Tensor image, Tensor columnSide, Tensor weight, Tensor? bias, Tensor? dWeight, Tensor? dBias, Tensor? target)
+    private void Run(Mode mode, Tensor image, Tensor columnSide, Tensor weight, Tensor? bias, Tensor? dWeight, Tensor? dBias, Tensor? target, bool inference = false)
     {
         var samples = image.Rows;
         if (_rearranged is not null && mode is Mode.Lower or Mode.LowerBackward)
@@ -181,7 +191,7 @@ internal sealed unsafe class ConvolutionEngine
             // phases stacked as channels (see PhaseSplitConvolution and SpaceToDepthConvolution).
             if (mode == Mode.Lower)
             {
-                _rearranged.Lower(image, columnSide, weight, bias);
+                _rearranged.Lower(image, columnSide, weight, bias, inference);
             }
             else
             {
@@ -205,6 +215,17 @@ internal sealed unsafe class ConvolutionEngine
                 {
                     _unrolled.Backward(x, side, samples, w, dW, dB, dX);
                 }
+            }
+
+            return;
+        }
+
+        if (_winograd4 is not null && inference && mode == Mode.Lower)
+        {
+            // Inference with 32 to 128 channels: Winograd's F(4x4, 3x3), channels in the vectors.
+            fixed (float* x = image.Data, side = columnSide.Data, w = weight.Data, b = bias?.Data)
+            {
+                _winograd4.Forward(x, side, samples, w, weight.ValuesFixed, b);
             }
 
             return;

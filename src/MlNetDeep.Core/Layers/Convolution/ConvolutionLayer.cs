@@ -97,6 +97,9 @@ public abstract class ConvolutionLayer : Layer
     /// <summary>True when the forward pass is computed by Winograd's F(2x2, 3x3) (<see cref="WinogradConvolution"/>); for tests.</summary>
     internal bool ForwardByWinograd => !IsTransposed && _engine is { ForwardByWinograd: true };
 
+    /// <summary>True when the inference passes run by Winograd's F(4x4, 3x3).</summary>
+    internal bool InferenceByWinograd4 => !IsTransposed && _engine is { InferenceByWinograd4: true };
+
     /// <summary>True when a dilated convolution runs as an ordinary one on its images' phases (<see cref="PhaseSplitConvolution"/>); for tests.</summary>
     internal bool ByPhases => !IsTransposed && _engine is { ByPhases: true };
 
@@ -116,7 +119,7 @@ public abstract class ConvolutionLayer : Layer
         }
         else
         {
-            _engine!.Lower(input, y, Weight.Value, _bias?.Value);
+            _engine!.Lower(input, y, Weight.Value, _bias?.Value, inference: !training);
         }
 
         _input = input;

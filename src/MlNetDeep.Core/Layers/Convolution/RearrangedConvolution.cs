@@ -11,7 +11,7 @@ namespace MlNetDeep.Layers;
 internal abstract unsafe class RearrangedConvolution : ParallelJob
 {
     /// <summary>columnSide = the convolution of image (+ bias).</summary>
-    public abstract void Lower(Tensor image, Tensor columnSide, Tensor weight, Tensor? bias);
+    public abstract void Lower(Tensor image, Tensor columnSide, Tensor weight, Tensor? bias, bool inference);
 
     /// <summary>The backward pass of <see cref="Lower"/>: weightGradient and biasGradient added to, imageGradient written; null targets are skipped.</summary>
     public abstract void LowerBackward(Tensor image, Tensor dColumnSide, Tensor weight, Tensor? weightGradient, Tensor? biasGradient, Tensor? imageGradient);
