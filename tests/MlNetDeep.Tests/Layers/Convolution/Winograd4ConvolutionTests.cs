@@ -17,6 +17,7 @@ public class Winograd4ConvolutionTests
     [TestCase(64, 64, 16, ExpectedResult = true)]     // DeepLab's atrous convolutions on their phases
     [TestCase(32, 16, 11, ExpectedResult = true)]
     [TestCase(64, 64, 56, ExpectedResult = false)]    // large outputs: F(2x2, 3x3)
+    [TestCase(128, 128, 16, ExpectedResult = false)]
     [TestCase(16, 32, 16, ExpectedResult = false)]    // too few input channels: the direct kernels
     [TestCase(256, 256, 14, ExpectedResult = false)]  // too many: U read by every block
     [TestCase(64, 64, 3, ExpectedResult = false)]     // less than one tile
