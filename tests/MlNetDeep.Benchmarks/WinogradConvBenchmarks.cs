@@ -6,9 +6,9 @@ namespace MlNetDeep.Benchmarks;
 
 /// <summary>
 /// The 3x3 stride-1 convolutions of ResNet on 32x32 images (8x8 and 4x4 stages) and at 224x224 (14x14 and 7x7), the
-/// forward pass of a batch through Winograd's F(2x2, 3x3) (<see cref="WinogradConvolution"/>) against the batch-folded
-/// im2col + GEMM path they took before, on one thread: batch 128 at 32x32 (what each core runs when batch-256 inference is
-/// cut into one group per core), batch 16 at 224x224.
+/// inference pass of a batch through Winograd's F(4x4, 3x3) (<see cref="Winograd4Convolution"/>, where it is taken: the
+/// 32x32 stages), F(2x2, 3x3) (<see cref="WinogradConvolution"/>) and the batch-folded im2col + GEMM path, on one thread:
+/// batch 128 at 32x32 (what each core runs when batch-256 inference is cut into one group per core), batch 16 at 224x224.
 /// </summary>
 [MemoryDiagnoser]
 [MinColumn]
@@ -31,8 +31,8 @@ public class WinogradConvBenchmarks
     [Params("64-64 8x8", "128-128 4x4", "256-256 14x14", "512-512 7x7")]
     public string Layer { get; set; } = string.Empty;
 
-    /// <summary>"winograd" (the default path for these shapes) or "im2col".</summary>
-    [Params("winograd", "im2col")]
+    /// <summary>"winograd4" (the default: F(4x4) where taken, else F(2x2)), "winograd" (F(2x2) only) or "im2col".</summary>
+    [Params("winograd4", "winograd", "im2col")]
     public string Path { get; set; } = string.Empty;
 
     [GlobalSetup]
@@ -41,7 +41,8 @@ public class WinogradConvBenchmarks
         var (channels, side) = Layers[Layer];
         _threads = Kernels.WorkerPool.MaxDegreeOfParallelism;
         Kernels.WorkerPool.MaxDegreeOfParallelism = 1;
-        WinogradConvolution.Enabled = Path == "winograd";
+        WinogradConvolution.Enabled = Path != "im2col";
+        Winograd4Convolution.Enabled = Path == "winograd4";
         try
         {
             _layer = new Conv2D(channels, 3, padding: 1, useBias: false);
@@ -53,6 +54,7 @@ public class WinogradConvBenchmarks
         finally
         {
             WinogradConvolution.Enabled = true;
+            Winograd4Convolution.Enabled = true;
         }
     }
 

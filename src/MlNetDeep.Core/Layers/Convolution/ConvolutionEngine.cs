@@ -24,7 +24,8 @@ namespace MlNetDeep.Layers;
 /// weight in the slot's buffer until the chunk ends. Convolutions on tiny images (2x2, 1x1) are one dense matrix and the
 /// batch one GEMM (<see cref="UnrolledConvolution"/>). 3x3 stride-1 convolutions with at least 16 channels a side
 /// compute their forward pass and input gradient by Winograd's F(2x2, 3x3) (<see cref="WinogradConvolution"/>; any image
-/// size with AVX-512, and the forward pass of those the direct kernels take from 32 input channels on). Dilated stride-1
+/// size with AVX-512, and the forward pass of those the direct kernels take from 32 input channels on); their inference
+/// passes on small outputs with 32 to 128 input channels by F(4x4, 3x3) (<see cref="Winograd4Convolution"/>). Dilated stride-1
 /// convolutions run on their images' phases as a batch (<see cref="PhaseSplitConvolution"/>), strided ones on few channels
 /// on their phases as channels (<see cref="SpaceToDepthConvolution"/>), where the faster kernels take the result. Buffers
 /// are kept and reused: steady-state calls allocate nothing.

@@ -17,9 +17,11 @@ namespace MlNetDeep.Layers;
 /// <para>
 /// Points 0, ±1, ±2 and ∞: Bᵀ = [4 0 −5 0 1 0; 0 −4 −4 1 1 0; 0 4 −4 −1 1 0; 0 −2 −1 2 1 0; 0 2 −1 −2 1 0; 0 4 0 −5 0 1],
 /// G = [¼ 0 0; −⅙ −⅙ −⅙; −⅙ ⅙ −⅙; 1⁄24 1⁄12 ⅙; 1⁄24 −1⁄12 ⅙; 0 0 1], Aᵀ = [1 1 1 1 1 0; 0 1 −1 2 −2 0; 0 1 1 4 4 0;
-/// 0 1 −1 8 −8 1]. The values differ from a direct convolution's by rounding only, a few times more than F(2x2)'s
-/// (the transforms scale by up to 8 and 5), which is why the engine takes this form for inference only: training keeps
-/// <see cref="WinogradConvolution"/>'s F(2x2), whose gradients the checks were made with.
+/// 0 1 −1 8 −8 1]. The values differ from a direct convolution's by rounding only (the transforms scale by up to 8 and
+/// 5; the tests hold them to 1e-5 of the output's scale times √(9·Ci)). The engine takes this form for inference passes
+/// only, on outputs of at most <see cref="MaxInputValues"/> input values a sample: training changes the weights at every
+/// step, and U (36·Ci·Co values, 2.25 times F(2x2)'s) would be made again at every forward pass, so the training passes
+/// keep <see cref="WinogradConvolution"/>'s F(2x2) or the direct kernels.
 /// </para>
 /// <para>
 /// A batch is cut into blocks of tile rows (four output rows of one sample; a block may span samples), run on the
@@ -269,7 +271,7 @@ internal sealed unsafe class Winograd4Convolution : ParallelJob
                 var taken = Vector512.LessThan(lanes, Vector512.Create(count)).AsSingle();
                 for (var c = 0; c < 16; c++)
                 {
-                    // Masked loads are kept for the last run (on this machine a masked load is far slower than a plain one).
+                    // Whole runs by plain loads, the last (shorter) one masked.
                     vectors[c] = c >= channels ? Vector512<float>.Zero
                         : count == 16 ? Vector512.Load(source + (c * plane) + p)
                         : Avx512F.MaskLoad(source + (c * plane) + p, taken, Vector512<float>.Zero);

@@ -28,7 +28,9 @@ namespace MlNetDeep.Layers;
 /// <para>
 /// A batch is cut into blocks of tile rows (a tile row is two output rows of one sample's channels; a block holds about
 /// <see cref="TargetColumns"/> tiles, fewer for many channels, and may span samples), run on the worker pool, each on a
-/// slot of buffers kept between calls: the input transform V, the products M and one zero-bordered input plane. Every
+/// slot of buffers kept between calls: the input transform V, the products M and one zero-bordered input plane. A batch
+/// that fits one block (a small one, or one whose filter bank holds at least <see cref="SharedFilterValues"/> values of U)
+/// is one block whose 16 element GEMMs and tile rows the cores share instead, so that a large U is read once. Every
 /// output is computed from its own tile's input only, and each GEMM's depth is the input channels, never split, so a
 /// sample gets the same bits alone as in any batch and on any core count. The filter transform U (stored as each U_eᵀ,
 /// which the GEMM reads in place) is kept with a copy of the weights it came from, so that repeated inference calls skip
@@ -274,8 +276,9 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
     }
 
     /// <summary>
-    /// Runs one part of the filter transform (while <see cref="PrepareFilters"/> runs), one block of tile rows on a free
-    /// slot, or, for a single block, the GEMM of element <paramref name="index"/>.
+    /// Runs one part of the filter transform (while <see cref="PrepareFilters"/> runs) or of the weights' comparison
+    /// (<see cref="SameWeights"/>), one block of tile rows on a free slot, or, for a single block, the GEMM of element
+    /// <paramref name="index"/> or one part of its transforms.
     /// </summary>
     public override void Execute(int index)
     {
