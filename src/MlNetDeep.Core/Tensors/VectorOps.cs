@@ -469,7 +469,7 @@ internal static class VectorOps
     /// Four butterfly stages; the stage for bit b swaps bit b of the row index with bit b of the lane index.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void TransposeTile(float* w, int stride, int lanes, int count, Vector512<float>* v)
+    internal static unsafe void TransposeTile(float* w, int stride, int lanes, int count, Vector512<float>* v)
     {
         Vector512<float> r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15;
         if (lanes == 16 && count == 16)

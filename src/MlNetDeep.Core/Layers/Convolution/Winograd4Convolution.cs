@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using MlNetDeep.Kernels;
+using MlNetDeep.Tensors;
 
 namespace MlNetDeep.Layers;
 
@@ -237,7 +238,6 @@ internal sealed unsafe class Winograd4Convolution : ParallelJob
         var rows = (4 * (end - top)) + 2;
         var plane = (long)h * w;
         var groups = _inputPad / 16;
-        var lanes = Vector512<int>.Indices;
         var vectors = stackalloc Vector512<float>[16];
 
         // The image rows the padded rows [0, rows) hold: [firstRow, endRow); the rest of the buffer is padding.
@@ -268,16 +268,7 @@ internal sealed unsafe class Winograd4Convolution : ParallelJob
             for (var p = firstRow * w; p < last; p += 16)
             {
                 var count = Math.Min(16, last - p);
-                var taken = Vector512.LessThan(lanes, Vector512.Create(count)).AsSingle();
-                for (var c = 0; c < 16; c++)
-                {
-                    // Whole runs by plain loads, the last (shorter) one masked.
-                    vectors[c] = c >= channels ? Vector512<float>.Zero
-                        : count == 16 ? Vector512.Load(source + (c * plane) + p)
-                        : Avx512F.MaskLoad(source + (c * plane) + p, taken, Vector512<float>.Zero);
-                }
-
-                Transpose(vectors);
+                VectorOps.TransposeTile(source + p, (int)plane, channels, count, vectors);
                 for (var j = 0; j < count; j++)
                 {
                     var r = iyRun + g.PadTop - (4 * top);
@@ -422,7 +413,7 @@ internal sealed unsafe class Winograd4Convolution : ParallelJob
                     }
 
                     // o[position] holds 16 channels; after the transpose o[c] holds channel c's 16 positions (row-major 4x4).
-                    Transpose(o);
+                    VectorOps.TransposeTile((float*)o, 16, 16, 16, o);
                     var ox = 4 * tx;
                     var columns = Math.Min(4, wo - ox);
                     var target = y + ((long)16 * group * positions) + ((long)oy * wo) + ox;
@@ -466,94 +457,6 @@ internal sealed unsafe class Winograd4Convolution : ParallelJob
         o[step] = Avx512F.FusedMultiplyAdd(two, difference34, difference12);
         o[2 * step] = Avx512F.FusedMultiplyAdd(four, sum34, sum12);
         o[3 * step] = Avx512F.FusedMultiplyAdd(eight, difference34, difference12) + m5;
-    }
-
-    /// <summary>Transposes 16 vectors of 16 in place: four rounds, each swapping one bit of the row index with one of the column index.</summary>
-    private static void Transpose(Vector512<float>* rows)
-    {
-        Vector512<float> r0 = rows[0], r1 = rows[1], r2 = rows[2], r3 = rows[3], r4 = rows[4], r5 = rows[5], r6 = rows[6], r7 = rows[7], r8 = rows[8], r9 = rows[9], r10 = rows[10], r11 = rows[11], r12 = rows[12], r13 = rows[13], r14 = rows[14], r15 = rows[15];
-        var low1 = SwapLow1;
-        var high1 = SwapHigh1;
-        (r0, r1) = (Avx512F.PermuteVar16x32x2(r0, low1, r1), Avx512F.PermuteVar16x32x2(r0, high1, r1));
-        (r2, r3) = (Avx512F.PermuteVar16x32x2(r2, low1, r3), Avx512F.PermuteVar16x32x2(r2, high1, r3));
-        (r4, r5) = (Avx512F.PermuteVar16x32x2(r4, low1, r5), Avx512F.PermuteVar16x32x2(r4, high1, r5));
-        (r6, r7) = (Avx512F.PermuteVar16x32x2(r6, low1, r7), Avx512F.PermuteVar16x32x2(r6, high1, r7));
-        (r8, r9) = (Avx512F.PermuteVar16x32x2(r8, low1, r9), Avx512F.PermuteVar16x32x2(r8, high1, r9));
-        (r10, r11) = (Avx512F.PermuteVar16x32x2(r10, low1, r11), Avx512F.PermuteVar16x32x2(r10, high1, r11));
-        (r12, r13) = (Avx512F.PermuteVar16x32x2(r12, low1, r13), Avx512F.PermuteVar16x32x2(r12, high1, r13));
-        (r14, r15) = (Avx512F.PermuteVar16x32x2(r14, low1, r15), Avx512F.PermuteVar16x32x2(r14, high1, r15));
-        var low2 = SwapLow2;
-        var high2 = SwapHigh2;
-        (r0, r2) = (Avx512F.PermuteVar16x32x2(r0, low2, r2), Avx512F.PermuteVar16x32x2(r0, high2, r2));
-        (r1, r3) = (Avx512F.PermuteVar16x32x2(r1, low2, r3), Avx512F.PermuteVar16x32x2(r1, high2, r3));
-        (r4, r6) = (Avx512F.PermuteVar16x32x2(r4, low2, r6), Avx512F.PermuteVar16x32x2(r4, high2, r6));
-        (r5, r7) = (Avx512F.PermuteVar16x32x2(r5, low2, r7), Avx512F.PermuteVar16x32x2(r5, high2, r7));
-        (r8, r10) = (Avx512F.PermuteVar16x32x2(r8, low2, r10), Avx512F.PermuteVar16x32x2(r8, high2, r10));
-        (r9, r11) = (Avx512F.PermuteVar16x32x2(r9, low2, r11), Avx512F.PermuteVar16x32x2(r9, high2, r11));
-        (r12, r14) = (Avx512F.PermuteVar16x32x2(r12, low2, r14), Avx512F.PermuteVar16x32x2(r12, high2, r14));
-        (r13, r15) = (Avx512F.PermuteVar16x32x2(r13, low2, r15), Avx512F.PermuteVar16x32x2(r13, high2, r15));
-        var low4 = SwapLow4;
-        var high4 = SwapHigh4;
-        (r0, r4) = (Avx512F.PermuteVar16x32x2(r0, low4, r4), Avx512F.PermuteVar16x32x2(r0, high4, r4));
-        (r1, r5) = (Avx512F.PermuteVar16x32x2(r1, low4, r5), Avx512F.PermuteVar16x32x2(r1, high4, r5));
-        (r2, r6) = (Avx512F.PermuteVar16x32x2(r2, low4, r6), Avx512F.PermuteVar16x32x2(r2, high4, r6));
-        (r3, r7) = (Avx512F.PermuteVar16x32x2(r3, low4, r7), Avx512F.PermuteVar16x32x2(r3, high4, r7));
-        (r8, r12) = (Avx512F.PermuteVar16x32x2(r8, low4, r12), Avx512F.PermuteVar16x32x2(r8, high4, r12));
-        (r9, r13) = (Avx512F.PermuteVar16x32x2(r9, low4, r13), Avx512F.PermuteVar16x32x2(r9, high4, r13));
-        (r10, r14) = (Avx512F.PermuteVar16x32x2(r10, low4, r14), Avx512F.PermuteVar16x32x2(r10, high4, r14));
-        (r11, r15) = (Avx512F.PermuteVar16x32x2(r11, low4, r15), Avx512F.PermuteVar16x32x2(r11, high4, r15));
-        var low8 = SwapLow8;
-        var high8 = SwapHigh8;
-        (r0, r8) = (Avx512F.PermuteVar16x32x2(r0, low8, r8), Avx512F.PermuteVar16x32x2(r0, high8, r8));
-        (r1, r9) = (Avx512F.PermuteVar16x32x2(r1, low8, r9), Avx512F.PermuteVar16x32x2(r1, high8, r9));
-        (r2, r10) = (Avx512F.PermuteVar16x32x2(r2, low8, r10), Avx512F.PermuteVar16x32x2(r2, high8, r10));
-        (r3, r11) = (Avx512F.PermuteVar16x32x2(r3, low8, r11), Avx512F.PermuteVar16x32x2(r3, high8, r11));
-        (r4, r12) = (Avx512F.PermuteVar16x32x2(r4, low8, r12), Avx512F.PermuteVar16x32x2(r4, high8, r12));
-        (r5, r13) = (Avx512F.PermuteVar16x32x2(r5, low8, r13), Avx512F.PermuteVar16x32x2(r5, high8, r13));
-        (r6, r14) = (Avx512F.PermuteVar16x32x2(r6, low8, r14), Avx512F.PermuteVar16x32x2(r6, high8, r14));
-        (r7, r15) = (Avx512F.PermuteVar16x32x2(r7, low8, r15), Avx512F.PermuteVar16x32x2(r7, high8, r15));
-        rows[0] = r0;
-        rows[1] = r1;
-        rows[2] = r2;
-        rows[3] = r3;
-        rows[4] = r4;
-        rows[5] = r5;
-        rows[6] = r6;
-        rows[7] = r7;
-        rows[8] = r8;
-        rows[9] = r9;
-        rows[10] = r10;
-        rows[11] = r11;
-        rows[12] = r12;
-        rows[13] = r13;
-        rows[14] = r14;
-        rows[15] = r15;
-    }
-
-    private static readonly Vector512<int> SwapLow1 = SwapIndices(1).Low;
-    private static readonly Vector512<int> SwapHigh1 = SwapIndices(1).High;
-
-    private static readonly Vector512<int> SwapLow2 = SwapIndices(2).Low;
-    private static readonly Vector512<int> SwapHigh2 = SwapIndices(2).High;
-
-    private static readonly Vector512<int> SwapLow4 = SwapIndices(4).Low;
-    private static readonly Vector512<int> SwapHigh4 = SwapIndices(4).High;
-
-    private static readonly Vector512<int> SwapLow8 = SwapIndices(8).Low;
-    private static readonly Vector512<int> SwapHigh8 = SwapIndices(8).High;
-
-    /// <summary>
-    /// The two-source permutes of one transpose round for <paramref name="bit"/>: lane c of the row without the bit takes
-    /// its own lane c where c lacks the bit, else the partner's lane c − bit; the partner takes lane c + bit of the row
-    /// without it, else its own lane c (indices of 16 and more name the second source).
-    /// </summary>
-    private static (Vector512<int> Low, Vector512<int> High) SwapIndices(int bit)
-    {
-        var lanes = Vector512<int>.Indices;
-        var has = Vector512.Equals(lanes & Vector512.Create(bit), Vector512.Create(bit));
-        var low = Vector512.ConditionalSelect(has, lanes + Vector512.Create(16 - bit), lanes);
-        var high = Vector512.ConditionalSelect(has, lanes + Vector512.Create(16), lanes + Vector512.Create(bit));
-        return (low, high);
     }
 
     /// <summary>
