@@ -13,6 +13,12 @@ namespace MlNetDeep.Layers;
 /// and VGG) runs as one pass: the pooling takes max(0, max(window)) of the ReLU's input and routes gradients only
 /// where that is positive. The results are the same, bit for bit, as running the two layers; the ReLU's own output
 /// (one full-size tensor written and read twice) is skipped, and the ReLU layer's cached state is not updated.
+/// <para>
+/// Inference passes (<c>training: false</c>) run a convolution followed by a <see cref="BatchNormalization"/> and/or a
+/// <see cref="ReLU"/> as one pass: the convolution applies their inference form to its outputs as it writes them (the
+/// same float operations in the same order, so the same bits as running the layers one by one). A backward pass after
+/// such an inference pass first runs the layers one by one again, so that each has the state its backward pass reads.
+/// </para>
 /// </remarks>
 public sealed class Sequential : Layer
 {
@@ -21,6 +27,12 @@ public sealed class Sequential : Layer
 
     private readonly List<Layer> _layers = [];
     private bool[] _fused = [];
+    private ConvolutionEpilogue?[] _epilogues = [];
+    private bool _fusedInference;
+    private Tensor? _inferenceInput;
+
+    /// <summary>Switch for tests and benchmarks: false runs every layer (and, in a <see cref="Graph"/>, every node) on its own in inference passes too.</summary>
+    internal static bool FuseInference { get; set; } = true;
 
     /// <summary>Creates a chain of the given layers.</summary>
     public Sequential(params IEnumerable<Layer> layers)
@@ -30,6 +42,9 @@ public sealed class Sequential : Layer
             Add(layer);
         }
     }
+
+    /// <summary>How many convolutions run the batch norm and/or ReLU after them in their inference passes.</summary>
+    internal int InferenceEpilogues => _epilogues.Count(e => e is not null);
 
     /// <summary>The layers, in order.</summary>
     public IReadOnlyList<Layer> Layers => _layers;
@@ -83,16 +98,46 @@ public sealed class Sequential : Layer
             _fused[i] = _layers[i] is ReLU && _layers[i + 1] is MaxPool2D { IsPairwise: true };
         }
 
+        _epilogues = new ConvolutionEpilogue?[_layers.Count];
+        for (var i = 0; i + 1 < _layers.Count; i++)
+        {
+            if (_layers[i] is not ConvolutionLayer)
+            {
+                continue;
+            }
+
+            // conv → batch norm [→ ReLU] or conv → ReLU; a ReLU that feeds a pairwise max pooling stays with the pooling.
+            var normalization = _layers[i + 1] as BatchNormalization;
+            var next = i + (normalization is null ? 1 : 2);
+            var rectify = next < _layers.Count && _layers[next] is ReLU && !_fused[next];
+            if (normalization is not null || rectify)
+            {
+                _epilogues[i] = new ConvolutionEpilogue(normalization, rectify);
+            }
+        }
+
         return shape;
     }
 
     /// <inheritdoc />
-    protected override Tensor OnForward(Tensor input, bool training)
+    protected override Tensor OnForward(Tensor input, bool training) => Run(input, training, !training && FuseInference);
+
+    /// <summary>The forward pass; <paramref name="fuse"/> runs conv → batch norm → ReLU chains as one pass (inference only).</summary>
+    private Tensor Run(Tensor input, bool training, bool fuse)
     {
         var x = input;
+        _fusedInference = false;
+        _inferenceInput = null;
         for (var i = 0; i < _layers.Count; i++)
         {
-            if (_fused[i])
+            if (fuse && _epilogues[i] is { } epilogue)
+            {
+                x = ((ConvolutionLayer)_layers[i]).ForwardInference(x, epilogue);
+                i += (epilogue.Normalizes ? 1 : 0) + (epilogue.Rectify ? 1 : 0);
+                _fusedInference = true;
+                _inferenceInput = input;
+            }
+            else if (_fused[i])
             {
                 x = ((MaxPool2D)_layers[++i]).ForwardRectified(x, training);
             }
@@ -108,6 +153,13 @@ public sealed class Sequential : Layer
     /// <inheritdoc />
     protected override Tensor OnBackward(Tensor outputGradient)
     {
+        if (_fusedInference)
+        {
+            // The fused inference pass left the absorbed layers without the state their backward passes read (their inputs
+            // and outputs): run the layers one by one again (the same outputs), then go back through them.
+            Run(_inferenceInput!, training: false, fuse: false);
+        }
+
         _layers[0].ComputeInputGradient = ComputeInputGradient;
         var g = outputGradient;
         for (var i = _layers.Count - 1; i >= 0; i--)

@@ -55,6 +55,10 @@ internal sealed unsafe class ConvolutionEngine
     private readonly List<float[]> _columns = [];
     private readonly List<float[]> _weightGradients = [];
     private readonly List<float[]> _biasGradients = [];
+
+    // An inference pass's epilogue while Lower runs, and whether the path taken applied it.
+    private ConvolutionEpilogue? _epilogue;
+    private bool _epilogueApplied;
     private readonly List<float[]> _padded = [];
     private readonly List<float[]> _paddedGradients = [];
     private readonly List<float[]> _lanes = [];
@@ -162,8 +166,30 @@ internal sealed unsafe class ConvolutionEngine
     /// <param name="weight">The weights.</param>
     /// <param name="bias">The bias, or null.</param>
     /// <param name="inference">True for an inference pass (no backward pass follows): it may run on forms kept for inference.</param>
-    public void Lower(Tensor image, Tensor columnSide, Tensor weight, Tensor? bias, bool inference = false) =>
-        Run(Mode.Lower, image, columnSide, weight, bias, null, null, null, inference);
+    /// <param name="epilogue">What an inference pass does to the outputs before returning (a batch normalisation and/or ReLU), or null.</param>
+    public void Lower(Tensor image, Tensor columnSide, Tensor weight, Tensor? bias, bool inference = false, ConvolutionEpilogue? epilogue = null)
+    {
+        epilogue?.Prepare(Geometry.ColumnChannels, Geometry.Positions);
+        _epilogue = epilogue;
+        _epilogueApplied = false;
+        try
+        {
+            Run(Mode.Lower, image, columnSide, weight, bias, null, null, null, inference);
+        }
+        finally
+        {
+            _epilogue = null;
+        }
+
+        if (epilogue is not null && !_epilogueApplied)
+        {
+            // Paths that do not apply it as they write (one pass over the batch's outputs, on every core).
+            fixed (float* side = columnSide.Data)
+            {
+                epilogue.ApplyBatch(side, columnSide.Rows, Geometry.ColumnChannels, Geometry.Positions);
+            }
+        }
+    }
 
     /// <summary>image[n] = col2im(Wᵀ·columnSide[n]) + bias (one per image channel).</summary>
     public void Raise(Tensor columnSide, Tensor image, Tensor weight, Tensor? bias) =>
@@ -226,7 +252,8 @@ internal sealed unsafe class ConvolutionEngine
             // Inference with 32 to 128 channels: Winograd's F(4x4, 3x3), channels in the vectors.
             fixed (float* x = image.Data, side = columnSide.Data, w = weight.Data, b = bias?.Data)
             {
-                _winograd4.Forward(x, side, samples, w, weight.ValuesFixed, b);
+                _winograd4.Forward(x, side, samples, w, weight.ValuesFixed, b, _epilogue);
+                _epilogueApplied = _epilogue is not null;
             }
 
             return;
@@ -237,7 +264,8 @@ internal sealed unsafe class ConvolutionEngine
             // Small images with many channels, 3x3 stride 1: the forward pass by Winograd's F(2x2, 3x3).
             fixed (float* x = image.Data, side = columnSide.Data, w = weight.Data, b = bias?.Data)
             {
-                _winograd.Forward(x, side, samples, w, weight.ValuesFixed, b);
+                _winograd.Forward(x, side, samples, w, weight.ValuesFixed, b, _epilogue);
+                _epilogueApplied = _epilogue is not null;
             }
 
             return;
@@ -341,6 +369,7 @@ internal sealed unsafe class ConvolutionEngine
             }
         }
 
+        _epilogueApplied = _epilogue is not null && mode == Mode.Lower && chunks > 1;
         _job.Set(mode, image, columnSide, weight, bias, dWeight, dBias, target, chunks, direct, fold, blockSamples, accumulate);
         _job.SetFolded(weightSize, trim ? _trimmedWeights : weight.Data, dWeight is null ? null : trim ? _trimmedGradient : dWeight.Data);
         try
@@ -660,6 +689,7 @@ internal sealed unsafe class ConvolutionEngine
                 for (var n = first; n < end; n += j.BlockSamples)
                 {
                     RunFoldedBlock(j, n, Math.Min(j.BlockSamples, end - n), slot, chunk);
+                    ApplyEpilogue(j, n, Math.Min(j.BlockSamples, end - n));
                 }
 
                 return;
@@ -677,6 +707,8 @@ internal sealed unsafe class ConvolutionEngine
                 {
                     RunSample(j, n, slot, chunk);
                 }
+
+                ApplyEpilogue(j, n, 1);
             }
 
             if (lanes is not null)
@@ -690,6 +722,24 @@ internal sealed unsafe class ConvolutionEngine
         finally
         {
             Volatile.Write(ref _slotBusy[slot], 0);
+        }
+    }
+
+    /// <summary>
+    /// An inference pass's epilogue on the outputs of <paramref name="count"/> samples from <paramref name="first"/>, just
+    /// written by this core (only when the batch is cut into several chunks: a single chunk's GEMMs use every core, and the
+    /// epilogue then runs on every core after them).
+    /// </summary>
+    private void ApplyEpilogue(SampleJob j, int first, int count)
+    {
+        if (_epilogue is null || j.Mode != Mode.Lower || j.Chunks == 1)
+        {
+            return;
+        }
+
+        fixed (float* side = j.ColumnSide!.Data)
+        {
+            _epilogue.ApplySamples(side + ((long)first * Geometry.ColumnSideSize), count, Geometry.ColumnChannels, Geometry.Positions);
         }
     }
 

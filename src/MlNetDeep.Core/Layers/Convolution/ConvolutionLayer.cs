@@ -8,7 +8,7 @@ namespace MlNetDeep.Layers;
 /// and backward passes over one <c>ConvolutionEngine</c> — a transposed convolution runs the same kernels with the roles
 /// of input and output swapped.
 /// </summary>
-public abstract class ConvolutionLayer : Layer
+public abstract unsafe class ConvolutionLayer : Layer
 {
     /// <inheritdoc />
     internal override bool IsSampleIndependent => true;
@@ -21,6 +21,7 @@ public abstract class ConvolutionLayer : Layer
     private Tensor? _output;
     private Tensor? _inputGradient;
     private Tensor? _input;
+    private ConvolutionEpilogue? _epilogue;
 
     private protected ConvolutionLayer(
         int filters,
@@ -116,14 +117,40 @@ public abstract class ConvolutionLayer : Layer
         if (IsTransposed)
         {
             _engine!.Raise(input, y, Weight.Value, _bias?.Value);
+            if (_epilogue is not null)
+            {
+                var positions = OutputShape[1] * OutputShape[2];
+                _epilogue.Prepare(Filters, positions);
+                fixed (float* output = y.Data)
+                {
+                    _epilogue.ApplyBatch(output, y.Rows, Filters, positions);
+                }
+            }
         }
         else
         {
-            _engine!.Lower(input, y, Weight.Value, _bias?.Value, inference: !training);
+            _engine!.Lower(input, y, Weight.Value, _bias?.Value, inference: !training, _epilogue);
         }
 
         _input = input;
         return y;
+    }
+
+    /// <summary>
+    /// An inference pass whose outputs go through <paramref name="epilogue"/> (a following batch normalisation and/or ReLU)
+    /// before they are returned: the same values as running those layers after this one.
+    /// </summary>
+    internal Tensor ForwardInference(Tensor input, ConvolutionEpilogue epilogue)
+    {
+        _epilogue = epilogue;
+        try
+        {
+            return Forward(input, training: false);
+        }
+        finally
+        {
+            _epilogue = null;
+        }
     }
 
     /// <inheritdoc />

@@ -81,6 +81,7 @@ internal sealed unsafe class Winograd4Convolution : ParallelJob
     private float* _x;
     private float* _y;
     private float* _bias;
+    private ConvolutionEpilogue? _epilogue;
     private int _rows;
     private int _perBlock;
 
@@ -124,7 +125,8 @@ internal sealed unsafe class Winograd4Convolution : ParallelJob
     /// <param name="weight">The weights.</param>
     /// <param name="weightsFixed">True when the weights can no longer change: U, once made, is kept without a comparison.</param>
     /// <param name="bias">The bias, or null.</param>
-    public void Forward(float* image, float* side, int samples, float* weight, bool weightsFixed, float* bias)
+    /// <param name="epilogue">Applied to the outputs in the output transform (an inference pass's batch normalisation and/or ReLU), or null.</param>
+    public void Forward(float* image, float* side, int samples, float* weight, bool weightsFixed, float* bias, ConvolutionEpilogue? epilogue = null)
     {
         if (samples == 0)
         {
@@ -156,6 +158,7 @@ internal sealed unsafe class Winograd4Convolution : ParallelJob
         _x = image;
         _y = side;
         _bias = bias;
+        _epilogue = epilogue;
         _rows = rows;
         try
         {
@@ -171,6 +174,7 @@ internal sealed unsafe class Winograd4Convolution : ParallelJob
         finally
         {
             _x = _y = _bias = null;
+            _epilogue = null;
         }
     }
 
@@ -377,6 +381,7 @@ internal sealed unsafe class Winograd4Convolution : ParallelJob
         var two = Vector512.Create(2f);
         var four = Vector512.Create(4f);
         var eight = Vector512.Create(8f);
+        var epilogue = _epilogue;
         for (var group = 0; group < groups; group++)
         {
             var channels = Math.Min(16, g.ColumnChannels - (16 * group));
@@ -409,6 +414,10 @@ internal sealed unsafe class Winograd4Convolution : ParallelJob
                         for (var j = 0; j < 4; j++)
                         {
                             o[(4 * i) + j] += bias;
+                            if (epilogue is not null)
+                            {
+                                o[(4 * i) + j] = epilogue.ApplyChannels(o[(4 * i) + j], group);
+                            }
                         }
                     }
 

@@ -100,6 +100,7 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
     private float* _x;
     private float* _y;
     private float* _bias;
+    private ConvolutionEpilogue? _epilogue;
     private int _rows;
     private int _perBlock;
     private bool _byElement;
@@ -198,7 +199,8 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
     /// <param name="weight">The weights.</param>
     /// <param name="weightsFixed">True when the weights can no longer change: the transformed filters, once made, are kept without a comparison.</param>
     /// <param name="bias">The bias, or null.</param>
-    public void Forward(float* image, float* side, int samples, float* weight, bool weightsFixed, float* bias)
+    /// <param name="epilogue">Applied to each output row run as it is written (an inference pass's batch normalisation and/or ReLU), or null.</param>
+    public void Forward(float* image, float* side, int samples, float* weight, bool weightsFixed, float* bias, ConvolutionEpilogue? epilogue = null)
     {
         if (samples == 0)
         {
@@ -238,6 +240,7 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
         _x = image;
         _y = side;
         _bias = bias;
+        _epilogue = epilogue;
         _rows = rows;
         try
         {
@@ -271,6 +274,7 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
         finally
         {
             _x = _y = _bias = null;
+            _epilogue = null;
             _byElement = false;
         }
     }
@@ -469,6 +473,13 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
                     else
                     {
                         TransformOutput(source, target, bias, top, end);
+                    }
+
+                    if (_epilogue is not null)
+                    {
+                        // The rows just written, while they are in this core's cache.
+                        var firstRow = 2 * top;
+                        _epilogue.ApplyPlane(target + ((long)firstRow * g.OutputWidth), (Math.Min(g.OutputHeight, 2 * end) - firstRow) * g.OutputWidth, c);
                     }
                 }
 

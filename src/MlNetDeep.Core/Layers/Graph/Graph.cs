@@ -1,3 +1,4 @@
+using MlNetDeep.Layers.Activations;
 using MlNetDeep.Serialization;
 using MlNetDeep.Tensors;
 
@@ -26,6 +27,9 @@ namespace MlNetDeep.Layers;
 /// consumers sums their gradients in a buffer it owns. Nodes whose output no gradient needs to reach (no parameters
 /// upstream and, when <see cref="Layer.ComputeInputGradient"/> is false, not downstream of the input) are skipped,
 /// and each layer is told whether its input gradient is needed. After the first batch nothing is allocated.</para>
+/// <para>Inference passes run a convolution node whose output only a batch norm node reads (and its output only a ReLU
+/// node), or only a ReLU node, as one pass, and a sum whose output only a ReLU node reads applies the ReLU as it adds:
+/// the same bits as the nodes one by one (see <see cref="Sequential"/>).</para>
 /// <para><see cref="Layer.Parameters"/>, <see cref="Layer.Buffers"/> and <see cref="ParameterNames"/> list the layer
 /// nodes in the order they were added, named <c>node.parameter</c> (for example <c>main.0.weight</c>).</para>
 /// </remarks>
@@ -41,12 +45,24 @@ public sealed class Graph : Layer
     private string? _outputName;
     private Tensor? _inputGradient;
 
+    // Inference: a convolution node whose only consumer is a batch norm node (and its only consumer a ReLU node), or a ReLU
+    // node, applies them itself (_epilogues[conv]); a sum whose only consumer is a ReLU node applies the ReLU itself
+    // (_rectified[sum]); the nodes so absorbed take their input node's output (_passThrough).
+    private ConvolutionEpilogue?[] _epilogues = [];
+    private bool[] _rectified = [];
+    private bool[] _passThrough = [];
+    private bool _fusedInference;
+    private Tensor? _inferenceInput;
+
     /// <summary>Creates an empty graph whose input node is named <paramref name="inputName"/>.</summary>
     /// <param name="inputName">The name of the input node; it must not contain '.'.</param>
     public Graph(string inputName = "input")
     {
         Input = Declare(new InputNode(this, CheckName(inputName, nameof(inputName))));
     }
+
+    /// <summary>How many nodes apply the nodes after them in inference passes (convolutions their batch norm and/or ReLU, sums their ReLU).</summary>
+    internal int InferenceEpilogues => _epilogues.Count(e => e is not null) + _rectified.Count(r => r);
 
     /// <summary>The input node: its output is the batch passed to <see cref="Layer.Forward"/>.</summary>
     public GraphNode Input { get; }
@@ -296,16 +312,71 @@ public sealed class Graph : Layer
 
         output.ConsumerEdges++;
         _order = order;
+        _epilogues = new ConvolutionEpilogue?[order.Length];
+        _rectified = new bool[order.Length];
+        _passThrough = new bool[order.Length];
+        for (var i = 0; i < order.Length; i++)
+        {
+            if (order[i] is SumNode)
+            {
+                var relu = SoleConsumer(order, i, node => node.Layer is ReLU);
+                if (relu >= 0)
+                {
+                    _rectified[i] = true;
+                    _passThrough[relu] = true;
+                }
+            }
+            else if (order[i].Layer is ConvolutionLayer)
+            {
+                var normalization = SoleConsumer(order, i, node => node.Layer is BatchNormalization);
+                var relu = SoleConsumer(order, normalization >= 0 ? normalization : i, node => node.Layer is ReLU);
+                if (normalization >= 0 || relu >= 0)
+                {
+                    _epilogues[i] = new ConvolutionEpilogue(normalization >= 0 ? (BatchNormalization)order[normalization].Layer! : null, relu >= 0);
+                    _passThrough[Math.Max(normalization, relu)] = true;
+                    if (normalization >= 0 && relu >= 0)
+                    {
+                        _passThrough[normalization] = true;
+                    }
+                }
+            }
+        }
+
         return output.OutputShape.ToArray();
     }
 
     /// <inheritdoc />
-    protected override Tensor OnForward(Tensor input, bool training)
+    protected override Tensor OnForward(Tensor input, bool training) => Run(input, training, !training && Sequential.FuseInference);
+
+    /// <summary>The forward pass; <paramref name="fuse"/> lets a sum apply the ReLU that follows it (inference only).</summary>
+    private Tensor Run(Tensor input, bool training, bool fuse)
     {
         var y = input;
-        foreach (var node in _order)
+        _fusedInference = false;
+        _inferenceInput = null;
+        for (var i = 0; i < _order.Length; i++)
         {
-            y = node.Forward(input, training);
+            var node = _order[i];
+            if (fuse && _rectified[i])
+            {
+                y = ((SumNode)node).ForwardRectified();
+                _fusedInference = true;
+                _inferenceInput = input;
+            }
+            else if (fuse && _epilogues[i] is { } epilogue)
+            {
+                y = ((LayerNode)node).ForwardInference(epilogue);
+                _fusedInference = true;
+                _inferenceInput = input;
+            }
+            else if (fuse && _passThrough[i])
+            {
+                y = ((LayerNode)node).PassThrough(node.Inputs[0].Output!);
+            }
+            else
+            {
+                y = node.Forward(input, training);
+            }
         }
 
         return y;
@@ -314,6 +385,13 @@ public sealed class Graph : Layer
     /// <inheritdoc />
     protected override Tensor OnBackward(Tensor outputGradient)
     {
+        if (_fusedInference)
+        {
+            // The ReLU nodes a fused inference pass skipped hold no state for their backward passes: run the nodes one by one
+            // again (the same outputs) first.
+            Run(_inferenceInput!, training: false, fuse: false);
+        }
+
         var output = _order[^1];
         var y = output.Output ?? throw new InvalidOperationException($"Graph '{Name}': Backward called before Forward.");
         if (outputGradient.Length != y.Length)
@@ -344,6 +422,21 @@ public sealed class Graph : Layer
 
         // With ComputeInputGradient false the input gradient is unspecified; return a reused buffer.
         return Input.Gradient ?? Tensor.Ensure(ref _inputGradient, y.Rows, InputShape);
+    }
+
+    /// <summary>
+    /// The index in <paramref name="order"/> of the only consumer of node <paramref name="source"/> when it has one (it is
+    /// not the graph's output either) and it is a layer node that <paramref name="match"/> accepts; otherwise −1.
+    /// </summary>
+    private static int SoleConsumer(GraphNode[] order, int source, Func<GraphNode, bool> match)
+    {
+        if (order[source].ConsumerEdges != 1)
+        {
+            return -1;
+        }
+
+        var consumer = Array.FindIndex(order, node => node.Inputs.Contains(order[source]));
+        return consumer >= 0 && order[consumer] is LayerNode && match(order[consumer]) ? consumer : -1;
     }
 
     /// <summary>Orders the nodes so that each comes after its inputs, keeping the order of addition where free.</summary>

@@ -39,6 +39,12 @@ internal sealed class LayerNode(Graph graph, string name, string input, Layer la
     /// <inheritdoc />
     internal override Tensor Forward(Tensor graphInput, bool training) => Output = Layer.Forward(Inputs[0].Output!, training);
 
+    /// <summary>The inference pass of a convolution node whose outputs go through <paramref name="epilogue"/> (the batch norm and/or ReLU nodes after it).</summary>
+    internal Tensor ForwardInference(ConvolutionEpilogue epilogue) => Output = ((ConvolutionLayer)Layer).ForwardInference(Inputs[0].Output!, epilogue);
+
+    /// <summary>Takes <paramref name="output"/> as this node's output without running the layer (its input node already applied it).</summary>
+    internal Tensor PassThrough(Tensor output) => Output = output;
+
     /// <inheritdoc />
     internal override void Backward(Tensor outputGradient)
     {

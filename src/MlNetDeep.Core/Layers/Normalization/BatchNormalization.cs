@@ -226,7 +226,7 @@ public sealed class BatchNormalization : Layer
             for (var c = 0; c < _channels; c++)
             {
                 _mean[c] = runningMean[c];
-                _invStd[c] = 1.0 / Math.Sqrt((double)runningVar[c] + Epsilon);
+                _invStd[c] = InverseDeviation(runningVar[c]);
             }
 
             _meanExpanded = false;
@@ -341,6 +341,27 @@ public sealed class BatchNormalization : Layer
             LayerKernels.ScaleShift(x.Slice(offset, _inner), _planeMean[c], _planeScale[c], beta[c], y.Slice(offset, _inner));
         }
     }
+
+    /// <summary>
+    /// The inference pass's per-channel μ̄, a = γ/√(σ̄² + ε) and β as floats, the same values as this layer's own inference
+    /// forward uses (a convolution applies them to its outputs; see <see cref="ConvolutionEpilogue"/>).
+    /// </summary>
+    internal void InferenceAffine(Span<float> mean, Span<float> scale, Span<float> shift)
+    {
+        var gamma = Gamma.Value.Span;
+        var beta = Beta.Value.Span;
+        var runningMean = RunningMean.Span;
+        var runningVar = RunningVariance.Span;
+        for (var c = 0; c < _channels; c++)
+        {
+            mean[c] = (float)(double)runningMean[c];
+            scale[c] = (float)(gamma[c] * InverseDeviation(runningVar[c]));
+            shift[c] = beta[c];
+        }
+    }
+
+    /// <summary>1/√(σ² + ε), in double as the forward pass takes it.</summary>
+    private double InverseDeviation(float variance) => 1.0 / Math.Sqrt((double)variance + Epsilon);
 
     private static InvalidOperationException NotBuiltError() => new("The batch-normalisation layer is not built yet.");
 
