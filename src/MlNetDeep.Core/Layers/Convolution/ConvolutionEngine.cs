@@ -218,7 +218,8 @@ internal sealed unsafe class ConvolutionEngine
             // phases stacked as channels (see PhaseSplitConvolution and SpaceToDepthConvolution).
             if (mode == Mode.Lower)
             {
-                _rearranged.Lower(image, columnSide, weight, bias, inference);
+                _rearranged.Lower(image, columnSide, weight, bias, inference, _epilogue);
+                _epilogueApplied = _epilogue is not null;
             }
             else
             {

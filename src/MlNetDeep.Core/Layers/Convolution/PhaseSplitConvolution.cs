@@ -67,13 +67,13 @@ internal sealed unsafe class PhaseSplitConvolution : RearrangedConvolution
     }
 
     /// <summary>columnSide = the dilated convolution of image (+ bias).</summary>
-    public override void Lower(Tensor image, Tensor columnSide, Tensor weight, Tensor? bias, bool inference)
+    public override void Lower(Tensor image, Tensor columnSide, Tensor weight, Tensor? bias, bool inference, ConvolutionEpilogue? epilogue)
     {
         var g = _inner.Geometry;
         var images = Tensor.Ensure(ref _images, image.Rows * _phases, [g.ImageChannels, g.ImageHeight, g.ImageWidth]);
         var sides = Tensor.Ensure(ref _sides, image.Rows * _phases, [g.ColumnChannels, g.OutputHeight, g.OutputWidth]);
         Run(Pass.GatherImage, image, images);
-        _inner.Lower(images, sides, weight, bias, inference);
+        _inner.Lower(images, sides, weight, bias, inference, epilogue); // per channel: the same on the phases' outputs
         Run(Pass.ScatterSide, sides, columnSide);
     }
 

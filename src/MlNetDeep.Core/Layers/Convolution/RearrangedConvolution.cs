@@ -10,8 +10,8 @@ namespace MlNetDeep.Layers;
 /// </summary>
 internal abstract unsafe class RearrangedConvolution : ParallelJob
 {
-    /// <summary>columnSide = the convolution of image (+ bias).</summary>
-    public abstract void Lower(Tensor image, Tensor columnSide, Tensor weight, Tensor? bias, bool inference);
+    /// <summary>columnSide = the convolution of image (+ bias), through <paramref name="epilogue"/> when one is given (the inner convolution applies it).</summary>
+    public abstract void Lower(Tensor image, Tensor columnSide, Tensor weight, Tensor? bias, bool inference, ConvolutionEpilogue? epilogue);
 
     /// <summary>The backward pass of <see cref="Lower"/>: weightGradient and biasGradient added to, imageGradient written; null targets are skipped.</summary>
     public abstract void LowerBackward(Tensor image, Tensor dColumnSide, Tensor weight, Tensor? weightGradient, Tensor? biasGradient, Tensor? imageGradient);

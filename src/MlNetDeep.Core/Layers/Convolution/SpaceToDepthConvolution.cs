@@ -67,10 +67,10 @@ internal sealed unsafe class SpaceToDepthConvolution : RearrangedConvolution
     }
 
     /// <summary>columnSide = the strided convolution of image (+ bias).</summary>
-    public override void Lower(Tensor image, Tensor columnSide, Tensor weight, Tensor? bias, bool inference)
+    public override void Lower(Tensor image, Tensor columnSide, Tensor weight, Tensor? bias, bool inference, ConvolutionEpilogue? epilogue)
     {
         PrepareWeight(weight);
-        _inner.Lower(Phases(image), columnSide, _weight, bias, inference);
+        _inner.Lower(Phases(image), columnSide, _weight, bias, inference, epilogue);
     }
 
     /// <inheritdoc />
