@@ -1,3 +1,4 @@
+using MlNetDeep.Kernels;
 using MlNetDeep.Tensors;
 
 namespace MlNetDeep.Layers;
@@ -9,7 +10,11 @@ namespace MlNetDeep.Layers;
 /// </summary>
 internal sealed class ConcatNode(Graph graph, string name, string[] inputs) : GraphNode(graph, name, inputs)
 {
+    /// <summary>From this many output values the copies run on every core.</summary>
+    private const int SplitValues = 65_536;
+
     private Tensor? _output;
+    private CopyJob? _job;
     private Tensor?[] _inputGradients = [];
 
     /// <inheritdoc />
@@ -42,15 +47,37 @@ internal sealed class ConcatNode(Graph graph, string name, string[] inputs) : Gr
     {
         var rows = Inputs[0].Output!.Rows;
         var y = Tensor.Ensure(ref _output, rows, OutputShape);
-        var offset = 0;
-        foreach (var input in Inputs)
+        var items = rows * Inputs.Length;
+        if (items > 1 && y.Length >= SplitValues && WorkerPool.MaxDegreeOfParallelism > 1 && !WorkerPool.IsInsideJob)
         {
-            var x = input.Output!;
-            Copy(x.Span, x.RowSize, y.Span, y.RowSize, offset, rows, toJoined: true);
-            offset += x.RowSize;
+            // One item a (sample, input) pair, on every core.
+            WorkerPool.For(items, _job ??= new CopyJob(this));
+        }
+        else
+        {
+            for (var item = 0; item < items; item++)
+            {
+                CopyItem(item);
+            }
         }
 
         return Output = y;
+    }
+
+    /// <summary>Copies input <c>item % inputs</c> of sample <c>item / inputs</c> into its place in the output.</summary>
+    private void CopyItem(int item)
+    {
+        var row = item / Inputs.Length;
+        var k = item % Inputs.Length;
+        var y = _output!;
+        var offset = 0;
+        for (var i = 0; i < k; i++)
+        {
+            offset += Inputs[i].Output!.RowSize;
+        }
+
+        var x = Inputs[k].Output!;
+        x.Span.Slice(row * x.RowSize, x.RowSize).CopyTo(y.Span.Slice((row * y.RowSize) + offset, x.RowSize));
     }
 
     /// <inheritdoc />
@@ -90,5 +117,11 @@ internal sealed class ConcatNode(Graph graph, string name, string[] inputs) : Gr
                 j.CopyTo(p);
             }
         }
+    }
+
+    /// <summary>The copies of one forward pass on the worker pool.</summary>
+    private sealed class CopyJob(ConcatNode node) : ParallelJob
+    {
+        public override void Execute(int index) => node.CopyItem(index);
     }
 }

@@ -76,6 +76,51 @@ public class GraphForwardTests
         }
     }
 
+    /// <summary>A concatenation large enough to be copied on every core (and sums of that size, split too) puts every value in its place at any core count.</summary>
+    [Test]
+    [NonParallelizable]
+    public void LargeConcatenationsAndSumsAreTheSameOnAnyCoreCount()
+    {
+        var g = new Graph();
+        var a = g.Add(new ReLU(), g.Input);
+        var b = g.Add(new Conv2D(5, 1), g.Input);
+        var c = g.Add(new Tanh(), g.Input);
+        var sum = g.Sum([a, c]);
+        g.SetOutput(g.Concat([a, b, sum, c]));
+        g.Build([3, 40, 40], new RandomSource(0));
+        var x = TestData.Random(1, 7, 3, 40, 40);
+        var conv = (Conv2D)g.Nodes[2].Layer!;
+        const int Plane = 1600;
+        foreach (var degree in ThreadCounts.Degrees)
+        {
+            var y = ThreadCounts.With(degree, () => g.Forward(x, training: false).Span.ToArray());
+            Assert.That(y.Length, Is.EqualTo(7 * 14 * Plane));
+            for (var n = 0; n < 7; n++)
+            {
+                for (var i = 0; i < 3 * Plane; i++)
+                {
+                    var v = x[(n * 3 * Plane) + i];
+                    var row = n * 14 * Plane;
+                    Assert.That(y[row + i], Is.EqualTo(Math.Max(v, 0f)), $"{degree} threads, sample {n}, ReLU value {i}");
+                    Assert.That(y[row + (8 * Plane) + i], Is.EqualTo(Math.Max(v, 0f) + MathF.Tanh(v)).Within(1e-6f), $"sum value {i}");
+                    Assert.That(y[row + (11 * Plane) + i], Is.EqualTo(MathF.Tanh(v)).Within(1e-6f), $"tanh value {i}");
+                }
+
+                for (var o = 0; o < 5; o++)
+                {
+                    var p = 123 + o;
+                    var expected = conv.Bias!.Value[o];
+                    for (var ci = 0; ci < 3; ci++)
+                    {
+                        expected += conv.Weight.Value[(o * 3) + ci] * x[(n * 3 * Plane) + (ci * Plane) + p];
+                    }
+
+                    Assert.That(y[(n * 14 * Plane) + ((3 + o) * Plane) + p], Is.EqualTo(expected).Within(1e-5f), $"sample {n}, conv channel {o}");
+                }
+            }
+        }
+    }
+
     [Test]
     public void ConcatJoinsFeaturesAndSplitsTheGradient()
     {
