@@ -73,6 +73,10 @@ internal static unsafe class Im2Col
                         {
                             CopyRun(d + start, s + start, end - start);
                         }
+                        else if (g.StrideWidth == 2 && Avx512F.IsSupported)
+                        {
+                            CopyEven(d + start, s + (2 * start), end - start);
+                        }
                         else
                         {
                             for (var ox = start; ox < end; ox++)
@@ -85,6 +89,32 @@ internal static unsafe class Im2Col
             }
         }
     }
+
+    /// <summary>
+    /// destination[i] = source[2i] for i &lt; <paramref name="count"/> (a stride-2 row): two vectors of the source a vector of
+    /// the destination, their even lanes taken by one permute; the last vector's loads and store masked, so that nothing
+    /// past source[2·count − 2] is read and nothing past the run written.
+    /// </summary>
+    private static void CopyEven(float* destination, float* source, int count)
+    {
+        var i = 0;
+        for (; i + 16 < count; i += 16)
+        {
+            Avx512F.PermuteVar16x32x2(Vector512.Load(source + (2 * i)), EvenLanes, Vector512.Load(source + (2 * i) + 16)).Store(destination + i);
+        }
+
+        if (i < count)
+        {
+            var lanes = Vector512<int>.Indices;
+            var read = (2 * (count - i)) - 1;
+            var low = Avx512F.MaskLoad(source + (2 * i), Vector512.LessThan(lanes, Vector512.Create(read)).AsSingle(), Vector512<float>.Zero);
+            var high = Avx512F.MaskLoad(source + (2 * i) + 16, Vector512.LessThan(lanes, Vector512.Create(read - 16)).AsSingle(), Vector512<float>.Zero);
+            Avx512F.MaskStore(destination + i, Vector512.LessThan(lanes, Vector512.Create(count - i)).AsSingle(), Avx512F.PermuteVar16x32x2(low, EvenLanes, high));
+        }
+    }
+
+    /// <summary>Lane l takes lane 2l of the pair of vectors (the even lanes of the first, then of the second).</summary>
+    private static readonly Vector512<int> EvenLanes = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
 
     /// <summary>The most output positions lowered by gathers (<see cref="LowerSmall"/>): two 8-lane gathers a row.</summary>
     internal const int SmallOutput = 16;

@@ -97,6 +97,12 @@ public class ConvolutionReferenceTests
             [2, 3, 23, 25, 8, 7, 7, 2, 2, Padding.Explicit(3, 2, 1, 3), 1, 1, 1, false],
             [2, 3, 39, 39, 8, 11, 11, 4, 4, (Padding)2, 1, 1, 1, true],
             [3, 2, 17, 15, 8, 5, 5, 2, 3, (Padding)1, 1, 1, 1, true],
+
+            // Stride-2 rows of im2col by permutes (AVX-512): 35 outputs a row (two vectors and 3 values), a 1x1/2 projection
+            // (32: one vector and a masked one of 16), and uneven padding with stride 2 across only (29, starting at 1).
+            [2, 4, 66, 70, 8, 3, 3, 2, 2, (Padding)1, 1, 1, 1, true],
+            [2, 6, 50, 64, 8, 1, 1, 2, 2, Padding.Valid, 1, 1, 1, false],
+            [2, 3, 41, 57, 5, 5, 5, 1, 2, Padding.Explicit(1, 2, 3, 0), 1, 1, 1, true],
         ];
         foreach (var c in cases)
         {
