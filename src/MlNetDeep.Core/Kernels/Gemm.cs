@@ -126,6 +126,62 @@ public static unsafe class Gemm
     }
 
     /// <summary>
+    /// <c>C = A·B</c> (C overwritten) with A already packed as the micro-kernel reads it: panels of <see cref="MR"/> rows,
+    /// each k × MR values depth by depth, so that A(i, p) is at <c>packedA[((i / MR)·k + p)·MR + i % MR]</c> and the last
+    /// panel is padded with zeros (<see cref="PackedASize"/> values in all). A matrix used by many calls (a Winograd filter
+    /// bank) is laid out so once instead of being read with a stride, or packed again, at every call. The same bits as
+    /// <see cref="Multiply(bool, bool, int, int, int, float, float*, int, float*, int, float, float*, int)"/> with A
+    /// stored transposed (which the kernel reads in place with the same depth order).
+    /// </summary>
+    internal static void MultiplyPackedA(int m, int n, int k, float* packedA, float* b, int ldb, float* c, int ldc)
+    {
+        ValidateShape(false, false, m, n, k, Math.Max(1, k), ldb, ldc);
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+
+        if (k == 0)
+        {
+            ScaleC(m, n, 0f, c, ldc);
+            return;
+        }
+
+        if (packedA == null || b == null || c == null)
+        {
+            throw new ArgumentNullException(packedA == null ? nameof(packedA) : b == null ? nameof(b) : nameof(c));
+        }
+
+        var job = new GemmJob
+        {
+            PrepackedA = true,
+            M = m,
+            N = n,
+            K = k,
+            Alpha = 1f,
+            Beta = 0f,
+            A = packedA,
+            Lda = MR,
+            B = b,
+            Ldb = ldb,
+            C = c,
+            Ldc = ldc,
+        };
+        Plan(ref job);
+        if (job.Tasks == 1)
+        {
+            RunTask(&job, 0);
+        }
+        else
+        {
+            WorkerPool.For(job.Tasks, &job, &RunTask);
+        }
+    }
+
+    /// <summary>The values of an m × k matrix packed for <see cref="MultiplyPackedA"/>: m rounded up to whole panels, times k.</summary>
+    internal static long PackedASize(int m, int k) => (long)((m + MR - 1) / MR * MR) * k;
+
+    /// <summary>
     /// Computes <c>C = alpha·op(A)·op(B) + beta·C</c> on spans (see the pointer overload for the layout);
     /// checks that every span is long enough for its shape and leading dimension.
     /// </summary>
@@ -272,6 +328,7 @@ public static unsafe class Gemm
         // Transposed A is already "packed" (MR contiguous values per depth step) apart from its stride.
         job.PackA = ForcePackA ?? !job.TransA;
         job.PackA |= !job.TransA;
+        job.PackA &= !job.PrepackedA;
 
         // Non-transposed B can be read in place (NR contiguous values per depth step). That wins when
         // each B panel is used by few row tiles (one row block per task), unless its row stride is close
@@ -394,7 +451,7 @@ public static unsafe class Gemm
                     {
                         GemmPacking.PackA(job->TransA, job->A, job->Lda, ic, mc, pc, kc, packedA);
                     }
-                    else if (mc % MR != 0)
+                    else if (mc % MR != 0 && !job->PrepackedA)
                     {
                         int last = mc / MR * MR;
                         GemmPacking.PackAPanel(true, job->A, job->Lda, ic + last, mc - last, pc, kc, ctx.EdgeA);
@@ -450,6 +507,12 @@ public static unsafe class Gemm
                 if (packedA != null)
                 {
                     ap = packedA + ((nint)ir * kc);
+                    aStride = MR;
+                }
+                else if (job->PrepackedA)
+                {
+                    // The panel of rows ic + ir, from depth pc (a partial last panel is zero-padded).
+                    ap = job->A + (((((nint)ic + ir) / MR * job->K) + pc) * MR);
                     aStride = MR;
                 }
                 else if (mr == MR)
@@ -509,6 +572,7 @@ public static unsafe class Gemm
     private struct GemmJob
     {
         public bool TransA;
+        public bool PrepackedA;
         public bool TransB;
         public bool PackA;
         public bool PackB;

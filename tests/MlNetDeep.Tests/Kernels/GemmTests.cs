@@ -149,6 +149,44 @@ public class GemmTests
         Assert.Throws<ArgumentException>(() => Gemm.Multiply(false, transposeB, m, n, k, 1f, a, Math.Max(1, k), b, transposeB ? Math.Max(1, k) : n, 0f, new float[m * n], n, new float[n - 1]));
     }
 
+    /// <summary>A packed A (panels of 8 rows, depth by depth, the last padded) gives the bits of A stored transposed, on any core count.</summary>
+    [TestCase(512, 128, 512)]   // a Winograd filter bank at batch 8 on 7x7 outputs
+    [TestCase(20, 300, 37)]     // a partial last panel, uneven depth
+    [TestCase(7, 33, 5)]
+    [TestCase(64, 900, 300)]    // several depth blocks
+    [TestCase(300, 1, 64)]
+    [TestCase(8, 40, 0)]        // no depth: C cleared
+    public unsafe void APackedOnceGivesTheBitsOfATransposed(int m, int n, int k)
+    {
+        float[] a = Random(m * k, 21);   // stored transposed: k × m
+        float[] b = Random(k * n, 22);
+        var packed = new float[Gemm.PackedASize(m, k)];
+        for (var i = 0; i < m; i++)
+        {
+            for (var p = 0; p < k; p++)
+            {
+                packed[(((i / 8 * k) + p) * 8) + (i % 8)] = a[(p * m) + i];
+            }
+        }
+
+        foreach (var degree in ThreadCounts.Degrees)
+        {
+            var (expected, actual) = ThreadCounts.With(degree, () =>
+            {
+                var plain = new float[m * n];
+                Gemm.Multiply(true, false, m, n, k, 1f, a, m, b, n, 0f, plain, n);
+                var fromPacked = Enumerable.Repeat(float.NaN, m * n).ToArray();
+                fixed (float* pa = packed, pb = b, pc = fromPacked)
+                {
+                    Gemm.MultiplyPackedA(m, n, k, pa, k == 0 ? pa : pb, n, pc, n);
+                }
+
+                return (plain, fromPacked);
+            });
+            Assert.That(actual.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(expected.Select(BitConverter.SingleToInt32Bits)), $"{degree} threads");
+        }
+    }
+
     [Test]
     public void SingleThreadedAndParallelAgree()
     {

@@ -430,7 +430,7 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
         }
     }
 
-    /// <summary>M_e = U_e·V_e for the slot's tile rows (U_e is kept as its transpose, which the GEMM reads in place).</summary>
+    /// <summary>M_e = U_e·V_e for the slot's tile rows (U_e is kept packed as the GEMM's kernel reads it: panels of 8 output channels, input channel by input channel).</summary>
     private void Multiply(int e, int slot, int rows)
     {
         var g = _g;
@@ -438,11 +438,7 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
         var columns = rows * _tilesWide;
         fixed (float* v = _inputs[slot], m = _products[slot], u = _filters)
         {
-            Gemm.Multiply(
-                true, false, co, columns, ci, 1f,
-                u + ((long)e * co * ci), co,
-                v + (e * _inputStride), _ld,
-                0f, m + (e * _productStride), _ld);
+            Gemm.MultiplyPackedA(co, columns, ci, u + (e * Gemm.PackedASize(co, ci)), v + (e * _inputStride), _ld, m + (e * _productStride), _ld);
         }
     }
 
@@ -736,7 +732,7 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
         var size = g.WeightSize;
         if (_filters.Length == 0)
         {
-            _filters = new float[Elements * co * ci];
+            _filters = new float[Elements * Gemm.PackedASize(co, ci)];
             _filtersSource = new float[size];
         }
 
@@ -800,9 +796,10 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
 
     /// <summary>
     /// U's entries, 16 output channels at a time (one vector lane each), input channel by input channel (so that the 16
-    /// filters read stay on the same few pages), each element's row U_e[c, o..o+16) written whole: the filters' nine taps are gathered across the 16 output channels (two AVX2 gathers each),
-    /// G·g·Gᵀ is computed on the vectors, and the 16 element vectors stored (the last block of output channels through a
-    /// buffer).
+    /// filters read stay on the same few pages): the filters' nine taps are gathered across the 16 output channels (two
+    /// AVX2 gathers each), G·g·Gᵀ is computed on the vectors, and each element's 16 values stored as the GEMM reads them
+    /// (<see cref="Gemm.MultiplyPackedA"/>: 8 values in each of two panels of 8 output channels; lanes past the last channel
+    /// are zero, which pads the last panel).
     /// </summary>
     private void TransformFilters(float* weight, float* u, int part)
     {
@@ -810,7 +807,7 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
         var first = blocks * part / _filterParts * 16;
         var end = Math.Min(_g.ColumnChannels, blocks * (part + 1) / _filterParts * 16);
         int ci = _g.ImageChannels, co = _g.ColumnChannels;
-        var plane = (long)co * ci;
+        var plane = Gemm.PackedASize(co, ci);
 
         // The filter from input channel c to output channel o starts at c·cStride + o·oStride; for the input gradient it is
         // the forward filter from (its input) o to (its output) c, turned by 180 degrees.
@@ -865,11 +862,13 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
                 }
 
                 // G·g (G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]) row by row, each row's three columns then ·Gᵀ.
-                var e = u + ((long)c * co) + o;
-                FilterRow(g0, g1, g2, e, plane, count, half);
-                FilterRow(half * (g0 + g3 + g6), half * (g1 + g4 + g7), half * (g2 + g5 + g8), e + (4 * plane), plane, count, half);
-                FilterRow(half * (g0 - g3 + g6), half * (g1 - g4 + g7), half * (g2 - g5 + g8), e + (8 * plane), plane, count, half);
-                FilterRow(g6, g7, g8, e + (12 * plane), plane, count, half);
+                // U_e in the GEMM's packed layout: output channel o's panel (o / 8), input channel c's 8 values.
+                var e = u + ((((long)o / 8 * ci) + c) * 8);
+                var panel = (long)ci * 8;
+                FilterRow(g0, g1, g2, e, plane, panel, count, half);
+                FilterRow(half * (g0 + g3 + g6), half * (g1 + g4 + g7), half * (g2 + g5 + g8), e + (4 * plane), plane, panel, count, half);
+                FilterRow(half * (g0 - g3 + g6), half * (g1 - g4 + g7), half * (g2 - g5 + g8), e + (8 * plane), plane, panel, count, half);
+                FilterRow(g6, g7, g8, e + (12 * plane), plane, panel, count, half);
             }
         }
     }
@@ -881,27 +880,25 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
 
     /// <summary>One row (a0, a1, a2) of G·g times Gᵀ: the four elements a0, ½(a0 + a1 + a2), ½(a0 − a1 + a2), a2.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void FilterRow(Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, float* e, long plane, int count, Vector512<float> half)
+    private static void FilterRow(Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, float* e, long plane, long panel, int count, Vector512<float> half)
     {
-        StoreLanes(a0, e, count);
-        StoreLanes(half * (a0 + a1 + a2), e + plane, count);
-        StoreLanes(half * (a0 - a1 + a2), e + (2 * plane), count);
-        StoreLanes(a2, e + (3 * plane), count);
+        StoreLanes(a0, e, panel, count);
+        StoreLanes(half * (a0 + a1 + a2), e + plane, panel, count);
+        StoreLanes(half * (a0 - a1 + a2), e + (2 * plane), panel, count);
+        StoreLanes(a2, e + (3 * plane), panel, count);
     }
 
-    /// <summary>Stores the first <paramref name="count"/> lanes of <paramref name="v"/>.</summary>
+    /// <summary>
+    /// Stores 16 output channels' values into U's packed layout: the first 8 at <paramref name="target"/> (their panel), the
+    /// other 8 one panel on when there are more than 8 channels (lanes past the last channel hold zeros: their taps were zero).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreLanes(Vector512<float> v, float* target, int count)
+    private static void StoreLanes(Vector512<float> v, float* target, long panel, int count)
     {
-        if (count == 16)
+        v.GetLower().Store(target);
+        if (count > 8)
         {
-            v.Store(target);
-            return;
-        }
-
-        for (var l = 0; l < count; l++)
-        {
-            target[l] = v.GetElement(l);
+            v.GetUpper().Store(target + panel);
         }
     }
 
