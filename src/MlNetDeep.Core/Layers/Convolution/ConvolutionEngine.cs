@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Numerics.Tensors;
 using MlNetDeep.Kernels;
 
@@ -27,8 +26,10 @@ namespace MlNetDeep.Layers;
 /// size with AVX-512, and the forward pass of those the direct kernels take from 32 input channels on); their inference
 /// passes on small outputs with 32 to 128 input channels by F(4x4, 3x3) (<see cref="Winograd4Convolution"/>). Dilated stride-1
 /// convolutions run on their images' phases as a batch (<see cref="PhaseSplitConvolution"/>), strided ones on few channels
-/// on their phases as channels (<see cref="SpaceToDepthConvolution"/>), where the faster kernels take the result. Buffers
-/// are kept and reused: steady-state calls allocate nothing.
+/// on their phases as channels (<see cref="SpaceToDepthConvolution"/>), where the faster kernels take the result. An
+/// inference pass may carry a <see cref="ConvolutionEpilogue"/> (the batch norm and ReLU after the layer), which each path
+/// applies where it writes its outputs, or one pass on every core applies after it. Buffers are kept and reused:
+/// steady-state calls allocate nothing.
 /// </remarks>
 internal sealed unsafe class ConvolutionEngine
 {
@@ -55,10 +56,6 @@ internal sealed unsafe class ConvolutionEngine
     private readonly List<float[]> _columns = [];
     private readonly List<float[]> _weightGradients = [];
     private readonly List<float[]> _biasGradients = [];
-
-    // An inference pass's epilogue while Lower runs, and whether the path taken applied it.
-    private ConvolutionEpilogue? _epilogue;
-    private bool _epilogueApplied;
     private readonly List<float[]> _padded = [];
     private readonly List<float[]> _paddedGradients = [];
     private readonly List<float[]> _lanes = [];
@@ -82,12 +79,14 @@ internal sealed unsafe class ConvolutionEngine
     private readonly DirectPlan _forwardPlan;
     private readonly DirectPlan _gradientPlan;
     private readonly float[] _forwardWeights;
-    private readonly float[] _forwardWeightsSource;
+    private readonly WeightSnapshot? _forwardSource;
     private readonly float[] _flippedWeights;
-    private readonly float[] _flippedWeightsSource;
-    private bool _forwardWeightsValid;
-    private bool _flippedWeightsValid;
+    private readonly WeightSnapshot? _flippedSource;
     private int[] _slotBusy = [];
+
+    // An inference pass's epilogue while Lower runs, and whether the path taken applied it.
+    private ConvolutionEpilogue? _epilogue;
+    private bool _epilogueApplied;
 
     public ConvolutionEngine(ConvolutionGeometry geometry)
     {
@@ -105,9 +104,9 @@ internal sealed unsafe class ConvolutionEngine
         _forwardPlan = DirectPlan.Forward(geometry);
         _gradientPlan = DirectPlan.InputGradient(geometry);
         _forwardWeights = _direct ? new float[geometry.WeightSize] : [];
-        _forwardWeightsSource = _direct ? new float[geometry.WeightSize] : [];
+        _forwardSource = _direct ? new WeightSnapshot(geometry.WeightSize) : null;
         _flippedWeights = _directInputGradient ? new float[geometry.WeightSize] : [];
-        _flippedWeightsSource = _directInputGradient ? new float[geometry.WeightSize] : [];
+        _flippedSource = _directInputGradient ? new WeightSnapshot(geometry.WeightSize) : null;
         _parts = Decompose(geometry);
         _wholePart = [new Part(geometry, 0, 0, 0, 0, 0)];
         _partsCopyWeights = _parts.Length > 1 || _parts[0].Geometry != geometry;
@@ -620,12 +619,12 @@ internal sealed unsafe class ConvolutionEngine
         var forward = mode == Mode.Lower;
         if (forward || (inputGradient && _directInputGradient))
         {
-            var source = forward ? _forwardWeightsSource : _flippedWeightsSource;
-            var valid = forward ? _forwardWeightsValid : _flippedWeightsValid;
-            if (!valid || (!weight.ValuesFixed && !MemoryMarshal.Cast<float, int>(weight.Span).SequenceEqual(MemoryMarshal.Cast<float, int>(source.AsSpan()))))
+            var source = (forward ? _forwardSource : _flippedSource)!;
+            fixed (float* w = weight.Data, d = forward ? _forwardWeights : _flippedWeights)
             {
-                fixed (float* w = weight.Data, d = forward ? _forwardWeights : _flippedWeights)
+                if (!source.Matches(w, weight.ValuesFixed))
                 {
+                    source.Invalidate();
                     if (forward)
                     {
                         DirectConvolution.TransposeWeights(g, w, d);
@@ -634,11 +633,9 @@ internal sealed unsafe class ConvolutionEngine
                     {
                         DirectConvolution.FlipWeights(g, w, d);
                     }
-                }
 
-                weight.Span.CopyTo(source);
-                _forwardWeightsValid |= forward;
-                _flippedWeightsValid |= !forward;
+                    source.Take(w);
+                }
             }
         }
     }

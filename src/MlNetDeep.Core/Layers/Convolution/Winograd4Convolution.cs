@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using MlNetDeep.Kernels;
@@ -31,7 +30,8 @@ namespace MlNetDeep.Layers;
 /// 16 channels are 36 vector loads; the output transform's 16 vectors of a tile (a position each, 16 channels) are
 /// transposed back to 16 channels' 4x4 outputs. Every output comes from its own tile only, and each GEMM's depth is the
 /// input channels, never split, so a sample gets the same bits alone as in any batch and on any core count. U, made
-/// from the weights (16 output channels a vector, the taps gathered), is kept with a copy of the weights it came from.
+/// from the weights (16 output channels a vector, the taps gathered), is kept with a copy of the weights it came from
+/// (<see cref="WeightSnapshot"/>).
 /// </para>
 /// </remarks>
 internal sealed unsafe class Winograd4Convolution : ParallelJob
@@ -75,8 +75,7 @@ internal sealed unsafe class Winograd4Convolution : ParallelJob
     private readonly List<float[]> _inputs = [];
     private readonly List<float[]> _products = [];
     private float[] _filters = [];
-    private float[] _filtersSource = [];
-    private bool _filtersValid;
+    private WeightSnapshot? _source;
     private int[] _slotBusy = [];
     private float* _x;
     private float* _y;
@@ -194,15 +193,12 @@ internal sealed unsafe class Winograd4Convolution : ParallelJob
             var g = _g;
             fixed (float* blocked = _blocked[slot], v = _inputs[slot], m = _products[slot], u = _filters)
             {
-                for (var row = first; row < first + count;)
+                foreach (var (sample, top, end, row) in new TileRowRuns(first, count, _tilesHigh))
                 {
-                    var sample = row / _tilesHigh;
-                    var top = row - (sample * _tilesHigh);
-                    var end = Math.Min(_tilesHigh, top + first + count - row);
                     ChannelsLast(_x + ((long)sample * g.ImageSize), blocked, top, end);
                     TransformInputs(blocked, v + ((long)(row - first) * _tilesWide * _inputPad), end - top);
-                    row += end - top;
                 }
+
                 var tiles = count * _tilesWide;
                 for (var e = 0; e < Elements; e++)
                 {
@@ -212,13 +208,10 @@ internal sealed unsafe class Winograd4Convolution : ParallelJob
                         u + ((long)e * g.ImageChannels * _outputPad), _outputPad,
                         0f, m + (e * _productStride), _outputPad);
                 }
-                for (var row = first; row < first + count;)
+
+                foreach (var (sample, top, end, row) in new TileRowRuns(first, count, _tilesHigh))
                 {
-                    var sample = row / _tilesHigh;
-                    var top = row - (sample * _tilesHigh);
-                    var end = Math.Min(_tilesHigh, top + first + count - row);
                     TransformOutputs(m + ((long)(row - first) * _tilesWide * _outputPad), _y + ((long)sample * g.ColumnSideSize), top, end);
-                    row += end - top;
                 }
             }
         }
@@ -480,16 +473,15 @@ internal sealed unsafe class Winograd4Convolution : ParallelJob
         if (_filters.Length == 0)
         {
             _filters = new float[(long)Elements * ci * _outputPad];
-            _filtersSource = new float[size];
+            _source = new WeightSnapshot(size);
         }
 
-        if (_filtersValid && (weightsFixed
-            || MemoryMarshal.Cast<float, int>(new ReadOnlySpan<float>(weight, size)).SequenceEqual(MemoryMarshal.Cast<float, int>(_filtersSource.AsSpan()))))
+        if (_source!.Matches(weight, weightsFixed))
         {
             return;
         }
 
-        _filtersValid = false;
+        _source.Invalidate();
         var filter = ci * 9;
         var quarter = Vector512.Create(0.25f);
         var sixth = Vector512.Create(1f / 6f);
@@ -538,8 +530,7 @@ internal sealed unsafe class Winograd4Convolution : ParallelJob
             }
         }
 
-        new ReadOnlySpan<float>(weight, size).CopyTo(_filtersSource);
-        _filtersValid = true;
+        _source.Take(weight);
     }
 
     /// <summary>u = G·(g0, g1, g2), written to u[0], u[step], … u[5·step].</summary>

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using MlNetDeep.Kernels;
@@ -32,9 +31,9 @@ namespace MlNetDeep.Layers;
 /// that fits one block (a small one, or one whose filter bank holds at least <see cref="SharedFilterValues"/> values of U)
 /// is one block whose 16 element GEMMs and tile rows the cores share instead, so that a large U is read once. Every
 /// output is computed from its own tile's input only, and each GEMM's depth is the input channels, never split, so a
-/// sample gets the same bits alone as in any batch and on any core count. The filter transform U (stored as each U_eᵀ,
-/// which the GEMM reads in place) is kept with a copy of the weights it came from, so that repeated inference calls skip
-/// it; after an optimizer step it is made again on every core. The values differ from a direct convolution's by rounding
+/// sample gets the same bits alone as in any batch and on any core count. The filter transform U (stored in the GEMM
+/// kernel's packed layout) is kept with a copy of the weights it came from (<see cref="WeightSnapshot"/>), so that
+/// repeated inference calls skip it; after an optimizer step it is made again on every core. The values differ from a direct convolution's by rounding
 /// only (the transforms add and subtract, and halve exactly).
 /// </para>
 /// </remarks>
@@ -70,7 +69,7 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
 
     /// <summary>
     /// The fewest values of U (16 per filter: 256 → 256 channels make 1M) for which a batch whose tiles fit one block has
-    /// its element GEMMs shared by the cores instead of its tiles, and its weights compared with U's source on two cores.
+    /// its element GEMMs shared by the cores instead of its tiles.
     /// </summary>
     internal const long SharedFilterValues = 1L << 20;
 
@@ -94,8 +93,7 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
     private readonly List<float[]> _products = [];
     private readonly List<float[]> _planes = [];
     private float[] _filters = [];
-    private float[] _filtersSource = [];
-    private bool _filtersValid;
+    private WeightSnapshot? _source;
     private int[] _slotBusy = [];
     private float* _x;
     private float* _y;
@@ -106,8 +104,6 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
     private bool _byElement;
     private int _transformParts;
     private int _transformPhase;
-    private bool _compare;
-    private bool _differs;
     private int _filterParts;
     private float* _weight;
 
@@ -280,9 +276,8 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
     }
 
     /// <summary>
-    /// Runs one part of the filter transform (while <see cref="PrepareFilters"/> runs) or of the weights' comparison
-    /// (<see cref="SameWeights"/>), one block of tile rows on a free slot, or, for a single block, the GEMM of element
-    /// <paramref name="index"/> or one part of its transforms.
+    /// Runs one part of the filter transform (while <see cref="PrepareFilters"/> runs), one block of tile rows on a free
+    /// slot, or, for a single block, the GEMM of element <paramref name="index"/> or one part of its transforms.
     /// </summary>
     public override void Execute(int index)
     {
@@ -293,10 +288,7 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
                 TransformFilters(_weight, u, index);
             }
 
-            var size = _filtersSource.Length;
-            var first = (int)((long)size * index / _filterParts);
-            var end = (int)((long)size * (index + 1) / _filterParts);
-            new ReadOnlySpan<float>(_weight + first, end - first).CopyTo(_filtersSource.AsSpan(first, end - first));
+            _source!.CopyPart(_weight, index, _filterParts);
             return;
         }
 
@@ -317,20 +309,6 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
             else
             {
                 TransformOutputs(first, count, 0, 0);
-            }
-
-            return;
-        }
-
-        if (_compare)
-        {
-            var size = _filtersSource.Length;
-            var first = (int)((long)size * index / 2);
-            var end = (int)((long)size * (index + 1) / 2);
-            var source = MemoryMarshal.Cast<float, int>(_filtersSource.AsSpan(first, end - first));
-            if (!MemoryMarshal.Cast<float, int>(new ReadOnlySpan<float>(_weight + first, end - first)).SequenceEqual(source))
-            {
-                _differs = true;
             }
 
             return;
@@ -372,11 +350,8 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
         var g = _g;
         fixed (float* v = _inputs[slot], plane = _planes[slot])
         {
-            for (var row = first; row < first + count;)
+            foreach (var (sample, top, end, row) in new TileRowRuns(first, count, _tilesHigh))
             {
-                var sample = row / _tilesHigh;
-                var top = row - (sample * _tilesHigh);
-                var end = Math.Min(_tilesHigh, top + first + count - row);
                 var x = _x + ((long)sample * g.ImageSize);
                 for (var c = 0; c < g.ImageChannels; c++)
                 {
@@ -391,8 +366,6 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
                         TransformInput(source, plane, target, top, end);
                     }
                 }
-
-                row += end - top;
             }
         }
     }
@@ -451,11 +424,8 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
         var g = _g;
         fixed (float* m = _products[slot])
         {
-            for (var row = first; row < first + count;)
+            foreach (var (sample, top, end, row) in new TileRowRuns(first, count, _tilesHigh))
             {
-                var sample = row / _tilesHigh;
-                var top = row - (sample * _tilesHigh);
-                var end = Math.Min(_tilesHigh, top + first + count - row);
                 var y = _y + ((long)sample * g.ColumnSideSize);
                 for (var c = 0; c < g.ColumnChannels; c++)
                 {
@@ -478,8 +448,6 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
                         _epilogue.ApplyPlane(target + ((long)firstRow * g.OutputWidth), (Math.Min(g.OutputHeight, 2 * end) - firstRow) * g.OutputWidth, c);
                     }
                 }
-
-                row += end - top;
             }
         }
     }
@@ -733,17 +701,17 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
         if (_filters.Length == 0)
         {
             _filters = new float[Elements * Gemm.PackedASize(co, ci)];
-            _filtersSource = new float[size];
+            _source = new WeightSnapshot(size);
         }
 
-        if (_filtersValid && (weightsFixed || SameWeights(weight)))
+        if (_source!.Matches(weight, weightsFixed))
         {
             return;
         }
 
         // In parts of whole 16-channel blocks, each with its share of the copy of the weights, on every core when there are
         // several (the transform and the copy are mostly memory traffic).
-        _filtersValid = false;
+        _source.Invalidate();
         _weight = weight;
         _filterParts = WorkerPool.IsInsideJob ? 1 : Math.Min((co + 15) / 16, 8);
         try
@@ -763,35 +731,7 @@ internal sealed unsafe class WinogradConvolution : ParallelJob
             _weight = null;
         }
 
-        _filtersValid = true;
-    }
-
-    /// <summary>
-    /// True when the weights are bit for bit those U was made from; a large bank (at least <see cref="SharedFilterValues"/>
-    /// / 16 weights) is compared in two halves on two cores, the comparison being memory traffic.
-    /// </summary>
-    private bool SameWeights(float* weight)
-    {
-        var size = _filtersSource.Length;
-        if (WorkerPool.IsInsideJob || WorkerPool.MaxDegreeOfParallelism < 2 || (long)size * Elements < SharedFilterValues)
-        {
-            return MemoryMarshal.Cast<float, int>(new ReadOnlySpan<float>(weight, size)).SequenceEqual(MemoryMarshal.Cast<float, int>(_filtersSource.AsSpan()));
-        }
-
-        _weight = weight;
-        _compare = true;
-        _differs = false;
-        try
-        {
-            WorkerPool.For(2, this);
-        }
-        finally
-        {
-            _compare = false;
-            _weight = null;
-        }
-
-        return !_differs;
+        _source.Validate();
     }
 
     /// <summary>

@@ -92,7 +92,7 @@ internal sealed class ConcatNode(Graph graph, string name, string[] inputs) : Gr
             if (input.RequiresGradient)
             {
                 var dx = Tensor.Ensure(ref _inputGradients[k], y.Rows, input.OutputShape);
-                Copy(dx.Span, rowSize, outputGradient.Span, y.RowSize, offset, y.Rows, toJoined: false);
+                Split(dx.Span, rowSize, outputGradient.Span, y.RowSize, offset, y.Rows);
                 input.Receive(dx);
             }
 
@@ -100,22 +100,13 @@ internal sealed class ConcatNode(Graph graph, string name, string[] inputs) : Gr
         }
     }
 
-    /// <summary>Copies, row by row, between a part (rows of <paramref name="partRow"/> values) and the columns
-    /// [<paramref name="offset"/>, offset + partRow) of the joined tensor (rows of <paramref name="joinedRow"/> values).</summary>
-    private static void Copy(Span<float> part, int partRow, Span<float> joined, int joinedRow, int offset, int rows, bool toJoined)
+    /// <summary>Copies, row by row, the columns [<paramref name="offset"/>, offset + partRow) of the joined tensor (rows of
+    /// <paramref name="joinedRow"/> values) into a part (rows of <paramref name="partRow"/> values).</summary>
+    private static void Split(Span<float> part, int partRow, ReadOnlySpan<float> joined, int joinedRow, int offset, int rows)
     {
         for (var r = 0; r < rows; r++)
         {
-            var p = part.Slice(r * partRow, partRow);
-            var j = joined.Slice((r * joinedRow) + offset, partRow);
-            if (toJoined)
-            {
-                p.CopyTo(j);
-            }
-            else
-            {
-                j.CopyTo(p);
-            }
+            joined.Slice((r * joinedRow) + offset, partRow).CopyTo(part.Slice(r * partRow, partRow));
         }
     }
 

@@ -348,7 +348,7 @@ public sealed class Graph : Layer
     /// <inheritdoc />
     protected override Tensor OnForward(Tensor input, bool training) => Run(input, training, !training && Sequential.FuseInference);
 
-    /// <summary>The forward pass; <paramref name="fuse"/> lets a sum apply the ReLU that follows it (inference only).</summary>
+    /// <summary>The forward pass; <paramref name="fuse"/> lets convolutions apply the batch norm and ReLU nodes after them, and sums the ReLU after them (inference only).</summary>
     private Tensor Run(Tensor input, bool training, bool fuse)
     {
         var y = input;
