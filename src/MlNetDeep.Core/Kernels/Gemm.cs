@@ -114,15 +114,7 @@ public static unsafe class Gemm
             Ldc = ldc,
             Bias = columnBias,
         };
-        Plan(ref job);
-        if (job.Tasks == 1)
-        {
-            RunTask(&job, 0);
-        }
-        else
-        {
-            WorkerPool.For(job.Tasks, &job, &RunTask);
-        }
+        Run(&job);
     }
 
     /// <summary>
@@ -167,14 +159,20 @@ public static unsafe class Gemm
             C = c,
             Ldc = ldc,
         };
-        Plan(ref job);
-        if (job.Tasks == 1)
+        Run(&job);
+    }
+
+    /// <summary>Plans a call and runs its tasks: on the calling thread when there is one, else on the worker pool.</summary>
+    private static void Run(GemmJob* job)
+    {
+        Plan(ref *job);
+        if (job->Tasks == 1)
         {
-            RunTask(&job, 0);
+            RunTask(job, 0);
         }
         else
         {
-            WorkerPool.For(job.Tasks, &job, &RunTask);
+            WorkerPool.For(job->Tasks, job, &RunTask);
         }
     }
 
