@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 using MlNetDeep.Kernels;
 using MlNetDeep.Tensors;
 
@@ -102,13 +101,8 @@ internal sealed unsafe class ConvolutionEpilogue : ParallelJob
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector512<float> ApplyChannels(Vector512<float> z, int group)
     {
-        if (Normalization is not null)
-        {
-            var at = 16 * group;
-            z = Avx512F.FusedMultiplyAdd(z - Vector512.Load(Mean + at), Vector512.Load(Scale + at), Vector512.Load(Shift + at));
-        }
-
-        return Rectify ? VectorOps.Rectify(z) : z;
+        var at = 16 * group;
+        return Normalization is null ? Finish(z) : Apply(z, Vector512.Load(Mean + at), Vector512.Load(Scale + at), Vector512.Load(Shift + at));
     }
 
     /// <summary>Applies the epilogue to <paramref name="count"/> values of channel <paramref name="channel"/> in place.</summary>
@@ -139,28 +133,12 @@ internal sealed unsafe class ConvolutionEpilogue : ParallelJob
         for (; i <= count - 16; i += 16)
         {
             var z = Vector512.Load(values + i);
-            if (normalizes)
-            {
-                z = Vector512.FusedMultiplyAdd(z - vm, va, vb);
-            }
-
-            if (Rectify)
-            {
-                z = VectorOps.Rectify(z);
-            }
-
-            z.Store(values + i);
+            (normalizes ? Apply(z, vm, va, vb) : Finish(z)).Store(values + i);
         }
 
         for (; i < count; i++)
         {
-            var z = values[i];
-            if (normalizes)
-            {
-                z = MathF.FusedMultiplyAdd(z - m, a, b);
-            }
-
-            values[i] = !Rectify || z > 0 || float.IsNaN(z) ? z : 0f;
+            values[i] = normalizes ? Apply(values[i], m, a, b) : Finish(values[i]);
         }
     }
 
@@ -217,31 +195,32 @@ internal sealed unsafe class ConvolutionEpilogue : ParallelJob
             for (; i <= count - 16; i += 16)
             {
                 var z = Vector512.Load(values + i);
-                if (normalizes)
-                {
-                    z = Vector512.FusedMultiplyAdd(z - Vector512.Load(mean + i), Vector512.Load(scale + i), Vector512.Load(shift + i));
-                }
-
-                if (Rectify)
-                {
-                    z = VectorOps.Rectify(z);
-                }
-
-                z.Store(values + i);
+                (normalizes ? Apply(z, Vector512.Load(mean + i), Vector512.Load(scale + i), Vector512.Load(shift + i)) : Finish(z)).Store(values + i);
             }
         }
 
         for (; i < count; i++)
         {
-            var z = values[i];
-            if (normalizes)
-            {
-                z = MathF.FusedMultiplyAdd(z - mean[i], scale[i], shift[i]);
-            }
-
-            values[i] = !Rectify || z > 0 || float.IsNaN(z) ? z : 0f;
+            values[i] = normalizes ? Apply(values[i], mean[i], scale[i], shift[i]) : Finish(values[i]);
         }
     }
+
+    /// <summary>(z − μ̄)·a + β (one subtraction, one fused multiply-add, as the layer), then the ReLU if any.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Vector512<float> Apply(Vector512<float> z, Vector512<float> mean, Vector512<float> scale, Vector512<float> shift) =>
+        Finish(Vector512.FusedMultiplyAdd(z - mean, scale, shift));
+
+    /// <summary>The ReLU if any: z where z &gt; 0 or NaN, else +0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Vector512<float> Finish(Vector512<float> z) => Rectify ? VectorOps.Rectify(z) : z;
+
+    /// <summary>The scalar form of the vector <see cref="Apply(Vector512{float}, Vector512{float}, Vector512{float}, Vector512{float})"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private float Apply(float z, float mean, float scale, float shift) => Finish(MathF.FusedMultiplyAdd(z - mean, scale, shift));
+
+    /// <summary>The scalar form of the vector <see cref="Finish(Vector512{float})"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private float Finish(float z) => !Rectify || z > 0 || float.IsNaN(z) ? z : 0f;
 
     /// <summary>Applies the epilogue in place to a whole batch of outputs, spread over the worker pool.</summary>
     public void ApplyBatch(float* output, int samples, int channels, int positions)
