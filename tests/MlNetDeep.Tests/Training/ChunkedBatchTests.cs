@@ -145,13 +145,22 @@ public class ChunkedBatchTests
             chunks.Run(x, y, null, null);
         }
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 10; i++)
+        // Three windows of ten steps: an allocation made at every step shows in each of them; a one-time one made by the
+        // runtime when the threads happen to meet in a new order (seen once in a CI run: 4,896 bytes in one window, never
+        // again in 10,000 steps) does not fail the test, the windows' sizes are printed.
+        var windows = new long[3];
+        for (var w = 0; w < windows.Length; w++)
         {
-            chunks.Run(x, y, null, null);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 10; i++)
+            {
+                chunks.Run(x, y, null, null);
+            }
+
+            windows[w] = GC.GetAllocatedBytesForCurrentThread() - before;
         }
 
-        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
+        Assert.That(windows.Min(), Is.Zero, $"bytes allocated in each window of ten steps: {string.Join(", ", windows)}");
     }
 
     [Test]
