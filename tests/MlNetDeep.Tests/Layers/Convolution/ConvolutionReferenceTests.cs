@@ -83,12 +83,14 @@ public class ConvolutionReferenceTests
 
             // Dilated stride-1 convolutions run on their phases as ordinary ones (PhaseSplitConvolution): 32x32 at rate 2
             // (four 16x16 phases, Winograd), rate 3 on 31x32 (phases of 11 and 10 rows and columns), rate 4 with a bias,
-            // rates 2 and 1 (phases of rows only), and the direct kernels on few channels (above: 5 channels at rates 3 and 1,
+            // rates 2 and 1 (phases of rows only), rates 2 and 3 on 14x19 (phases of 7 rows, 7 and 6 columns), and the direct
+            // kernels on few channels (above: 5 channels at rates 3 and 1,
             // and 11x11 at rate 2 without padding).
             [2, 64, 32, 32, 16, 3, 3, 1, 1, Padding.Same, 2, 2, 1, false],
             [2, 64, 31, 32, 16, 3, 3, 1, 1, Padding.Same, 3, 3, 1, false],
             [3, 32, 16, 16, 24, 3, 3, 1, 1, Padding.Same, 4, 4, 1, true],
             [2, 20, 13, 9, 16, 3, 3, 1, 1, Padding.Explicit(2, 2, 1, 1), 2, 1, 1, true],
+            [3, 24, 14, 19, 16, 3, 3, 1, 1, Padding.Same, 2, 3, 1, true],
 
             // Strided convolutions on their phases stacked as channels (SpaceToDepthConvolution, with the direct kernels):
             // a ResNet stem (7x7/2 padded 3) on 32x32, the same with uneven padding on 23x25, AlexNet's 11x11/4 padded 2,
@@ -150,6 +152,52 @@ public class ConvolutionReferenceTests
         var conv = new Conv2D(16, 3, stride: stride, padding: (Padding)padding, dilation: rate);
         conv.Build([channels, side, side], new RandomSource(1));
         return conv.ByPhases;
+    }
+
+    /// <summary>
+    /// The phases are gathered and scattered back through tables (AVX2); the per-row loops they replace give the same bits,
+    /// forward (inference, whose phase convolution may be Winograd's F(4x4, 3x3), and training) and backward: phases of
+    /// uneven sizes (13x11 at rate 3), rates 2 and 3 across on a Winograd phase convolution, and DeepLab's rate 4 at 32x32.
+    /// </summary>
+    [TestCase(3, 8, 13, 11, 8, 3, 3)]
+    [TestCase(2, 32, 19, 21, 32, 2, 3)]
+    [TestCase(2, 64, 32, 32, 64, 4, 4)]
+    [NonParallelizable]
+    public void PhaseTablesGiveTheBitsOfThePerRowLoops(int n, int cin, int h, int w, int cout, int dh, int dw)
+    {
+        var conv = new Conv2D(cout, (3, 3), null, Padding.Same, (dh, dw));
+        conv.Build([cin, h, w], new RandomSource(1));
+        Assume.That(conv.ByPhases, "the phase form is taken where its phase convolution is fast");
+        Randomise(conv, 2);
+        var x = TestData.Random(3, n, cin, h, w);
+        var dy = TestData.Random(4, n, cout, h, w);
+        float[][] Run(bool tables)
+        {
+            PhaseSplitConvolution.ByTables = tables;
+            try
+            {
+                var inference = conv.Forward(x, false).Span.ToArray();
+                var training = conv.Forward(x, true).Span.ToArray();
+                foreach (var p in conv.Parameters)
+                {
+                    p.Gradient.Clear();
+                }
+
+                var dx = conv.Backward(dy).Span.ToArray();
+                return [inference, training, dx, conv.Weight.Gradient.Span.ToArray(), conv.Bias!.Gradient.Span.ToArray()];
+            }
+            finally
+            {
+                PhaseSplitConvolution.ByTables = true;
+            }
+        }
+
+        var (byTables, byRows) = (Run(true), Run(false));
+        string[] names = ["inference", "training forward", "input gradient", "weight gradient", "bias gradient"];
+        for (var i = 0; i < names.Length; i++)
+        {
+            Assert.That(byTables[i], Is.EqualTo(byRows[i]), names[i]);
+        }
     }
 
     /// <summary>Which strided convolutions run on their phases stacked as channels: where the direct kernels take the phase
