@@ -6,8 +6,8 @@ namespace MlNetDeep.Benchmarks;
 
 /// <summary>
 /// The 3x3 stride-1 convolutions of ResNet on 32x32 images (8x8 and 4x4 stages) and at 224x224 (14x14 and 7x7), the
-/// inference pass of a batch through Winograd's F(4x4, 3x3) (<see cref="Winograd4Convolution"/>, where it is taken: the
-/// 32x32 stages), F(2x2, 3x3) (<see cref="WinogradConvolution"/>) and the batch-folded im2col + GEMM path, on one thread:
+/// inference pass of a batch through Winograd's F(4x4, 3x3) (<see cref="Winograd4Convolution"/>, taken for all four),
+/// F(2x2, 3x3) (<see cref="WinogradConvolution"/>) and the batch-folded im2col + GEMM path, on one thread:
 /// batch 128 at 32x32 (what each core runs when batch-256 inference is cut into one group per core), batch 16 at 224x224.
 /// </summary>
 [MemoryDiagnoser]

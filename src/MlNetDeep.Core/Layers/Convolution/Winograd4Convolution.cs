@@ -19,7 +19,8 @@ namespace MlNetDeep.Layers;
 /// G = [¼ 0 0; −⅙ −⅙ −⅙; −⅙ ⅙ −⅙; 1⁄24 1⁄12 ⅙; 1⁄24 −1⁄12 ⅙; 0 0 1], Aᵀ = [1 1 1 1 1 0; 0 1 −1 2 −2 0; 0 1 1 4 4 0;
 /// 0 1 −1 8 −8 1]. The values differ from a direct convolution's by rounding only (the transforms scale by up to 8 and
 /// 5; the tests hold them to 1e-5 of the output's scale times √(9·Ci)). The engine takes this form for inference passes
-/// only, on outputs of at most <see cref="MaxInputValues"/> input values a sample: training changes the weights at every
+/// only, on outputs of at most <see cref="MaxInputValues"/> input values a sample, or of at most 28x28 positions from at least
+/// <see cref="WideChannels"/> channels (<see cref="MaxWidePositions"/>): training changes the weights at every
 /// step, and U (36·Ci·Co values, 2.25 times F(2x2)'s) would be made again at every forward pass, so the training passes
 /// keep <see cref="WinogradConvolution"/>'s F(2x2) or the direct kernels.
 /// </para>
@@ -40,15 +41,26 @@ internal sealed unsafe class Winograd4Convolution : ParallelJob
     internal const int MinChannels = 32;
 
     /// <summary>
-    /// The most input or output channels: U (36·Ci·Co values) is read whole by every block, and with more channels the
-    /// blocks hold too few tiles for that to pay.
+    /// The most input or output channels: U (36·Ci·Co values, read whole by every block) is 36 MiB at 512, and a block holds
+    /// 56 tiles there (<see cref="MaxTransformValues"/>).
     /// </summary>
-    internal const int MaxChannels = 128;
+    internal const int MaxChannels = 512;
+
+    /// <summary>The fewest input channels for which outputs up to <see cref="MaxWidePositions"/> take the form, past <see cref="MaxInputValues"/>.</summary>
+    internal const int WideChannels = 128;
 
     /// <summary>
-    /// The most input values of one sample (input channels × output positions: 64 channels at 16x16, 128 at 8x8). On
-    /// larger ones (a ResNet's 56x56 and 28x28 at 224x224, a U-Net's 128 channels at 16x16 and its 32x32 to 128x128
-    /// outputs) F(2x2, 3x3) was measured as fast or faster at batch 8 on two cores.
+    /// The most output positions (28x28) of a layer of at least <see cref="WideChannels"/> input channels. ResNet-18 at
+    /// 224x224 (128 channels at 28x28, 256 at 14x14, 512 at 7x7) gained 3–4 %, VGG-16 11 %, AlexNet 2 % at batch 8, measured
+    /// in the network (batches alternated between two copies built with and without it); the U-Net, FCN and PSPNet rows and
+    /// the ResNets at 32x32 stayed level (0.99–1.01).
+    /// </summary>
+    internal const int MaxWidePositions = 28 * 28;
+
+    /// <summary>
+    /// The most input values of one sample (input channels × output positions: 64 channels at 16x16, 128 at 8x8) of a layer
+    /// of fewer than <see cref="WideChannels"/> input channels. On larger ones (64 channels at 56x56, a U-Net's 32x32 to
+    /// 128x128 outputs) F(2x2, 3x3) was measured as fast or faster at batch 8 on two cores.
     /// </summary>
     internal const int MaxInputValues = 64 * 256;
 
@@ -110,7 +122,7 @@ internal sealed unsafe class Winograd4Convolution : ParallelJob
         Enabled && Avx512F.IsSupported && g.Groups == 1 && g.KernelHeight == 3 && g.KernelWidth == 3
         && g.StrideHeight == 1 && g.StrideWidth == 1 && g.DilationHeight == 1 && g.DilationWidth == 1
         && g.PadTop >= 0 && g.PadLeft >= 0 && g.OutputHeight >= 4 && g.OutputWidth >= 4
-        && (long)g.ImageChannels * g.Positions <= MaxInputValues
+        && ((long)g.ImageChannels * g.Positions <= MaxInputValues || (g.ImageChannels >= WideChannels && g.Positions <= MaxWidePositions))
         && g.ImageChannels >= MinChannels && g.ImageChannels <= MaxChannels
         && g.ColumnChannels >= WinogradConvolution.MinChannels && g.ColumnChannels <= MaxChannels
         && g.PadTop + g.ImageHeight <= (4 * ((g.OutputHeight + 3) / 4)) + 2 && g.PadLeft + g.ImageWidth <= (4 * ((g.OutputWidth + 3) / 4)) + 2

@@ -16,10 +16,15 @@ public class Winograd4ConvolutionTests
     [TestCase(128, 128, 4, ExpectedResult = true)]
     [TestCase(64, 64, 16, ExpectedResult = true)]     // DeepLab's atrous convolutions on their phases
     [TestCase(32, 16, 11, ExpectedResult = true)]
+    [TestCase(128, 128, 28, ExpectedResult = true)]   // ResNet at 224x224: from 128 channels, outputs up to 28x28
+    [TestCase(256, 256, 14, ExpectedResult = true)]
+    [TestCase(512, 512, 7, ExpectedResult = true)]
     [TestCase(64, 64, 56, ExpectedResult = false)]    // large outputs: F(2x2, 3x3)
-    [TestCase(128, 128, 16, ExpectedResult = false)]
+    [TestCase(64, 64, 28, ExpectedResult = false)]
+    [TestCase(128, 128, 29, ExpectedResult = false)]
     [TestCase(16, 32, 16, ExpectedResult = false)]    // too few input channels: the direct kernels
-    [TestCase(256, 256, 14, ExpectedResult = false)]  // too many: U read by every block
+    [TestCase(640, 512, 7, ExpectedResult = false)]   // too many: U read by every block
+    [TestCase(512, 640, 7, ExpectedResult = false)]
     [TestCase(64, 64, 3, ExpectedResult = false)]     // less than one tile
     public bool TakenFor(int channelsIn, int channelsOut, int side)
     {
@@ -43,6 +48,8 @@ public class Winograd4ConvolutionTests
     [TestCase(33, 48, 10, 7, 0, 2, 1, 1, 3)]      // uneven padding
     [TestCase(32, 32, 12, 12, 0, 0, 0, 0, 2)]     // no padding
     [TestCase(64, 16, 16, 16, 1, 1, 1, 1, 70)]    // several blocks, spanning samples
+    [TestCase(264, 512, 7, 7, 1, 1, 1, 1, 2)]     // many channels (blocks of 56 tiles), not a multiple of 16 in
+    [TestCase(512, 48, 5, 6, 1, 1, 1, 1, 31)]     // 512 channels in, three blocks
     public void AgreesWithADirectConvolution(int channelsIn, int channelsOut, int height, int width, int top, int bottom, int left, int right, int batch)
     {
         IgnoreWithoutAvx512();
@@ -72,6 +79,7 @@ public class Winograd4ConvolutionTests
     [TestCase(128, 4)]
     [TestCase(48, 13)]
     [TestCase(32, 16)]
+    [TestCase(256, 7)]
     [NonParallelizable]
     public void ALoneSampleGetsTheBitsItGetsInAnyBatchOnAnyCoreCount(int channels, int side)
     {
