@@ -128,6 +128,13 @@ internal sealed unsafe class ConvolutionEngine
     /// <summary>True when <see cref="Lower"/> runs on the direct kernels (<see cref="DirectConvolution"/>).</summary>
     public bool IsDirect => _direct;
 
+    /// <summary>
+    /// Per input channel c, the kernel rows [2c] and columns [2c + 1], from the first, outside which every weight is zero, or
+    /// null (none known): set by <see cref="SpaceToDepthConvolution"/>, whose phase kernels have zero rows and columns, for
+    /// the direct kernels' forward pass to skip those taps.
+    /// </summary>
+    public byte[]? ForwardChannelTaps { get; set; }
+
     /// <summary>True when a dilated convolution runs as an ordinary one on its phases (<see cref="PhaseSplitConvolution"/>).</summary>
     public bool ByPhases => _rearranged is PhaseSplitConvolution;
 
@@ -832,7 +839,11 @@ internal sealed unsafe class ConvolutionEngine
             if (j.Mode == Mode.Lower)
             {
                 DirectConvolution.Pad(_forwardPlan, image, buffer);
-                DirectConvolution.Convolve(_forwardPlan, buffer, forwardWeights, bias, side, staging);
+                fixed (byte* taps = ForwardChannelTaps)
+                {
+                    DirectConvolution.Convolve(_forwardPlan, buffer, forwardWeights, bias, side, staging, taps);
+                }
+
                 return;
             }
 

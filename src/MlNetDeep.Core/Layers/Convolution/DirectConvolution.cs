@@ -138,9 +138,10 @@ internal static unsafe class DirectConvolution
 
     /// <summary>
     /// y[co] = bias[co] + Σ w·x over the taps, for one sample: <paramref name="padded"/> from <see cref="Pad"/>,
-    /// <paramref name="w"/> as [tap][co] (<see cref="TransposeWeights"/> or <see cref="FlipWeights"/>), y as Outputs×Ho×Wo.
+    /// <paramref name="w"/> as [tap][co] (<see cref="TransposeWeights"/> or <see cref="FlipWeights"/>), y as Outputs×Ho×Wo;
+    /// <paramref name="taps"/> (or null) as in <see cref="Convolve"/>.
     /// </summary>
-    private static void ConvolveRows(in DirectPlan p, float* padded, float* w, float* bias, float* y)
+    private static void ConvolveRows(in DirectPlan p, float* padded, float* w, float* bias, float* y, byte* taps)
     {
         int ho = p.OutputHeight, wo = p.OutputWidth, kh = p.KernelHeight, kw = p.KernelWidth, wp = p.PaddedWidth;
         var yPlane = (nint)ho * wo;
@@ -158,7 +159,7 @@ internal static unsafe class DirectConvolution
                     var kiEnd = Math.Max(kiStart, Math.Min(kh, p.PadTop + p.Height - oy0));
                     Forward(
                         co, rows, padded + (oy0 * wp) + ox0, wp, p.PlaneSize, p.Channels, kh, kiStart, kiEnd, kw,
-                        w + co0, p.Outputs, bias == null ? null : bias + co0, y + (co0 * yPlane) + (oy0 * wo) + ox0, wo, yPlane, mask);
+                        w + co0, p.Outputs, bias == null ? null : bias + co0, y + (co0 * yPlane) + (oy0 * wo) + ox0, wo, yPlane, mask, taps);
                 }
             }
         }
@@ -213,12 +214,14 @@ internal static unsafe class DirectConvolution
     /// <summary>
     /// y = bias + the convolution of one sample (see <see cref="ConvolveRows"/>);
     /// <paramref name="staging"/> (Outputs·Ho·Wo floats) holds the position-major result of the channel-vector kernels.
+    /// <paramref name="taps"/>, when not null, gives per input channel c the kernel rows taps[2c] and columns taps[2c + 1]
+    /// from the first that can be non-zero (the rest are zero weights): the row-vector kernels skip the others.
     /// </summary>
-    public static void Convolve(in DirectPlan p, float* padded, float* w, float* bias, float* y, float* staging)
+    public static void Convolve(in DirectPlan p, float* padded, float* w, float* bias, float* y, float* staging, byte* taps = null)
     {
         if (!ChannelVectors(p))
         {
-            ConvolveRows(p, padded, w, bias, y);
+            ConvolveRows(p, padded, w, bias, y, taps);
             return;
         }
 
@@ -364,105 +367,105 @@ internal static unsafe class DirectConvolution
 
     private static void Forward(
         int co, int rows, float* x, nint rowStride, nint planeStride, int channels, int kh, int kiStart, int kiEnd, int kw,
-        float* w, nint coStride, float* bias, float* y, nint yRowStride, nint yPlaneStride, Vector512<float> mask)
+        float* w, nint coStride, float* bias, float* y, nint yRowStride, nint yPlaneStride, Vector512<float> mask, byte* taps)
     {
         switch (co * 8 + rows)
         {
             case 9:
-                ForwardTile<C1, C1>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask);
+                ForwardTile<C1, C1>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask, taps);
                 break;
             case 10:
-                ForwardTile<C1, C2>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask);
+                ForwardTile<C1, C2>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask, taps);
                 break;
             case 11:
-                ForwardTile<C1, C3>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask);
+                ForwardTile<C1, C3>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask, taps);
                 break;
             case 12:
-                ForwardTile<C1, C4>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask);
+                ForwardTile<C1, C4>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask, taps);
                 break;
             case 17:
-                ForwardTile<C2, C1>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask);
+                ForwardTile<C2, C1>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask, taps);
                 break;
             case 18:
-                ForwardTile<C2, C2>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask);
+                ForwardTile<C2, C2>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask, taps);
                 break;
             case 19:
-                ForwardTile<C2, C3>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask);
+                ForwardTile<C2, C3>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask, taps);
                 break;
             case 20:
-                ForwardTile<C2, C4>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask);
+                ForwardTile<C2, C4>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask, taps);
                 break;
             case 25:
-                ForwardTile<C3, C1>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask);
+                ForwardTile<C3, C1>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask, taps);
                 break;
             case 26:
-                ForwardTile<C3, C2>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask);
+                ForwardTile<C3, C2>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask, taps);
                 break;
             case 27:
-                ForwardTile<C3, C3>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask);
+                ForwardTile<C3, C3>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask, taps);
                 break;
             case 28:
-                ForwardTile<C3, C4>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask);
+                ForwardTile<C3, C4>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask, taps);
                 break;
             case 33:
-                ForwardTile<C4, C1>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask);
+                ForwardTile<C4, C1>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask, taps);
                 break;
             case 34:
-                ForwardTile<C4, C2>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask);
+                ForwardTile<C4, C2>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask, taps);
                 break;
             case 35:
-                ForwardTile<C4, C3>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask);
+                ForwardTile<C4, C3>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask, taps);
                 break;
             case 36:
-                ForwardTile<C4, C4>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask);
+                ForwardTile<C4, C4>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask, taps);
                 break;
             case 41:
-                ForwardTile<C5, C1>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask);
+                ForwardTile<C5, C1>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask, taps);
                 break;
             case 42:
-                ForwardTile<C5, C2>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask);
+                ForwardTile<C5, C2>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask, taps);
                 break;
             case 43:
-                ForwardTile<C5, C3>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask);
+                ForwardTile<C5, C3>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask, taps);
                 break;
             case 44:
-                ForwardTile<C5, C4>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask);
+                ForwardTile<C5, C4>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask, taps);
                 break;
             case 49:
-                ForwardTile<C6, C1>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask);
+                ForwardTile<C6, C1>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask, taps);
                 break;
             case 50:
-                ForwardTile<C6, C2>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask);
+                ForwardTile<C6, C2>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask, taps);
                 break;
             case 51:
-                ForwardTile<C6, C3>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask);
+                ForwardTile<C6, C3>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask, taps);
                 break;
             case 52:
-                ForwardTile<C6, C4>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask);
+                ForwardTile<C6, C4>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask, taps);
                 break;
             case 57:
-                ForwardTile<C7, C1>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask);
+                ForwardTile<C7, C1>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask, taps);
                 break;
             case 58:
-                ForwardTile<C7, C2>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask);
+                ForwardTile<C7, C2>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask, taps);
                 break;
             case 59:
-                ForwardTile<C7, C3>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask);
+                ForwardTile<C7, C3>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask, taps);
                 break;
             case 60:
-                ForwardTile<C7, C4>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask);
+                ForwardTile<C7, C4>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask, taps);
                 break;
             case 65:
-                ForwardTile<C8, C1>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask);
+                ForwardTile<C8, C1>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask, taps);
                 break;
             case 66:
-                ForwardTile<C8, C2>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask);
+                ForwardTile<C8, C2>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask, taps);
                 break;
             case 67:
-                ForwardTile<C8, C3>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask);
+                ForwardTile<C8, C3>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask, taps);
                 break;
             case 68:
-                ForwardTile<C8, C4>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask);
+                ForwardTile<C8, C4>(x, rowStride, planeStride, channels, kh, kiStart, kiEnd, kw, w, coStride, bias, y, yRowStride, yPlaneStride, mask, taps);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(co));
@@ -542,12 +545,13 @@ internal static unsafe class DirectConvolution
     /// <summary>
     /// One register tile of the forward kernel: <typeparamref name="TCo"/> output channels × <typeparamref name="TRows"/> output
     /// rows × 16 output columns. y[c, r, 0..16) = bias[c] + Σ over channels, kernel rows [kiStart, kiEnd) and kernel columns of
-    /// w[(channel·kh + ki)·kw + kj][c] · x[channel, r + ki, kj..kj+16), stored under <paramref name="mask"/>.
+    /// w[(channel·kh + ki)·kw + kj][c] · x[channel, r + ki, kj..kj+16), stored under <paramref name="mask"/>; the kernel rows
+    /// and columns of each channel end at <paramref name="taps"/>' (see <see cref="Convolve"/>) when it is not null.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardTile<TCo, TRows>(
         float* x, nint rowStride, nint planeStride, int channels, int kh, int kiStart, int kiEnd, int kw,
-        float* w, nint coStride, float* bias, float* y, nint yRowStride, nint yPlaneStride, Vector512<float> mask)
+        float* w, nint coStride, float* bias, float* y, nint yRowStride, nint yPlaneStride, Vector512<float> mask, byte* taps)
         where TCo : struct, IConstant
         where TRows : struct, IConstant
     {
@@ -569,11 +573,18 @@ internal static unsafe class DirectConvolution
         var rs3 = rowStride * 3;
         for (var channel = 0; channel < channels; channel++)
         {
-            for (var ki = kiStart; ki < kiEnd; ki++)
+            int rowEnd = kiEnd, columns = kw;
+            if (taps != null)
+            {
+                rowEnd = Math.Min(kiEnd, (int)taps[2 * channel]);
+                columns = taps[(2 * channel) + 1];
+            }
+
+            for (var ki = kiStart; ki < rowEnd; ki++)
             {
                 var xr = x + (channel * planeStride) + (ki * rowStride);
                 var wr = w + ((((nint)channel * kh) + ki) * kw * coStride);
-                for (var kj = 0; kj < kw; kj++, xr++, wr += coStride)
+                for (var kj = 0; kj < columns; kj++, xr++, wr += coStride)
                 {
                     var x0 = Vector512.Load(xr);
                     var x1 = rows > 1 ? Vector512.Load(xr + rowStride) : default;

@@ -13,9 +13,10 @@ namespace MlNetDeep.Layers;
 /// </summary>
 /// <remarks>
 /// Taken when the direct kernels take the phase convolution and its zero taps add at most half again to the multiply-adds
-/// (7×7/2: 64 taps for 49; 11×11/4: 144 for 121; a 3×3/2 convolution, 16 for 9, stays on im2col). The phase weights are
-/// made from the weights at every call (the direct kernels keep their rearranged copy while those stay the same); the
-/// weight gradient is the phase weights' gradient at the real taps. Each sample's phases are made from that sample only,
+/// (7×7/2: 64 taps for 49; 11×11/4: 144 for 121; a 3×3/2 convolution, 16 for 9, stays on im2col). The forward pass skips
+/// the zero taps (<see cref="ConvolutionEngine.ForwardChannelTaps"/>); the backward passes run the whole phase kernels.
+/// The phase weights are made from the weights at every call (the direct kernels keep their rearranged copy while those
+/// stay the same); the weight gradient is the phase weights' gradient at the real taps. Each sample's phases are made from that sample only,
 /// so the bits do not depend on the batch or the core count.
 /// </remarks>
 internal sealed unsafe class SpaceToDepthConvolution : RearrangedConvolution
@@ -43,7 +44,23 @@ internal sealed unsafe class SpaceToDepthConvolution : RearrangedConvolution
         var g = inner.Geometry;
         _weight = new Tensor(g.ColumnChannels, g.ImageChannels, g.KernelHeight, g.KernelWidth);
         _weightGradient = new Tensor(g.ColumnChannels, g.ImageChannels, g.KernelHeight, g.KernelWidth);
+
+        // Phase (r, q)'s kernel holds taps (sh·a + r, sw·b + q) of the outer one: rows a < ⌈(kh − r)/sh⌉ and columns
+        // b < ⌈(kw − q)/sw⌉, zeros after (7x7/2: 49 of the 64 taps of four 4x4 phase kernels).
+        int sh = outer.StrideHeight, sw = outer.StrideWidth;
+        var taps = new byte[2 * g.ImageChannels];
+        for (var channel = 0; channel < g.ImageChannels; channel++)
+        {
+            int phase = channel % (sh * sw), r = phase / sw, q = phase % sw;
+            taps[2 * channel] = (byte)Ceiling(outer.KernelHeight - r, sh);
+            taps[(2 * channel) + 1] = (byte)Ceiling(outer.KernelWidth - q, sw);
+        }
+
+        inner.ForwardChannelTaps = SkipZeroTaps ? taps : null;
     }
+
+    /// <summary>Switch for tests and tuning: false runs the whole phase kernels forward too; read when a layer is built.</summary>
+    internal static bool SkipZeroTaps { get; set; } = true;
 
     /// <summary>The phase form of <paramref name="g"/>, or null where it does not apply or does not pay (see the remarks).</summary>
     public static SpaceToDepthConvolution? TryCreate(in ConvolutionGeometry g)

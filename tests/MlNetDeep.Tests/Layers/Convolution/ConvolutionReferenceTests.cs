@@ -215,6 +215,42 @@ public class ConvolutionReferenceTests
     }
 
     /// <summary>
+    /// The forward pass on the phases skips the phase kernels' zero taps; running them too gives the same bits (each adds a
+    /// zero product in place): a ResNet stem, AlexNet's 11x11/4 and a 5x5 kernel with strides 2 and 3, inference and training.
+    /// </summary>
+    [TestCase(3, 33, 31, 7, 7, 2, 2, 3)]
+    [TestCase(3, 47, 47, 11, 11, 4, 4, 2)]
+    [TestCase(2, 17, 15, 5, 5, 2, 3, 1)]
+    [NonParallelizable]
+    public void SkippingThePhaseKernelsZeroTapsGivesTheSameBits(int channels, int h, int w, int kh, int kw, int sh, int sw, int padding)
+    {
+        Conv2D Make()
+        {
+            var conv = new Conv2D(24, (kh, kw), (sh, sw), (Padding)padding);
+            conv.Build([channels, h, w], new RandomSource(1));
+            Randomise(conv, 2);
+            return conv;
+        }
+
+        var skipping = Make();
+        SpaceToDepthConvolution.SkipZeroTaps = false;
+        Conv2D whole;
+        try
+        {
+            whole = Make();
+        }
+        finally
+        {
+            SpaceToDepthConvolution.SkipZeroTaps = true;
+        }
+
+        Assume.That(skipping.BySpaceToDepth, "the phase form is taken with the direct kernels (AVX-512)");
+        var x = TestData.Random(3, 5, channels, h, w);
+        Assert.That(skipping.Forward(x, false).Span.ToArray(), Is.EqualTo(whole.Forward(x, false).Span.ToArray()), "inference");
+        Assert.That(skipping.Forward(x, true).Span.ToArray(), Is.EqualTo(whole.Forward(x, true).Span.ToArray()), "training");
+    }
+
+    /// <summary>
     /// A strided convolution that never reads its input's last row and column (6x6/2 on 11x11, unpadded): on its phases the
     /// input gradient is written everywhere, zero where no phase reaches, whatever the target held before.
     /// </summary>
