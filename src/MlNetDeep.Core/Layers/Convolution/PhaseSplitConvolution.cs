@@ -110,13 +110,8 @@ internal sealed unsafe class PhaseSplitConvolution : RearrangedConvolution
     public override void Execute(int index)
     {
         // One item per sample of the outer batch: its planes of every channel and phase.
-        var g = _inner.Geometry;
-        var outer = _outer;
-        int dh = outer.DilationHeight, dw = outer.DilationWidth;
-        var image = _pass is Pass.GatherImage or Pass.ScatterImage;
-        var channels = image ? g.ImageChannels : g.ColumnChannels;
-        int fullH = image ? outer.ImageHeight : outer.OutputHeight, fullW = image ? outer.ImageWidth : outer.OutputWidth;
-        int subH = image ? g.ImageHeight : g.OutputHeight, subW = image ? g.ImageWidth : g.OutputWidth;
+        int dh = _outer.DilationHeight, dw = _outer.DilationWidth;
+        var (channels, fullH, fullW, subH, subW) = Planes(_pass);
         var gather = _pass is Pass.GatherImage or Pass.GatherSide;
         var table = _table;
         fixed (float* from = _from!.Data, to = _to!.Data)
@@ -229,13 +224,8 @@ internal sealed unsafe class PhaseSplitConvolution : RearrangedConvolution
             return made;
         }
 
-        var g = _inner.Geometry;
-        var outer = _outer;
-        int dh = outer.DilationHeight, dw = outer.DilationWidth;
-        var image = pass is Pass.GatherImage or Pass.ScatterImage;
-        var channels = image ? g.ImageChannels : g.ColumnChannels;
-        int fullH = image ? outer.ImageHeight : outer.OutputHeight, fullW = image ? outer.ImageWidth : outer.OutputWidth;
-        int subH = image ? g.ImageHeight : g.OutputHeight, subW = image ? g.ImageWidth : g.OutputWidth;
+        int dh = _outer.DilationHeight, dw = _outer.DilationWidth;
+        var (channels, fullH, fullW, subH, subW) = Planes(pass);
         var subPlane = subH * subW;
         if ((long)_phases * channels * subPlane > int.MaxValue)
         {
@@ -275,6 +265,15 @@ internal sealed unsafe class PhaseSplitConvolution : RearrangedConvolution
         }
 
         return _tables[(int)pass] = table;
+    }
+
+    /// <summary>What <paramref name="pass"/> moves: the channels, the full planes' height and width, the phase planes'.</summary>
+    private (int Channels, int FullH, int FullW, int SubH, int SubW) Planes(Pass pass)
+    {
+        var g = _inner.Geometry;
+        return pass is Pass.GatherImage or Pass.ScatterImage
+            ? (g.ImageChannels, _outer.ImageHeight, _outer.ImageWidth, g.ImageHeight, g.ImageWidth)
+            : (g.ColumnChannels, _outer.OutputHeight, _outer.OutputWidth, g.OutputHeight, g.OutputWidth);
     }
 
     private void Run(Pass pass, Tensor from, Tensor to)
