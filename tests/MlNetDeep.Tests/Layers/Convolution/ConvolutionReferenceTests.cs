@@ -84,8 +84,7 @@ public class ConvolutionReferenceTests
             // Dilated stride-1 convolutions run on their phases as ordinary ones (PhaseSplitConvolution): 32x32 at rate 2
             // (four 16x16 phases, Winograd), rate 3 on 31x32 (phases of 11 and 10 rows and columns), rate 4 with a bias,
             // rates 2 and 1 (phases of rows only), rates 2 and 3 on 14x19 (phases of 7 rows, 7 and 6 columns), and the direct
-            // kernels on few channels (above: 5 channels at rates 3 and 1,
-            // and 11x11 at rate 2 without padding).
+            // kernels on few channels (above: 5 channels at rates 3 and 1, and 11x11 at rate 2 without padding).
             [2, 64, 32, 32, 16, 3, 3, 1, 1, Padding.Same, 2, 2, 1, false],
             [2, 64, 31, 32, 16, 3, 3, 1, 1, Padding.Same, 3, 3, 1, false],
             [3, 32, 16, 16, 24, 3, 3, 1, 1, Padding.Same, 4, 4, 1, true],
