@@ -12,12 +12,12 @@ namespace MlNetDeep.Layers;
 /// form could only go through im2col. A ResNet's 7×7 stride-2 stem on 3 channels becomes a 4×4 convolution on 12.
 /// </summary>
 /// <remarks>
-/// Taken when the direct kernels take the phase convolution and its zero taps add at most half again to the multiply-adds
-/// (7×7/2: 64 taps for 49; 11×11/4: 144 for 121; a 3×3/2 convolution, 16 for 9, stays on im2col). The forward pass skips
-/// the zero taps (<see cref="ConvolutionEngine.ForwardChannelTaps"/>); the backward passes run the whole phase kernels.
-/// The phase weights are made from the weights at every call (the direct kernels keep their rearranged copy while those
-/// stay the same); the weight gradient is the phase weights' gradient at the real taps. Each sample's phases are made from that sample only,
-/// so the bits do not depend on the batch or the core count.
+/// Taken when the direct kernels take the phase convolution and its zero taps add at most half again to the
+/// multiply-adds (7×7/2: 64 taps for 49; 11×11/4: 144 for 121; a 3×3/2 convolution, 16 for 9, stays on im2col). The
+/// forward pass skips the zero taps (<see cref="ConvolutionEngine.ForwardChannelTaps"/>); the backward passes run the
+/// whole phase kernels. The phase weights are made from the weights at every call (the direct kernels keep their
+/// rearranged copy while those stay the same); the weight gradient is the phase weights' gradient at the real taps.
+/// Each sample's phases are made from that sample only, so the bits do not depend on the batch or the core count.
 /// </remarks>
 internal sealed unsafe class SpaceToDepthConvolution : RearrangedConvolution
 {

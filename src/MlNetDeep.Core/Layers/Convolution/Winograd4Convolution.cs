@@ -51,7 +51,7 @@ internal sealed unsafe class Winograd4Convolution : ParallelJob
 
     /// <summary>
     /// The most output positions (28x28) of a layer of at least <see cref="WideChannels"/> input channels. ResNet-18 at
-    /// 224x224 (128 channels at 28x28, 256 at 14x14, 512 at 7x7) gained 3–4 %, VGG-16 11 %, AlexNet 2 % at batch 8, measured
+    /// 224x224 (128 channels at 28x28, 256 at 14x14, 512 at 7x7) gained 2.7–3.6 %, VGG-16 11 %, AlexNet 2 % at batch 8, measured
     /// in the network (batches alternated between two copies built with and without it); the U-Net, FCN and PSPNet rows and
     /// the ResNets at 32x32 stayed level (0.99–1.01).
     /// </summary>
